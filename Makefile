@@ -1,0 +1,75 @@
+# make run   — install what is missing, migrate, serve on http://127.0.0.1:$(PORT) with the huey consumer
+# make test  — install what is missing (Chromium too) and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 8000
+HOST ?= 127.0.0.1
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+# Libraries WeasyPrint loads at run time, and DejaVu for Cyrillic in PDFs.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+	libfontconfig1 libglib2.0-0 fonts-dejavu-core
+PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run serve prod test install system-deps chromium translations messages migrate requirements clean
+
+run: install translations migrate serve
+
+# Web server and consumer together; Ctrl-C (or either one dying) stops both.
+serve:
+	@$(BIN)/huey_consumer tasks.huey --workers 2 --worker-type thread & consumer=$$!; \
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload & web=$$!; \
+	trap 'kill $$consumer $$web 2>/dev/null; wait' INT TERM; \
+	wait -n; status=$$?; kill $$consumer $$web 2>/dev/null; wait; exit $$status
+
+# Production serving: gunicorn with deploy/gunicorn.conf.py (set SECRET_KEY and
+# TUTOR_ENV=production); run the consumer separately: .venv/bin/huey_consumer tasks.huey
+prod: install translations migrate
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+test: install translations chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed system-deps
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+system-deps:
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+		echo "Installing the Debian libraries WeasyPrint needs"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(WEASYPRINT_DEBS) >/dev/null; }
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's Chromium for the browser tests"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium >/dev/null; }
+
+translations: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Refresh the catalogs after changing texts in code or templates.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o tutor/translations/messages.pot .
+	$(BIN)/pybabel update -i tutor/translations/messages.pot -d tutor/translations --ignore-obsolete --no-fuzzy-matching --width 100
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+# Re-pin requirements.txt from requirements.in in a clean virtualenv.
+requirements:
+	rm -rf /tmp/tutor-pin && $(PYTHON) -m venv /tmp/tutor-pin
+	/tmp/tutor-pin/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned runtime set. Direct dependencies: requirements.in; regenerate with"; \
+	  echo "# make requirements (a clean venv, pip install -r requirements.in, pip freeze)."; \
+	  /tmp/tutor-pin/bin/pip freeze; } > requirements.txt
+
+clean:
+	rm -rf $(VENV) $(MO_FILES)

@@ -1,0 +1,110 @@
+"""Settings, all read from the environment (see .env.example for each one).
+
+`load_config()` builds a plain dict for `app.config`; the app factory merges the
+test overrides on top. Nothing here opens a connection.
+"""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _str(name, default=""):
+    return os.environ.get(name, "").strip() or default
+
+
+def _dev_secret_key(instance):
+    """A key kept in instance/ so development sessions survive restarts and every
+    local process (web, consumer, CLI) signs with the same key."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        tmp = instance / f".secret_key.{os.getpid()}"
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to get here wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def load_config():
+    env = _str("TUTOR_ENV", "development")
+    instance = Path(_str("INSTANCE_PATH", str(INSTANCE)))
+    secret_key = _str("SECRET_KEY")
+    if not secret_key:
+        if env == "production":
+            raise RuntimeError("SECRET_KEY must be set when TUTOR_ENV=production")
+        secret_key = _dev_secret_key(instance)
+
+    return {
+        "ENV_NAME": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'tutor.db'}"),
+        "REDIS_URL": _str("REDIS_URL"),
+        "BABEL_DEFAULT_LOCALE": _str("DEFAULT_LOCALE", "ru"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ("ru", "en"),
+        "TEACHER_TIMEZONE": _str("TEACHER_TIMEZONE", "Europe/Moscow"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # An htmx page may stay open all day; the token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": _str("RATELIMIT_STORAGE_URI", _str("REDIS_URL", "memory://")),
+        "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
+        "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
+        "RESET_RATE_LIMIT": _str("RESET_RATE_LIMIT", "5 per hour"),
+        "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
+        "DADATA_API_KEY": _str("DADATA_API_KEY"),
+        "DADATA_URL": _str("DADATA_URL", "https://suggestions.dadata.ru"),
+        "EMAIL_VERIFIER_TOKEN": _str("EMAIL_VERIFIER_TOKEN"),
+        "EMAIL_VERIFIER_URL": _str("EMAIL_VERIFIER_URL", "https://verifier.meetchopra.com"),
+        "LOG_LEVEL": _str("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": _str("LOG_FORMAT"),
+        "LOG_FILE": _str("LOG_FILE"),
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        "METRICS_TOKEN": _str("METRICS_TOKEN"),
+        "METRICS_ALLOW": _str("METRICS_ALLOW", "127.0.0.1,::1"),
+        "YANDEX_METRIKA_ID": _str("YANDEX_METRIKA_ID"),
+        "EMAIL_BACKEND": _str("EMAIL_BACKEND", "console"),
+        "EMAIL_FROM": _str("EMAIL_FROM", "Tutor <no-reply@localhost>"),
+        "MAILGUN_DOMAIN": _str("MAILGUN_DOMAIN"),
+        "MAILGUN_API_KEY": _str("MAILGUN_API_KEY"),
+        "MAILGUN_URL": _str("MAILGUN_URL", "https://api.mailgun.net"),
+        "SMTP_HOST": _str("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int("SMTP_PORT", 587),
+        "SMTP_USERNAME": _str("SMTP_USERNAME"),
+        "SMTP_PASSWORD": _str("SMTP_PASSWORD"),
+        "SMTP_SECURITY": _str("SMTP_SECURITY", "starttls"),
+        "TELEGRAM_BOT_TOKEN": _str("TELEGRAM_BOT_TOKEN"),
+        "TELEGRAM_BOT_NAME": _str("TELEGRAM_BOT_NAME"),
+        "TELEGRAM_API_URL": _str("TELEGRAM_API_URL", "https://api.telegram.org"),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
+        "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
+    }

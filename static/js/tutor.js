@@ -1,0 +1,89 @@
+// Small behaviours of our own; no inline scripts anywhere (the CSP forbids them).
+// Everything here is an enhancement: each page works without it.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function dismiss(toast) {
+    if (toast && toast.parentNode) toast.parentNode.removeChild(toast);
+  }
+
+  // Success and info toasts leave by themselves; errors stay until closed.
+  function scheduleDismissal(root) {
+    root.querySelectorAll(".toast-success, .toast-info").forEach(function (toast) {
+      setTimeout(function () { dismiss(toast); }, 6000);
+    });
+  }
+
+  // A server-rendered <dialog open> becomes a real modal (focus held, Esc closes).
+  function upgradeDialogs(root) {
+    root.querySelectorAll("dialog[data-modal][open]").forEach(function (dialog) {
+      dialog.close();
+      dialog.showModal();
+    });
+  }
+
+  // The browser's time zone preselected where the server only guessed.
+  function preselectTimezone(root) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    root.querySelectorAll("select[data-browser-timezone]").forEach(function (select) {
+      if (select.dataset.touched) return;
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === zone) { select.value = zone; break; }
+      }
+    });
+  }
+
+  // Show only the fields of the chosen notification channel.
+  function syncChannel(fieldset) {
+    var checked = fieldset.querySelector("input[type=radio]:checked");
+    var optOut = document.querySelector("[data-dialog-trigger=optout-dialog]");
+    var channel = optOut && optOut.checked ? "none" : (checked ? checked.value : "");
+    fieldset.querySelectorAll("[data-show-for-channel]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-show-for-channel") !== channel;
+    });
+  }
+
+  function enhance(root) {
+    scheduleDismissal(root);
+    upgradeDialogs(root);
+    preselectTimezone(root);
+    root.querySelectorAll("[data-channel-fieldset]").forEach(syncChannel);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-dismiss-toast]");
+    if (button) dismiss(button.closest(".toast"));
+  });
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("select[data-browser-timezone]")) target.dataset.touched = "1";
+    var fieldset = target.closest("[data-channel-fieldset]");
+    if (fieldset) syncChannel(fieldset);
+    var dialogId = target.getAttribute("data-dialog-trigger");
+    if (dialogId) {
+      document.querySelectorAll("[data-channel-fieldset]").forEach(syncChannel);
+      var dialog = document.getElementById(dialogId);
+      if (target.checked && dialog) {
+        dialog.returnValue = "";
+        dialog.showModal();
+      }
+    }
+  });
+
+  // The opt-out dialog: "keep notifications" unticks the box again.
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement) || !dialog.id) return;
+    var trigger = document.querySelector('[data-dialog-trigger="' + dialog.id + '"]');
+    if (trigger && dialog.returnValue !== "optout") {
+      trigger.checked = false;
+      document.querySelectorAll("[data-channel-fieldset]").forEach(syncChannel);
+    }
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
+})();

@@ -1,0 +1,234 @@
+"""Fixtures on real parts: a fresh database per test (SQLite file, or a PostgreSQL
+schema of its own when TEST_DATABASE_URL is set — then every test runs on both), a
+live HTTP server, Debian's Chromium, and a guard that fails any test reaching past
+this machine."""
+import ipaddress
+import os
+import re
+import socket
+import tempfile
+import threading
+import uuid
+from urllib.parse import quote, urlsplit
+
+import psycopg2
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+# Nothing a test run writes may land in the checkout's instance/ (the huey queue file
+# is opened when tutor.queue is imported).
+os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tutor-tests-")
+os.environ.pop("REDIS_URL", None)
+
+from tutor import create_app, migrate  # noqa: E402
+from tutor.extensions import db  # noqa: E402
+from tutor.models import User  # noqa: E402
+from tutor.queue import huey  # noqa: E402
+from tutor.services.passwords import hash_password  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+CHROMIUM = "/usr/bin/chromium"
+TEACHER_PASSWORD = "Tutor-test-password-1"
+STUDENT_PASSWORD = "Student-test-password-1"
+
+
+def pytest_configure(config):
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        if not POSTGRES_URL:
+            raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        try:
+            psycopg2.connect(POSTGRES_URL).close()
+        except psycopg2.OperationalError as error:
+            raise pytest.UsageError(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {error}")
+
+
+# --- no traffic beyond this machine ---------------------------------------------------
+
+# CI in a container reaches its database and Redis services by name.
+SERVICE_HOSTS = {urlsplit(url).hostname for url in (POSTGRES_URL, os.environ.get("TEST_REDIS_URL"))
+                 if url}
+
+
+def _is_local(host):
+    if host in ("localhost", "") or host in SERVICE_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_outside_network(monkeypatch):
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise RuntimeError(f"test tried to reach {address[0]}: only 127.0.0.1 is allowed")
+
+    def connect(sock, address):
+        check(sock, address)
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+# --- databases ----------------------------------------------------------------------
+
+def postgres_schema_url(schema):
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tutor.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {schema}")
+    yield postgres_schema_url(schema)
+    conn = psycopg2.connect(POSTGRES_URL)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+    conn.close()
+
+
+@pytest.fixture
+def test_config(request, database_url, tmp_path):
+    """Settings for the test's app; @pytest.mark.config(NAME=value) changes some."""
+    marker = request.node.get_closest_marker("config")
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        **(marker.kwargs if marker else {}),
+    }
+
+
+@pytest.fixture
+def app(test_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(test_config)
+    migrate.upgrade(db.database)
+    huey.immediate = True
+    yield application
+    db.database.close()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """For tests that call services directly (they read settings from the app)."""
+    with app.app_context():
+        yield app
+
+
+# --- clients and people -------------------------------------------------------------
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    def csrf_token(self, path="/"):
+        return CSRF_FIELD.search(self.get(path).text).group(1)
+
+    def submit(self, path, data=None, page=None, **kwargs):
+        """POST like a browser does: with the CSRF token of the page the form is on."""
+        data = {"csrf_token": self.csrf_token(page or path), **(data or {})}
+        return self.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app):
+    def create(login, password, role=User.STUDENT, **fields):
+        with app.app_context():
+            return User.create(login=login, password_hash=hash_password(password),
+                               role=role, **fields)
+    return create
+
+
+@pytest.fixture
+def teacher(create_user):
+    return create_user("teacher", TEACHER_PASSWORD, role=User.TEACHER,
+                       first_name="Анна", last_name="Петрова")
+
+
+@pytest.fixture
+def create_student(create_user):
+    counter = iter(range(1, 10_000))
+
+    def create(**fields):
+        n = next(counter)
+        fields.setdefault("first_name", "Иван")
+        fields.setdefault("last_name", f"Иванов{n}")
+        return create_user(fields.pop("login", f"student{n}"),
+                           fields.pop("password", STUDENT_PASSWORD), **fields)
+    return create
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, login="teacher", password=TEACHER_PASSWORD, **extra):
+        return self.client.submit("/login", {"login": login, "password": password, **extra})
+
+    def logout(self):
+        return self.client.submit("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- real HTTP and a real browser ---------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real socket at 127.0.0.1, threaded like a production server."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }

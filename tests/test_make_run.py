@@ -1,0 +1,76 @@
+"""`make run` as a user runs it: it migrates, prints the teacher's credentials on
+the first start only, serves the start page in Russian next to a huey consumer, and
+Ctrl-C stops both."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(instance, port):
+    env = {**os.environ, "INSTANCE_PATH": str(instance), "PORT": str(port),
+           "SECRET_KEY": "", "DATABASE_URL": "", "REDIS_URL": "", "MAKEFLAGS": ""}
+    return subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def wait_for_page(url, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            return requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds}s")
+
+
+def running(process, pattern):
+    found = subprocess.run(["pgrep", "-g", str(process.pid), "-f", pattern],
+                           capture_output=True, text=True)
+    return found.stdout.strip() != ""
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+    output = process.communicate(timeout=30)[0]
+    leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", f"still running: {leftovers.stdout}"
+    return output
+
+
+def test_make_run_twice(tmp_path):
+    port = free_port()
+    first = start(tmp_path / "instance", port)
+    try:
+        page = wait_for_page(f"http://127.0.0.1:{port}/", first)
+        consumer_running = running(first, "huey_consumer tasks.huey")
+    finally:
+        output = stop(first)
+    assert page.status_code == 200
+    assert '<html lang="ru">' in page.text
+    assert re.search(r"login:\s+teacher-\w+\s+password:\s+\w{20}", output), output
+    assert consumer_running
+
+    second = start(tmp_path / "instance", port)
+    try:
+        assert wait_for_page(f"http://127.0.0.1:{port}/login", second).status_code == 200
+    finally:
+        output = stop(second)
+    assert "password:" not in output

@@ -1,0 +1,130 @@
+"""The ordered migrations build exactly the schema the models describe, whether the
+database is new or upgraded from any earlier version, and concurrent upgraders
+apply each migration once."""
+import subprocess
+import sys
+import uuid
+
+import psycopg2
+import pytest
+
+from tutor import migrate
+from tutor.database import open_database
+from tutor.models import MODELS
+
+from tests.conftest import POSTGRES_URL, postgres_schema_url
+
+IGNORED_TABLES = {migrate.SchemaMigration._meta.table_name}
+
+
+def schema(database):
+    """Tables with their columns, indexes and foreign keys, as comparable data."""
+    snapshot = {}
+    for table in sorted(set(database.get_tables()) - IGNORED_TABLES):
+        snapshot[table] = {
+            "columns": sorted((c.name, c.data_type.lower(), c.null, c.primary_key)
+                              for c in database.get_columns(table)),
+            "indexes": sorted((i.name, tuple(i.columns), i.unique)
+                              for i in database.get_indexes(table)),
+            "foreign_keys": sorted((f.column, f.dest_table, f.dest_column)
+                                   for f in database.get_foreign_keys(table)),
+        }
+    return snapshot
+
+
+@pytest.fixture
+def new_database(database_url, tmp_path):
+    """Makes further empty databases of the test's backend (SQLite files or
+    PostgreSQL schemas), all removed afterwards."""
+    made, schemas = [], []
+
+    def make():
+        if database_url.startswith("sqlite"):
+            db = open_database(f"sqlite:///{tmp_path / f'extra{len(made)}.db'}")
+        else:
+            schema_name = f"m_{uuid.uuid4().hex[:12]}"
+            with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {schema_name}")
+            schemas.append(schema_name)
+            db = open_database(postgres_schema_url(schema_name))
+        made.append(db)
+        return db
+
+    yield make
+    for db in made:
+        db.close()
+    if schemas:
+        conn = psycopg2.connect(POSTGRES_URL)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            for schema_name in schemas:
+                cursor.execute(f"DROP SCHEMA {schema_name} CASCADE")
+        conn.close()
+
+
+@pytest.fixture
+def database(new_database):
+    return new_database()
+
+
+def test_migrations_are_numbered_and_unique():
+    names = [m.name for m in migrate.available()]
+    assert names, "there must be at least the initial migration"
+    assert names == sorted(names)
+    assert [int(n[:4]) for n in names] == list(range(1, len(names) + 1))
+
+
+def test_fresh_database_matches_the_models(database, new_database):
+    migrate.upgrade(database)
+    from_models = new_database()
+    with from_models.bind_ctx(MODELS):
+        from_models.create_tables(MODELS)
+    assert schema(database) == schema(from_models)
+
+
+@pytest.mark.parametrize("stop_at", [m.name for m in migrate.available()[:-1]])
+def test_upgrade_from_an_earlier_version_matches_a_fresh_one(database, new_database, stop_at):
+    migrate.upgrade(database)
+    older = new_database()
+    migrate.upgrade(older, target=stop_at)
+    assert migrate.applied(older)[-1] == stop_at
+    assert migrate.upgrade(older)
+    assert schema(older) == schema(database)
+
+
+def test_upgrade_is_idempotent_and_recorded(database):
+    first = migrate.upgrade(database)
+    assert first == [m.name for m in migrate.available()]
+    assert migrate.upgrade(database) == []
+    assert migrate.applied(database) == first
+
+
+def test_a_failing_migration_leaves_nothing_behind(database, tmp_path):
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    (directory / "0001_good.py").write_text(
+        "def upgrade(db):\n    db.execute_sql('CREATE TABLE good (id INTEGER PRIMARY KEY)')\n")
+    (directory / "0002_bad.py").write_text(
+        "def upgrade(db):\n"
+        "    db.execute_sql('CREATE TABLE half (id INTEGER PRIMARY KEY)')\n"
+        "    raise RuntimeError('boom')\n")
+    with pytest.raises(RuntimeError, match="boom"):
+        migrate.upgrade(database, directory=directory)
+    assert "half" not in database.get_tables()
+    assert "good" not in database.get_tables()
+    assert migrate.applied(database) == []
+
+
+def test_concurrent_upgrades_apply_each_migration_once(database_url):
+    code = ("import sys; from tutor import migrate; from tutor.database import open_database;"
+            "print(len(migrate.upgrade(open_database(sys.argv[1]))))")
+    processes = [subprocess.Popen([sys.executable, "-c", code, database_url],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in processes]
+    assert all(p.returncode == 0 for p in processes), results
+    applied_counts = sorted(int(out) for out, _ in results)
+    assert applied_counts == [0, 0, 0, len(migrate.available())]
+    db = open_database(database_url)
+    assert migrate.applied(db) == [m.name for m in migrate.available()]
+    db.close()

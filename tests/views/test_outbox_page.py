@@ -1,0 +1,40 @@
+"""The teacher sees the outbox and can send a failed message again."""
+import pytest
+
+from tests.conftest import STUDENT_PASSWORD
+from tutor.models import Message, User
+from tutor.services import notify
+
+
+@pytest.fixture
+def failed(app, create_student):
+    student = create_student(login="anna", channel=User.EMAIL, email="anna@example.org")
+    with app.app_context():
+        message = notify.enqueue(student, "welcome")
+        Message.update(status=Message.FAILED, attempts=8,
+                       last_error="mailgun: 400 bad address").execute()
+    return message
+
+
+def test_the_teacher_sees_failures_and_retries(client, auth, teacher, failed, app):
+    auth.login()
+    client.submit("/language/en")
+    page = client.get("/teacher/outbox?status=failed").text
+    assert "mailgun: 400 bad address" in page and "anna@example.org" in page
+    assert "failed (1)" in page
+    response = client.submit(f"/teacher/outbox/{failed.id}/retry", page="/teacher/outbox")
+    assert response.status_code == 302
+    with app.app_context():
+        again = Message.get_by_id(failed.id)
+        assert (again.status, again.attempts, again.last_error) == (Message.PENDING, 0, "")
+    client.submit(f"/teacher/outbox/{failed.id}/retry", page="/teacher/outbox")
+    assert "Only a failed message can be sent again." in client.get("/teacher/outbox").text
+
+
+def test_students_and_strangers_are_kept_out(client, auth, teacher, failed):
+    assert client.get("/teacher/outbox").status_code == 302
+    auth.login("anna", STUDENT_PASSWORD)
+    assert client.get("/teacher/outbox").status_code == 403
+    token = client.csrf_token("/")
+    assert client.post(f"/teacher/outbox/{failed.id}/retry",
+                       data={"csrf_token": token}).status_code == 403

@@ -1,0 +1,70 @@
+"""The week view costs a fixed number of SQL queries, however many lessons exist."""
+import logging
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from tests.conftest import STUDENT_PASSWORD
+from tutor.models import Lesson
+from tutor.services import schedule
+
+
+@contextmanager
+def counting_queries():
+    queries = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            queries.append(record.getMessage())
+
+    logger = logging.getLogger("peewee")
+    handler, level = Handler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield queries
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def add_lessons(teacher, students, count, first):
+    """`count` one-hour lessons, two a day from `first` on, in all statuses."""
+    rows = []
+    for n in range(count):
+        start = first + timedelta(days=n // 2, hours=9 + 2 * (n % 2))
+        rows.append({"teacher": teacher.id, "student": students[n % len(students)].id,
+                     "start": start, "end": start + timedelta(hours=1),
+                     "status": Lesson.CONFIRMED if n % 3 else Lesson.PENDING,
+                     "comment": f"урок {n}", "price": 1000, "people": 1,
+                     "created_at": first})
+    Lesson.insert_many(rows).execute()
+
+
+@pytest.mark.parametrize("viewer", ["teacher", "student", "anonymous"])
+def test_week_queries_do_not_grow_with_lessons(app, client, auth, teacher, create_student,
+                                               time_machine, viewer):
+    time_machine.move_to(datetime(2026, 11, 23, 6, 0), tick=False)
+    students = [create_student() for _ in range(5)]
+    with app.app_context():
+        schedule.set_windows(teacher, [(day, time(8), time(22)) for day in range(7)])
+        add_lessons(teacher, students, 10, datetime(2026, 11, 23))
+    if viewer == "teacher":
+        auth.login()
+    elif viewer == "student":
+        auth.login(students[0].login, STUDENT_PASSWORD)
+
+    def week_queries():
+        with counting_queries() as queries:
+            assert client.get("/?week=2026-11-23").status_code == 200
+            assert client.get("/?week=2026-11-23", headers={"HX-Request": "true"}).status_code == 200
+        return len(queries)
+
+    week_queries()  # the first view creates the teacher's default settings
+    few = week_queries()
+    with app.app_context():
+        add_lessons(teacher, students, 400, datetime(2025, 1, 1))  # a long history
+        add_lessons(teacher, students, 6, datetime(2026, 11, 26))  # and more this week
+    assert week_queries() == few
+    assert few <= 2 * 7, f"{few} queries for two renders of the week"

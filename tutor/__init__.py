@@ -1,0 +1,80 @@
+"""The app factory."""
+from pathlib import Path
+
+from flask import Flask, current_app, flash, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import load_config
+from tutor import cli
+from tutor.database import open_database
+from tutor.extensions import babel, csrf, db, limiter, login_manager
+from tutor.htmx import add_vary, current_page, redirect_to
+from tutor.models import User
+from tutor import formatting, logs, metrics, security
+from tutor.views import account, auth, calendar, errors, lessons, main, ops, outbox, teacher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(load_config())
+    app.config.update(test_config or {})
+    # Probes manage their own connection (readyz must answer when the database is down).
+    app.config["FLASKDB_EXCLUDED_ROUTES"] = ("static", "ops.healthz", "ops.readyz")
+    app.instance_path = app.config["INSTANCE_PATH"]
+    logs.configure(app)
+    app.config["DATABASE"] = open_database(app.config["DATABASE_URL"])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(User.from_session_id)
+    login_manager.unauthorized_handler(_unauthorized)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    app.context_processor(_template_globals)
+    app.after_request(add_vary)
+    security.register(app)
+    metrics.register(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
+                                x_proto=app.config["PROXY_COUNT"],
+                                x_host=app.config["PROXY_COUNT"])
+
+    formatting.register(app)
+    for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
+                      outbox.bp, ops.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
+    return app
+
+
+def _select_locale():
+    languages = current_app.config["LANGUAGES"]
+    if request and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request and session.get("lang") in languages:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _select_timezone():
+    if request and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["TEACHER_TIMEZONE"]
+
+
+def _template_globals():
+    return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"]}
+
+
+def _unauthorized():
+    flash(_("Please log in to open this page."), "info")
+    return redirect_to(url_for("auth.login", next=current_page()))

@@ -1,0 +1,56 @@
+"""Opening the database named by DATABASE_URL, and the lock every writer that
+checks-then-inserts takes (teacher bootstrap, migrations, bookings, jobs)."""
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+from peewee import PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect, parse
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+def open_database(url):
+    """A peewee Database for `url`: sqlite:///relative.db, sqlite:////abs.db or
+    postgresql://user:pass@host:port/name. Query-string options go to the driver,
+    e.g. ?options=-csearch_path%3Dmyschema for PostgreSQL."""
+    if url.startswith("sqlite"):
+        path = parse(url)["database"]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # timeout: how long sqlite3 waits for another process's write lock.
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+    return connect(url, unquote_password=True)
+
+
+def backend(database):
+    """'sqlite' or 'postgresql' for a Database or the FlaskDB proxy around it."""
+    database = getattr(database, "obj", database)
+    if isinstance(database, SqliteDatabase):
+        return "sqlite"
+    if isinstance(database, PostgresqlDatabase):
+        return "postgresql"
+    raise RuntimeError(f"unsupported database {type(database).__name__}")
+
+
+@contextmanager
+def exclusive(database, name):
+    """A transaction that no other process runs at the same time for the same `name`.
+
+    SQLite: BEGIN IMMEDIATE takes the database's single write lock up front, so two
+    check-then-insert blocks cannot interleave. PostgreSQL: a transaction-scoped
+    advisory lock keyed by `name`, released at commit or rollback.
+    """
+    if backend(database) == "sqlite":
+        with database.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with database.atomic() as txn:
+            key = zlib.crc32(name.encode()) - 2**31
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+            yield txn

@@ -1,0 +1,590 @@
+"""Forms. Labels and messages are lazy so they follow the viewer's language; the
+validate_<field> methods call the account services so every rule lives once."""
+import re
+import zoneinfo
+from datetime import datetime, time
+from datetime import timezone as dt_timezone
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from tutor.models import Goal, User
+from tutor.services import accounts
+from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
+
+NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _person_name(form, field):
+    field.data = " ".join((field.data or "").split())
+    if field.data and not NAME.match(field.data):
+        raise ValidationError(_l("Use letters only (a hyphen or an apostrophe between them is fine)."))
+
+
+def timezone_choices():
+    return [SelectChoice(zone, zone.replace("_", " "))
+            for zone in sorted(zoneinfo.available_timezones())
+            if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/"))]
+
+
+def goal_choices(current=None):
+    goals = list(Goal.offered())
+    if current is not None and current.id not in {g.id for g in goals}:
+        goals.append(current)  # a retired goal the student still has
+    return [SelectChoice("", _l("Not chosen"))] + [SelectChoice(g.id, g.name) for g in goals]
+
+
+def account_error_message(error):
+    """The message for a service's AccountError, in the viewer's language."""
+    messages = {
+        accounts.InvalidLogin: _l("3 to 32 characters: Latin letters, digits, dot, hyphen or "
+                                  "underscore, starting with a letter or digit."),
+        accounts.LoginTaken: _l("This login is taken. Please choose another."),
+        accounts.EmailTaken: _l("An account with this e-mail already exists. Forgot your "
+                                "password? You can recover it from the login page."),
+        accounts.EmailMalformed: _l("This does not look like an e-mail address."),
+        accounts.WrongCurrentPassword: _l("The current password is not right."),
+    }
+    if isinstance(error, accounts.WeakPassword):
+        return _("This password is too easy to guess. %(advice)s", advice=error.strength.advice)
+    if isinstance(error, accounts.EmailRejected):
+        if error.reason:
+            return _("This address cannot receive mail (%(reason)s). Please check it.",
+                     reason=error.reason)
+        return _("This address cannot receive mail. Please check it.")
+    return str(messages[type(error)])
+
+
+class EmptyForm(FlaskForm):
+    """For button-only POSTs: carries the CSRF token and nothing else."""
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login"),
+                        validators=[InputRequired(_l("Enter your login.")), Length(max=254)],
+                        render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField(_l("Password"),
+                             validators=[InputRequired(_l("Enter your password.")),
+                                         Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Remember me on this device"))
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    next = HiddenField()
+
+
+class _PasswordRules:
+    """validate_password for forms that set a new password."""
+
+    def personal_words(self):
+        return []
+
+    def validate_password(self, field):
+        try:
+            accounts.check_password(field.data, self.personal_words())
+        except accounts.WeakPassword as error:
+            raise ValidationError(account_error_message(error))
+
+
+class RegistrationForm(_PasswordRules, FlaskForm):
+    first_name = StringField(_l("First name"), validators=[
+        InputRequired(_l("Enter your first name.")), Length(max=100), _person_name],
+        render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[
+        InputRequired(_l("Enter your last name.")), Length(max=100), _person_name],
+        render_kw={"autocomplete": "family-name"})
+    login = StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
+                                                 Length(max=64)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                   "spellcheck": "false"})
+    password = PasswordField(_l("Password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters.", max=PASSWORD_MAX))],
+        render_kw={"autocomplete": "new-password"})
+    channel = RadioField(_l("Send me notifications by"), default=User.EMAIL, choices=[
+        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram"))])
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)],
+                        render_kw={"type": "email", "autocomplete": "email",
+                                   "inputmode": "email"})
+    digest_time = TimeField(_l("Daily summary of my lessons at"), default=time(8, 0),
+                            validators=[Optional()])
+    goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    opt_out = BooleanField(_l("Opt out of notifications"))
+
+    def __init__(self, *args, default_timezone="Europe/Moscow", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goal.choices = goal_choices()
+        self.timezone.choices = timezone_choices()
+        if not self.timezone.data:
+            self.timezone.data = default_timezone
+
+    @property
+    def chosen_channel(self):
+        return User.NO_CHANNEL if self.opt_out.data else self.channel.data
+
+    def personal_words(self):
+        return [self.login.data, self.first_name.data, self.last_name.data, self.email.data]
+
+    def validate_login(self, field):
+        try:
+            field.data = accounts.check_login(field.data)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+    def validate_channel(self, field):
+        if field.data not in (User.EMAIL, User.TELEGRAM):
+            raise ValidationError(_l("Choose e-mail or Telegram."))
+
+    def validate_email(self, field):
+        if self.chosen_channel != User.EMAIL:
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter your e-mail, or choose Telegram."))
+        try:
+            field.data = accounts.check_email_address(field.data)
+            accounts.check_email_free(field.data)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+    def validate_goal(self, field):
+        if field.data is not None and accounts.offered_goal(field.data) is None:
+            raise ValidationError(_l("Choose a goal from the list."))
+
+    def validate_timezone(self, field):
+        if not accounts.valid_timezone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+    def registration(self, locale):
+        return accounts.Registration(
+            first_name=self.first_name.data, last_name=self.last_name.data,
+            login=self.login.data, password=self.password.data,
+            channel=self.chosen_channel, email=self.email.data or None,
+            digest_time=self.digest_time.data, goal_id=self.goal.data,
+            timezone=self.timezone.data, locale=locale)
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Login, e-mail or Telegram username"),
+                             validators=[InputRequired(_l("Enter your login, e-mail or "
+                                                          "Telegram username.")),
+                                         Length(max=254)],
+                             render_kw={"autocomplete": "username", "autofocus": True})
+
+
+class ResetPasswordForm(_PasswordRules, FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters.", max=PASSWORD_MAX))],
+        render_kw={"autocomplete": "new-password", "autofocus": True})
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(_l("Repeat the password.")),
+        EqualTo("password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def personal_words(self):
+        user = self.user
+        return [user.login, user.first_name, user.last_name, user.email] if user else []
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[
+        InputRequired(_l("Enter your first name.")), Length(max=100), _person_name],
+        render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[
+        InputRequired(_l("Enter your last name.")), Length(max=100), _person_name],
+        render_kw={"autocomplete": "family-name"})
+    login = StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
+                                                 Length(max=64)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                   "spellcheck": "false"})
+    goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    locale = SelectField(_l("Language"), choices=[SelectChoice("ru", "Русский"),
+                                                  SelectChoice("en", "English")])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, obj=user, **kwargs)
+        self.user = user
+        self.goal.choices = goal_choices(current=user.goal)
+        self.timezone.choices = timezone_choices()
+        if not self.is_submitted():
+            self.goal.data = user.goal_id
+
+    def validate_login(self, field):
+        try:
+            field.data = accounts.check_login(field.data, user=self.user)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+    def validate_goal(self, field):
+        if field.data not in (None, self.user.goal_id) and accounts.offered_goal(field.data) is None:
+            raise ValidationError(_l("Choose a goal from the list."))
+
+    def validate_timezone(self, field):
+        if not accounts.valid_timezone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class ChangePasswordForm(_PasswordRules, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        InputRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters.", max=PASSWORD_MAX))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(_l("Repeat the password.")),
+        EqualTo("password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def personal_words(self):
+        return [self.user.login, self.user.first_name, self.user.last_name, self.user.email]
+
+
+class NotificationsForm(FlaskForm):
+    channel = RadioField(_l("Send me notifications by"), choices=[
+        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram")),
+        SelectChoice(User.NO_CHANNEL, _l("Nothing: turn notifications off"))])
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)],
+                        render_kw={"type": "email", "autocomplete": "email",
+                                   "inputmode": "email"})
+    digest_time = TimeField(_l("Daily summary of my lessons at"), validators=[Optional()])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, obj=user, **kwargs)
+        self.user = user
+
+    def validate_email(self, field):
+        if self.channel.data != User.EMAIL:
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter your e-mail, or choose another channel."))
+        try:
+            field.data = accounts.check_email_address(field.data)
+            accounts.check_email_free(field.data, user=self.user)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+
+# --- lessons ------------------------------------------------------------------------
+
+class BookingForm(FlaskForm):
+    start = HiddenField(validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment for the teacher (optional)"), validators=[
+        Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        render_kw={"rows": 3})
+
+    def start_utc(self):
+        return parse_utc(self.start.data)
+
+
+def parse_utc(value):
+    """A naive-UTC datetime from an ISO string, or None."""
+    try:
+        moment = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt_timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+class ConfirmLessonForm(FlaskForm):
+    price = DecimalField(_l("Price, ₽"), places=2, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson).")),
+        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))],
+        render_kw={"inputmode": "decimal"})
+    people = IntegerField(_l("Number of people"), default=1, validators=[
+        InputRequired(_l("Enter the number of people.")),
+        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the time."))])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 2})
+
+
+# --- the teacher's availability and lessons ------------------------------------------
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+            _l("Saturday"), _l("Sunday"))
+
+
+def _whole(label, low, high):
+    return IntegerField(label, validators=[
+        InputRequired(_l("Enter a whole number.")),
+        NumberRange(min=low, max=high, message=_l("From %(min)s to %(max)s."))])
+
+
+class ScheduleSettingsForm(FlaskForm):
+    lesson_length_minutes = _whole(_l("Lesson length, minutes"), 10, 480)
+    buffer_minutes = _whole(_l("Break between lessons, minutes"), 0, 240)
+    min_notice_hours = _whole(_l("Book at least this many hours ahead"), 0, 720)
+    horizon_days = _whole(_l("Book at most this many days ahead"), 1, 366)
+    cancellation_notice_hours = _whole(
+        _l("Students cancel a confirmed lesson up to this many hours before"), 0, 720)
+    default_price = DecimalField(_l("Usual price, ₽"), places=2, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson).")),
+        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate_timezone(self, field):
+        if not accounts.valid_timezone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class WindowForm(FlaskForm):
+    weekday = SelectField(_l("Day"), coerce=int, choices=[
+        SelectChoice(number, name) for number, name in enumerate(WEEKDAYS)])
+    start = TimeField(_l("From"), validators=[InputRequired(_l("Enter the time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Enter the time."))])
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end must come after the start."))
+
+
+class DaysOffForm(FlaskForm):
+    first_day = DateField(_l("From"), validators=[InputRequired(_l("Enter the date."))])
+    last_day = DateField(_l("To (inclusive)"), validators=[InputRequired(_l("Enter the date."))])
+    reason = StringField(_l("Note (only you see it)"), validators=[Length(max=200)])
+
+    def validate_last_day(self, field):
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day must not come before the first."))
+
+
+class DayOffForm(FlaskForm):
+    day = DateField(validators=[InputRequired()])
+
+
+class NewLessonForm(FlaskForm):
+    student = SelectField(_l("Student"), coerce=_optional_int, validate_choice=False)
+    first_name = StringField(_l("First name of a new student"), validators=[
+        Length(max=100), _person_name])
+    last_name = StringField(_l("Last name of a new student"), validators=[
+        Length(max=100), _person_name])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the time."))])
+    minutes = IntegerField(_l("Length, minutes"), default=60, validators=[
+        InputRequired(_l("Enter a whole number.")),
+        NumberRange(min=10, max=720, message=_l("From %(min)s to %(max)s."))])
+    price = DecimalField(_l("Price, ₽"), places=2, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson).")),
+        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
+    people = IntegerField(_l("Number of people"), default=1, validators=[
+        InputRequired(_l("Enter the number of people.")),
+        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 2})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        students = (User.select().where(User.role == User.STUDENT)
+                    .order_by(User.last_name, User.first_name, User.login))
+        self.student.choices = [SelectChoice("", _l("A new person (enter the names below)"))] + [
+            SelectChoice(s.id, f"{s.full_name} ({s.login})" if s.full_name else s.login)
+            for s in students]
+
+    def validate_student(self, field):
+        if field.data is not None and not User.select().where(
+                (User.id == field.data) & (User.role == User.STUDENT)).exists():
+            raise ValidationError(_l("Choose a student from the list."))
+
+    def validate_first_name(self, field):
+        if self.student.data is None and not field.data:
+            raise ValidationError(_l("Choose a student, or enter a new person's first name."))
+
+
+# --- the teacher's administration ----------------------------------------------------
+# (imported here, where this section starts; the section was appended as a whole)
+from wtforms import SelectMultipleField  # noqa: E402
+
+from tutor.services import admin as admin_service  # noqa: E402
+
+
+def _student_filter(search, status):
+    if status not in admin_service.STATUSES:
+        status = admin_service.EVERYONE
+    return admin_service.StudentFilter(search=(search or "")[:100], status=status)
+
+
+class _QueryForm(FlaskForm):
+    """Filters read from the query string of a GET: nothing to protect from CSRF."""
+
+    class Meta:
+        csrf = False
+
+
+class StudentSearchForm(_QueryForm):
+    q = StringField(_l("Search"), validators=[Length(max=100)],
+                    render_kw={"type": "search", "autocomplete": "off",
+                               "placeholder": _l("Name, login or e-mail")})
+    status = SelectField(_l("Show"), default="all", validate_choice=False, choices=[
+        SelectChoice("all", _l("All students")), SelectChoice("active", _l("Active only")),
+        SelectChoice("inactive", _l("Inactive only"))])
+
+    def student_filter(self):
+        return _student_filter(self.q.data, self.status.data)
+
+
+class StudentSelectionForm(FlaskForm):
+    """Students picked in the list for a mass action: the ticked rows, or everybody
+    matching the list's filter (scope "all")."""
+
+    scope = HiddenField(default="selected")
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    q = HiddenField()
+    status = HiddenField()
+
+    def selection(self):
+        search = _student_filter(self.q.data, self.status.data)
+        if self.scope.data == "all":
+            return admin_service.Selection(ids=None, filter=search)
+        return admin_service.Selection(ids=tuple(self.ids.data or ()), filter=search)
+
+
+class StudentForm(FlaskForm):
+    """Everything the teacher may change about a student."""
+
+    first_name = StringField(_l("First name"), validators=[
+        InputRequired(_l("Enter the first name.")), Length(max=100), _person_name])
+    last_name = StringField(_l("Last name"), validators=[Length(max=100), _person_name])
+    login = StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
+                                                 Length(max=64)],
+                        render_kw={"autocapitalize": "none", "spellcheck": "false"})
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)],
+                        render_kw={"type": "email", "inputmode": "email"})
+    channel = RadioField(_l("Notifications go by"), choices=[
+        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram")),
+        SelectChoice(User.NO_CHANNEL, _l("Nothing: notifications off"))])
+    goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+
+    def __init__(self, *args, student, **kwargs):
+        super().__init__(*args, obj=student, **kwargs)
+        self.student = student
+        self.goal.choices = goal_choices(current=student.goal)
+        self.timezone.choices = [SelectChoice("", _l("The teacher's time zone"))] + \
+            timezone_choices()
+        if not self.is_submitted():
+            self.goal.data = student.goal_id
+            self.timezone.data = student.timezone or ""
+
+    def validate_login(self, field):
+        try:
+            field.data = accounts.check_login(field.data, user=self.student)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+    def validate_channel(self, field):
+        if field.data not in User.CHANNELS:
+            raise ValidationError(_l("Choose a channel."))
+
+    def validate_email(self, field):
+        value = (field.data or "").strip()
+        if not value:
+            if self.channel.data == User.EMAIL:
+                raise ValidationError(_l("Enter an e-mail address for the e-mail channel."))
+            return
+        if value.lower() == (self.student.email or ""):
+            field.data = self.student.email  # unchanged: no need to ask the verifier again
+            return
+        try:
+            field.data = accounts.check_email_address(value)
+            accounts.check_email_free(field.data, user=self.student)
+        except accounts.AccountError as error:
+            raise ValidationError(account_error_message(error))
+
+    def validate_goal(self, field):
+        if (field.data not in (None, self.student.goal_id)
+                and accounts.offered_goal(field.data) is None):
+            raise ValidationError(_l("Choose a goal from the list."))
+
+    def validate_timezone(self, field):
+        if field.data and not accounts.valid_timezone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class GoalForm(FlaskForm):
+    name = StringField(_l("Goal"), validators=[
+        InputRequired(_l("Enter the goal's name.")),
+        Length(max=200, message=_l("At most %(max)d characters.", max=200))])
+
+
+class BroadcastForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[
+        InputRequired(_l("Enter a subject.")),
+        Length(max=200, message=_l("At most %(max)d characters.", max=200))])
+    body = TextAreaField(_l("Message"), validators=[
+        InputRequired(_l("Write the message.")),
+        Length(max=5000, message=_l("At most %(max)d characters.", max=5000))],
+        render_kw={"rows": 8})
+
+
+class LessonFilterForm(_QueryForm):
+    first_day = DateField(_l("From"), validators=[Optional()])
+    last_day = DateField(_l("To (inclusive)"), validators=[Optional()])
+    status = SelectField(_l("Status"), default="", validate_choice=False, choices=[
+        SelectChoice("", _l("Any")), SelectChoice("pending", _l("Awaiting confirmation")),
+        SelectChoice("confirmed", _l("Confirmed"))])
+    student = StringField(_l("Student"), validators=[Length(max=100)],
+                          render_kw={"type": "search", "autocomplete": "off"})
+
+    def lesson_filter(self, zone):
+        valid = self.validate()  # a malformed date counts as no bound
+        return admin_service.LessonFilter(
+            first_day=self.first_day.data if valid or not self.first_day.errors else None,
+            last_day=self.last_day.data if valid or not self.last_day.errors else None,
+            status=self.status.data if self.status.data in ("pending", "confirmed") else "",
+            student=(self.student.data or "")[:100], zone=zone)
+
+
+class LessonActionForm(ReasonForm):
+    """Reject or cancel from the lesson list: the reason, and the list to go back to."""
+
+    next = HiddenField()

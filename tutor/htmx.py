@@ -1,0 +1,73 @@
+"""One place that decides between a full page and an htmx fragment, and how to
+leave a page for each kind of request."""
+from urllib.parse import urlsplit
+
+from flask import get_flashed_messages, redirect, render_template, request
+from markupsafe import Markup
+
+
+def is_fragment_request():
+    """True for an htmx request that swaps part of a page. Boosted navigation and
+    history restores want the full page."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render(page, partial, **context):
+    """The full page, or only its partial for a fragment request. Messages flashed
+    while handling a fragment request ride along as an out-of-band toast swap."""
+    if not is_fragment_request():
+        return render_template(page, **context)
+    html = render_template(partial, **context)
+    if _has_flashes():
+        html = Markup(html) + Markup(render_template("partials/_toasts.html", oob=True))
+    return html
+
+
+def _has_flashes():
+    return bool(get_flashed_messages(with_categories=False)) if request else False
+
+
+def redirect_to(url):
+    """PRG for a plain request; HX-Redirect for htmx, which would otherwise swap the
+    whole next page into a fragment."""
+    if request.headers.get("HX-Request") == "true":
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url)
+
+
+def safe_next(target):
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def add_vary(response):
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+    return response
+
+
+def current_page():
+    """The page the user is looking at, to come back to after logging in: for htmx
+    requests the page, not the fragment; for a form sent with POST the page it was
+    on (the POST address itself cannot be opened again)."""
+    if request.headers.get("HX-Request") == "true":
+        return _same_site_path(request.headers.get("HX-Current-URL", ""))
+    if request.method != "GET":
+        return _same_site_path(request.referrer or "")
+    return safe_next(request.full_path.rstrip("?"))
+
+
+def _same_site_path(url):
+    page = urlsplit(url)
+    if page.netloc and page.netloc != request.host:
+        return None
+    return safe_next(page.path + (f"?{page.query}" if page.query else ""))

@@ -1,0 +1,58 @@
+"""The one huey instance: SqliteHuey in instance/ by default, RedisHuey when
+REDIS_URL is set. Only settings from the environment are read here, so importing
+it opens nothing but the queue file."""
+import functools
+import os
+from pathlib import Path
+
+from flask import has_app_context
+from huey import RedisHuey, SqliteHuey
+
+from tutor.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_huey():
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return RedisHuey("tutor", url=redis_url)
+    instance = Path(os.environ.get("INSTANCE_PATH", "").strip() or ROOT / "instance")
+    path = os.environ.get("HUEY_SQLITE_PATH", "").strip() or str(instance / "huey.db")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("tutor", filename=path)
+
+
+huey = make_huey()
+
+
+class _Consumer:
+    app = None
+
+
+def bind_app(app):
+    """The consumer's app (tasks.py binds it); tasks run inside its context."""
+    _Consumer.app = app
+
+
+def _in_app(fn):
+    """Run `fn` in an app context with a database connection: the caller's context
+    when there is one (huey.immediate in tests), else the consumer's app."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _Consumer.app.app_context(), db.database.connection_context():
+            return fn(*args, **kwargs)
+    return run
+
+
+def app_task(**options):
+    """A huey task that the web app enqueues, run inside the app."""
+    return lambda fn: huey.task(**options)(_in_app(fn))
+
+
+def app_periodic_task(schedule, **options):
+    """A periodic huey task, run inside the app. Only a consumer started without
+    --no-periodic enqueues them: run exactly one such consumer per deployment."""
+    return lambda fn: huey.periodic_task(schedule, **options)(_in_app(fn))

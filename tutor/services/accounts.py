@@ -1,0 +1,350 @@
+"""Accounts: the first teacher, registration, logging in, password recovery and the
+student's own profile. Plain functions; the views turn the named errors into form
+messages."""
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import time
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+from peewee import IntegrityError
+
+from tutor.database import exclusive
+from tutor.extensions import db
+from tutor.integrations import email_verifier
+from tutor.models import Goal, User, normalize_login, utcnow
+from tutor.services import notify
+from tutor.services.password_strength import evaluate
+from tutor.services.passwords import (
+    burn_time,
+    hash_password,
+    needs_rehash,
+    random_login,
+    random_password,
+    verify_password,
+)
+
+LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+RESET_MAX_AGE = 3600  # seconds a password-reset link stays valid
+
+
+class AccountError(Exception):
+    """Base of the errors a form shows next to a field."""
+
+    field = None
+
+
+class InvalidCredentials(AccountError):
+    """Wrong login or wrong password: deliberately the same error for both."""
+
+
+class LoginTaken(AccountError):
+    field = "login"
+
+
+class EmailTaken(AccountError):
+    field = "email"
+
+
+class InvalidLogin(AccountError):
+    field = "login"
+
+
+class WeakPassword(AccountError):
+    field = "password"
+
+    def __init__(self, strength):
+        super().__init__(strength.advice)
+        self.strength = strength
+
+
+class WrongCurrentPassword(AccountError):
+    field = "current_password"
+
+
+class InvalidResetLink(AccountError):
+    """Expired, already used, or not a link we made."""
+
+
+@dataclass(frozen=True)
+class NewCredentials:
+    login: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    first_name: str
+    last_name: str
+    login: str
+    password: str
+    channel: str = User.NO_CHANNEL
+    email: str | None = None
+    digest_time: time | None = None
+    goal_id: int | None = None
+    timezone: str | None = None
+    locale: str | None = None
+
+
+# --- the teacher ------------------------------------------------------------------
+
+def ensure_teacher():
+    """Create the teacher when there is none. Returns the new credentials (to be shown
+    once) or None when a teacher already exists. Several processes may call this at
+    the same moment: the lock makes exactly one of them create the account."""
+    with exclusive(db.database, "bootstrap-teacher"):
+        if User.teachers().exists():
+            return None
+        credentials = NewCredentials(random_login(), random_password())
+        User.create(
+            login=credentials.login,
+            password_hash=hash_password(credentials.password),
+            role=User.TEACHER,
+        )
+        return credentials
+
+
+# --- checks shared by registration and the profile ----------------------------------
+
+def check_login(login, user=None):
+    login = normalize_login(login)
+    if not LOGIN_PATTERN.match(login):
+        raise InvalidLogin()
+    taken = User.select().where(User.login == login)
+    if user is not None:
+        taken = taken.where(User.id != user.id)
+    if taken.exists():
+        raise LoginTaken()
+    return login
+
+
+def check_email_free(email, user=None):
+    taken = User.select().where(User.email == email)
+    if user is not None:
+        taken = taken.where(User.id != user.id)
+    if taken.exists():
+        raise EmailTaken()
+
+
+def check_password(password, user_inputs):
+    strength = evaluate(password, user_inputs, current_app.config["PASSWORD_MIN_SCORE"])
+    if not strength.acceptable:
+        raise WeakPassword(strength)
+    return strength
+
+
+def valid_timezone(name):
+    return name if name in zoneinfo.available_timezones() else None
+
+
+def offered_goal(goal_id):
+    if goal_id is None:
+        return None
+    return Goal.offered().where(Goal.id == goal_id).first()
+
+
+# --- registration -----------------------------------------------------------------
+
+def register_student(form):
+    """Create a student from a checked Registration and queue the welcome message.
+    Raises LoginTaken, EmailTaken, InvalidLogin or WeakPassword; nothing is written
+    then."""
+    login = normalize_login(form.login)
+    email = form.email if form.channel == User.EMAIL else None
+    check_password(form.password, [login, form.first_name, form.last_name, email])
+    with exclusive(db.database, "accounts"):
+        check_login(login)
+        if email:
+            check_email_free(email)
+        try:
+            user = User.create(
+                login=login,
+                password_hash=hash_password(form.password),
+                role=User.STUDENT,
+                first_name=form.first_name,
+                last_name=form.last_name,
+                channel=form.channel,
+                email=email,
+                digest_time=form.digest_time if form.channel != User.NO_CHANNEL else None,
+                goal=offered_goal(form.goal_id),
+                timezone=valid_timezone(form.timezone),
+                locale=form.locale,
+                last_login_at=utcnow(),
+            )
+        except IntegrityError:  # a race the lock cannot see (another database client)
+            raise LoginTaken() if User.by_login(login) else EmailTaken()
+        notify.enqueue(user, "welcome", key=f"welcome:{user.id}")
+    return user
+
+
+# --- logging in -------------------------------------------------------------------
+
+def authenticate(login, password):
+    """The user for this login and password, with the login recorded; an inactive
+    account becomes active again. Raises InvalidCredentials otherwise."""
+    user = User.by_login(login)
+    if user is None:
+        burn_time(password or "")
+        raise InvalidCredentials()
+    if not verify_password(user.password_hash, password or ""):
+        raise InvalidCredentials()
+    changes = {User.last_login_at: utcnow(), User.inactive_since: None}
+    if needs_rehash(user.password_hash):
+        changes[User.password_hash] = hash_password(password)
+    User.update(changes).where(User.id == user.id).execute()
+    return User.get_by_id(user.id)
+
+
+def set_locale(user, locale):
+    User.update(locale=locale).where(User.id == user.id).execute()
+    user.locale = locale
+
+
+def revoke_sessions(user):
+    """Log the user out everywhere: every session id carries the version."""
+    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    user.session_version = User.get_by_id(user.id).session_version
+
+
+# --- password recovery ------------------------------------------------------------
+
+def _reset_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user):
+    # The hash's tail makes the link single-use: setting a password changes it.
+    return _reset_serializer().dumps(
+        {"id": user.id, "v": user.session_version, "h": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token):
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+        user = User.get_or_none(User.id == int(data["id"]))
+    except (BadData, KeyError, TypeError, ValueError):
+        raise InvalidResetLink()
+    if (user is None or user.session_version != data["v"]
+            or user.password_hash[-16:] != data["h"]):
+        raise InvalidResetLink()
+    return user
+
+
+def request_password_reset(identifier, link_for):
+    """If `identifier` names a user who has a channel: revoke all their sessions and
+    send a reset link (made by `link_for(token)`) there. Says nothing either way."""
+    user = User.by_identifier(identifier)
+    if user is None or user.channel == User.NO_CHANNEL or not user.address:
+        return
+    revoke_sessions(user)
+    notify.enqueue(user, "password_reset", {"link": link_for(make_reset_token(user))},
+                   key=f"password_reset:{user.id}:{user.session_version}")
+
+
+def reset_password(token, password):
+    """Set a new password through a reset link. Returns the user, logged out
+    everywhere else; raises InvalidResetLink or WeakPassword."""
+    user = user_for_reset_token(token)
+    check_password(password, [user.login, user.first_name, user.last_name, user.email])
+    _set_password(user, password)
+    User.update(inactive_since=None, last_login_at=utcnow()).where(User.id == user.id).execute()
+    return User.get_by_id(user.id)
+
+
+def _set_password(user, password):
+    User.update(password_hash=hash_password(password),
+                session_version=User.session_version + 1).where(User.id == user.id).execute()
+    refreshed = User.get_by_id(user.id)
+    user.password_hash, user.session_version = refreshed.password_hash, refreshed.session_version
+
+
+# --- the profile ------------------------------------------------------------------
+
+def update_profile(user, *, first_name, last_name, login, goal_id, timezone, locale):
+    """Names, login, goal, time zone, language. A changed login is announced on the
+    user's channel. Raises InvalidLogin or LoginTaken."""
+    old_login = user.login
+    with exclusive(db.database, "accounts"):
+        login = check_login(login, user=user)
+        User.update(first_name=first_name, last_name=last_name, login=login,
+                    # a retired goal may stay, but only an offered one can be picked
+                    goal=user.goal_id if goal_id == user.goal_id else offered_goal(goal_id),
+                    timezone=valid_timezone(timezone), locale=locale,
+                    ).where(User.id == user.id).execute()
+    fresh = User.get_by_id(user.id)
+    if login != old_login:
+        notify.enqueue(fresh, "login_changed", {"old_login": old_login})
+    return fresh
+
+
+def change_password(user, current, new):
+    """Requires the current password; every other session is logged out (the caller
+    logs this one in again with the new session id)."""
+    if not verify_password(user.password_hash, current or ""):
+        raise WrongCurrentPassword()
+    check_password(new, [user.login, user.first_name, user.last_name, user.email])
+    _set_password(user, new)
+    notify.enqueue(user, "password_changed")
+    return User.get_by_id(user.id)
+
+
+def change_notifications(user, *, channel, email, digest_time):
+    """Switch channel (e-mail, Telegram, none), address and digest time. The notice
+    goes to the old channel, so a hijacked account cannot silently move it."""
+    email = email if channel == User.EMAIL else None
+    old_channel, old_address = user.channel, user.address
+    with exclusive(db.database, "accounts"):
+        if email:
+            check_email_free(email, user=user)
+        User.update(channel=channel, email=email,
+                    digest_time=digest_time if channel != User.NO_CHANNEL else None,
+                    ).where(User.id == user.id).execute()
+    fresh = User.get_by_id(user.id)
+    if (old_channel, old_address) != (fresh.channel, fresh.address) and old_address:
+        notify.enqueue(fresh, "channel_changed", {"new_channel": channel},
+                       channel=old_channel, address=old_address)
+    return fresh
+
+
+def deactivate(user):
+    """The student steps away: no mass messages until they log in again."""
+    User.update(inactive_since=utcnow()).where(User.id == user.id).execute()
+
+
+# --- e-mail addresses -------------------------------------------------------------
+
+class EmailRejected(AccountError):
+    field = "email"
+
+    def __init__(self, reason=""):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EmailMalformed(AccountError):
+    field = "email"
+
+
+def check_email_address(raw):
+    """The normalised address, or EmailMalformed / EmailRejected. The outside
+    verifier is asked when a token is configured; when it cannot answer, the syntax
+    check alone decides and the event is logged."""
+    try:
+        address = validate_email((raw or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise EmailMalformed()
+    address = address.lower()
+    token = current_app.config["EMAIL_VERIFIER_TOKEN"]
+    if not token:
+        return address
+    try:
+        verdict = email_verifier.verify_email(
+            address, token=token, base_url=current_app.config["EMAIL_VERIFIER_URL"])
+    except email_verifier.VerifierUnavailable as error:
+        current_app.logger.warning("e-mail verifier unavailable, syntax check only: %s", error)
+        return address
+    if not verdict.valid:
+        raise EmailRejected(verdict.reason)
+    return address

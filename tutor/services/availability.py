@@ -1,0 +1,234 @@
+"""Bookable slots: the teacher's weekly windows, split into lessons, minus unavailable
+intervals, existing lessons, the minimum notice and the booking horizon.
+
+Pure computation: plain data in, plain data out. Every datetime here is naive UTC
+(tzinfo=None); only windows are wall-clock times, in the teacher's zone.
+
+Decided rules (the tests pin each one):
+- A slot belongs to a range when its start lies in [range_start, range_end).
+- A slot starting exactly at now + min_notice is bookable; one starting exactly at
+  now + horizon is not.
+- Intervals are half-open: a slot ending when an unavailable interval or a lesson
+  starts does not overlap it. Around lessons the buffer must be kept in full: a slot
+  starting exactly `buffer` after a lesson ends is free. Unavailable intervals get
+  no buffer.
+- The buffer separates the slots of one window; windows that touch each start their
+  own grid, and booking one slot then takes its neighbour through the lesson buffer.
+- Slot starts are wall times (window start + n * (length + buffer)). A start inside a
+  spring-forward gap is skipped; an ambiguous one (fall-back) is the first occurrence,
+  so the repeated hour after it gets no slots of its own. A window end inside a gap is
+  read with the offset before the change, which keeps the window's nominal length.
+- Slots last `lesson_length` real minutes. Right after a spring-forward gap a wall
+  start can fall inside the previous slot; such a slot is dropped.
+"""
+import bisect
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class InvalidWindow(ValueError):
+    """A weekly window that cannot be used: empty, overlapping another, bad weekday."""
+
+
+class InvalidRules(ValueError):
+    """Availability settings that make no sense (a zero lesson length, unknown zone...)."""
+
+
+class InvalidInterval(ValueError):
+    """An interval that is empty, reversed or not in naive UTC."""
+
+
+@dataclass(frozen=True)
+class Window:
+    weekday: int  # 0 = Monday
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self):
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise InvalidInterval("interval times must be naive UTC datetimes")
+        if self.start >= self.end:
+            raise InvalidInterval(f"interval must start before it ends: {self.start}, {self.end}")
+
+    def overlaps(self, other):
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Rules:
+    windows: tuple[Window, ...]
+    lesson_length: timedelta = timedelta(minutes=60)
+    buffer: timedelta = timedelta(0)
+    min_notice: timedelta = timedelta(hours=12)
+    horizon: timedelta = timedelta(days=56)
+    timezone: str = "Europe/Moscow"
+
+    def __post_init__(self):
+        object.__setattr__(self, "windows", tuple(self.windows))
+        validate_windows(self.windows)
+        if self.lesson_length <= timedelta(0):
+            raise InvalidRules("lesson length must be positive")
+        if self.buffer < timedelta(0):
+            raise InvalidRules("buffer must not be negative")
+        if self.min_notice < timedelta(0):
+            raise InvalidRules("minimum notice must not be negative")
+        if self.horizon <= timedelta(0):
+            raise InvalidRules("booking horizon must be positive")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidRules(f"unknown time zone: {self.timezone!r}") from None
+
+
+def validate_windows(windows):
+    """Raise InvalidWindow unless every window is a non-empty part of one weekday and
+    no two windows of a weekday overlap (touching is fine)."""
+    for window in windows:
+        if not isinstance(window.weekday, int) or not 0 <= window.weekday <= 6:
+            raise InvalidWindow(f"weekday must be 0 (Monday) to 6 (Sunday): {window.weekday!r}")
+        if window.end <= window.start:
+            raise InvalidWindow(f"window must end after it starts: {window.start}–{window.end}")
+    ordered = sorted(windows, key=lambda w: (w.weekday, w.start))
+    for previous, window in zip(ordered, ordered[1:]):
+        if window.weekday == previous.weekday and window.start < previous.end:
+            raise InvalidWindow(
+                f"windows overlap on weekday {window.weekday}: "
+                f"{previous.start}–{previous.end} and {window.start}–{window.end}"
+            )
+
+
+def candidate_slots(rules, range_start, range_end):
+    """Slots from the windows alone whose start lies in [range_start, range_end),
+    sorted by start."""
+    _require_naive(range_start=range_start, range_end=range_end)
+    if range_end <= range_start:
+        return []
+    zone = ZoneInfo(rules.timezone)
+    by_weekday = {weekday: [] for weekday in range(7)}
+    for window in sorted(rules.windows, key=lambda w: w.start):
+        by_weekday[window.weekday].append(window)
+
+    slots = []
+    # A slot never leaves the local day of its window, so these days cover the range.
+    day, last_day = _local_date(range_start, zone), _local_date(range_end, zone)
+    while day <= last_day:
+        slots.extend(_day_slots(rules, zone, day, by_weekday[day.weekday()]))
+        day += timedelta(days=1)
+    return [slot for slot in slots if range_start <= slot.start < range_end]
+
+
+def free_slots(rules, range_start, range_end, *, now, unavailable=(), busy=()):
+    """The bookable slots starting in [range_start, range_end), sorted by start."""
+    _require_naive(range_start=range_start, range_end=range_end, now=now)
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    slots = candidate_slots(rules, max(range_start, earliest), min(range_end, latest))
+    if not slots:
+        return []
+    span = Interval(slots[0].start, slots[-1].end)
+    blocked = _merge(
+        [_clip(interval, span, timedelta(0)) for interval in unavailable]
+        + [_clip(interval, span, rules.buffer) for interval in busy]
+    )
+    return [slot for slot in slots if not _hits(slot, blocked)]
+
+
+def is_bookable(rules, slot, *, now, unavailable=(), busy=()):
+    """True when `slot` is exactly one of the free slots: right start, right length."""
+    return slot in free_slots(
+        rules, slot.start, slot.end, now=now, unavailable=unavailable, busy=busy
+    )
+
+
+def local_day_bounds(day, timezone):
+    """The UTC interval of a local calendar day: 23 or 25 hours on DST change days."""
+    zone = ZoneInfo(timezone)
+    midnight = datetime.combine(day, time())
+    return Interval(_to_utc(midnight, zone), _to_utc(midnight + timedelta(days=1), zone))
+
+
+def week_start(day):
+    """The Monday of the week `day` is in."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _day_slots(rules, zone, day, windows):
+    slots = []
+    step = rules.lesson_length + rules.buffer
+    # Only a spring-forward gap can make a slot start before `not_before`.
+    not_before = None
+    for window in windows:
+        wall = datetime.combine(day, window.start)
+        wall_end = datetime.combine(day, window.end)
+        window_end = _to_utc(wall_end, zone)
+        while wall < wall_end:
+            if _exists(wall, zone):
+                start = _to_utc(wall, zone)
+                end = start + rules.lesson_length
+                if end > window_end:
+                    break
+                if not_before is None or start >= not_before:
+                    slots.append(Interval(start, end))
+                    not_before = end + rules.buffer
+            wall += step
+        if slots:
+            not_before = slots[-1].end  # windows that touch keep no buffer between them
+    return slots
+
+
+def _clip(interval, span, margin):
+    """The interval widened by `margin` on both sides, or None when it cannot touch
+    any slot in `span`."""
+    start, end = interval.start - margin, interval.end + margin
+    if start < span.end and span.start < end:
+        return (start, end)
+    return None
+
+
+def _merge(intervals):
+    """Sorted, disjoint (start, end) pairs covering the given ones (Nones skipped)."""
+    merged = []
+    for start, end in sorted(i for i in intervals if i is not None):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _hits(slot, blocked):
+    # The last blocked interval starting before the slot ends is the only candidate:
+    # the merged intervals are disjoint and sorted, so earlier ones end even earlier.
+    index = bisect.bisect_left(blocked, (slot.end,)) - 1
+    return index >= 0 and blocked[index][1] > slot.start
+
+
+def _exists(wall, zone):
+    """False for a wall time inside a spring-forward gap."""
+    aware = wall.replace(tzinfo=zone)
+    return aware.astimezone(dt_timezone.utc).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def _to_utc(wall, zone):
+    # fold=0: an ambiguous wall time is its first occurrence, a missing one uses the
+    # offset in force before the change.
+    return wall.replace(tzinfo=zone, fold=0).astimezone(dt_timezone.utc).replace(tzinfo=None)
+
+
+def _local_date(moment, zone):
+    return moment.replace(tzinfo=dt_timezone.utc).astimezone(zone).date()
+
+
+def _require_naive(**moments):
+    for name, moment in moments.items():
+        if moment.tzinfo is not None:
+            raise ValueError(f"{name} must be a naive UTC datetime")

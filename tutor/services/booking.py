@@ -1,0 +1,370 @@
+"""The lesson lifecycle: a student books a free slot (pending), the teacher confirms
+(maybe moving it) or rejects it, either side cancels, a pending lesson nobody confirmed
+before it starts expires; the teacher also creates confirmed lessons directly, for a
+new person too. Rejected, cancelled and expired lessons are deleted.
+
+Plain functions raising the named errors below. Every check-then-write runs inside
+schedule.lock(teacher), so two lessons never overlap whichever process writes them,
+and every notification is written to the outbox in the same transaction.
+
+Decided rules (the tests pin each one):
+- A student books exactly one free slot of the calendar (availability.is_bookable):
+  on the grid, inside the notice and horizon, clear of unavailable time, and clear of
+  other lessons by the teacher's buffer. A slot blocked only by another lesson is
+  SlotTaken; any other reason is OutsideAvailability.
+- The teacher (creating or moving a lesson) may use any time in the future that
+  overlaps no other lesson (SlotTaken) and no unavailable interval
+  (OutsideAvailability); the grid, notice, horizon and buffer do not apply.
+- Only a pending lesson is confirmed or rejected (NotPending); a pending lesson that has
+  started can no longer be confirmed (InThePast): it is about to expire.
+- A lesson that has started cannot be cancelled (InThePast). The teacher must give a
+  reason; a student cancels a pending lesson any time before it starts, a confirmed one
+  until cancellation_notice_hours before its start (exactly then still counts).
+"""
+import re
+from datetime import timedelta
+
+from unidecode import unidecode
+
+from tutor.database import exclusive
+from tutor.extensions import db
+from tutor.models import Lesson, User, utcnow
+from tutor.services import availability, notify, schedule
+from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
+from tutor.services.availability import Interval, InvalidInterval
+from tutor.services.passwords import hash_password, random_password
+
+MAX_COMMENT = 2000
+MAX_REASON = 500
+MAX_NAME = 100
+MAX_PEOPLE = 50
+MAX_LESSON = timedelta(hours=12)  # for lessons the teacher places by hand
+
+
+class BookingError(Exception):
+    """Base of the lesson errors; `field` names the form field to show it at."""
+
+    field = None
+
+
+class NotAllowed(BookingError):
+    """Not this user's lesson, or not something their role may do."""
+
+
+class LessonNotFound(BookingError):
+    """The lesson is gone: rejected, cancelled or expired meanwhile."""
+
+
+class SlotTaken(BookingError):
+    """Another lesson takes (part of) this time: someone was quicker."""
+
+    field = "start"
+
+
+class OutsideAvailability(BookingError):
+    """Not a free slot of the calendar (off the grid, unavailable, too soon or too far
+    ahead), or for the teacher: inside an unavailable interval."""
+
+    field = "start"
+
+
+class InThePast(BookingError):
+    """The lesson, or the time it would move to, has already started."""
+
+    field = "start"
+
+
+class NotPending(BookingError):
+    """Only a lesson awaiting confirmation can be confirmed or rejected."""
+
+
+class TooLateToCancel(BookingError):
+    """A student cancels a confirmed lesson only up to the teacher's notice."""
+
+    def __init__(self, deadline):
+        super().__init__(f"could be cancelled until {deadline:%Y-%m-%d %H:%M} UTC")
+        self.deadline = deadline
+
+
+class InvalidDetails(BookingError):
+    """A bad price, number of people, name, comment, reason or end time."""
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+# --- the student's side -------------------------------------------------------------
+
+def book_lesson(student, teacher, start, comment="", now=None):
+    """Book the free slot starting at `start` (naive UTC) for `student`: a pending
+    lesson, and a message to the teacher. Raises NotAllowed, OutsideAvailability,
+    SlotTaken or InvalidDetails."""
+    now = now or utcnow()
+    if student.role != User.STUDENT or not teacher.is_teacher:
+        raise NotAllowed("only a student books, and only with the teacher")
+    comment = _text(comment, "comment", MAX_COMMENT)
+    with schedule.lock(teacher):
+        settings = schedule.settings_for(teacher)
+        rules = schedule.rules_for(teacher, settings)
+        slot = Interval(start, start + rules.lesson_length)
+        unavailable = schedule.unavailable_between(teacher, slot.start, slot.end)
+        if not availability.is_bookable(rules, slot, now=now, unavailable=unavailable):
+            raise OutsideAvailability(f"{start} is not a free slot")
+        busy = schedule.busy_between(teacher, slot.start - rules.buffer, slot.end + rules.buffer)
+        if not availability.is_bookable(rules, slot, now=now, unavailable=unavailable,
+                                        busy=busy):
+            raise SlotTaken(f"{start} has just been taken")
+        lesson = Lesson.create(teacher=teacher, student=student, start=slot.start,
+                               end=slot.end, status=Lesson.PENDING, comment=comment)
+        _notify(teacher, "lesson_booked", lesson, settings, student_name=_name(student))
+    return lesson
+
+
+def cancel_lesson(user, lesson, reason="", now=None):
+    """Cancel (delete) a lesson that has not started, by its student or the teacher,
+    and tell the other side. Raises LessonNotFound, NotAllowed, InThePast,
+    TooLateToCancel or InvalidDetails (the teacher gave no reason). Returns the
+    deleted lesson."""
+    now = now or utcnow()
+    reason = _text(reason, "reason", MAX_REASON)
+    with schedule.lock(lesson.teacher_id):
+        lesson = _reload(lesson)
+        settings = schedule.settings_for(lesson.teacher_id)
+        if user.id == lesson.teacher_id:
+            if not reason:
+                raise InvalidDetails("reason", "the teacher gives the student a reason")
+            recipient = lesson.student
+        elif user.id == lesson.student_id:
+            recipient = lesson.teacher
+        else:
+            raise NotAllowed("not your lesson")
+        if lesson.start <= now:
+            raise InThePast("the lesson has already started")
+        if user.id == lesson.student_id and lesson.is_confirmed:
+            deadline = lesson.start - timedelta(hours=settings.cancellation_notice_hours)
+            if now > deadline:
+                raise TooLateToCancel(deadline)
+        lesson.delete_instance()
+        _notify(recipient, "lesson_cancelled", lesson, settings,
+                cancelled_by=_name(user), reason=reason)
+    return lesson
+
+
+# --- the teacher's side -------------------------------------------------------------
+
+def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now=None):
+    """Confirm a pending lesson with its price and number of people; `comment` (when
+    given) replaces the student's, `start` (when given) moves the lesson, keeping its
+    length. The student gets "lesson_confirmed", or "lesson_moved" when the time
+    changed. Raises LessonNotFound, NotAllowed, NotPending, InThePast, SlotTaken,
+    OutsideAvailability or InvalidDetails."""
+    now = now or utcnow()
+    price = _price(price)
+    people = _people(people)
+    if comment is not None:
+        comment = _text(comment, "comment", MAX_COMMENT)
+    with schedule.lock(teacher):
+        lesson = _reload(lesson)
+        if lesson.teacher_id != teacher.id:
+            raise NotAllowed("not your lesson")
+        if not lesson.is_pending:
+            raise NotPending("the lesson is already confirmed")
+        if lesson.start <= now:
+            raise InThePast("the lesson has started unconfirmed and is about to expire")
+        previous = lesson.start
+        if start is not None and start != lesson.start:
+            moved = Interval(start, start + (lesson.end - lesson.start))
+            _check_free(teacher, moved, now, exclude=lesson)
+            lesson.start, lesson.end = moved.start, moved.end
+        lesson.status = Lesson.CONFIRMED
+        lesson.price = price
+        lesson.people = people
+        lesson.confirmed_at = now
+        if comment is not None:
+            lesson.comment = comment
+        lesson.save()
+        settings = schedule.settings_for(teacher)
+        if lesson.start != previous:
+            _notify(lesson.student, "lesson_moved", lesson, settings,
+                    previous=notify.local_time(lesson.student, previous, settings.timezone))
+        else:
+            _notify(lesson.student, "lesson_confirmed", lesson, settings)
+    return lesson
+
+
+def reject_lesson(teacher, lesson, reason=""):
+    """Reject (delete) a pending lesson and tell the student. Raises LessonNotFound,
+    NotAllowed, NotPending (a confirmed lesson is cancelled instead) or
+    InvalidDetails. Returns the deleted lesson."""
+    reason = _text(reason, "reason", MAX_REASON)
+    with schedule.lock(teacher):
+        lesson = _reload(lesson)
+        if lesson.teacher_id != teacher.id:
+            raise NotAllowed("not your lesson")
+        if not lesson.is_pending:
+            raise NotPending("a confirmed lesson is cancelled, not rejected")
+        lesson.delete_instance()
+        _notify(lesson.student, "lesson_rejected", lesson, schedule.settings_for(teacher),
+                reason=reason)
+    return lesson
+
+
+def create_lesson_for(teacher, start, end, *, student=None, first_name=None, last_name=None,
+                      price, people, comment="", now=None):
+    """A confirmed lesson [start, end) (naive UTC) that the teacher places by hand, for
+    a registered `student` or, when `student` is None, for a new person: a student
+    account named first_name/last_name with a login made from the names and a random
+    password. Returns (lesson, NewCredentials to show once, or None). Raises NotAllowed,
+    InThePast, SlotTaken, OutsideAvailability or InvalidDetails; nothing is written
+    then."""
+    now = now or utcnow()
+    if not teacher.is_teacher:
+        raise NotAllowed("only the teacher creates lessons")
+    if student is not None and student.role != User.STUDENT:
+        raise NotAllowed("lessons are for students")
+    if student is None:
+        first_name = _text(first_name, "first_name", MAX_NAME)
+        last_name = _text(last_name, "last_name", MAX_NAME)
+        if not first_name:
+            raise InvalidDetails("first_name", "a new student needs a first name")
+    price = _price(price)
+    people = _people(people)
+    comment = _text(comment, "comment", MAX_COMMENT)
+    try:
+        interval = Interval(start, end)
+    except InvalidInterval:
+        raise InvalidDetails("end", "the lesson must end after it starts") from None
+    if interval.end - interval.start > MAX_LESSON:
+        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
+    credentials = None
+    with schedule.lock(teacher):
+        _check_free(teacher, interval, now)
+        if student is None:
+            student, credentials = _new_student(first_name, last_name)
+        lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
+                               end=interval.end, status=Lesson.CONFIRMED, comment=comment,
+                               price=price, people=people, confirmed_at=now)
+        _notify(student, "lesson_confirmed", lesson, schedule.settings_for(teacher))
+    return lesson, credentials
+
+
+# --- the periodic job ---------------------------------------------------------------
+
+def expire_unconfirmed(now=None):
+    """Delete every pending lesson whose start has come, telling each student. Returns
+    how many; running it again (or in two processes at once) deletes nothing twice."""
+    now = now or utcnow()
+    due = (Lesson.status == Lesson.PENDING) & (Lesson.start <= now)
+    teacher_ids = [row.teacher_id for row in (Lesson
+                                              .select(Lesson.teacher)
+                                              .where(due)
+                                              .distinct())]
+    expired = 0
+    for teacher_id in teacher_ids:
+        with schedule.lock(teacher_id):
+            settings = schedule.settings_for(teacher_id)
+            for lesson in list(Lesson
+                               .select()
+                               .where(due & (Lesson.teacher == teacher_id))
+                               .order_by(Lesson.start)):
+                lesson.delete_instance()
+                _notify(lesson.student, "lesson_expired", lesson, settings)
+                expired += 1
+    return expired
+
+
+# --- logins for new students --------------------------------------------------------
+
+def login_from_names(first_name, last_name=""):
+    """The login base for a person: "Иван Петров" -> "ivan.petrov". ASCII letters,
+    digits, dots and hyphens; never shorter than LOGIN_PATTERN allows."""
+    parts = [_slug(name) for name in (first_name, last_name)]
+    base = ".".join(part for part in parts if part)[:32].rstrip(".-")
+    if len(base) < 3:
+        base = f"{base}.student" if base else "student"
+    return base
+
+
+def unique_login(base):
+    """`base`, or base2, base3... the first that nobody has (cut to fit 32 characters)."""
+    number = 1
+    while True:
+        suffix = str(number) if number > 1 else ""
+        candidate = base[:32 - len(suffix)].rstrip(".-") + suffix
+        if (LOGIN_PATTERN.match(candidate)
+                and not User.select().where(User.login == candidate).exists()):
+            return candidate
+        number += 1
+
+
+def _slug(name):
+    text = unidecode(name or "").lower()
+    text = re.sub(r"['`\"]", "", text)  # Игорь -> Igor' -> igor
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def _new_student(first_name, last_name):
+    # The accounts lock, as registration takes it: nobody else takes this login meanwhile.
+    with exclusive(db.database, "accounts"):
+        login = unique_login(login_from_names(first_name, last_name))
+        credentials = NewCredentials(login, random_password())
+        student = User.create(login=login, password_hash=hash_password(credentials.password),
+                              role=User.STUDENT, first_name=first_name, last_name=last_name)
+    return student, credentials
+
+
+# --- helpers ------------------------------------------------------------------------
+
+def _reload(lesson):
+    """The lesson as it is now, inside the lock."""
+    current = Lesson.get_or_none(Lesson.id == lesson.id)
+    if current is None:
+        raise LessonNotFound(lesson.id)
+    return current
+
+
+def _check_free(teacher, interval, now, exclude=None):
+    if interval.start <= now:
+        raise InThePast(f"{interval.start} has already come")
+    if schedule.busy_between(teacher, interval.start, interval.end, exclude=exclude):
+        raise SlotTaken(f"another lesson overlaps {interval.start}–{interval.end}")
+    if schedule.unavailable_between(teacher, interval.start, interval.end):
+        raise OutsideAvailability(f"{interval.start}–{interval.end} is marked unavailable")
+
+
+def _notify(recipient, kind, lesson, settings, **context):
+    """One outbox message about `lesson`; its key makes a repeat write nothing."""
+    zone = settings.timezone
+    notify.enqueue(recipient, kind, {
+        "lesson": lesson,
+        "when": notify.local_time(recipient, lesson.start, zone),
+        "price": (notify.local_amount(recipient, lesson.price)
+                  if lesson.price is not None else None),
+        **context,
+    }, key=f"{kind}:{lesson.ref}")
+
+
+def _name(user):
+    return user.full_name or user.login
+
+
+def _text(value, field, limit):
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidDetails(field, f"at most {limit} characters")
+    return value
+
+
+def _price(value):
+    try:
+        return schedule.clean_price(value)
+    except schedule.InvalidSetting as error:
+        raise InvalidDetails("price", str(error)) from None
+
+
+def _people(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PEOPLE:
+        raise InvalidDetails("people", f"a whole number from 1 to {MAX_PEOPLE}")
+    return value
+

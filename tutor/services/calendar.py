@@ -1,0 +1,231 @@
+"""What a viewer sees of the teacher's calendar: the cells of a week or the days of a
+month, each free slot or lesson reduced to what this viewer may know. A pending
+lesson shows to everybody but names nobody; a confirmed one exists only for the
+teacher and its student."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tutor.models import Lesson, UnavailableInterval, User
+from tutor.services import availability, schedule
+from tutor.services.availability import Interval
+
+FREE = "free"
+PENDING = Lesson.PENDING  # awaiting the teacher's confirmation
+CONFIRMED = Lesson.CONFIRMED
+UNAVAILABLE = "unavailable"  # shown to the teacher only
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # FREE, PENDING, CONFIRMED or UNAVAILABLE
+    start: datetime  # aware, in the viewer's zone
+    end: datetime
+    lesson: Lesson | None = None
+    block: UnavailableInterval | None = None
+    own: bool = False  # the viewer's own lesson
+    details: bool = False  # the viewer may see who booked and the comment
+
+    @property
+    def whole_day(self):
+        return self.start.time() == self.end.time() == datetime.min.time() and self.end > self.start
+
+    @property
+    def start_utc(self):
+        return self.start.astimezone(timezone.utc).replace(tzinfo=None)
+
+    @property
+    def end_utc(self):
+        return self.end.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    cells: tuple
+    is_today: bool
+
+    @property
+    def free_count(self):
+        return sum(1 for cell in self.cells if cell.kind == FREE)
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date  # Monday, in the viewer's zone
+    days: tuple
+    timezone: str
+    today: date
+
+    @property
+    def previous(self):
+        return self.start - timedelta(days=7)
+
+    @property
+    def next(self):
+        return self.start + timedelta(days=7)
+
+    @property
+    def end(self):
+        return self.start + timedelta(days=6)
+
+
+def viewer_timezone(viewer, teacher_settings):
+    if viewer is not None and getattr(viewer, "timezone", None):
+        return viewer.timezone
+    return teacher_settings.timezone
+
+
+def lesson_cell(lesson, viewer, zone):
+    """The cell `lesson` makes for `viewer`, or None when they may not see it."""
+    own = viewer is not None and viewer.id == lesson.student_id
+    details = own or (viewer is not None and viewer.is_teacher)
+    if lesson.is_confirmed and not details:
+        return None
+    return Cell(lesson.status, _utc(lesson.start).astimezone(zone),
+                _utc(lesson.end).astimezone(zone), lesson, own=own, details=details)
+
+
+def _utc(moment):
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _block_cells(blocks, dates, zone_name):
+    """Each unavailable interval cut into one cell per local day it covers."""
+    zone = ZoneInfo(zone_name)
+    for day in dates:
+        bounds = availability.local_day_bounds(day, zone_name)
+        for block in blocks:
+            if block.start < bounds.end and block.end > bounds.start:
+                yield Cell(UNAVAILABLE, _utc(max(block.start, bounds.start)).astimezone(zone),
+                           _utc(min(block.end, bounds.end)).astimezone(zone), block=block)
+
+
+def build_week(teacher, viewer, day, now):
+    """The week containing `day` (a date in the viewer's zone; None: today) as the
+    viewer sees it. A fixed number of queries, whatever the number of lessons."""
+    settings = schedule.settings_for(teacher)
+    zone_name = viewer_timezone(viewer, settings)
+    zone = ZoneInfo(zone_name)
+    today = _utc(now).astimezone(zone).date()
+    monday = availability.week_start(day or today)
+    dates = [monday + timedelta(days=n) for n in range(7)]
+    start = availability.local_day_bounds(dates[0], zone_name).start
+    end = availability.local_day_bounds(dates[-1], zone_name).end
+
+    rules = schedule.rules_for(teacher, settings)
+    reach = rules.lesson_length + rules.buffer
+    lessons = list(Lesson.in_range(teacher, start - reach, end + reach)
+                   .select(Lesson, User).join(User, on=(Lesson.student == User.id)))
+    blocks = list(UnavailableInterval.in_range(teacher, start, end + reach))
+    slots = availability.free_slots(
+        rules, start, end, now=now,
+        unavailable=[Interval(block.start, block.end) for block in blocks],
+        busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
+
+    cells = [Cell(FREE, _utc(s.start).astimezone(zone), _utc(s.end).astimezone(zone))
+             for s in slots]
+    for lesson in lessons:
+        cell = lesson_cell(lesson, viewer, zone) if lesson.start < end and lesson.end > start \
+            else None
+        if cell:
+            cells.append(cell)
+    if viewer is not None and viewer.is_teacher:
+        cells.extend(_block_cells(blocks, dates, zone_name))
+    cells.sort(key=lambda cell: cell.start)
+
+    days = tuple(Day(d, tuple(c for c in cells if c.start.date() == d), d == today)
+                 for d in dates)
+    return Week(monday, days, zone_name, today)
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    date: date
+    in_month: bool
+    is_today: bool
+    free: int  # bookable slots that day
+    lessons: int  # lessons the viewer may see that day
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    weeks: tuple  # of 7-tuples of MonthDay, Monday first
+    timezone: str
+    today: date
+
+    @property
+    def previous(self):
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self):
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+def build_month(teacher, viewer, first, now):
+    """The month of `first` (a date in the viewer's zone; None: this month): for each
+    day of the weeks it spans, how many free slots and visible lessons there are."""
+    settings = schedule.settings_for(teacher)
+    zone_name = viewer_timezone(viewer, settings)
+    zone = ZoneInfo(zone_name)
+    today = _utc(now).astimezone(zone).date()
+    first = (first or today).replace(day=1)
+    grid_start = availability.week_start(first)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    grid_end = availability.week_start(last) + timedelta(days=6)
+    start = availability.local_day_bounds(grid_start, zone_name).start
+    end = availability.local_day_bounds(grid_end, zone_name).end
+
+    rules = schedule.rules_for(teacher, settings)
+    reach = rules.lesson_length + rules.buffer
+    lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
+    slots = availability.free_slots(
+        rules, start, end, now=now,
+        unavailable=schedule.unavailable_between(teacher, start, end + reach),
+        busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
+
+    free, visible = {}, {}
+    for slot in slots:
+        local = _utc(slot.start).astimezone(zone).date()
+        free[local] = free.get(local, 0) + 1
+    for lesson in lessons:
+        if lesson_cell(lesson, viewer, zone):
+            local = _utc(lesson.start).astimezone(zone).date()
+            visible[local] = visible.get(local, 0) + 1
+
+    days = []
+    day = grid_start
+    while day <= grid_end:
+        days.append(MonthDay(day, day.month == first.month, day == today,
+                             free.get(day, 0), visible.get(day, 0)))
+        day += timedelta(days=1)
+    weeks = tuple(tuple(days[i:i + 7]) for i in range(0, len(days), 7))
+    return Month(first, weeks, zone_name, today)
+
+
+def local(moment, zone_name):
+    """A naive-UTC moment as an aware datetime in `zone_name`."""
+    return _utc(moment).astimezone(ZoneInfo(zone_name))
+
+
+def to_utc(day, wall_time, zone_name):
+    """The naive-UTC moment of a wall-clock date and time in `zone_name`."""
+    aware = datetime.combine(day, wall_time, tzinfo=ZoneInfo(zone_name))
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class LocalBlock:
+    """An unavailable interval with its ends in a zone, for listing."""
+
+    id: int
+    reason: str
+    local_start: datetime
+    local_end: datetime
+
+    @classmethod
+    def of(cls, block, zone_name):
+        return cls(block.id, block.reason, local(block.start, zone_name),
+                   local(block.end, zone_name))

@@ -1,0 +1,66 @@
+"""The daily digest: at the time each user chose, in their zone, a message listing
+that day's lessons. Nothing on a day without lessons; at most one a day (the
+outbox key carries the local date), also when the job runs late or twice."""
+from collections import defaultdict
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tutor.extensions import db
+from tutor.models import Lesson, Message, User, utcnow
+from tutor.services import availability, notify
+
+BATCH = 200  # digests written per transaction
+
+
+def send_due_digests(now=None):
+    """Write the digests whose time has come today. Returns how many were written."""
+    now = now or utcnow()
+    users = list(User
+                 .select()
+                 .where((User.channel != User.NO_CHANNEL) & User.digest_time.is_null(False))
+                 .order_by(User.id))
+    if not users:
+        return 0
+    # Somewhere on Earth "today" reaches 14 hours either side of UTC's.
+    window = timedelta(hours=38)
+    by_person = defaultdict(list)
+    for lesson in (Lesson
+                   .select(Lesson, User)
+                   .join(User, on=(Lesson.student == User.id))
+                   .where((Lesson.start < now + window) & (Lesson.end > now - window))
+                   .order_by(Lesson.start)):
+        by_person[lesson.student_id].append(lesson)
+        by_person[lesson.teacher_id].append(lesson)
+    already = {key for (key,) in (Message
+                                  .select(Message.idempotency_key)
+                                  .where(Message.idempotency_key.startswith("digest:")
+                                         & (Message.created_at > now - window))
+                                  .tuples())}
+    due = []
+    for user in users:
+        zone = ZoneInfo(notify.recipient_zone(user))
+        local_now = now.replace(tzinfo=timezone.utc).astimezone(zone)
+        key = f"digest:{user.id}:{local_now.date().isoformat()}"
+        if local_now.time().replace(tzinfo=None) < user.digest_time or key in already:
+            continue
+        day = availability.local_day_bounds(local_now.date(), zone.key)
+        todays = [lesson for lesson in by_person.get(user.id, ())
+                  if day.start <= lesson.start < day.end]
+        if todays:
+            due.append((user, zone, local_now.date(), key, todays))
+
+    for first in range(0, len(due), BATCH):
+        with db.database.atomic():
+            for user, zone, today, key, todays in due[first:first + BATCH]:
+                notify.enqueue(user, "digest", {
+                    "day": today,
+                    "zone": zone.key,
+                    "items": [{"start": _local(lesson.start, zone), "end": _local(lesson.end, zone),
+                               "lesson": lesson, "student": lesson.student}
+                              for lesson in todays],
+                }, key=key)
+    return len(due)
+
+
+def _local(moment, zone):
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone)

@@ -1,0 +1,220 @@
+"""The teacher's availability as stored: settings, weekly windows and unavailable
+intervals, read into availability.Rules and turned into free slots.
+
+Every datetime is naive UTC; windows and whole days are in the teacher's zone.
+Writes that change what can be booked take the lock booking takes (`lock` below), so
+a booking never checks against half-written availability.
+"""
+import zoneinfo
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from tutor.database import exclusive
+from tutor.extensions import db
+from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
+from tutor.services import availability
+from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
+    Interval,
+    InvalidInterval,
+    InvalidWindow,
+    Window,
+)
+
+# Inclusive bounds of the whole-number settings.
+SETTING_LIMITS = {
+    "lesson_length_minutes": (10, 480),
+    "buffer_minutes": (0, 240),
+    "horizon_days": (1, 366),
+    "min_notice_hours": (0, 720),
+    "cancellation_notice_hours": (0, 720),
+}
+MAX_PRICE = Decimal("99999999.99")  # DecimalField(max_digits=10, decimal_places=2)
+MAX_REASON = 200
+
+
+class ScheduleError(Exception):
+    """Base of the errors a settings form shows next to a field."""
+
+    field = None
+
+
+class InvalidSetting(ScheduleError):
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class IntervalNotFound(ScheduleError):
+    """No such unavailable interval of this teacher."""
+
+
+def lock(teacher):
+    """The transaction every check-then-write on the teacher's calendar runs in."""
+    return exclusive(db.database, f"lessons:{_id(teacher)}")
+
+
+# --- reading ------------------------------------------------------------------------
+
+def settings_for(teacher):
+    return TeacherSettings.for_teacher(teacher)
+
+
+def windows_for(teacher):
+    return tuple(Window(w.weekday, w.start, w.end) for w in AvailabilityWindow.of(teacher))
+
+
+def rules_for(teacher, settings=None):
+    settings = settings or settings_for(teacher)
+    return availability.Rules(
+        windows=windows_for(teacher),
+        lesson_length=timedelta(minutes=settings.lesson_length_minutes),
+        buffer=timedelta(minutes=settings.buffer_minutes),
+        min_notice=timedelta(hours=settings.min_notice_hours),
+        horizon=timedelta(days=settings.horizon_days),
+        timezone=settings.timezone,
+    )
+
+
+def unavailable_between(teacher, start, end):
+    """The teacher's unavailable intervals overlapping [start, end), as Intervals."""
+    return [Interval(i.start, i.end) for i in UnavailableInterval.in_range(teacher, start, end)]
+
+
+def busy_between(teacher, start, end, exclude=None):
+    """The teacher's lessons (pending or confirmed) overlapping [start, end), as
+    Intervals; `exclude` is a lesson to leave out (the one being moved)."""
+    query = Lesson.in_range(teacher, start, end)
+    if exclude is not None:
+        query = query.where(Lesson.id != _id(exclude))
+    return [Interval(lesson.start, lesson.end) for lesson in query]
+
+
+def free_slots_for(teacher, range_start, range_end, now):
+    """The teacher's bookable slots starting in [range_start, range_end): two queries
+    for the rules, one for lessons, one for unavailable intervals, whatever the range."""
+    rules = rules_for(teacher)
+    # A slot starting in the range ends by range_end + length; a lesson counts when it
+    # comes within the buffer of one.
+    reach_end = range_end + rules.lesson_length
+    busy = busy_between(teacher, range_start - rules.buffer, reach_end + rules.buffer)
+    unavailable = unavailable_between(teacher, range_start, reach_end)
+    return availability.free_slots(rules, range_start, range_end, now=now,
+                                   unavailable=unavailable, busy=busy)
+
+
+# --- editing ------------------------------------------------------------------------
+
+def set_windows(teacher, windows):
+    """Replace the teacher's weekly windows with `windows` (Window or (weekday, start,
+    end) tuples). Raises InvalidWindow (nothing changes then). Returns the new ones,
+    sorted."""
+    windows = tuple(sorted((w if isinstance(w, Window) else Window(*w) for w in windows),
+                           key=lambda w: (w.weekday, w.start)))
+    availability.validate_windows(windows)
+    with lock(teacher):
+        AvailabilityWindow.delete().where(AvailabilityWindow.teacher == teacher).execute()
+        if windows:
+            AvailabilityWindow.insert_many(
+                [{"teacher": _id(teacher), "weekday": w.weekday, "start": w.start, "end": w.end}
+                 for w in windows]).execute()
+    return windows
+
+
+def update_settings(teacher, **fields):
+    """Change some of the teacher's settings: lesson_length_minutes, buffer_minutes,
+    horizon_days, min_notice_hours, cancellation_notice_hours (whole numbers within
+    SETTING_LIMITS), default_price (0 or more, two decimals at most), timezone (an
+    IANA name). Raises InvalidSetting for the first bad value (nothing changes then),
+    TypeError for an unknown name. Returns the saved settings."""
+    unknown = set(fields) - set(SETTING_LIMITS) - {"default_price", "timezone"}
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    clean = {}
+    for name, value in fields.items():
+        if name in SETTING_LIMITS:
+            clean[name] = _whole_number(name, value)
+        elif name == "default_price":
+            clean[name] = clean_price(value, name)
+        else:
+            clean[name] = _zone(value)
+    with lock(teacher):
+        settings = settings_for(teacher)
+        for name, value in clean.items():
+            setattr(settings, name, value)
+        settings.save()
+    return settings
+
+
+def add_unavailable(teacher, start, end, reason=""):
+    """Mark [start, end) (naive UTC) unavailable. Lessons already there stay: the
+    teacher cancels them separately. Raises InvalidInterval."""
+    interval = Interval(start, end)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidSetting("reason", f"at most {MAX_REASON} characters")
+    with lock(teacher):
+        return UnavailableInterval.create(teacher=teacher, start=interval.start,
+                                          end=interval.end, reason=reason)
+
+
+def add_unavailable_days(teacher, first_day, last_day, reason=""):
+    """Mark the local days first_day..last_day (inclusive, in the teacher's zone)
+    unavailable, as one interval from the first day's midnight to the end of the last."""
+    if not (isinstance(first_day, date) and isinstance(last_day, date)) or last_day < first_day:
+        raise InvalidInterval(f"the last day must not come before the first: "
+                              f"{first_day}, {last_day}")
+    zone = settings_for(teacher).timezone
+    start = availability.local_day_bounds(first_day, zone).start
+    end = availability.local_day_bounds(last_day, zone).end
+    return add_unavailable(teacher, start, end, reason)
+
+
+def remove_unavailable(teacher, interval_id):
+    """Delete one of the teacher's unavailable intervals. Raises IntervalNotFound."""
+    with lock(teacher):
+        deleted = (UnavailableInterval
+                   .delete()
+                   .where((UnavailableInterval.id == interval_id)
+                          & (UnavailableInterval.teacher == teacher))
+                   .execute())
+    if not deleted:
+        raise IntervalNotFound(interval_id)
+
+
+# --- values -------------------------------------------------------------------------
+
+def clean_price(value, field="price"):
+    """A Decimal with two places from a Decimal, int or string; InvalidSetting (with
+    `field`) unless it is 0..MAX_PRICE with at most two decimals."""
+    if isinstance(value, (bool, float)) or value is None:
+        raise InvalidSetting(field, "give a Decimal, an int or a string")
+    try:
+        price = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise InvalidSetting(field, f"not a number: {value!r}") from None
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InvalidSetting(field, f"must be between 0 and {MAX_PRICE}")
+    if price != price.quantize(Decimal("0.01")):
+        raise InvalidSetting(field, "at most two decimals")
+    return price.quantize(Decimal("0.01"))
+
+
+def _whole_number(name, value):
+    low, high = SETTING_LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSetting(name, f"must be a whole number: {value!r}")
+    if not low <= value <= high:
+        raise InvalidSetting(name, f"must be between {low} and {high}")
+    return value
+
+
+def _zone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidSetting("timezone", f"unknown time zone: {value!r}") from None
+    return value
+
+
+def _id(model_or_id):
+    return getattr(model_or_id, "id", model_or_id)

@@ -1,0 +1,106 @@
+"""The user's own profile: names and login, password, notifications, deactivation.
+Each section is a form of its own; htmx swaps a section with its errors, success
+reloads the page."""
+from flask import Blueprint, flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from tutor.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    NotificationsForm,
+    ProfileForm,
+    account_error_message,
+)
+from tutor.htmx import redirect_to, render
+from tutor.services import accounts
+from tutor.views.auth import start_session
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+def _page(**forms):
+    forms = {
+        "profile_form": ProfileForm(user=current_user, formdata=None),
+        "password_form": ChangePasswordForm(user=current_user, formdata=None),
+        "notifications_form": NotificationsForm(user=current_user, formdata=None),
+        **forms,
+    }
+    return forms
+
+
+@bp.get("")
+def profile():
+    return render_template("account/profile.html", **_page())
+
+
+@bp.post("/profile")
+def update_profile():
+    form = ProfileForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                current_user, first_name=form.first_name.data, last_name=form.last_name.data,
+                login=form.login.data, goal_id=form.goal.data, timezone=form.timezone.data,
+                locale=form.locale.data)
+        except accounts.AccountError as error:
+            form.login.errors.append(account_error_message(error))
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect_to(url_for("account.profile"))
+    return render("account/profile.html", "account/partials/_profile_form.html",
+                  **_page(profile_form=form))
+
+
+@bp.post("/password")
+def change_password():
+    form = ChangePasswordForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(current_user, form.current_password.data,
+                                            form.password.data)
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(account_error_message(error))
+        else:
+            start_session(user)  # this session stays; every other one is logged out
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect_to(url_for("account.profile"))
+    return render("account/profile.html", "account/partials/_password_form.html",
+                  **_page(password_form=form))
+
+
+@bp.post("/notifications")
+def change_notifications():
+    form = NotificationsForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.change_notifications(current_user, channel=form.channel.data,
+                                          email=form.email.data,
+                                          digest_time=form.digest_time.data)
+        except accounts.AccountError as error:
+            form.email.errors.append(account_error_message(error))
+        else:
+            flash(_("Your notification settings are saved."), "success")
+            return redirect_to(url_for("account.profile"))
+    return render("account/profile.html", "account/partials/_notifications_form.html",
+                  **_page(notifications_form=form))
+
+
+@bp.route("/deactivate", methods=["GET", "POST"])
+def deactivate():
+    if current_user.is_teacher:
+        flash(_("The teacher's account cannot be deactivated."), "error")
+        return redirect_to(url_for("account.profile"))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        accounts.deactivate(current_user)
+        logout_user()
+        flash(_("Your account is deactivated. Log in any time to use it again."), "info")
+        return redirect_to(url_for("calendar.week"))
+    return render_template("account/deactivate.html", form=form)

@@ -1,0 +1,180 @@
+"""Registration, logging in and out, password recovery, and the interface language."""
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tutor import jobs
+from tutor.extensions import limiter
+from tutor.forms import (
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    account_error_message,
+)
+from tutor.htmx import redirect_to, safe_next
+from tutor.integrations import dadata
+from tutor.models import normalize_login
+from tutor.services import accounts
+from tutor.services.password_strength import evaluate
+
+bp = Blueprint("auth", __name__)
+
+
+def _limit(name):
+    return lambda: current_app.config[name]
+
+
+def _form_value(name):
+    return lambda: f"{request.endpoint}:{normalize_login(request.form.get(name))}"
+
+
+def start_session(user, remember=False):
+    """A fresh session for the user (no id carried over from before the login). A
+    language picked before logging in is kept and saved on the account."""
+    lang = session.get("lang")
+    session.clear()
+    login_user(user, remember=remember)
+    if lang:
+        session["lang"] = lang
+        accounts.set_locale(user, lang)
+
+
+# --- logging in and out -------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"], key_func=_form_value("login"))
+def login():
+    if current_user.is_authenticated:
+        return redirect_to(url_for("calendar.week"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data)
+        except accounts.InvalidCredentials:
+            form.form_errors.append(_("Wrong login or password."))
+        else:
+            start_session(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            return redirect_to(safe_next(form.next.data) or url_for("calendar.week"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect_to(url_for("calendar.week"))
+
+
+@bp.post("/language/<lang>")
+def set_language(lang):
+    form = LanguageForm()
+    if lang in current_app.config["LANGUAGES"] and form.validate_on_submit():
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, lang)
+    return redirect_to(safe_next(form.next.data) or url_for("calendar.week"))
+
+
+# --- registration -------------------------------------------------------------------
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect_to(url_for("calendar.week"))
+    form = RegistrationForm(default_timezone=current_app.config["TEACHER_TIMEZONE"])
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_student(form.registration(locale=str(get_locale())))
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(account_error_message(error))
+        else:
+            start_session(user)
+            flash(_("Your account has been created."), "dialog")
+            return redirect_to(url_for("calendar.week"))
+    strength = evaluate(form.password.data, form.personal_words(),
+                        current_app.config["PASSWORD_MIN_SCORE"]) if form.password.data else None
+    return render_template("auth/register.html", form=form, strength=strength,
+                           suggestions=bool(current_app.config["DADATA_API_KEY"]))
+
+
+@bp.get("/register/suggest/<any(first_name, last_name):field>")
+@limiter.limit("60 per minute")
+def suggest_name(field):
+    names = []
+    api_key = current_app.config["DADATA_API_KEY"]
+    if api_key:
+        try:
+            names = dadata.suggest_fio(
+                request.args.get(field, ""), "name" if field == "first_name" else "surname",
+                api_key=api_key, base_url=current_app.config["DADATA_URL"])
+        except dadata.DadataError as error:
+            current_app.logger.warning("DaData suggestions unavailable: %s", error)
+    return render_template("auth/partials/_name_suggestions.html", field=field, names=names)
+
+
+@bp.post("/password-strength")
+@limiter.limit("120 per minute")
+def password_strength():
+    """The live strength meter under a new-password field."""
+    words = [request.form.get(name) for name in ("login", "first_name", "last_name", "email")]
+    if current_user.is_authenticated:
+        words += [current_user.login, current_user.first_name, current_user.last_name,
+                  current_user.email]
+    password = request.form.get("password", "")[:1024]
+    strength = evaluate(password, words, current_app.config["PASSWORD_MIN_SCORE"]) \
+        if password else None
+    return render_template("auth/partials/_password_strength.html", strength=strength)
+
+
+# --- password recovery --------------------------------------------------------------
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=_form_value("identifier"))
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        jobs.send_password_reset(form.identifier.data, request.url_root)
+        flash(_("If this account exists and has notifications turned on, a link to set a "
+                "new password has been sent there. It works once, within an hour."), "dialog")
+        return redirect_to(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"])
+def reset_password(token):
+    try:
+        user = accounts.user_for_reset_token(token)
+    except accounts.InvalidResetLink:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm(user=user)
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except accounts.InvalidResetLink:
+            return render_template("auth/reset_invalid.html"), 400
+        except accounts.WeakPassword as error:
+            form.password.errors.append(account_error_message(error))
+        else:
+            start_session(user)
+            flash(_("Your new password is set. You are logged in."), "success")
+            return redirect_to(url_for("calendar.week"))
+    return render_template("auth/reset.html", form=form, token=token)

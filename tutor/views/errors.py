@@ -1,0 +1,42 @@
+"""Error pages in the viewer's language; htmx requests get a toast instead of a page."""
+from flask import flash, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tutor.htmx import is_fragment_request
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not available here."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. Nothing you saved is lost; please try again."),
+    }
+
+
+def _respond(status, message):
+    if is_fragment_request():
+        flash(message, "error")
+        return render_template("partials/_toasts.html", oob=True), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _respond(400, _("The form has expired. Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        status = error.code or 500
+        return _respond(status, _messages().get(status, error.description))
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        app.logger.exception("unhandled error")
+        return _respond(500, _messages()[500])

@@ -1,0 +1,197 @@
+"""Booking a slot and everything done to a lesson afterwards: confirm, reject, cancel.
+Who may do what is checked here and again in the booking service."""
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutor.forms import BookingForm, ConfirmLessonForm, ReasonForm, parse_utc
+from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.models import Lesson
+from tutor.services import audit, booking, calendar, schedule
+from tutor.views.calendar import the_teacher
+
+bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def _zone(teacher):
+    return calendar.viewer_timezone(me(), schedule.settings_for(teacher))
+
+
+def _week_url(moment, teacher):
+    return url_for("calendar.week", week=calendar.local(moment, _zone(teacher)).date().isoformat())
+
+
+def booking_error(error):
+    messages = {
+        booking.SlotTaken: _("Someone has just booked this time. Please pick another one."),
+        booking.OutsideAvailability: _("This time is not free for booking any more."),
+        booking.InThePast: _("This time has already passed."),
+        booking.NotPending: _("This lesson has already been confirmed."),
+        booking.LessonNotFound: _("This lesson no longer exists."),
+        booking.NotAllowed: _("You cannot do this with this lesson."),
+    }
+    if isinstance(error, booking.TooLateToCancel):
+        return _("A confirmed lesson can be cancelled only until %(deadline)s. Please "
+                 "contact the teacher.", deadline=calendar.local(
+                     error.deadline, _zone(the_teacher())).strftime("%d.%m.%Y %H:%M"))
+    if isinstance(error, booking.InvalidDetails):
+        return {
+            "reason": _("Please give the student a reason."),
+            "price": _("Enter a price from 0 to 1,000,000."),
+            "people": _("Enter a number of people from 1 to 50."),
+        }.get(error.field, _("Please check the details."))
+    return messages.get(type(error), _("This cannot be done."))
+
+
+# --- booking ------------------------------------------------------------------------
+
+@bp.get("/new")
+def new():
+    teacher = the_teacher()
+    start = parse_utc(request.args.get("start"))
+    if start is None:
+        abort(404)
+    if not current_user.is_authenticated:
+        flash(_("Log in or register to book this time."), "info")
+        return redirect_to(url_for("auth.login", next=url_for("lessons.new",
+                                                               start=start.isoformat())))
+    if current_user.is_teacher:
+        return redirect_to(url_for("teacher.new_lesson", start=start.isoformat()))
+    form = BookingForm(start=start.isoformat())
+    return _booking_page(form, teacher, start)
+
+
+def _booking_page(form, teacher, start, status=200):
+    zone = _zone(teacher)
+    length = schedule.rules_for(teacher).lesson_length
+    context = dict(form=form, start=calendar.local(start, zone),
+                   end=calendar.local(start + length, zone), zone=zone,
+                   back=_week_url(start, teacher))
+    if is_fragment_request():
+        return render_template("lessons/partials/_book_dialog.html", **context)
+    return render_template("lessons/new.html", **context), status
+
+
+@bp.post("")
+@login_required
+def create():
+    teacher = the_teacher()
+    form = BookingForm()
+    start = form.start_utc()
+    if start is None:
+        abort(400)
+    if current_user.is_teacher:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            lesson = booking.book_lesson(me(), teacher, start, form.comment.data or "")
+        except booking.BookingError as error:
+            form.form_errors.append(booking_error(error))
+            conflict = isinstance(error, (booking.SlotTaken, booking.OutsideAvailability))
+            return _booking_page(form, teacher, start, status=409 if conflict else 200)
+        flash(_("Your request is sent. The lesson is booked once the teacher confirms it."),
+              "success")
+        return redirect_to(_week_url(lesson.start, teacher))
+    return _booking_page(form, teacher, start)
+
+
+# --- one lesson ---------------------------------------------------------------------
+
+def _visible_lesson(lesson_id):
+    """The lesson when the viewer is its teacher or its student; 404 otherwise, so
+    nobody learns that someone else's lesson exists."""
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    if lesson is None or current_user.id not in (lesson.teacher_id, lesson.student_id):
+        abort(404)
+    return lesson
+
+
+def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200):
+    teacher = lesson.teacher
+    zone = _zone(teacher)
+    if confirm_form is None:
+        start = calendar.local(lesson.start, zone)
+        settings = schedule.settings_for(teacher)
+        confirm_form = ConfirmLessonForm(
+            formdata=None, price=lesson.price if lesson.price is not None
+            else settings.default_price, people=lesson.people, comment=lesson.comment,
+            day=start.date(), time=start.time().replace(tzinfo=None))
+    return render_template(
+        "lessons/show.html", lesson=lesson, student=lesson.student, zone=zone,
+        start=calendar.local(lesson.start, zone), end=calendar.local(lesson.end, zone),
+        confirm_form=confirm_form, reason_form=reason_form or ReasonForm(formdata=None),
+        back=_week_url(lesson.start, teacher)), status
+
+
+@bp.get("/<int:lesson_id>")
+@login_required
+def show(lesson_id):
+    return _lesson_page(_visible_lesson(lesson_id))
+
+
+@bp.get("/<int:lesson_id>/student")
+@login_required
+def student(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    return render_template("lessons/partials/_student_name.html", student=lesson.student)
+
+
+@bp.post("/<int:lesson_id>/confirm")
+@login_required
+def confirm(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = ConfirmLessonForm()
+    if form.validate_on_submit():
+        start = calendar.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
+        try:
+            lesson = booking.confirm_lesson(me(), lesson, form.price.data, form.people.data,
+                                            comment=form.comment.data or "", start=start)
+        except booking.BookingError as error:
+            form.form_errors.append(booking_error(error))
+        else:
+            audit.record(me(), "lesson.confirm", lesson, after=audit.snapshot(lesson))
+            flash(_("The lesson is confirmed; the student is told."), "success")
+            return redirect_to(_week_url(lesson.start, lesson.teacher))
+    return _lesson_page(lesson, confirm_form=form)
+
+
+@bp.post("/<int:lesson_id>/reject")
+@login_required
+def reject(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            booking.reject_lesson(me(), lesson, form.reason.data or "")
+        except booking.BookingError as error:
+            form.reason.errors.append(booking_error(error))
+        else:
+            audit.record(me(), "lesson.reject", lesson, audit.snapshot(lesson), form.data)
+            flash(_("The request is rejected; the student is told."), "success")
+            return redirect_to(_week_url(lesson.start, lesson.teacher))
+    return _lesson_page(lesson, reason_form=form)
+
+
+@bp.post("/<int:lesson_id>/cancel")
+@login_required
+def cancel(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            booking.cancel_lesson(me(), lesson, form.reason.data or "")
+        except booking.BookingError as error:
+            form.reason.errors.append(booking_error(error))
+        else:
+            audit.record(me(), "lesson.cancel", lesson, audit.snapshot(lesson), form.data)
+            flash(_("The lesson is cancelled."), "success")
+            return redirect_to(_week_url(lesson.start, lesson.teacher))
+    return _lesson_page(lesson, reason_form=form)

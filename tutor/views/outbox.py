@@ -1,0 +1,38 @@
+"""The teacher's view of the outbox: what went out, what waits, what failed and why."""
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from playhouse.flask_utils import PaginatedQuery
+
+from tutor.htmx import redirect_to
+from tutor.models import Message
+from tutor.services import delivery
+
+bp = Blueprint("outbox", __name__, url_prefix="/teacher/outbox")
+STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Message.HELD)
+
+
+@bp.before_request
+@login_required
+def require_teacher():
+    if not current_user.is_teacher:
+        abort(403)
+
+
+@bp.get("")
+def index():
+    status = request.args.get("status")
+    status = status if status in STATUSES else None
+    pages = PaginatedQuery(Message.newest(status), paginate_by=50)
+    return render_template("outbox/index.html", messages=pages.get_object_list(),
+                           pages=pages, status=status, counts=delivery.counts(),
+                           statuses=STATUSES)
+
+
+@bp.post("/<int:message_id>/retry")
+def retry(message_id):
+    if delivery.retry(message_id):
+        flash(_("The message will be sent again."), "success")
+    else:
+        flash(_("Only a failed message can be sent again."), "error")
+    return redirect_to(url_for("outbox.index", status=Message.FAILED))

@@ -1,0 +1,193 @@
+"""The teacher's own pages for the calendar: booking rules, weekly windows, days
+off, and lessons placed by hand (for a new person too)."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutor.forms import (
+    DayOffForm,
+    DaysOffForm,
+    NewLessonForm,
+    ScheduleSettingsForm,
+    WEEKDAYS,
+    WindowForm,
+    parse_utc,
+)
+from tutor.htmx import redirect_to, render, safe_next
+from tutor.models import UnavailableInterval, User, utcnow
+from tutor.services import audit, booking, calendar, schedule
+from tutor.views.lessons import booking_error
+
+bp = Blueprint("teacher", __name__, url_prefix="/teacher")
+
+
+@bp.before_request
+@login_required
+def require_teacher():
+    if not current_user.is_teacher:
+        abort(403)
+
+
+def me():
+    return current_user._get_current_object()
+
+
+# --- availability -------------------------------------------------------------------
+
+def _availability_page(status=200, **forms):
+    teacher = me()
+    settings = schedule.settings_for(teacher)
+    context = {
+        "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
+        "window_form": WindowForm(formdata=None),
+        "days_off_form": DaysOffForm(formdata=None),
+        **forms,
+        "windows": list(schedule.windows_for(teacher)),
+        "weekdays": WEEKDAYS,
+        "blocks": [calendar.LocalBlock.of(block, settings.timezone)
+                   for block in UnavailableInterval.upcoming(teacher, utcnow())],
+        "zone": settings.timezone,
+    }
+    return render("teacher/availability.html", "teacher/partials/_availability.html",
+                  **context), status
+
+
+@bp.get("/availability")
+def availability():
+    return _availability_page()
+
+
+@bp.post("/availability/settings")
+def update_settings():
+    form = ScheduleSettingsForm()
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in (
+            "lesson_length_minutes", "buffer_minutes", "min_notice_hours", "horizon_days",
+            "cancellation_notice_hours", "default_price", "timezone")}
+        try:
+            schedule.update_settings(me(), **fields)
+        except schedule.InvalidSetting as error:
+            getattr(form, error.field).errors.append(_("Please check this value."))
+        else:
+            audit.record(me(), "settings.update", after=fields)
+            flash(_("The booking rules are saved."), "success")
+            return redirect_to(url_for("teacher.availability"))
+    return _availability_page(settings_form=form)
+
+
+@bp.post("/availability/windows")
+def add_window():
+    form = WindowForm()
+    if form.validate_on_submit():
+        windows = list(schedule.windows_for(me()))
+        windows.append(schedule.Window(form.weekday.data, form.start.data, form.end.data))
+        try:
+            schedule.set_windows(me(), windows)
+        except schedule.InvalidWindow:
+            form.end.errors.append(_("This overlaps another window of that day."))
+        else:
+            audit.record(me(), "window.add", after=form.data)
+            flash(_("The window is added."), "success")
+            return redirect_to(url_for("teacher.availability"))
+    return _availability_page(window_form=form)
+
+
+@bp.post("/availability/windows/<int:weekday>/<start>/delete")
+def remove_window(weekday, start):
+    current = schedule.windows_for(me())
+    windows = [w for w in current
+               if not (w.weekday == weekday and w.start.strftime("%H:%M") == start)]
+    if len(windows) == len(current):
+        abort(404)
+    schedule.set_windows(me(), windows)
+    audit.record(me(), "window.remove", before={"weekday": weekday, "start": start})
+    flash(_("The window is removed."), "success")
+    return redirect_to(url_for("teacher.availability"))
+
+
+@bp.post("/unavailable")
+def add_days_off():
+    form = DaysOffForm()
+    if form.validate_on_submit():
+        schedule.add_unavailable_days(me(), form.first_day.data, form.last_day.data,
+                                      form.reason.data or "")
+        audit.record(me(), "unavailable.add", after=form.data)
+        flash(_("These days are marked unavailable."), "success")
+        return redirect_to(url_for("teacher.availability"))
+    return _availability_page(days_off_form=form)
+
+
+@bp.post("/unavailable/day")
+def day_off():
+    form = DayOffForm()
+    if not form.validate_on_submit():
+        abort(400)
+    schedule.add_unavailable_days(me(), form.day.data, form.day.data)
+    audit.record(me(), "unavailable.add", after={"day": form.day.data})
+    flash(_("The day is marked unavailable."), "success")
+    return redirect_to(url_for("calendar.week", week=form.day.data.isoformat()))
+
+
+@bp.post("/unavailable/slot")
+def block_slot():
+    """Mark one slot of the calendar unavailable, from the calendar itself."""
+    start, end = parse_utc(request.form.get("start")), parse_utc(request.form.get("end"))
+    try:
+        schedule.add_unavailable(me(), start, end)
+    except (schedule.InvalidInterval, TypeError):
+        abort(400)
+    audit.record(me(), "unavailable.add", after={"start": start, "end": end})
+    flash(_("This time is marked unavailable."), "success")
+    return redirect_to(safe_next(request.args.get("next")) or url_for("calendar.week"))
+
+
+@bp.post("/unavailable/<int:interval_id>/delete")
+def remove_unavailable(interval_id):
+    try:
+        schedule.remove_unavailable(me(), interval_id)
+    except schedule.IntervalNotFound:
+        abort(404)
+    audit.record(me(), "unavailable.remove", before={"id": interval_id})
+    flash(_("The time is available again."), "success")
+    return redirect_to(safe_next(request.args.get("next")) or url_for("teacher.availability"))
+
+
+# --- lessons placed by hand ---------------------------------------------------------
+
+@bp.route("/lessons/new", methods=["GET", "POST"])
+def new_lesson():
+    teacher = me()
+    settings = schedule.settings_for(teacher)
+    zone = settings.timezone
+    form = NewLessonForm(price=settings.default_price,
+                         minutes=settings.lesson_length_minutes)
+    if request.method == "GET":
+        start = parse_utc(request.args.get("start"))
+        if start is not None:
+            local = calendar.local(start, zone)
+            form.day.data, form.time.data = local.date(), local.time().replace(tzinfo=None)
+    credentials = None
+    if form.validate_on_submit():
+        start = calendar.to_utc(form.day.data, form.time.data, zone)
+        student = User.get_or_none(User.id == form.student.data) if form.student.data else None
+        try:
+            lesson, credentials = booking.create_lesson_for(
+                teacher, start, start + timedelta(minutes=form.minutes.data),
+                student=student, first_name=form.first_name.data,
+                last_name=form.last_name.data, price=form.price.data,
+                people=form.people.data, comment=form.comment.data or "")
+        except booking.BookingError as error:
+            form.form_errors.append(booking_error(error))
+        else:
+            audit.record(me(), "lesson.create", lesson, after=audit.snapshot(lesson))
+            if credentials is None:
+                flash(_("The lesson is created; the student is told."), "success")
+                return redirect_to(url_for("calendar.week", week=calendar.local(
+                    lesson.start, zone).date().isoformat()))
+            # Shown once, never stored in clear: the page is the only copy.
+            return render_template("teacher/new_student_credentials.html", lesson=lesson,
+                                   credentials=credentials, student=lesson.student,
+                                   start=calendar.local(lesson.start, zone))
+    return render_template("teacher/new_lesson.html", form=form, zone=zone)
