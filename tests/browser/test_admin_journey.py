@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin_blueprint import admin_blueprint  # noqa: F401 (autouse)
 from tests.conftest import TEACHER_PASSWORD
 from tutor.models import Lesson, Message, User, utcnow
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.admin_blueprint import admin_blueprint  # noqa: F401 (autouse)
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
 from tutor.services import accounts, admin, audit, booking
 from tutor.services.passwords import verify_password

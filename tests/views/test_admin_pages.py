@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from tests.admin_blueprint import admin_blueprint  # noqa: F401 (autouse)
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
 from tutor.services import schedule

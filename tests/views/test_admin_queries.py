@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from peewee import chunked
 
-from tests.admin_blueprint import admin_blueprint  # noqa: F401 (autouse)
 from tests.views.test_week_queries import counting_queries
 from tutor.models import Lesson, User
 
