@@ -7,6 +7,7 @@ from flask import current_app, has_app_context
 from flask_login import UserMixin
 from peewee import (
     JOIN,
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -384,3 +385,31 @@ class AuditEntry(BaseModel):
 
 
 MODELS += [Broadcast, AuditEntry]
+
+
+class TelegramLink(BaseModel):
+    """A one-time token binding a Telegram chat to the user: the deep link
+    https://t.me/<bot>?start=<token> carries the token, only its SHA-256 is stored.
+    Linking deletes all of the user's tokens."""
+
+    user = ForeignKeyField(User, backref="telegram_links", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "telegram_links"
+
+
+class TelegramUpdate(BaseModel):
+    """An update the bot has handled, so that a webhook retry or an overlapping poll
+    never handles the same update_id twice. Kept for a week."""
+
+    update_id = BigIntegerField(primary_key=True)
+    received_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "telegram_updates"
+
+
+MODELS += [TelegramLink, TelegramUpdate]
