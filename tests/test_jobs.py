@@ -20,9 +20,9 @@ def test_expiry_removes_unconfirmed_lessons_once_they_start(app_ctx, teacher, cr
     lesson = booking.book_lesson(student, teacher, datetime(2026, 11, 24, 9, 0))
 
     time_machine.move_to(lesson.start - timedelta(minutes=1), tick=False)
-    assert jobs.expire_unconfirmed_lessons.call_local() == 0
+    assert jobs.expire_unconfirmed_lessons.call_local() == {"expired": 0}
     time_machine.move_to(lesson.start, tick=False)
-    assert jobs.expire_unconfirmed_lessons.call_local() == 1
-    assert jobs.expire_unconfirmed_lessons.call_local() == 0  # idempotent
+    assert jobs.expire_unconfirmed_lessons.call_local() == {"expired": 1}
+    assert jobs.expire_unconfirmed_lessons.call_local() == {"expired": 0}  # idempotent
     assert Lesson.select().count() == 0
     assert Message.select().where(Message.kind == "lesson_expired").count() == 1

@@ -1,9 +1,18 @@
-"""flask commands: `flask --app wsgi db upgrade`, `db status`."""
+"""flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `restore`,
+`jobs list`, `jobs run NAME`."""
+from datetime import datetime, timezone
+from pathlib import Path
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from tutor import jobs as _jobs  # noqa: F401 (declares the periodic jobs)
 from tutor import migrate
+from tutor import telegram_cli
 from tutor.extensions import db as flask_db
+from tutor.services import backup as backups
+from tutor.services import periodic
 from tutor.services.accounts import ensure_teacher
 
 db_group = AppGroup("db", help="Database schema.")
@@ -39,4 +48,58 @@ def announce_teacher(credentials):
     click.echo("=" * 60, err=True)
 
 
-COMMANDS = [db_group]
+@click.command("backup")
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder for the file (default: BACKUP_DIR).")
+def backup(directory):
+    """Write a backup of every table to a file, as the monthly job does."""
+    directory = directory or Path(current_app.config["BACKUP_DIR"])
+    path, counts = backups.make_backup(flask_db.database, directory, datetime.now(timezone.utc))
+    click.echo(f"{path} ({sum(counts.values())} rows)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+def restore(path, yes):
+    """Replace all data in the database with a backup's."""
+    if not yes:
+        click.confirm(f"Every row in {flask_db.database.database} is replaced by {path.name}. "
+                      "Go on?", abort=True)
+    try:
+        counts = backups.restore_backup(flask_db.database, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows}")
+
+
+jobs_group = AppGroup("jobs", help="Periodic jobs.")
+
+
+@jobs_group.command("list")
+def list_jobs():
+    """Each job, its schedule and its last run."""
+    states = periodic.states()
+    for job in periodic.REGISTRY.values():
+        state = states.get(job.name)
+        when = f"day {job.day} monthly" if job.monthly else "every minute"
+        last = (f"{state.last_status} {state.last_finished_at:%Y-%m-%d %H:%M}Z"
+                if state and state.last_finished_at else "never run")
+        click.echo(f"{job.name:<16} {when:<16} {last}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+def run_job(name):
+    """Run one job now, in this process, recorded as a manual run."""
+    if name not in periodic.REGISTRY:
+        raise click.ClickException(f"no job {name!r}; `flask jobs list` names them")
+    try:
+        counts = periodic.run(name, manual=True)
+    except periodic.AlreadyRunning as error:
+        raise click.ClickException(f"{name} is running already") from error
+    click.echo(f"{name}: {counts}")
+
+
+COMMANDS = [db_group, backup, restore, jobs_group, *telegram_cli.COMMANDS]

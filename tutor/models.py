@@ -157,6 +157,12 @@ class Message(BaseModel):
     idempotency_key = CharField(max_length=200, unique=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # Written before the provider is called and cleared once the outcome is known: set
+    # on a due message, an earlier attempt may have been accepted (its worker died, or
+    # the provider's answer never came), so ask the provider before sending again.
+    attempt_started_at = DateTimeField(null=True)
+    parts_sent = IntegerField(default=0)  # Telegram: pieces and files already out
+    provider_ids = TextField(default="")  # the provider's ids for what went out, "a,b"
 
     class Meta:
         table_name = "outbox"
@@ -413,3 +419,46 @@ class TelegramUpdate(BaseModel):
 
 
 MODELS += [TelegramLink, TelegramUpdate]
+
+
+class JobRun(BaseModel):
+    """One run of a periodic job: the record the teacher sees on the Jobs page, and
+    the claim that keeps a monthly job to one successful run per period."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+
+    job = CharField(max_length=64)
+    period = CharField(max_length=16, default="")  # "2026-12" for a monthly job
+    manual = BooleanField(default=False)  # "run now" on the Jobs page
+    status = CharField(max_length=16, default=RUNNING)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    counts = TextField(default="{}")  # JSON: what the run changed or sent
+    error = TextField(default="")
+
+    class Meta:
+        table_name = "job_runs"
+        indexes = (
+            (("job", "period"), False),
+            (("job", "started_at"), False),
+        )
+
+
+class JobState(BaseModel):
+    """The latest run of each job, kept even when the run itself left no JobRun row
+    (the every-minute jobs record only runs that did something or failed)."""
+
+    job = CharField(max_length=64, unique=True)
+    last_started_at = DateTimeField(null=True)
+    last_finished_at = DateTimeField(null=True)
+    last_status = CharField(max_length=16, default="")
+    last_success_at = DateTimeField(null=True)
+    last_error = TextField(default="")
+
+    class Meta:
+        table_name = "job_state"
+
+
+MODELS += [JobRun, JobState]

@@ -1,8 +1,12 @@
 """Writing notifications to the outbox. Each kind is one template,
 templates/messages/<kind>.html, with blocks `subject`, `text` and `html`, rendered in
 the recipient's language. Delivery is the job of the outbox worker."""
+import hashlib
+import json
+import mimetypes
 import uuid
 from datetime import timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -52,11 +56,13 @@ def local_amount(user, amount):
     return format_decimal(amount, format=pattern, locale=recipient_locale(user))
 
 
-def enqueue(user, kind, context=None, *, key=None, channel=None, address=None):
+def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
+            attachments=()):
     """Write one message for `user` to the outbox and return it; None when the user
     has no channel. `channel`/`address` override the user's current ones (a notice
     about a changed channel goes to the old one). A repeated `key` writes nothing new
-    and returns the message already there."""
+    and returns the message already there. `attachments`: Attachment objects (their
+    content is stored for the outbox) or paths of files that stay where they are."""
     channel = channel or user.channel
     if channel == User.NO_CHANNEL:
         return None
@@ -71,6 +77,35 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None):
             return Message.create(
                 user=user, channel=channel, address=address, kind=kind, locale=locale,
                 subject=rendered["subject"], body_text=rendered["text"],
-                body_html=rendered.get("html", ""), idempotency_key=key)
+                body_html=rendered.get("html", ""), idempotency_key=key,
+                attachments=json.dumps([_stored(key, item) for item in attachments]))
     except IntegrityError:
         return Message.get(Message.idempotency_key == key)
+
+
+def attachment_directory():
+    return Path(current_app.instance_path) / "outbox-files"
+
+
+def _stored(key, item):
+    """The outbox's reference to an attachment: a file under instance/ or anywhere
+    (paths relative to the instance folder when inside it). Content is written to a
+    folder named by the message key, so a repeated enqueue leaves no stray copy."""
+    if isinstance(item, Path):
+        path = item.resolve()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        filename = path.name
+    else:
+        folder = attachment_directory() / hashlib.sha256(key.encode()).hexdigest()[:24]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(item.filename).name
+        path.write_bytes(item.content)
+        content_type, filename = item.content_type, item.filename
+    instance = Path(current_app.instance_path).resolve()
+    reference = path.relative_to(instance) if instance in path.parents else path
+    return {"filename": filename, "content_type": content_type, "path": str(reference)}
+
+
+def attachment_paths(message):
+    instance = Path(current_app.instance_path)
+    return [instance / item["path"] for item in json.loads(message.attachments or "[]")]

@@ -1,0 +1,172 @@
+"""Backups: every table of the app in one gzip'd JSON-lines file, read in a single
+consistent snapshot, and restored into SQLite or PostgreSQL alike.
+
+The file: a manifest line, then for each table a header line ({"table", "columns"})
+followed by one JSON array per row, and a closing line with the row count of every
+table, so a truncated file is refused instead of half-restored. Values are plain JSON:
+dates and times as ISO text, decimals as text; the models' field types turn them back.
+"""
+import gzip
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from peewee import (BooleanField, DateField, DateTimeField, DecimalField, TimeField,
+                    sort_models)
+
+from tutor.database import backend
+from tutor.migrate import applied, upgrade
+from tutor.models import MODELS
+
+FORMAT = "tutor-backup"
+VERSION = 1
+PREFIX = "tutor-backup-"
+SUFFIX = ".jsonl.gz"
+
+
+class BackupError(Exception):
+    """The file is not a complete tutor backup this version can restore."""
+
+
+def ordered_models():
+    """Parents before children, so rows restore without breaking foreign keys."""
+    return sort_models(MODELS)
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _parser(field):
+    if isinstance(field, DateTimeField):
+        return datetime.fromisoformat
+    if isinstance(field, DateField):
+        return date.fromisoformat
+    if isinstance(field, TimeField):
+        return time.fromisoformat
+    if isinstance(field, DecimalField):
+        return Decimal
+    if isinstance(field, BooleanField):
+        return bool
+    return None
+
+
+def write_backup(database, path, now):
+    """Write every table to `path` from one snapshot. Returns {table: rows}."""
+    counts = {}
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=6) as out, \
+            database.atomic():
+        if backend(database) == "postgresql":
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        manifest = {"format": FORMAT, "version": VERSION, "created_at": now.isoformat(),
+                    "source": backend(database), "migrations": applied(database)}
+        out.write(json.dumps(manifest) + "\n")
+        with database.bind_ctx(MODELS):
+            for model in ordered_models():
+                fields = model._meta.sorted_fields
+                out.write(json.dumps({"table": model._meta.table_name,
+                                      "columns": [f.column_name for f in fields]}) + "\n")
+                rows = 0
+                query = model.select(*fields).order_by(model._meta.primary_key).tuples()
+                for row in query.iterator():
+                    out.write(json.dumps([_plain(v) for v in row], ensure_ascii=False) + "\n")
+                    rows += 1
+                counts[model._meta.table_name] = rows
+        out.write(json.dumps({"end": counts}) + "\n")
+    return counts
+
+
+def make_backup(database, directory, now, keep=None):
+    """A new backup file in `directory` named by `now` (UTC); the oldest beyond `keep`
+    are removed. Returns (path, {table: rows})."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{PREFIX}{now:%Y-%m-%dT%H%M%SZ}{SUFFIX}"
+    partial = path.with_name(path.name + ".partial")
+    counts = write_backup(database, partial, now)
+    partial.replace(path)  # only complete files carry the backup name
+    if keep:
+        for old in sorted(directory.glob(f"{PREFIX}*{SUFFIX}"))[:-keep]:
+            old.unlink()
+    return path, counts
+
+
+def read_backup(path):
+    """(manifest, {table: (columns, rows)}) from a backup file, checked complete."""
+    tables, current, end = {}, None, None
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            manifest = json.loads(next(lines))
+            if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+                raise BackupError(f"{path} is not a tutor backup (version {VERSION})")
+            for line in lines:
+                item = json.loads(line)
+                if isinstance(item, list):
+                    current[1].append(item)
+                elif "table" in item:
+                    current = (item["columns"], [])
+                    tables[item["table"]] = current
+                elif "end" in item:
+                    end = item["end"]
+    except (OSError, EOFError, ValueError, StopIteration, TypeError) as error:
+        raise BackupError(f"{path} cannot be read: {error}") from error
+    if end is None or {t: len(rows) for t, (_, rows) in tables.items()} != end:
+        raise BackupError(f"{path} is incomplete: it ends before the last table")
+    return manifest, tables
+
+
+def restore_backup(database, path):
+    """Replace every row in the database with the backup's, in one transaction: the
+    schema is upgraded first, and a backup from a newer schema is refused. Returns
+    {table: rows}."""
+    manifest, tables = read_backup(path)
+    upgrade(database)
+    unknown = set(manifest["migrations"]) - set(applied(database))
+    if unknown:
+        raise BackupError("the backup comes from a newer version of tutor "
+                          f"(migrations {', '.join(sorted(unknown))}); upgrade tutor first")
+    models = ordered_models()
+    counts = {}
+    with database.bind_ctx(MODELS), database.atomic():
+        for model in reversed(models):
+            model.delete().execute()
+        for model in models:
+            columns, rows = tables.get(model._meta.table_name, ([], []))
+            by_column = {f.column_name: f for f in model._meta.sorted_fields}
+            missing = [c for c in columns if c not in by_column]
+            if missing:
+                raise BackupError(f"{model._meta.table_name} has no column {missing[0]}")
+            fields = [by_column[c] for c in columns]
+            parsers = [_parser(f) for f in fields]
+            decoded = ([v if p is None or v is None else p(v) for p, v in zip(parsers, row)]
+                       for row in rows)
+            batch = []
+            for row in decoded:
+                batch.append(row)
+                if len(batch) == 500:
+                    model.insert_many(batch, fields=fields).execute()
+                    batch = []
+            if batch:
+                model.insert_many(batch, fields=fields).execute()
+            counts[model._meta.table_name] = len(rows)
+        if backend(database) == "postgresql":
+            _reset_sequences(database, models)
+    return counts
+
+
+def _reset_sequences(database, models):
+    """New rows after a restore must not collide with restored ids."""
+    for model in models:
+        key = model._meta.primary_key
+        if key.field_type != "AUTO":
+            continue
+        table = model._meta.table_name
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+            f"COALESCE((SELECT MAX({key.column_name}) FROM {table}), 0) + 1, false)",
+            (table, key.column_name))

@@ -1,0 +1,42 @@
+"""The teacher's Jobs page: each periodic job, its last runs, and "run now"."""
+import json
+
+from flask import Blueprint, abort, flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutor import jobs
+from tutor.htmx import redirect_to
+from tutor.services import calendar, periodic, schedule
+
+bp = Blueprint("jobs", __name__, url_prefix="/teacher/jobs")
+
+
+@bp.before_request
+@login_required
+def require_teacher():
+    if not current_user.is_teacher:
+        abort(403)
+
+
+@bp.get("")
+def index():
+    me = current_user._get_current_object()
+    zone = calendar.viewer_timezone(me, schedule.settings_for(me))
+    runs = [(run, json.loads(run.counts or "{}")) for run in periodic.recent_runs(50)]
+    return render_template("jobs/index.html", jobs=periodic.REGISTRY.values(),
+                           states=periodic.states(), next_due=periodic.next_due, runs=runs,
+                           zone=zone, local=calendar.local)
+
+
+@bp.post("/<name>/run")
+def run(name):
+    if name not in periodic.REGISTRY:
+        abort(404)
+    if periodic.is_running(name):
+        flash(_("“%(job)s” is running already.", job=periodic.REGISTRY[name].title), "error")
+        return redirect_to(url_for("jobs.index"))
+    jobs.run_job_now(name)
+    flash(_("“%(job)s” is started. Its result appears below when it ends.",
+            job=periodic.REGISTRY[name].title), "success")
+    return redirect_to(url_for("jobs.index"))
