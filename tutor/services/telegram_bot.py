@@ -1,0 +1,351 @@
+"""The Telegram bot: binding a chat to an account through a one-time deep link, and
+the commands /start, /today and /stop.
+
+Updates come from the webhook (views/telegram.py, through a huey task) or from long
+polling (`flask telegram-poll`); either way handle_update() takes one Update, handles
+each update_id once, and answers in the user's language straight through the Bot API
+(an answer is not a notification: it does not go through the outbox)."""
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from tutor.database import exclusive
+from tutor.extensions import db
+from tutor.integrations.telegram import TelegramError, split_message, telegram_html
+from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
+from tutor.services import availability, delivery, notify
+
+log = logging.getLogger("tutor.telegram")
+
+LINK_LIFETIME = timedelta(hours=24)
+LINKS_KEPT = 5  # unexpired links one user may hold at once (one per open page, say)
+UPDATES_KEPT = timedelta(days=7)  # longer than Telegram retries a webhook delivery
+ALLOWED_UPDATES = ("message",)  # all the bot reads; asked for in setWebhook/getUpdates
+
+
+class BotNotConfigured(Exception):
+    """TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_NAME is not set."""
+
+
+class InvalidUpdate(Exception):
+    """Not a Telegram Update: no integer update_id."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    chat_id: int
+    text: str  # Telegram HTML
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What the profile shows about Telegram: linked (as whom), or the link to open."""
+
+    linked: bool
+    username: str | None = None
+    link: str | None = None  # the deep link, when a link step is due
+    configured: bool = True
+
+
+# --- linking from the site -------------------------------------------------------------
+
+def bot_name():
+    return current_app.config["TELEGRAM_BOT_NAME"].strip().removeprefix("@")
+
+
+def configured():
+    return bool(current_app.config["TELEGRAM_BOT_TOKEN"] and bot_name())
+
+
+def make_link(user, now=None):
+    """A new deep link https://t.me/<bot>?start=<token> that binds the chat opening
+    it to `user`: valid LINK_LIFETIME, once. Earlier links stay valid (another tab
+    may show one) up to LINKS_KEPT. Raises BotNotConfigured."""
+    if not configured():
+        raise BotNotConfigured()
+    now = now or utcnow()
+    token = secrets.token_urlsafe(24)  # 32 characters of A-Z a-z 0-9 _ -, as Telegram allows
+    with db.database.atomic():
+        kept = (TelegramLink
+                .select(TelegramLink.id)
+                .where((TelegramLink.user == user) & (TelegramLink.expires_at > now))
+                .order_by(TelegramLink.id.desc())
+                .limit(LINKS_KEPT - 1))
+        (TelegramLink
+         .delete()
+         .where((TelegramLink.user == user) & TelegramLink.id.not_in(kept))
+         .execute())
+        TelegramLink.create(user=user, token_hash=_hash(token), created_at=now,
+                            expires_at=now + LINK_LIFETIME)
+    return f"https://t.me/{bot_name()}?start={token}"
+
+
+def link_state(user, now=None):
+    """For the profile: linked, or the link step (a fresh deep link) when Telegram is
+    the user's channel and no chat is bound yet."""
+    if user.telegram_chat_id:
+        return LinkState(linked=True, username=user.telegram_username)
+    if user.channel != User.TELEGRAM:
+        return LinkState(linked=False)
+    try:
+        return LinkState(linked=False, link=make_link(user, now))
+    except BotNotConfigured:
+        return LinkState(linked=False, configured=False)
+
+
+def unlink(user):
+    """Forget the user's chat and username. Telegram messages not sent yet wait
+    (held) for the next chat instead of going to the old one."""
+    with db.database.atomic():
+        (User
+         .update(telegram_chat_id=None, telegram_username=None)
+         .where(User.id == user.id)
+         .execute())
+        (Message
+         .update(status=Message.HELD, address=None)
+         .where((Message.user == user) & (Message.channel == User.TELEGRAM)
+                & (Message.status == Message.PENDING))
+         .execute())
+    user.telegram_chat_id = user.telegram_username = None
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- updates ---------------------------------------------------------------------------
+
+def update_id_of(update):
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise InvalidUpdate()
+    return update_id
+
+
+def handle_update(update, now=None):
+    """Handle one Update (a dict as Telegram sends it) and send the answer. Returns
+    the Reply, or None when there is nothing to answer or the update_id was handled
+    before. Raises InvalidUpdate."""
+    update_id = update_id_of(update)
+    now = now or utcnow()
+    with exclusive(db.database, "telegram-updates"):
+        if TelegramUpdate.select().where(TelegramUpdate.update_id == update_id).exists():
+            return None
+        TelegramUpdate.create(update_id=update_id, received_at=now)
+        (TelegramUpdate
+         .delete()
+         .where(TelegramUpdate.received_at < now - UPDATES_KEPT)
+         .execute())
+        reply = _answer(update.get("message"), now)
+    if reply is not None:
+        _send(reply)
+    return reply
+
+
+def poll(bot, offset=None, timeout=25):
+    """One long-polling round: fetch the updates after `offset` (None: every one not
+    yet confirmed), handle them, and return (next offset, how many came). Passing the
+    next offset to getUpdates confirms these to Telegram. An update that breaks the
+    handler is logged and skipped, so it cannot stop the bot for good."""
+    updates = bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+    for update in updates:
+        try:
+            update_id = update_id_of(update)
+        except InvalidUpdate:
+            log.warning("Telegram sent something that is not an update: %r", update)
+            continue
+        offset = max(offset or 0, update_id + 1)
+        try:
+            handle_update(update)
+        except Exception:
+            log.exception("Telegram update %s could not be handled", update_id)
+    return offset, len(updates)
+
+
+def _send(reply):
+    bot = delivery.bot()
+    if bot is None:
+        log.info("Telegram reply to %s: %s", reply.chat_id, reply.text)
+        return
+    try:
+        for piece in split_message(reply.text):
+            bot.send_message(reply.chat_id, piece)
+    except TelegramError as error:
+        # What the update changed stands; only the answer is lost.
+        log.warning("Telegram reply to chat %s failed: %s", reply.chat_id, error)
+
+
+def _answer(message, now):
+    if not isinstance(message, dict):
+        return None  # an edited message, a membership change…: nothing to answer
+    chat, sender = message.get("chat"), message.get("from")
+    if not (isinstance(chat, dict) and chat.get("type") == "private"
+            and isinstance(chat.get("id"), int) and isinstance(sender, dict)):
+        return None  # the bot talks to people, not in groups or channels
+    chat_id = chat["id"]
+    user = User.get_or_none(User.telegram_chat_id == str(chat_id))
+    words = message.get("text", "").split(maxsplit=1) if isinstance(message.get("text"), str) else []
+    command = words[0].split("@", 1)[0].lower() if words else ""
+    argument = words[1].strip() if len(words) > 1 else ""
+
+    if command == "/start" and argument:
+        return _link(argument, chat_id, sender, user, now)
+    locale = chat_locale(user, sender)
+    with force_locale(locale):
+        if user is None:
+            if command == "/start":
+                text = _("Hello! This bot sends notifications from your tutor's site.")
+                return Reply(chat_id, f"{telegram_html(text)}\n\n{_how_to_link()}")
+            return Reply(chat_id, "\n\n".join([
+                telegram_html(_("This chat is not linked to an account yet.")),
+                _how_to_link()]))
+        if command == "/today":
+            return Reply(chat_id, _today(user, now))
+        if command == "/stop":
+            return Reply(chat_id, _stop(user))
+        if command == "/start":
+            return Reply(chat_id, "\n\n".join([
+                telegram_html(_("Hello, %(name)s! This chat is linked to your account %(login)s.",
+                                name=user.first_name or user.login, login=user.login)),
+                _commands()]))
+        return Reply(chat_id, _commands())
+
+
+def _link(token, chat_id, sender, chat_user, now):
+    """/start <token>: bind the chat to the token's user. The chat, and the sender's
+    username, leave any other account that had them."""
+    link = (TelegramLink
+            .select(TelegramLink, User)
+            .join(User)
+            .where((TelegramLink.token_hash == _hash(token)) & (TelegramLink.expires_at > now))
+            .first())
+    if link is None:
+        with force_locale(chat_locale(chat_user, sender)):
+            text = telegram_html(_("This link does not work any more: it has expired or has "
+                                   "already been used."))
+            if chat_user is not None:
+                return Reply(chat_id, "\n\n".join([text, telegram_html(_(
+                    "This chat is linked to your account %(login)s.", login=chat_user.login))]))
+            return Reply(chat_id, f"{text}\n\n{_how_to_link()}")
+    user = link.user
+    username = _username(sender)
+    previous = chat_user if chat_user is not None and chat_user.id != user.id else None
+    chat = str(chat_id)
+    # The chat is one Telegram person: an account that had it loses it, and its name.
+    (User
+     .update(telegram_chat_id=None, telegram_username=None)
+     .where((User.telegram_chat_id == chat) & (User.id != user.id))
+     .execute())
+    if username:
+        # Telegram usernames change hands: the one who holds it now is this sender.
+        (User
+         .update(telegram_username=None)
+         .where((User.telegram_username == username) & (User.id != user.id))
+         .execute())
+    (User
+     .update(telegram_chat_id=chat, telegram_username=username)
+     .where(User.id == user.id)
+     .execute())
+    TelegramLink.delete().where(TelegramLink.user == user).execute()
+    user.telegram_chat_id, user.telegram_username = chat, username
+    delivery.release_held(user)
+
+    with force_locale(notify.recipient_locale(user)):
+        lines = [telegram_html(_("Done! This chat is now linked to your account %(login)s.",
+                                 login=user.login))]
+        if previous is not None:
+            lines.append(telegram_html(_("It is no longer linked to the account %(login)s.",
+                                         login=previous.login)))
+        if user.channel == User.TELEGRAM:
+            lines.append(telegram_html(_("Your notifications will come here.")))
+        else:
+            lines.append(telegram_html(_("Your notifications do not go to Telegram now: to get "
+                                         "them here, choose Telegram in your profile on the "
+                                         "site.")))
+        lines.append(_commands())
+        return Reply(chat_id, "\n\n".join(lines))
+
+
+def _stop(user):
+    """/stop: notifications off, the same as choosing "nothing" in the profile. The
+    chat stays linked, so /today works and choosing Telegram again needs no link."""
+    if user.channel != User.TELEGRAM:
+        return telegram_html(_("Telegram notifications are already off for your account "
+                               "%(login)s.", login=user.login))
+    (User
+     .update(channel=User.NO_CHANNEL, digest_time=None)
+     .where(User.id == user.id)
+     .execute())
+    return "\n".join([
+        telegram_html(_("Telegram notifications are off for your account %(login)s. You will "
+                        "get no lesson confirmations, reminders or password-reset links.",
+                        login=user.login)),
+        telegram_html(_("To turn them on again, choose Telegram in your profile on the site. "
+                        "/today still works here."))])
+
+
+def _today(user, now):
+    """The user's lessons of their today, in their zone: the teacher's own lessons
+    (with the students' names), a student's own ones."""
+    zone = ZoneInfo(notify.recipient_zone(user))
+    today = now.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    day = availability.local_day_bounds(today, zone.key)
+    owner = Lesson.teacher if user.is_teacher else Lesson.student
+    lessons = list(Lesson
+                   .select(Lesson, User)
+                   .join(User, on=(Lesson.student == User.id))
+                   .where((owner == user) & (Lesson.start < day.end) & (Lesson.end > day.start))
+                   .order_by(Lesson.start))
+    title = format_date(today, "EEEE, d MMMM")
+    if not lessons:
+        return telegram_html(_("No lessons today (%(day)s).", day=title))
+    lines = [f"<b>{telegram_html(_('Your lessons today, %(day)s', day=title))}</b>",
+             telegram_html(_("Times in %(zone)s.", zone=zone.key)), ""]
+    for lesson in lessons:
+        start = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone)
+        end = lesson.end.replace(tzinfo=timezone.utc).astimezone(zone)
+        parts = [f"{start:%H:%M}–{end:%H:%M}"]
+        if user.is_teacher:
+            parts.append(lesson.student.full_name or lesson.student.login)
+        parts.append(_("confirmed") if lesson.is_confirmed else _("awaiting confirmation"))
+        lines.append(telegram_html(" · ".join(parts)))
+    return "\n".join(lines)
+
+
+def _commands():
+    return "\n".join([
+        telegram_html(_("Commands:")),
+        telegram_html(_("/today — your lessons today")),
+        telegram_html(_("/stop — turn Telegram notifications off"))])
+
+
+def _how_to_link():
+    return telegram_html(_("To link this chat to your account, log in on the site, open your "
+                           "profile, choose Telegram for notifications and press \"Link "
+                           "Telegram\"."))
+
+
+def chat_locale(user, sender):
+    """The user's language; for a chat not linked yet, the sender's Telegram language
+    when the site has it."""
+    if user is not None:
+        return notify.recipient_locale(user)
+    code = sender.get("language_code") if isinstance(sender, dict) else None
+    language = code.split("-", 1)[0].lower() if isinstance(code, str) else ""
+    if language in current_app.config["LANGUAGES"]:
+        return language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _username(sender):
+    username = sender.get("username")
+    if not isinstance(username, str) or not username.strip():
+        return None
+    return username.strip().removeprefix("@").lower()[:64]
