@@ -61,7 +61,7 @@ def check_activity(now):
     doomed = (User.select().where(students, User.inactive_since.is_null(False),
                                   User.inactive_since <= delete_before).order_by(User.id))
     for student in doomed:
-        report = reports.deleted_student_report(student)
+        report = reports.deleted_student_report(student, naive_utc(now))
         with db.database.atomic():
             if teacher is not None:
                 notify.enqueue(teacher, "student_deleted",

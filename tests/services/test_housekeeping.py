@@ -1,0 +1,193 @@
+"""The monthly housekeeping: activity check, past days off, the purge of old records.
+Each job at its month boundary, run twice, with the teacher left alone."""
+import json
+import os
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tutor.integrations.attachments import Attachment
+from tutor.models import (AuditEntry, JobRun, Lesson, Message, TeacherSettings,
+                          UnavailableInterval, User)
+from tutor.services import housekeeping, notify, periodic
+from tutor.services.delivery import attachments_of
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def moscow(*args):
+    return datetime(*args, tzinfo=MOSCOW)
+
+
+def utc_naive(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture
+def teacher_with_email(teacher):
+    teacher.channel, teacher.email = User.EMAIL, "teacher@example.org"
+    teacher.last_login_at = datetime(2020, 1, 1)  # long ago: still never deactivated
+    teacher.save()
+    TeacherSettings.create(teacher=teacher, timezone="Europe/Moscow")
+    return teacher
+
+
+@pytest.mark.parametrize("moment, months, expected", [
+    (date(2026, 5, 31), 3, date(2026, 2, 28)),
+    (date(2028, 5, 31), 3, date(2028, 2, 29)),  # leap year
+    (date(2027, 1, 15), 2, date(2026, 11, 15)),  # across the new year
+    (date(2026, 12, 2), 2, date(2026, 10, 2)),
+    (date(2026, 3, 31), 1, date(2026, 2, 28)),
+])
+def test_months_back_clamps_to_the_shorter_month(moment, months, expected):
+    assert housekeeping.months_back(moment, months) == expected
+
+
+def test_activity_check(app_ctx, teacher_with_email, create_student):
+    now = moscow(2026, 12, 2, 3, 0)  # the job's day, early morning in Moscow
+    seen_long_ago = create_student(login="gone", last_login_at=utc_naive(moscow(2026, 10, 2, 2, 59)))
+    seen_recently = create_student(login="here", last_login_at=utc_naive(moscow(2026, 10, 2, 3, 1)))
+    never_seen = create_student(login="never", created_at=datetime(2026, 9, 1))
+    new = create_student(login="new", created_at=datetime(2026, 11, 20))
+    doomed = create_student(login="doomed", first_name="Пётр", last_name="Сидоров",
+                            inactive_since=utc_naive(moscow(2026, 9, 2, 3, 0)),
+                            last_login_at=datetime(2026, 6, 1))
+    not_yet = create_student(login="notyet", inactive_since=utc_naive(moscow(2026, 9, 2, 3, 1)),
+                             last_login_at=datetime(2026, 6, 1))
+    Lesson.create(teacher=teacher_with_email, student=doomed, start=datetime(2026, 8, 3, 9),
+                  end=datetime(2026, 8, 3, 10), status=Lesson.CONFIRMED, price=Decimal(2000))
+    Lesson.create(teacher=teacher_with_email, student=seen_recently,
+                  start=datetime(2026, 8, 4, 9), end=datetime(2026, 8, 4, 10))
+
+    assert housekeeping.check_activity(now) == {"deactivated": 2, "deleted": 1}
+
+    inactive = {u.login for u in User.select().where(User.inactive_since.is_null(False))}
+    assert inactive == {"gone", "never", "notyet"}
+    assert User.get(User.login == "gone").inactive_since == utc_naive(now)
+    assert User.get_or_none(User.login == "doomed") is None
+    assert Lesson.select().count() == 1  # the deleted student's lesson went with them
+    assert {seen_long_ago.id, seen_recently.id, never_seen.id, new.id, not_yet.id} <= \
+        {u.id for u in User.select()}
+    assert User.get_by_id(teacher_with_email.id).inactive_since is None
+
+    report = Message.get(Message.kind == "student_deleted")
+    assert report.user_id == teacher_with_email.id
+    assert "Пётр Сидоров" in report.subject
+    files = attachments_of(report)
+    assert sorted(f.filename.rsplit(".", 1)[1] for f in files) == ["csv", "pdf"]
+    csv_text = next(f for f in files if f.filename.endswith(".csv")).content.decode("utf-8-sig")
+    assert "Сидоров" in csv_text and "2000" in csv_text
+    summary = Message.get(Message.kind == "activity_check")
+    assert "Пётр Сидоров" in summary.body_text and "Иванов" in summary.body_text
+    audit = AuditEntry.get(AuditEntry.action == "student.delete")
+    assert audit.actor is None and json.loads(audit.before)["login"] == "doomed"
+
+    # Again the same day: nothing more changes and nothing more is sent.
+    messages = Message.select().count()
+    assert housekeeping.check_activity(now) == {"deactivated": 0, "deleted": 0}
+    assert Message.select().count() == messages
+
+
+def test_a_returning_student_is_not_deleted(app_ctx, teacher_with_email, create_student):
+    """Logging in clears inactive_since (the login flow does), so the next check
+    counts from the new login."""
+    student = create_student(inactive_since=datetime(2026, 8, 1), last_login_at=datetime(2026, 6, 1))
+    student.inactive_since, student.last_login_at = None, datetime(2026, 11, 30)
+    student.save()
+    assert housekeeping.check_activity(moscow(2026, 12, 2, 3, 0)) == \
+        {"deactivated": 0, "deleted": 0}
+    assert Message.select().count() == 0
+
+
+def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
+    def interval(start, end):
+        return UnavailableInterval.create(teacher=teacher_with_email, start=utc_naive(start),
+                                          end=utc_naive(end))
+    interval(moscow(2026, 10, 5), moscow(2026, 10, 6))
+    interval(moscow(2026, 11, 30, 18), moscow(2026, 11, 30, 23, 59))  # ended before December
+    spanning = interval(moscow(2026, 11, 30, 20), moscow(2026, 12, 1, 10))
+    future = interval(moscow(2027, 1, 1), moscow(2027, 1, 3))
+
+    now = moscow(2026, 12, 2, 0, 5)
+    assert housekeeping.remove_old_days_off(now) == {"removed": 2}
+    assert {i.id for i in UnavailableInterval.select()} == {spanning.id, future.id}
+    notice = Message.get(Message.kind == "days_off_removed")
+    assert "2" in notice.subject
+    assert housekeeping.remove_old_days_off(now) == {"removed": 0}
+    assert Message.select().count() == 1
+
+
+def test_the_purge_removes_last_months_records_and_keeps_the_rest(
+        app, app_ctx, teacher_with_email, create_student, tmp_path):
+    log_file = tmp_path / "logs" / "tutor.log"
+    log_file.parent.mkdir()
+    app.config["LOG_FILE"] = str(log_file)
+    # The cutoff is the start of this month in Moscow: 30 November, 21:00 UTC.
+    just_before = datetime(2026, 11, 30, 20, 59)  # 23:59 in Moscow on 30 November
+    just_after = datetime(2026, 11, 30, 21, 0)  # midnight in Moscow on 1 December
+
+    AuditEntry.create(action="old", created_at=just_before)
+    AuditEntry.create(action="new", created_at=just_after)
+    student = create_student(channel=User.EMAIL, email="s@example.org")
+    old_sent = notify.enqueue(student, "welcome", key="old-sent",
+                              attachments=[Attachment("r.csv", b"x", "text/csv")])
+    old_failed = notify.enqueue(student, "welcome", key="old-failed")
+    new_sent = notify.enqueue(student, "welcome", key="new-sent")
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    kept_file = backups / "tutor-backup-x.jsonl.gz"
+    kept_file.write_bytes(b"backup")
+    old_backup_message = notify.enqueue(teacher_with_email, "backup", {
+        "filename": kept_file.name, "counts": {}, "size": 6}, key="old-backup",
+        attachments=[kept_file])
+    for message, status, created in ((old_sent, Message.SENT, just_before),
+                                     (old_failed, Message.FAILED, just_before),
+                                     (new_sent, Message.SENT, just_after),
+                                     (old_backup_message, Message.SENT, just_before)):
+        Message.update(status=status, created_at=created).where(Message.id == message.id).execute()
+    attachment_path = notify.attachment_paths(old_sent)[0]
+    assert attachment_path.exists()
+    JobRun.create(job="backup", status=JobRun.OK, started_at=just_before)
+    JobRun.create(job="backup", status=JobRun.OK, started_at=just_after)
+
+    log_file.write_text("live")
+    rotated_old = log_file.with_name("tutor.log.2026-11-29")
+    rotated_new = log_file.with_name("tutor.log.2026-12-01")
+    for path, moment in ((rotated_old, just_before), (rotated_new, just_after)):
+        path.write_text("old lines")
+        stamp = moment.replace(tzinfo=timezone.utc).timestamp()
+        os.utime(path, (stamp, stamp))
+
+    now = moscow(2026, 12, 14, 3, 0)
+    assert housekeeping.purge_records(now) == {"audit": 1, "messages": 2, "jobs": 1,
+                                               "log_files": 1, "attachment_files": 1}
+    assert [a.action for a in AuditEntry.select()] == ["new"]
+    assert {m.idempotency_key for m in Message.select()} == {"old-failed", "new-sent"}
+    assert not attachment_path.exists()
+    assert kept_file.exists()  # backups have their own retention
+    assert [r.started_at for r in JobRun.select()] == [just_after]
+    assert sorted(p.name for p in log_file.parent.iterdir()) == ["tutor.log", "tutor.log.2026-12-01"]
+
+    assert housekeeping.purge_records(now) == {"audit": 0, "messages": 0, "jobs": 0,
+                                               "log_files": 0, "attachment_files": 0}
+
+
+def test_the_monthly_jobs_run_on_their_days_through_the_runner(
+        app, app_ctx, teacher_with_email, create_student, tmp_path, time_machine):
+    """The real registry: on 2 December the report (1st) and both 2nd-day jobs are
+    due; the backup waits for the 3rd; a second check runs nothing."""
+    app.config["BACKUP_DIR"] = str(tmp_path / "backups")
+    from tutor import jobs  # noqa: F401 (declares the jobs)
+    time_machine.move_to(moscow(2026, 12, 2, 0, 1), tick=False)
+    ran = periodic.run_due()
+    assert list(ran) == ["monthly_report", "activity_check", "old_days_off"]
+    assert ran["monthly_report"] == {"month": "2026-11", "sent": 1}
+    assert periodic.run_due() == {}
+
+    time_machine.move_to(moscow(2026, 12, 3, 0, 1), tick=False)
+    assert list(periodic.run_due()) == ["backup"]
+    assert len(list((tmp_path / "backups").iterdir())) == 1
+    assert {r.job for r in JobRun.select().where(JobRun.status == JobRun.OK)} == \
+        {"monthly_report", "activity_check", "old_days_off", "backup"}
