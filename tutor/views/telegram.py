@@ -1,0 +1,34 @@
+"""The Telegram webhook: Telegram POSTs each Update here with the secret given in
+setWebhook (`flask telegram-webhook URL`) in the X-Telegram-Bot-Api-Secret-Token
+header. No session and no CSRF token: the secret is the proof it is Telegram."""
+import hmac
+
+from flask import Blueprint, current_app, request
+
+from tutor import jobs
+from tutor.extensions import csrf
+from tutor.services import telegram_bot
+
+bp = Blueprint("telegram", __name__, url_prefix="/telegram")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@bp.post("/webhook")
+@csrf.exempt
+def webhook():
+    config = current_app.config
+    if not config["TELEGRAM_BOT_TOKEN"]:
+        return "", 404
+    secret = config["TELEGRAM_WEBHOOK_SECRET"]
+    given = request.headers.get(SECRET_HEADER, "")
+    # No secret configured: nothing can prove a request comes from Telegram.
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return "", 403
+    update = request.get_json(silent=True)
+    try:
+        telegram_bot.update_id_of(update)
+    except telegram_bot.InvalidUpdate:
+        return "", 400
+    # Handled by a huey worker: Telegram waits for this answer before sending more.
+    jobs.handle_telegram_update(update)
+    return "", 200
