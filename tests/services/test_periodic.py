@@ -158,3 +158,20 @@ def test_next_due_date(app_ctx, teacher, calls, registry):
     assert periodic.next_due(job, utc(2026, 12, 20, 6, 0)).isoformat() == "2026-12-20"  # overdue
     periodic.run("fourteenth", "2026-12")
     assert periodic.next_due(job, utc(2026, 12, 20, 6, 0)).isoformat() == "2027-01-14"
+
+
+def test_due_follows_the_local_calendar_across_a_dst_change(app_ctx, teacher, calls):
+    """Santiago leaves summer time at midnight on Sunday 2 April 2028: 00:00 (-03)
+    becomes 23:00 (-04) on the 1st again, so the 2nd begins an hour later in UTC."""
+    TeacherSettings.create(teacher=teacher, timezone="America/Santiago")
+    calls("second", day=2)
+    assert periodic.due_jobs(utc(2028, 4, 2, 3, 30)) == []  # 23:30 on the 1st, again
+    assert [job.name for job, _ in periodic.due_jobs(utc(2028, 4, 2, 4, 0))] == ["second"]
+
+
+def test_month_start_in_the_teachers_zone_across_dst(app_ctx, teacher):
+    from tutor.services.housekeeping import month_start
+    TeacherSettings.create(teacher=teacher, timezone="Europe/Berlin")
+    # November starts in winter time (UTC+1), April in summer time (UTC+2).
+    assert month_start(utc(2026, 11, 14, 12, 0)) == datetime(2026, 10, 31, 23, 0)
+    assert month_start(utc(2027, 4, 14, 12, 0)) == datetime(2027, 3, 31, 22, 0)
