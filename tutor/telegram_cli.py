@@ -10,6 +10,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from tutor.integrations.telegram import TelegramError
 from tutor.services import delivery, telegram_bot
@@ -28,6 +29,7 @@ def _bot():
 
 
 @click.command("telegram-webhook")
+@with_appcontext
 @click.argument("url", required=False)
 @click.option("--delete", is_flag=True,
               help="Remove the webhook (to poll with telegram-poll instead).")
@@ -56,6 +58,7 @@ def telegram_webhook(url, delete):
 
 
 @click.command("telegram-poll")
+@with_appcontext
 @click.option("--once", is_flag=True,
               help="Handle the updates waiting now (or arriving within --timeout), then stop.")
 @click.option("--timeout", default=25, show_default=True, type=click.IntRange(0, 50),
