@@ -83,10 +83,21 @@ def _install_request_hooks(app):
     def log_request(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         if request.endpoint != "static":
-            log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path,
+            path = loggable_path()
+            log.info("%s %s %s", request.method, path, response.status_code, extra={
+                "method": request.method, "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - g.get("request_started",
                                                                    time.perf_counter())) * 1000, 1),
             })
         return response
+
+
+def loggable_path():
+    """The request path with URL tokens (a password-reset link's, say) blanked: a
+    log line must not be a working link."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if "token" in name and isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path

@@ -3,6 +3,7 @@ gunicorn's multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set); lesson and
 outbox figures are read from the database at scrape time."""
 import os
 import time
+from datetime import timezone
 
 from flask import g, request
 from peewee import fn
@@ -17,25 +18,42 @@ LATENCY = Histogram("tutor_http_request_duration_seconds", "Time to answer a req
 
 
 class DatabaseCollector:
-    """Lessons by status and the outbox by status, counted when Prometheus scrapes."""
+    """Lessons and outbox messages by status, and each periodic job's last run,
+    read when Prometheus scrapes."""
 
     def collect(self):
-        from tutor.models import Lesson, Message
+        from tutor.models import JobRun, JobState, Lesson, Message
 
-        lessons = GaugeMetricFamily("tutor_lessons", "Lessons by status", labels=["status"])
-        for status in Lesson.STATUSES:
-            lessons.add_metric([status], 0)
-        for status, count in (Lesson.select(Lesson.status, fn.COUNT(Lesson.id))
-                              .group_by(Lesson.status).tuples()):
-            lessons.add_metric([status], count)
-        yield lessons
+        yield _by_status("tutor_lessons", "Lessons by status", Lesson, Lesson.STATUSES)
+        yield _by_status("tutor_outbox_messages", "Outbox messages by status", Message,
+                         (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED,
+                          Message.HELD))
 
-        outbox = GaugeMetricFamily("tutor_outbox_messages", "Outbox messages by status",
-                                   labels=["status"])
-        for status, count in (Message.select(Message.status, fn.COUNT(Message.id))
-                              .group_by(Message.status).tuples()):
-            outbox.add_metric([status], count)
-        yield outbox
+        success = GaugeMetricFamily("tutor_job_last_success_timestamp_seconds",
+                                    "When each periodic job last succeeded (Unix time)",
+                                    labels=["job"])
+        failing = GaugeMetricFamily("tutor_job_last_run_failed",
+                                    "1 when the job's latest run failed", labels=["job"])
+        for state in JobState.select():
+            if state.last_success_at is not None:
+                success.add_metric([state.job], _timestamp(state.last_success_at))
+            failing.add_metric([state.job], int(state.last_status == JobRun.FAILED))
+        yield success
+        yield failing
+
+
+def _by_status(name, documentation, model, statuses):
+    """One sample per status, zero included, so an alert on "failed > 0" has a series."""
+    counts = dict.fromkeys(statuses, 0)
+    counts.update(model.select(model.status, fn.COUNT(model.id)).group_by(model.status).tuples())
+    family = GaugeMetricFamily(name, documentation, labels=["status"])
+    for status, count in counts.items():
+        family.add_metric([status], count)
+    return family
+
+
+def _timestamp(naive_utc):
+    return naive_utc.replace(tzinfo=timezone.utc).timestamp()
 
 
 def scrape():
@@ -58,7 +76,7 @@ def register(app):
     @app.after_request
     def record(response):
         endpoint = request.endpoint or "unmatched"
-        if endpoint not in ("static", "ops.metrics"):
+        if endpoint not in ("static", "ops.metrics_endpoint"):
             REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
             LATENCY.labels(endpoint).observe(time.perf_counter() - g.get("metrics_started",
                                                                          time.perf_counter()))

@@ -37,7 +37,28 @@ def test_metrics_from_localhost(client, teacher):
     assert 'tutor_http_requests_total{endpoint="calendar.week",method="GET",status="200"}' in text
     assert "tutor_http_request_duration_seconds_bucket" in text
     assert 'tutor_lessons{status="pending"} 0.0' in text
-    assert "tutor_outbox_messages" in text
+    assert 'tutor_outbox_messages{status="failed"} 0.0' in text
+    assert 'endpoint="ops.metrics_endpoint"' not in text
+
+
+def test_metrics_count_each_status_once_and_show_the_jobs(client, app, teacher, create_student):
+    from datetime import datetime
+
+    from tutor.models import JobState, Lesson
+    with app.app_context():
+        student = create_student()
+        for hour in (9, 11):
+            Lesson.create(teacher=teacher, student=student, start=datetime(2026, 12, 1, hour),
+                          end=datetime(2026, 12, 1, hour + 1))
+        JobState.create(job="backup", last_status="ok",
+                        last_success_at=datetime(2026, 12, 3, 0, 0, 5))
+        JobState.create(job="purge_records", last_status="failed")
+    text = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).text
+    assert [line for line in text.splitlines() if line.startswith("tutor_lessons{")] == \
+        ['tutor_lessons{status="pending"} 2.0', 'tutor_lessons{status="confirmed"} 0.0']
+    assert 'tutor_job_last_success_timestamp_seconds{job="backup"} 1.796256005e+09' in text
+    assert 'tutor_job_last_run_failed{job="purge_records"} 1.0' in text
+    assert 'tutor_job_last_run_failed{job="backup"} 0.0' in text
 
 
 def test_metrics_refused_to_strangers(client):

@@ -87,3 +87,27 @@ def test_recovery_is_rate_limited_per_account(english, maria, app):
     for _ in range(2):
         assert english.submit("/forgot", {"identifier": "maria"}).status_code == 302
     assert english.submit("/forgot", {"identifier": "MARIA"}).status_code == 429
+
+
+@pytest.mark.config(PUBLIC_URL="https://tutor.example.org/", WTF_CSRF_ENABLED=False)
+def test_the_link_uses_the_public_address_not_the_hosts_header(client, app, maria):
+    """A forged Host header must not turn the e-mailed link into the attacker's.
+    (No CSRF here: the test client keeps no cookies across host names.)"""
+    response = client.post("/forgot", data={"identifier": "maria"},
+                           headers={"Host": "evil.example.com"})
+    assert response.status_code == 302
+    with app.app_context():
+        body = Message.get(Message.kind == "password_reset").body_text
+    assert "https://tutor.example.org/reset/" in body and "evil" not in body
+
+
+def test_reset_tokens_stay_out_of_the_request_log(english, app, maria, caplog):
+    english.submit("/forgot", {"identifier": "maria"})
+    link = reset_link(app)
+    token = link.rsplit("/", 1)[1]
+    with caplog.at_level("INFO", logger="tutor.requests"):
+        english.get(link)
+    lines = [r.getMessage() for r in caplog.records] + \
+        [str(getattr(r, "path", "")) for r in caplog.records]
+    assert any("/reset/<token>" in line for line in lines)
+    assert not any(token in line for line in lines)

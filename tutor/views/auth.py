@@ -24,7 +24,7 @@ from tutor.forms import (
 )
 from tutor.htmx import redirect_to, safe_next
 from tutor.integrations import dadata
-from tutor.models import normalize_login
+from tutor.models import User, normalize_login
 from tutor.services import accounts
 from tutor.services.password_strength import evaluate
 
@@ -107,6 +107,8 @@ def register():
         else:
             start_session(user)
             flash(_("Your account has been created."), "dialog")
+            if user.channel == User.TELEGRAM:
+                return redirect_to(url_for("account.telegram"))  # the link step comes next
             return redirect_to(url_for("calendar.week"))
     strength = evaluate(form.password.data, form.personal_words(),
                         current_app.config["PASSWORD_MIN_SCORE"]) if form.password.data else None
@@ -151,7 +153,8 @@ def password_strength():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        jobs.send_password_reset(form.identifier.data, request.url_root)
+        jobs.send_password_reset(form.identifier.data,
+                                 current_app.config["PUBLIC_URL"] or request.url_root)
         flash(_("If this account exists and has notifications turned on, a link to set a "
                 "new password has been sent there. It works once, within an hour."), "dialog")
         return redirect_to(url_for("auth.login"))
