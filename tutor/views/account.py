@@ -13,7 +13,7 @@ from tutor.forms import (
     account_error_message,
 )
 from tutor.htmx import redirect_to, render
-from tutor.services import accounts
+from tutor.services import accounts, telegram_bot
 from tutor.views.auth import start_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -30,6 +30,8 @@ def _page(**forms):
         "profile_form": ProfileForm(user=current_user, formdata=None),
         "password_form": ChangePasswordForm(user=current_user, formdata=None),
         "notifications_form": NotificationsForm(user=current_user, formdata=None),
+        "telegram": telegram_bot.link_state(current_user),
+        "unlink_form": EmptyForm(),
         **forms,
     }
     return forms
@@ -90,6 +92,24 @@ def change_notifications():
             return redirect_to(url_for("account.profile"))
     return render("account/profile.html", "account/partials/_notifications_form.html",
                   **_page(notifications_form=form))
+
+
+@bp.get("/telegram")
+def telegram():
+    """The "Link Telegram" step: its own page after registering, and the fragment
+    that the profile's "check" button reloads."""
+    return render("account/telegram.html", "account/partials/_telegram.html",
+                  telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm())
+
+
+@bp.post("/telegram/unlink")
+def unlink_telegram():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        telegram_bot.unlink(current_user)
+        flash(_("Telegram is unlinked. Messages for Telegram wait until you link a chat "
+                "again."), "success")
+    return redirect_to(url_for("account.profile"))
 
 
 @bp.route("/deactivate", methods=["GET", "POST"])
