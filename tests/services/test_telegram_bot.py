@@ -184,6 +184,15 @@ def test_linking_releases_the_held_messages(telegram, maria):
     assert welcome["text"].startswith("<b>Your account has been created</b>")
 
 
+def test_messages_not_tried_yet_get_the_chat_too(telegram, maria):
+    welcome = notify.enqueue(maria, "welcome", key=f"welcome:{maria.id}")
+    assert (welcome.status, welcome.address) == (Message.PENDING, None)
+    send(f"/start {token_of(telegram_bot.make_link(maria))}")
+    assert Message.get_by_id(welcome.id).address == str(CHAT)
+    assert delivery.deliver_due().sent == 1
+    assert telegram.sent[-1]["text"].startswith("<b>Your account has been created</b>")
+
+
 def test_password_recovery_by_the_linked_username(telegram, maria):
     send(f"/start {token_of(telegram_bot.make_link(maria))}", username="Maria_TG")
     accounts.request_password_reset("@MARIA_tg", lambda token: f"https://t.example/{token}")
