@@ -25,14 +25,17 @@ class SmtpError(Exception):
 
 def send_message(*, host, port, sender, to, subject, text, html="", attachments=(),
                  username=None, password=None, security="starttls", timeout=10.0,
-                 reply_to=None):
+                 reply_to=None, message_id=None):
     """Send one message to `to` (one address, optionally with a display name) and return
-    the Message-ID it was given. `security`: "starttls" (port 587), "ssl" (port 465)
-    or "none" (a local relay); the server's certificate is verified."""
+    the Message-ID it was given: `message_id` ("<unique@domain>") when given — the same
+    on every attempt at one message, so that a mailbox can tell a repeat — else a new
+    one. `security`: "starttls" (port 587), "ssl" (port 465) or "none" (a local relay);
+    the server's certificate is verified."""
     if security not in SECURITIES:
         raise ValueError(f"security must be one of {SECURITIES}, not {security!r}")
     message = build_message(sender=sender, to=to, subject=subject, text=text, html=html,
-                            attachments=attachments, reply_to=reply_to)
+                            attachments=attachments, reply_to=reply_to,
+                            message_id=message_id)
     try:
         smtp = _connect(host, port, security, timeout)
         try:
@@ -49,7 +52,8 @@ def send_message(*, host, port, sender, to, subject, text, html="", attachments=
     return message["Message-ID"]
 
 
-def build_message(*, sender, to, subject, text, html="", attachments=(), reply_to=None):
+def build_message(*, sender, to, subject, text, html="", attachments=(), reply_to=None,
+                  message_id=None):
     """The message as sent: plain text, with an HTML alternative when `html` is given,
     and the attachments."""
     message = EmailMessage(policy=POLICY)
@@ -58,8 +62,8 @@ def build_message(*, sender, to, subject, text, html="", attachments=(), reply_t
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
     # The sender's domain rather than make_msgid's default, a lookup of this host's name.
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2]
-                                       or "localhost")
+    message["Message-ID"] = message_id or make_msgid(
+        domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     if reply_to:
         message["Reply-To"] = reply_to
     message.set_content(text)
