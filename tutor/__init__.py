@@ -15,7 +15,7 @@ from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import User
 from tutor import formatting, logs, metrics, security
 from tutor.views import (account, admin, auth, calendar, errors, jobs_page, lessons, main,
-                         ops, outbox, teacher, telegram)
+                         ops, outbox, reports, teacher, telegram)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def create_app(test_config=None):
 
     formatting.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
-                      admin.bp, outbox.bp, jobs_page.bp, ops.bp, telegram.bp):
+                      admin.bp, outbox.bp, jobs_page.bp, reports.bp, ops.bp, telegram.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

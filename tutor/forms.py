@@ -33,6 +33,7 @@ from wtforms.validators import (
 
 from tutor.models import Goal, User
 from tutor.services import accounts
+from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
@@ -588,3 +589,17 @@ class LessonActionForm(ReasonForm):
     """Reject or cancel from the lesson list: the reason, and the list to go back to."""
 
     next = HiddenField()
+
+
+class ReportMonthForm(_QueryForm):
+    """The month a report covers, YYYY-MM (a month picker where the browser has one)."""
+
+    month = StringField(_l("Month"), validators=[InputRequired(_l("Choose a month."))],
+                        render_kw={"type": "month", "pattern": "[0-9]{4}-[0-9]{2}",
+                                   "placeholder": "YYYY-MM", "required": True})
+
+    def validate_month(self, field):
+        try:
+            field.month = report_service.parse_month(field.data)
+        except report_service.InvalidMonth:
+            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-10.")) from None

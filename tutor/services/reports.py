@@ -397,12 +397,12 @@ def week_chart(weeks):
             "base": CHART_TOP + room, "label_y": CHART_HEIGHT - CHART_BOTTOM + 16}
 
 
-def _day(moment):
+def day(moment):
     """A local date as the report's language writes it: "2 окт. 2026 г."."""
     return format_date(moment.date() if isinstance(moment, datetime) else moment, "medium")
 
 
-def _amount(value):
+def amount(value):
     """A sum of money or hours in the report's language: kopecks only when there are
     any, always two digits then ("1 500", "1 500,50")."""
     value = Decimal(value or 0)
@@ -414,7 +414,7 @@ def _pdf(template, locale, **context):
     from weasyprint import HTML
 
     with force_locale(locale):
-        html = render_template(template, locale=locale, day=_day, amount=_amount,
+        html = render_template(template, locale=locale, day=day, amount=amount,
                                **context)
     return HTML(string=html).write_pdf()
 

@@ -1,0 +1,78 @@
+"""The teacher's reports page: any month's totals and per-student summary on screen,
+and the month's CSV and PDF to download. Teacher only."""
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from tutor.forms import ReportMonthForm
+from tutor.htmx import is_fragment_request, render
+from tutor.services import reports
+
+bp = Blueprint("reports", __name__, url_prefix="/teacher/reports")
+
+
+@bp.before_request
+@login_required
+def require_teacher():
+    if not current_user.is_teacher:
+        abort(403)
+
+
+def me():
+    return current_user._get_current_object()
+
+
+@bp.get("")
+def index():
+    """The month from ?month=YYYY-MM; the previous month when none is given."""
+    args = request.args if "month" in request.args else {
+        "month": reports.month_key(reports.previous_month(reports.local_today(me())))}
+    form = ReportMonthForm(formdata=_Args(args))
+    report = chart = None
+    if form.validate():
+        report = reports.monthly_report(me(), form.month.month)
+        chart = reports.week_chart(report.weeks)
+    return render("reports/index.html", "reports/partials/_summary.html", form=form,
+                  report=report, chart=chart, amount=reports.amount, day=reports.day,
+                  inline_error=is_fragment_request(),
+                  previous=report and reports.previous_month(report.month),
+                  following=report and reports.next_month(report.month))
+
+
+class _Args(dict):
+    """A plain dict as WTForms formdata."""
+
+    def getlist(self, key):
+        return [self[key]] if key in self else []
+
+
+def _month_or_404(month):
+    try:
+        return reports.parse_month(month)
+    except reports.InvalidMonth:
+        abort(404)
+
+
+def _download(content, filename, mimetype):
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.get("/report-<month>.csv")
+def download_csv(month):
+    """Semicolons and decimal commas for Russian Excel; ?separator=comma for the rest."""
+    report = reports.monthly_report(me(), _month_or_404(month))
+    separator = reports.COMMA if request.args.get("separator") == "comma" else reports.SEMICOLON
+    content = reports.monthly_csv(report, str(get_locale()), separator)
+    return _download(content, f"report-{reports.month_key(report.month)}.csv",
+                     "text/csv; charset=utf-8")
+
+
+@bp.get("/report-<month>.pdf")
+def download_pdf(month):
+    report = reports.monthly_report(me(), _month_or_404(month))
+    return _download(reports.monthly_pdf(report, str(get_locale())),
+                     f"report-{reports.month_key(report.month)}.pdf", "application/pdf")
