@@ -1,5 +1,5 @@
 """flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `restore`,
-`jobs list`, `jobs run NAME`."""
+`jobs list`, `jobs run NAME`, `report monthly`."""
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
-from tutor.services import periodic
+from tutor.services import periodic, reports
 from tutor.services.accounts import ensure_teacher
 
 db_group = AppGroup("db", help="Database schema.")
@@ -102,4 +102,38 @@ def run_job(name):
     click.echo(f"{name}: {counts}")
 
 
-COMMANDS = [db_group, backup, restore, jobs_group, *telegram_cli.COMMANDS]
+report_group = AppGroup("report", help="Reports.")
+
+
+def _month_option(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return reports.parse_month(value)
+    except reports.InvalidMonth:
+        raise click.BadParameter("write the month as YYYY-MM, e.g. 2026-10") from None
+
+
+@report_group.command("monthly")
+@click.option("--month", callback=_month_option, metavar="YYYY-MM",
+              help="The month to report on (default: the previous one).")
+@click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="Folder for the two files.")
+@click.option("--comma", is_flag=True, help="Plain comma-separated CSV, decimal points.")
+def monthly_report(month, directory, comma):
+    """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
+    try:
+        teacher = reports.the_teacher()
+    except reports.NoTeacher:
+        raise click.ClickException("there is no teacher yet: run `flask db upgrade`") from None
+    month = month or reports.previous_month(reports.local_today(teacher))
+    files = reports.monthly_files(teacher, month,
+                                  separator=reports.COMMA if comma else reports.SEMICOLON)
+    for path in files.save(directory):
+        click.echo(str(path))
+    totals = files.figures.totals
+    click.echo(f"{files.figures.student_count} students, {totals.lessons} lessons, "
+               f"{totals.hours} hours, {totals.cost} total")
+
+
+COMMANDS = [db_group, backup, restore, jobs_group, report_group, *telegram_cli.COMMANDS]
