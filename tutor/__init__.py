@@ -14,8 +14,8 @@ from tutor.extensions import babel, csrf, db, limiter, login_manager
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import User
 from tutor import formatting, logs, metrics, security
-from tutor.views import (account, admin, auth, calendar, errors, jobs_page, lessons, main,
-                         ops, outbox, reports, teacher, telegram)
+from tutor.views import (account, admin, auth, calendar, errors, feeds, jobs_page, lessons,
+                         main, ops, outbox, reports, teacher, telegram)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,8 @@ def create_app(test_config=None):
 
     formatting.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
-                      admin.bp, outbox.bp, jobs_page.bp, reports.bp, ops.bp, telegram.bp):
+                      admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
+                      telegram.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

@@ -76,6 +76,7 @@ class User(UserMixin, BaseModel):
     inactive_since = DateTimeField(null=True)
     # Bumped to revoke every session of the user (password reset, admin reset).
     session_version = IntegerField(default=0)
+    feed_version = IntegerField(null=True)  # the calendar feed's; None: no feed
 
     class Meta:
         table_name = "users"

@@ -15,6 +15,7 @@ from tutor.forms import (
 from tutor.htmx import redirect_to, render
 from tutor.services import accounts, telegram_bot
 from tutor.views.auth import start_session
+from tutor.views.feeds import feed_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -32,6 +33,7 @@ def _page(**forms):
         "notifications_form": NotificationsForm(user=current_user, formdata=None),
         "telegram": telegram_bot.link_state(current_user),
         "unlink_form": EmptyForm(),
+        "feed_url": feed_url(current_user),
         **forms,
     }
     return forms

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from tutor.forms import BookingForm, ConfirmLessonForm, ReasonForm, parse_utc
 from tutor.htmx import is_fragment_request, redirect_to, render
 from tutor.models import Lesson
-from tutor.services import audit, booking, calendar, schedule
+from tutor.services import audit, booking, calendar, calendar_feed, schedule
 from tutor.views.calendar import the_teacher
+from tutor.views.feeds import ics_response
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 
@@ -131,6 +132,14 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200):
 @login_required
 def show(lesson_id):
     return _lesson_page(_visible_lesson(lesson_id))
+
+
+@bp.get("/<int:lesson_id>/calendar.ics")
+@login_required
+def calendar_file(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    body = calendar_feed.lesson_file(lesson, current_user._get_current_object())
+    return ics_response(body, f"lesson-{lesson.id}.ics")
 
 
 @bp.get("/<int:lesson_id>/student")
