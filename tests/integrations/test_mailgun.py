@@ -7,7 +7,7 @@ import pytest
 import requests
 from werkzeug import Response
 
-from tutor.integrations.mailgun import Attachment, MailgunError, send_message
+from tutor.integrations.mailgun import Attachment, MailgunError, accepted, send_message
 
 PATH = "/v3/mg.example.com/messages"
 QUEUED = {"id": "<20260601093000.1.ABCDEF@mg.example.com>", "message": "Queued. Thank you."}
@@ -177,3 +177,115 @@ def test_refused_connection_is_worth_retrying(closed_port_url):
         send(closed_port_url)
 
     assert caught.value.permanent is False and caught.value.status is None
+
+
+# --- a Message-Id of our own, and asking whether Mailgun has accepted it -------------
+
+EVENTS = "/v3/mg.example.com/events"
+MESSAGE_ID = "<outbox.7.0123456789abcdef0123@mg.example.com>"
+
+
+def accepted_event(message_id, event="accepted"):
+    return {"event": event, "id": "czsjqFATSlC3QtAK-C80nw", "timestamp": 1795000000.1,
+            "log-level": "info", "recipient": "maria@example.com",
+            "message": {"headers": {"message-id": message_id, "to": "maria@example.com",
+                                    "from": "noreply@mg.example.com", "subject": "Занятие"},
+                        "size": 1234}}
+
+
+def paged(*items):
+    url = "https://api.mailgun.net/v3/mg.example.com/events"
+    return {"items": list(items),
+            "paging": {"first": f"{url}/W3siYSI6", "last": f"{url}/W3siYiI6",
+                       "next": f"{url}/W3siYyI6", "previous": f"{url}/W3siZCI6"}}
+
+
+def ask(base_url, message_id=MESSAGE_ID):
+    return accepted(domain="mg.example.com", api_key="key-1", base_url=base_url,
+                    message_id=message_id)
+
+
+def test_the_message_id_goes_as_a_header(httpserver, base_url):
+    httpserver.expect_request(PATH, method="POST").respond_with_json(
+        {"id": MESSAGE_ID, "message": "Queued. Thank you."})
+
+    assert send(base_url, message_id=MESSAGE_ID) == MESSAGE_ID
+    assert the_request(httpserver).form["h:Message-Id"] == MESSAGE_ID
+
+
+def test_accepted_asks_the_events_api_by_message_id(httpserver, base_url):
+    basic = base64.b64encode(b"api:key-1").decode()
+    httpserver.expect_request(EVENTS, method="GET", headers={"Authorization": f"Basic {basic}"}
+                              ).respond_with_json(paged(accepted_event(MESSAGE_ID.strip("<>"))))
+
+    assert ask(base_url) is True
+    request = the_request(httpserver)
+    assert request.args["message-id"] == "outbox.7.0123456789abcdef0123@mg.example.com"
+    assert request.args["event"] == "accepted"
+
+
+@pytest.mark.parametrize("items", [
+    [],
+    [accepted_event("outbox.8.ffff@mg.example.com")],  # another message
+    [accepted_event(MESSAGE_ID.strip("<>"), event="rejected")],
+    ["accepted"],
+])
+def test_accepted_is_false_without_an_accepted_event_for_the_message(httpserver, base_url,
+                                                                     items):
+    httpserver.expect_request(EVENTS, method="GET").respond_with_json(paged(*items))
+
+    assert ask(base_url) is False
+
+
+@pytest.mark.parametrize("status, body", [
+    (401, "Forbidden"),
+    (500, '{"message": "Internal Server Error"}'),
+    (200, '{"message": "no items here"}'),
+    (200, "<html>maintenance</html>"),
+])
+def test_accepted_raises_when_mailgun_cannot_say(httpserver, base_url, status, body):
+    httpserver.expect_request(EVENTS, method="GET").respond_with_data(body, status=status)
+
+    with pytest.raises(MailgunError) as caught:
+        ask(base_url)
+    assert caught.value.permanent is False
+
+
+def test_accepted_with_mailgun_unreachable_raises(closed_port_url):
+    with pytest.raises(MailgunError):
+        ask(closed_port_url)
+
+
+@pytest.mark.parametrize("status, maybe_sent", [(503, False), (500, False), (429, False),
+                                                (400, False), (504, True)])
+def test_an_answer_says_whether_mailgun_may_have_queued_it(httpserver, base_url, status,
+                                                           maybe_sent):
+    httpserver.expect_request(PATH, method="POST").respond_with_data("no", status=status)
+
+    with pytest.raises(MailgunError) as caught:
+        send(base_url)
+    assert caught.value.maybe_sent is maybe_sent
+
+
+def test_a_refused_connection_never_reached_mailgun(closed_port_url):
+    with pytest.raises(MailgunError) as caught:
+        send(closed_port_url)
+    assert caught.value.maybe_sent is False
+
+
+def test_no_answer_in_time_may_have_been_queued(httpserver, base_url):
+    release, finished = threading.Event(), threading.Event()
+
+    def slow(request):
+        release.wait(0.5)
+        response = Response(f'{{"id": "{MESSAGE_ID}"}}', content_type="application/json")
+        response.call_on_close(finished.set)
+        return response
+
+    httpserver.expect_request(PATH, method="POST").respond_with_handler(slow)
+
+    with pytest.raises(MailgunError) as caught:
+        send(base_url, timeout=0.1)
+    assert caught.value.maybe_sent is True
+    release.set()
+    assert finished.wait(5)
