@@ -318,8 +318,9 @@ def telegram_parts(telegram, message):
 
 
 def retry(message_id, now=None):
-    """Send a failed message again, from its first attempt. Returns False when there
-    is no failed message with that id."""
+    """Send a failed message again, counting attempts from one. Telegram parts that
+    went out already are not sent again, and an attempt in doubt is still checked
+    first. Returns False when there is no failed message with that id."""
     return (Message
             .update(status=Message.PENDING, attempts=0, next_attempt_at=now or utcnow(),
                     last_error="")
