@@ -32,7 +32,7 @@ from wtforms.validators import (
 )
 
 from tutor.models import Goal, User
-from tutor.services import accounts
+from tutor.services import accounts, reminders
 from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
@@ -289,10 +289,18 @@ class NotificationsForm(FlaskForm):
                         render_kw={"type": "email", "autocomplete": "email",
                                    "inputmode": "email"})
     digest_time = TimeField(_l("Daily summary of my lessons at"), validators=[Optional()])
+    # Optional: a form posted without it (an older page) leaves the choice as it was.
+    reminder_hours = SelectField(_l("Reminder before each lesson"), coerce=int,
+                                 validators=[Optional()], choices=[
+        SelectChoice(0, _l("No reminders")),
+        *[SelectChoice(hours, _l("%(num)d h before", num=hours))
+          for hours in reminders.CHOICES if hours]])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
+        if kwargs.get("formdata", True) is None or not self.is_submitted():
+            self.reminder_hours.data = reminders.hours_for(user)
 
     def validate_email(self, field):
         if self.channel.data != User.EMAIL:

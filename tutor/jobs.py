@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
-from tutor.services import accounts, booking, delivery, digest, housekeeping, periodic
+from tutor.services import (accounts, booking, delivery, digest, housekeeping, periodic,
+                            reminders)
 from tutor.services import telegram_bot
 
 
@@ -91,6 +92,11 @@ def digests(now):
     return {"queued": digest.send_due_digests()}
 
 
+@periodic.register("reminders", title=_l("Reminders before lessons"))
+def lesson_reminders(now):
+    return {"queued": reminders.send_due_reminders()}
+
+
 @app_periodic_task(crontab(minute="*"))
 def expire_unconfirmed_lessons():
     """A request nobody confirmed before its start is removed and the student told.
@@ -109,6 +115,12 @@ def send_digests():
     """Every minute: the digests whose local time has come (late runs catch up the
     same day; the outbox key keeps it to one a day)."""
     return periodic.run("digests")
+
+
+@app_periodic_task(crontab(minute="*"))
+def send_reminders():
+    """Every minute: the reminders whose hour has come (one per lesson and person)."""
+    return periodic.run("reminders")
 
 
 @app_task()

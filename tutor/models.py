@@ -10,6 +10,7 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     DecimalField,
     ForeignKeyField,
@@ -77,6 +78,7 @@ class User(UserMixin, BaseModel):
     # Bumped to revoke every session of the user (password reset, admin reset).
     session_version = IntegerField(default=0)
     feed_version = IntegerField(null=True)  # the calendar feed's; None: no feed
+    reminder_hours = IntegerField(null=True)  # before each lesson; 0: none; None: default
 
     class Meta:
         table_name = "users"
@@ -281,6 +283,13 @@ class Lesson(BaseModel):
     CONFIRMED = "confirmed"
     STATUSES = (PENDING, CONFIRMED)
 
+    # The teacher's mark on a confirmed lesson that has started (None: not marked).
+    ATTENDED = "attended"
+    MISSED = "missed"  # the student did not come: not charged
+    LATE_CANCEL = "late_cancel"  # called off inside the notice: charged
+    ATTENDANCE = (ATTENDED, MISSED, LATE_CANCEL)
+    CHARGED = (ATTENDED, LATE_CANCEL)
+
     teacher = ForeignKeyField(User, backref="taught_lessons", on_delete="CASCADE",
                               index=False)  # the (teacher, start) index covers it
     student = ForeignKeyField(User, backref="lessons", on_delete="CASCADE", index=False)
@@ -292,6 +301,7 @@ class Lesson(BaseModel):
     people = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
+    attendance = CharField(max_length=16, null=True)  # one of ATTENDANCE, or not marked
 
     class Meta:
         table_name = "lessons"
@@ -308,6 +318,11 @@ class Lesson(BaseModel):
     @property
     def is_confirmed(self):
         return self.status == self.CONFIRMED
+
+    @property
+    def is_charged(self):
+        """Counts against the student's balance: attended or cancelled late."""
+        return self.attendance in self.CHARGED
 
     @property
     def ref(self):
@@ -463,3 +478,47 @@ class JobState(BaseModel):
 
 
 MODELS += [JobRun, JobState]
+
+
+class Payment(BaseModel):
+    """Money the teacher received from a student, recorded by hand. The student's
+    balance is their payments minus the price of their charged lessons
+    (services/balances.py)."""
+
+    student = ForeignKeyField(User, backref="payments", on_delete="CASCADE", index=False)
+    teacher = ForeignKeyField(User, backref="received_payments", on_delete="CASCADE")
+    amount = DecimalField(max_digits=10, decimal_places=2)
+    paid_on = DateField()  # the day in the teacher's zone
+    note = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        table_name = "payments"
+        indexes = ((("student", "paid_on"), False),)  # balances and the student list
+
+    @classmethod
+    def of(cls, student):
+        """The student's payments, newest first."""
+        return (cls
+                .select()
+                .where(cls.student == student)
+                .order_by(cls.paid_on.desc(), cls.id.desc()))
+
+
+class Feedback(BaseModel):
+    """A student's rating (1 to 5) and comment on a lesson they had; only the teacher
+    reads it."""
+
+    lesson = ForeignKeyField(Lesson, unique=True, backref="feedback", on_delete="CASCADE")
+    student = ForeignKeyField(User, backref="feedback", on_delete="CASCADE")
+    rating = IntegerField()
+    comment = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "feedback"
+
+
+MODELS += [Payment, Feedback]

@@ -165,3 +165,19 @@ def test_the_teacher_cannot_deactivate_themselves(client, auth, teacher, app):
     client.post("/account/deactivate", data={"csrf_token": token})
     with app.app_context():
         assert User.by_login("teacher").inactive_since is None
+
+
+def test_choosing_when_reminders_come(logged_in, app):
+    page = logged_in.get("/account").text
+    assert '<option selected value="2">2 h before</option>' in page  # the default
+    logged_in.submit("/account/notifications", {"channel": "email", "email": "maria@example.org",
+                                                "digest_time": "", "reminder_hours": "24"},
+                     page="/account")
+    with app.app_context():
+        assert User.by_login("maria").reminder_hours == 24
+    response = logged_in.submit("/account/notifications", {
+        "channel": "email", "email": "maria@example.org", "reminder_hours": "5"},
+        page="/account")
+    assert "Not a valid choice" in response.text
+    with app.app_context():
+        assert User.by_login("maria").reminder_hours == 24

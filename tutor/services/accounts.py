@@ -290,17 +290,20 @@ def change_password(user, current, new):
     return User.get_by_id(user.id)
 
 
-def change_notifications(user, *, channel, email, digest_time):
-    """Switch channel (e-mail, Telegram, none), address and digest time. The notice
-    goes to the old channel, so a hijacked account cannot silently move it."""
+def change_notifications(user, *, channel, email, digest_time, reminder_hours=None):
+    """Switch channel (e-mail, Telegram, none), address, digest time and reminder
+    (None: leave it). The notice goes to the old channel, so a hijacked account
+    cannot silently move it."""
     email = email if channel == User.EMAIL else None
     old_channel, old_address = user.channel, user.address
+    fields = {"channel": channel, "email": email,
+              "digest_time": digest_time if channel != User.NO_CHANNEL else None}
+    if reminder_hours is not None:
+        fields["reminder_hours"] = reminder_hours
     with exclusive(db.database, "accounts"):
         if email:
             check_email_free(email, user=user)
-        User.update(channel=channel, email=email,
-                    digest_time=digest_time if channel != User.NO_CHANNEL else None,
-                    ).where(User.id == user.id).execute()
+        User.update(**fields).where(User.id == user.id).execute()
     fresh = User.get_by_id(user.id)
     if (old_channel, old_address) != (fresh.channel, fresh.address) and old_address:
         notify.enqueue(fresh, "channel_changed", {"new_channel": channel},

@@ -86,7 +86,8 @@ def change_notifications():
         try:
             accounts.change_notifications(current_user, channel=form.channel.data,
                                           email=form.email.data,
-                                          digest_time=form.digest_time.data)
+                                          digest_time=form.digest_time.data,
+                                          reminder_hours=form.reminder_hours.data)
         except accounts.AccountError as error:
             form.email.errors.append(account_error_message(error))
         else:
