@@ -1,0 +1,331 @@
+"""Attendance and balances: the teacher marks each confirmed lesson that has started
+as attended, missed or cancelled late, and records the payments students make. A
+student's balance is what they paid minus the price of their charged lessons.
+
+Plain functions with explicit arguments raising the named errors below; every
+change writes one audit entry (services/audit.py) in the same transaction.
+
+Decided rules (the tests pin each one):
+- Only the lesson's teacher marks it, only a confirmed lesson, and only once it has
+  started (at the end of the lesson or any time later). The mark can be changed or
+  taken back (None) at any time; each change is audited.
+- Charged are lessons marked attended or cancelled late, at the price the teacher set
+  when confirming. A missed lesson and an unmarked one cost nothing: the balance
+  never charges a lesson the teacher has not said took place (or was called off too
+  late). Cancelling a lesson before it starts deletes it and charges nothing (see
+  services/booking.py); to charge a late cancellation the teacher keeps the lesson
+  and marks it "cancelled late" once its time has come.
+- A payment is a positive amount up to 1,000,000 ₽ with two decimal places at most,
+  paid on a day that is not after today in the teacher's zone; the note is up to 200
+  characters. A payment recorded by mistake is deleted (and the deletion audited).
+- balance(student, as_of): payments made up to and including the day `as_of` minus
+  charged lessons that start before that day ends, both in the teacher's zone; None
+  means everything recorded so far. A negative balance is a debt: the student owes.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from peewee import Case, Expression, fn
+
+from tutor.extensions import db
+from tutor.models import Lesson, Payment, TeacherSettings, User, utcnow
+from tutor.services import audit
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000")
+MAX_NOTE = 200
+EARLIEST = date(2000, 1, 1)
+
+
+class BalanceError(Exception):
+    """Base of the errors below; `field` names the form field to show it at."""
+
+    field = None
+
+
+class NotAllowed(BalanceError):
+    """Not the teacher of this lesson, or not a teacher at all."""
+
+
+class NotAStudent(BalanceError):
+    """Payments are recorded for students only."""
+
+
+class NotConfirmed(BalanceError):
+    """Only a confirmed lesson has an attendance."""
+
+
+class NotStarted(BalanceError):
+    """The lesson has not started yet: nothing to mark."""
+
+
+class InvalidAttendance(BalanceError):
+    field = "attendance"
+
+
+class InvalidPayment(BalanceError):
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class PaymentNotFound(BalanceError):
+    """Deleted meanwhile."""
+
+
+# --- attendance -----------------------------------------------------------------------
+
+def can_mark(lesson, now=None):
+    """Whether the lesson may carry an attendance mark now (whoever asks)."""
+    return lesson.is_confirmed and lesson.start <= (now or utcnow())
+
+
+def mark_attendance(actor, lesson, attendance, now=None):
+    """Set the lesson's attendance (one of Lesson.ATTENDANCE, or None to take the mark
+    back). Raises NotAllowed, NotConfirmed, NotStarted or InvalidAttendance. Returns
+    the lesson as saved."""
+    now = now or utcnow()
+    if attendance not in (None, *Lesson.ATTENDANCE):
+        raise InvalidAttendance(attendance)
+    with db.database.atomic():
+        current = Lesson.get_or_none(Lesson.id == lesson.id)
+        if current is None or actor is None or actor.id != current.teacher_id:
+            raise NotAllowed("only the lesson's teacher marks attendance")
+        if not current.is_confirmed:
+            raise NotConfirmed(current.id)
+        if current.start > now:
+            raise NotStarted(current.start)
+        if current.attendance != attendance:
+            (Lesson
+             .update(attendance=attendance)
+             .where(Lesson.id == current.id)
+             .execute())
+            audit.record(actor, "lesson.attendance", current,
+                         before={"attendance": current.attendance},
+                         after={"attendance": attendance})
+            current.attendance = attendance
+    return current
+
+
+def unmarked(teacher, now=None):
+    """The teacher's confirmed lessons that have started and carry no mark yet, oldest
+    first."""
+    now = now or utcnow()
+    return (Lesson
+            .select()
+            .where((Lesson.teacher == teacher.id)
+                   & (Lesson.status == Lesson.CONFIRMED)
+                   & (Lesson.start <= now)
+                   & Lesson.attendance.is_null())
+            .order_by(Lesson.start))
+
+
+# --- payments -------------------------------------------------------------------------
+
+def clean_amount(value):
+    """The amount as Decimal with two places, or InvalidPayment."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        raise InvalidPayment("amount", "not a number") from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise InvalidPayment("amount", f"more than 0 and at most {MAX_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise InvalidPayment("amount", "at most two decimal places")
+    return amount.quantize(CENT)
+
+
+def record_payment(actor, student, amount, paid_on, note="", now=None):
+    """Record that `student` paid `amount` on the day `paid_on` (the teacher's zone).
+    Raises NotAllowed, NotAStudent or InvalidPayment. Returns the Payment."""
+    if actor is None or not actor.is_teacher:
+        raise NotAllowed("only the teacher records payments")
+    if student is None or student.role != User.STUDENT:
+        raise NotAStudent(getattr(student, "id", None))
+    amount = clean_amount(amount)
+    if not isinstance(paid_on, date) or isinstance(paid_on, datetime):
+        raise InvalidPayment("paid_on", "a day")
+    if paid_on < EARLIEST or paid_on > local_today(actor, now):
+        raise InvalidPayment("paid_on", "not in the future")
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE:
+        raise InvalidPayment("note", f"at most {MAX_NOTE} characters")
+    with db.database.atomic():
+        payment = Payment.create(student=student.id, teacher=actor.id, amount=amount,
+                                 paid_on=paid_on, note=note, created_by=actor.id,
+                                 created_at=now or utcnow())
+        audit.record(actor, "payment.record", student,
+                     after={"payment": payment.id, "amount": amount, "paid_on": paid_on,
+                            "note": note})
+    return payment
+
+
+def delete_payment(actor, payment):
+    """Delete a payment recorded by mistake. Raises NotAllowed or PaymentNotFound."""
+    if actor is None or not actor.is_teacher:
+        raise NotAllowed("only the teacher deletes payments")
+    with db.database.atomic():
+        current = Payment.get_or_none(Payment.id == payment.id)
+        if current is None:
+            raise PaymentNotFound(payment.id)
+        current.delete_instance()
+        audit.record(actor, "payment.delete", User(id=current.student_id),
+                     before={"payment": current.id, "amount": money(current.amount),
+                             "paid_on": current.paid_on, "note": current.note})
+    return current
+
+
+# --- balances -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Account:
+    """A student's money: what they paid, what their lessons cost, the difference."""
+
+    paid: Decimal = Decimal("0.00")
+    charged: Decimal = Decimal("0.00")
+
+    @property
+    def balance(self):
+        return self.paid - self.charged
+
+    @property
+    def in_debt(self):
+        return self.balance < 0
+
+
+def money(value):
+    """A database sum as Decimal cents (SQLite sums NUMERIC columns as floats)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def teacher_zone(teacher=None):
+    teacher = teacher or User.teachers().first()
+    return ZoneInfo(TeacherSettings.for_teacher(teacher).timezone)
+
+
+def local_today(teacher, now=None):
+    moment = (now or utcnow()).replace(tzinfo=timezone.utc)
+    return moment.astimezone(teacher_zone(teacher)).date()
+
+
+def day_start_utc(day, zone):
+    """The naive-UTC moment the local `day` begins in `zone`."""
+    return (datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            .astimezone(timezone.utc).replace(tzinfo=None))
+
+
+def charged_lessons():
+    """The condition for lessons that count against a balance."""
+    return (Lesson.status == Lesson.CONFIRMED) & Lesson.attendance.in_(list(Lesson.CHARGED))
+
+
+def account(student, as_of=None, teacher=None):
+    """The student's Account up to the end of the day `as_of` (None: everything so
+    far), in two queries."""
+    payments = Payment.select(fn.SUM(Payment.amount)).where(Payment.student == student.id)
+    charges = Lesson.select(fn.SUM(Lesson.price)).where((Lesson.student == student.id)
+                                                        & charged_lessons())
+    if as_of is not None:
+        end = day_start_utc(as_of + timedelta(days=1), teacher_zone(teacher))
+        payments = payments.where(Payment.paid_on <= as_of)
+        charges = charges.where(Lesson.start < end)
+    return Account(paid=money(payments.scalar()), charged=money(charges.scalar()))
+
+
+def balance(student, as_of=None, teacher=None):
+    """Payments minus the price of attended and late-cancelled lessons (see account)."""
+    return account(student, as_of, teacher).balance
+
+
+def paid_subquery():
+    """SUM of the payments of the outer query's User row, 0 for none."""
+    return (Payment
+            .select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+            .where(Payment.student == User.id))
+
+
+def charged_subquery():
+    """SUM of the charged lessons' prices of the outer query's User row, 0 for none.
+    The conditions go inside the sum: a condition on student_id alone keeps every
+    planner on the (student, start) index."""
+    charged = charged_lessons()
+    return (Lesson
+            .select(fn.COALESCE(fn.SUM(Case(None, [(charged, Lesson.price)], 0)), 0))
+            .where(Lesson.student == User.id))
+
+
+def balance_expression(paid=None, charged=None):
+    """paid − charged for the outer query's User row, in SQL (a plain `-` between
+    two queries would be EXCEPT)."""
+    paid = paid_subquery() if paid is None else paid
+    charged = charged_subquery() if charged is None else charged
+    return Expression(paid, "-", charged)
+
+
+def students_in_debt():
+    """Students whose balance is below zero, the largest debt first, each with
+    `paid`, `charged` and `balance` set: one query."""
+    paid, charged = paid_subquery(), charged_subquery()
+    rows = (User
+            .select(User, paid.alias("paid"), charged.alias("charged"))
+            .where((User.role == User.STUDENT) & Expression(paid, "<", charged))
+            .order_by(balance_expression(paid, charged).asc(), User.id))
+    result = []
+    for student in rows:
+        student.paid, student.charged = money(student.paid), money(student.charged)
+        student.balance = student.paid - student.charged
+        result.append(student)
+    return result
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One student's money over a period: the balance before it, the payments and
+    charges in it, and the balance after (which adds up by construction)."""
+
+    student_id: int
+    opening: Decimal
+    paid: Decimal
+    charged: Decimal
+
+    @property
+    def closing(self):
+        return self.opening + self.paid - self.charged
+
+
+def movements(teacher, first_day, last_day):
+    """A Movement for every student with money before or within the days
+    first_day..last_day (inclusive, the teacher's zone) whose lessons are with
+    `teacher`, or who paid `teacher`: two grouped queries."""
+    zone = teacher_zone(teacher)
+    start, end = day_start_utc(first_day, zone), day_start_utc(last_day + timedelta(days=1),
+                                                                zone)
+    before = Payment.paid_on < first_day
+    within = (Payment.paid_on >= first_day) & (Payment.paid_on <= last_day)
+    paid = (Payment
+            .select(Payment.student,
+                    fn.SUM(Case(None, [(before, Payment.amount)], 0)),
+                    fn.SUM(Case(None, [(within, Payment.amount)], 0)))
+            .where((Payment.teacher == teacher.id) & (Payment.paid_on <= last_day))
+            .group_by(Payment.student)
+            .tuples())
+    earlier = Lesson.start < start
+    charged = (Lesson
+               .select(Lesson.student,
+                       fn.SUM(Case(None, [(earlier, Lesson.price)], 0)),
+                       fn.SUM(Case(None, [(~earlier, Lesson.price)], 0)))
+               .where((Lesson.teacher == teacher.id) & charged_lessons()
+                      & (Lesson.start < end))
+               .group_by(Lesson.student)
+               .tuples())
+    figures = {}
+    for student_id, old, new in paid:
+        figures.setdefault(student_id, [Decimal(0)] * 4)[0:2] = [money(old), money(new)]
+    for student_id, old, new in charged:
+        figures.setdefault(student_id, [Decimal(0)] * 4)[2:4] = [money(old), money(new)]
+    return {student_id: Movement(student_id, opening=paid_before - charged_before,
+                                 paid=paid_within, charged=charged_within)
+            for student_id, (paid_before, paid_within, charged_before, charged_within)
+            in figures.items()}
