@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tutor.database import open_database as peewee_connect
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
@@ -15,3 +17,59 @@ def test_digest_bench_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "digests built: 30" in result.stdout
     assert "delivered to the local fake Mailgun: 30" in result.stdout
+
+
+def run_seed(url, *args):
+    result = subprocess.run([sys.executable, "bench/seed.py", "--database-url", url,
+                             "--students", "40", "--lessons", "3000", "--anchor", "2026-11-23",
+                             *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def lesson_rows(url):
+    connection = peewee_connect(url)
+    rows = connection.execute_sql('SELECT student_id, "start", "end", status, price FROM lessons '
+                                  'ORDER BY "start"').fetchall()
+    connection.close()
+    return rows
+
+
+def test_seed_fills_a_database_without_overlaps(database_url):
+    out = run_seed(database_url)
+    assert "40 students, 3000 lessons" in out
+    rows = lesson_rows(database_url)
+    assert len(rows) == 3000
+    assert {row[3] for row in rows} == {"pending", "confirmed"}
+    assert all(a[2] <= b[1] for a, b in zip(rows, rows[1:])), "two lessons overlap"
+    sys.path.insert(0, str(ROOT / "bench"))
+    import seed
+    assert seed.overlaps(database_url) == 0
+    # An SQLite file or a PostgreSQL schema that has users is refused.
+    result = subprocess.run([sys.executable, "bench/seed.py", "--database-url", database_url],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "already has users" in result.stderr
+
+
+def test_seed_is_reproducible(tmp_path):
+    first, second = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    run_seed(first)
+    run_seed(second)
+    assert lesson_rows(first) == lesson_rows(second)
+    run_seed(second, "--replace", "--seed", "12")
+    assert lesson_rows(first) != lesson_rows(second)
+
+
+def test_report_bench_runs():
+    result = subprocess.run([sys.executable, "bench/report_bench.py", "--sizes", "5,20"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["5", "20"]
+    assert "peak resident size of the process" in result.stdout
+
+
+def test_report_bench_refuses_bad_sizes():
+    result = subprocess.run([sys.executable, "bench/report_bench.py", "--sizes", "ten"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "comma-separated whole numbers" in result.stderr
