@@ -86,14 +86,13 @@ def deliver_due(now=None, limit=100):
     """Deliver up to `limit` due messages. Safe to run in several consumers at once.
     `now` fixes the clock for the whole run; by default each claim reads it afresh, so
     a long run does not hand out leases that have run out already."""
-    clock = (lambda: now) if now else utcnow
     report = Report()
-    for candidate in list(Message.due(clock()).limit(limit)):
-        claimed = _claim(candidate, clock())
+    for candidate in list(Message.due(now or utcnow()).limit(limit)):
+        claimed = _claim(candidate, now)
         if claimed is None:
             continue  # another worker has it
         message, in_doubt_since = claimed
-        _deliver(message, in_doubt_since, clock(), report)
+        _deliver(message, in_doubt_since, now, report)
     return report
 
 
@@ -127,7 +126,7 @@ def _deliver(message, in_doubt_since, now, report):
             report.failed += 1
         else:
             _finish(message, Message.PENDING, error=str(error),
-                    next_attempt_at=now + backoff(message.attempts, error.after),
+                    next_attempt_at=(now or utcnow()) + backoff(message.attempts, error.after),
                     attempt_started_at=error.in_doubt_since)
             report.retried += 1
         report.errors.append(str(error))
@@ -184,12 +183,14 @@ def lease():
     return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
-def _claim(message, now):
+def _claim(message, now=None):
     """Take `message` for one attempt if it is still due. Returns the message as claimed
     and the start of an earlier attempt whose outcome is unknown (None when there is
     none), or None when another worker has it. The claim, and the start of this
-    attempt, are committed before anything is sent."""
+    attempt, are committed before anything is sent. The clock is read once the lock
+    is held, so that waiting for it does not eat into the lease."""
     with exclusive(Message._meta.database, f"outbox:{message.id}"):
+        now = now or utcnow()
         current = Message.due(now).where(Message.id == message.id).first()
         if current is None:
             return None
