@@ -134,9 +134,11 @@ def day_off():
 def block_slot():
     """Mark one slot of the calendar unavailable, from the calendar itself."""
     start, end = parse_utc(request.form.get("start")), parse_utc(request.form.get("end"))
+    if start is None or end is None:
+        abort(400)
     try:
         schedule.add_unavailable(me(), start, end)
-    except (schedule.InvalidInterval, TypeError):
+    except schedule.InvalidInterval:
         abort(400)
     audit.record(me(), "unavailable.add", after={"start": start, "end": end})
     flash(_("This time is marked unavailable."), "success")

@@ -1,0 +1,145 @@
+"""The five kinds of visitor the access matrix and the CSRF tests speak for, the
+records every route's URL variables point at, and a fingerprint of the whole
+database to prove that a request changed nothing."""
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+import pytest
+
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tutor.extensions import db
+from tutor.models import (
+    AuditEntry,
+    Broadcast,
+    Goal,
+    Lesson,
+    Message,
+    TeacherSettings,
+    UnavailableInterval,
+    User,
+)
+from tutor.services import accounts, calendar_feed, schedule
+
+# Monday 1 March 2027, 12:00 in Moscow: every record below is in the future.
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+FREE_SLOT = datetime(2027, 3, 4, 10, 0)  # naive UTC: Thursday 13:00 in Moscow, bookable
+
+ANONYMOUS, STUDENT_A, STUDENT_B, INACTIVE, TEACHER = ROLES = (
+    "anonymous", "student_a", "student_b", "inactive", "teacher")
+
+TELEGRAM = {"TELEGRAM_BOT_TOKEN": "123456:trust-test-token",
+            "TELEGRAM_BOT_NAME": "tutor_trust_bot",
+            "TELEGRAM_WEBHOOK_SECRET": "trust-webhook-secret",
+            "TELEGRAM_API_URL": "http://127.0.0.1:9"}  # never called by these tests
+
+
+@dataclass
+class Objects:
+    """What URL variables point at. The lessons, messages and profiles belong to
+    student A, so student B and the inactive student probe someone else's."""
+
+    teacher: int
+    student_a: int
+    student_b: int
+    inactive: int
+    lesson_a: int
+    lesson_b: int
+    goal: int
+    message: int
+    broadcast: int
+    interval: int
+    window_weekday: int
+    window_start: str
+    job: str
+    month: str
+    reset_token_a: str
+    feed_token_a: str
+    free_slot: str
+
+
+@pytest.fixture
+def test_config(test_config):
+    """The bot is configured, so the webhook and the Telegram link step are live."""
+    return {**test_config, **TELEGRAM}
+
+
+@pytest.fixture
+def objects(app, teacher, create_student, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    with app.app_context():
+        TeacherSettings.for_teacher(teacher)  # made at first start in real life
+        schedule.set_windows(teacher, [(day, time(8), time(20)) for day in range(5)])
+        interval = UnavailableInterval.create(teacher=teacher, start=datetime(2027, 3, 8, 5),
+                                              end=datetime(2027, 3, 8, 15), reason="Отпуск")
+        goal = Goal.create(name="ЕГЭ", position=1)
+        Goal.create(name="ОГЭ", position=2)
+        student_a = create_student(login="student-a", first_name="Алиса", channel=User.EMAIL,
+                                   email="alisa@example.org", goal=goal)
+        student_b = create_student(login="student-b", first_name="Борис",
+                                   channel=User.TELEGRAM)  # no chat linked yet
+        inactive = create_student(login="student-inactive", first_name="Вера")
+        lesson_a = Lesson.create(teacher=teacher, student=student_a, comment="Алиса",
+                                 start=datetime(2027, 3, 3, 10), end=datetime(2027, 3, 3, 11))
+        lesson_b = Lesson.create(teacher=teacher, student=student_b, comment="Борис",
+                                 start=datetime(2027, 3, 3, 12), end=datetime(2027, 3, 3, 13),
+                                 status=Lesson.CONFIRMED, price=1500)
+        message = Message.create(user=student_a, channel=User.EMAIL, address=student_a.email,
+                                 kind="lesson_booked", locale="ru", subject="Урок",
+                                 body_text="Урок", status=Message.FAILED, attempts=8,
+                                 last_error="refused", idempotency_key="trust:failed:a")
+        broadcast = Broadcast.create(teacher=teacher, subject="Каникулы", body="Уроков нет",
+                                     recipients=1)
+        AuditEntry.create(actor=teacher, action="student.deactivate", target_type="users",
+                          target_id=inactive.id)
+        return Objects(
+            teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
+            inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id, goal=goal.id,
+            message=message.id, broadcast=broadcast.id, interval=interval.id,
+            window_weekday=0, window_start="08:00", job="old_days_off", month="2027-02",
+            reset_token_a=accounts.make_reset_token(student_a),
+            feed_token_a=calendar_feed.turn_on(student_a),
+            free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat())
+
+
+LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),
+          INACTIVE: ("student-inactive", STUDENT_PASSWORD),
+          TEACHER: ("teacher", TEACHER_PASSWORD)}
+
+
+@pytest.fixture
+def browser_as(app, client, objects):
+    """A client of its own for `role`, logged in through the real login form. The
+    inactive student is deactivated after logging in (as the teacher's "deactivate"
+    does to a student who is still logged in somewhere)."""
+    def open_as(role):
+        browser = app.test_client()
+        if role == ANONYMOUS:
+            return browser
+        login, password = LOGINS[role]
+        response = browser.submit("/login", {"login": login, "password": password})
+        assert response.status_code == 302, f"{role} could not log in"
+        if role == INACTIVE:
+            with app.app_context():
+                accounts.deactivate(User.get_by_id(objects.inactive))
+        return browser
+    return open_as
+
+
+def fingerprint(app, skip=()):
+    """Every table's row count and a digest of all its rows, by table name."""
+    with app.app_context():
+        database = db.database
+        result = {}
+        for table in sorted(database.get_tables()):
+            if table in skip:
+                continue
+            rows = database.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()  # nosec B608 (names from the database's own catalog)
+            digest = hashlib.sha256(repr([tuple(map(str, row)) for row in rows]).encode())
+            result[table] = (len(rows), digest.hexdigest())
+        return result
+
+
+@pytest.fixture
+def database_fingerprint(app):
+    return lambda skip=(): fingerprint(app, skip)
