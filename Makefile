@@ -1,5 +1,6 @@
 # make run   — install what is missing, migrate, serve on http://127.0.0.1:$(PORT) with the huey consumer
 # make test  — install what is missing (Chromium too) and run the whole suite
+# make audit — bandit over our code, pip-audit over the pinned packages (not part of make test)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve prod test install system-deps chromium translations messages migrate requirements clean
+.PHONY: run serve prod test audit install system-deps chromium translations messages migrate requirements clean
 
 run: install translations migrate serve
 
@@ -32,6 +33,14 @@ prod: install translations migrate
 
 test: install translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
+# pip-audit asks PyPI's JSON API about each pinned release, so it needs the network;
+# --strict fails when a package could not be checked rather than calling it clean.
+BANDIT_PATHS := tutor migrations deploy config.py tasks.py wsgi.py
+audit: $(VENV)/.installed
+	$(BIN)/bandit -q -r $(BANDIT_PATHS)
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements-dev.txt
 
 install: $(VENV)/.installed system-deps
 

@@ -5,7 +5,8 @@ import os
 import shutil
 import tempfile
 
-bind = os.environ.get("BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")
+# All interfaces: in a container or behind the proxy in deploy/nginx, HOST narrows it.
+bind = os.environ.get("BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")  # nosec B104
 # Requests are short and mostly wait on the database: two workers per core, a few threads.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -15,8 +16,9 @@ keepalive = 5
 # The app logs every request itself, as JSON with its request id.
 accesslog = None
 errorlog = "-"
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# gunicorn's heartbeat files (mkstemp, its own names) in memory, as its docs advise.
+if os.path.isdir("/dev/shm"):  # nosec B108
+    worker_tmp_dir = "/dev/shm"  # nosec B108
 
 # Prometheus counters from every worker, merged at /metrics.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",

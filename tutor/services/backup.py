@@ -166,7 +166,8 @@ def _reset_sequences(database, models):
         if key.field_type != "AUTO":
             continue
         table = model._meta.table_name
+        # Table and column names come from the models, not from any input.
         database.execute_sql(
-            f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), "  # nosec B608
             f"COALESCE((SELECT MAX({key.column_name}) FROM {table}), 0) + 1, false)",
             (table, key.column_name))
