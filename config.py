@@ -69,6 +69,7 @@ def load_config():
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",  # Flask-Login sends none by default
         # An htmx page may stay open all day; the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -257,6 +257,8 @@ def test_access(app, objects, browser_as, database_fingerprint, entry, role):
     assert_answer(response, entry.answers[role], what)
     for header in SECURITY_HEADERS:
         assert header in response.headers, f"{what}: no {header}"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], what
+    assert response.headers["X-Content-Type-Options"] == "nosniff", what
     if entry.method == "GET" or entry.answers[role] in REFUSALS:
         assert database_fingerprint(writes) == before, f"{what} changed the database"
 
