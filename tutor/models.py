@@ -276,6 +276,50 @@ class UnavailableInterval(BaseModel):
                 .order_by(cls.start))
 
 
+class LessonSeries(BaseModel):
+    """A weekly series: the same wall-clock time in the teacher's zone every week, from
+    first_day until a date or for a number of times. Its occurrences are ordinary
+    Lesson rows pointing here; the teacher confirms the series once, after which each
+    occurrence lives on its own (moved, cancelled or repriced alone)."""
+
+    PENDING = "pending"  # awaiting the teacher's confirmation
+    CONFIRMED = "confirmed"
+    STATUSES = (PENDING, CONFIRMED)
+
+    teacher = ForeignKeyField(User, backref="taught_series", on_delete="CASCADE")
+    student = ForeignKeyField(User, backref="series", on_delete="CASCADE")
+    weekday = IntegerField()  # 0 = Monday, of first_day
+    start_time = TimeField()  # wall clock in the teacher's zone
+    minutes = IntegerField()  # length of each occurrence
+    first_day = DateField()  # local date of the first occurrence
+    until = DateField(null=True)  # last local date (inclusive), or
+    count = IntegerField(null=True)  # the number of weeks asked for
+    comment = TextField(default="")
+    status = CharField(max_length=16, default=PENDING)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    confirmed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "lesson_series"
+
+    @property
+    def is_pending(self):
+        return self.status == self.PENDING
+
+    @property
+    def ref(self):
+        """Unique for all time (see Lesson.ref): for notification keys."""
+        return f"{self.id}-{self.created_at:%Y%m%d%H%M%S%f}"
+
+    def occurrences(self):
+        """The series' lessons as they are now, by start."""
+        return (Lesson
+                .select()
+                .where(Lesson.series == self)
+                .order_by(Lesson.start))
+
+
 class Lesson(BaseModel):
     """A booked lesson. Rejected, cancelled and expired lessons are deleted."""
 
@@ -302,6 +346,7 @@ class Lesson(BaseModel):
     created_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
     attendance = CharField(max_length=16, null=True)  # one of ATTENDANCE, or not marked
+    series = ForeignKeyField(LessonSeries, null=True, backref="+", on_delete="SET NULL")
 
     class Meta:
         table_name = "lessons"
@@ -349,7 +394,7 @@ class Lesson(BaseModel):
 
 
 MODELS = [Goal, User, Message, TeacherSettings, AvailabilityWindow, UnavailableInterval,
-          Lesson]
+          LessonSeries, Lesson]
 
 
 class Broadcast(BaseModel):

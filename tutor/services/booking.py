@@ -193,6 +193,46 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
     return lesson
 
 
+def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=None):
+    """Change a confirmed lesson: its price and number of people, the comment (when
+    given), and its time (when `start` differs; the length stays). Only this lesson
+    changes, whether or not it belongs to a series (it stays in it). The student gets
+    "lesson_rescheduled" when the time changed. Raises LessonNotFound, NotAllowed,
+    NotPending (a pending lesson is confirmed instead), InThePast (moving a lesson that
+    has started, or to a time that has), SlotTaken, OutsideAvailability or
+    InvalidDetails."""
+    now = now or utcnow()
+    price = _price(price)
+    people = _people(people)
+    if comment is not None:
+        comment = _text(comment, "comment", MAX_COMMENT)
+    with schedule.lock(teacher):
+        lesson = _reload(lesson)
+        if lesson.teacher_id != teacher.id:
+            raise NotAllowed("not your lesson")
+        if not lesson.is_confirmed:
+            raise NotPending("a pending lesson is confirmed, not changed")
+        previous = lesson.start
+        if start is not None and start != lesson.start:
+            if lesson.start <= now:
+                raise InThePast("the lesson has already started")
+            moved = Interval(start, start + (lesson.end - lesson.start))
+            _check_free(teacher, moved, now, exclude=lesson)
+            lesson.start, lesson.end = moved.start, moved.end
+        lesson.price = price
+        lesson.people = people
+        if comment is not None:
+            lesson.comment = comment
+        lesson.save()
+        if lesson.start != previous:
+            settings = schedule.settings_for(teacher)
+            _notify(lesson.student, "lesson_rescheduled", lesson, settings,
+                    # Each move is news, even back to an earlier time.
+                    key=f"lesson_rescheduled:{lesson.ref}:{utcnow():%Y%m%d%H%M%S%f}",
+                    previous=notify.local_time(lesson.student, previous, settings.timezone))
+    return lesson
+
+
 def reject_lesson(teacher, lesson, reason=""):
     """Reject (delete) a pending lesson and tell the student. Raises LessonNotFound,
     NotAllowed, NotPending (a confirmed lesson is cancelled instead) or
@@ -333,7 +373,7 @@ def _check_free(teacher, interval, now, exclude=None):
         raise OutsideAvailability(f"{interval.start}–{interval.end} is marked unavailable")
 
 
-def _notify(recipient, kind, lesson, settings, **context):
+def _notify(recipient, kind, lesson, settings, key=None, **context):
     """One outbox message about `lesson`; its key makes a repeat write nothing."""
     zone = settings.timezone
     notify.enqueue(recipient, kind, {
@@ -342,7 +382,7 @@ def _notify(recipient, kind, lesson, settings, **context):
         "price": (notify.local_amount(recipient, lesson.price)
                   if lesson.price is not None else None),
         **context,
-    }, key=f"{kind}:{lesson.ref}")
+    }, key=key or f"{kind}:{lesson.ref}")
 
 
 def _name(user):

@@ -1,0 +1,386 @@
+"""Weekly series of lessons: "every week at this time, until a date or N times".
+
+A series is a LessonSeries row and one ordinary Lesson per week that could be booked,
+each pointing at the series; calendars, reports, reminders, feeds and digests see the
+lessons and need to know nothing of series. Every datetime is naive UTC; the day and
+the wall-clock time of a series are in the teacher's zone.
+
+Decided rules (the tests pin each one):
+- Occurrences keep the wall-clock time of the first one in the teacher's zone, so their
+  UTC time shifts across a DST change. A wall time that does not exist on some date
+  (inside a spring-forward gap) makes that date a conflict; an ambiguous one
+  (fall-back) is its first occurrence.
+- `until` is the last local date that may hold an occurrence (inclusive); `count` is
+  the number of weeks from the first one. Exactly one of them; 2 to MAX_WEEKS weeks.
+- A student's series: each occurrence is checked exactly like a single booking
+  (booking.book_lesson): a free slot of the calendar, inside notice and horizon. The
+  teacher's series: like a lesson placed by hand (future, no other lesson, not
+  unavailable), confirmed at once with its price and people.
+- Booking creates lessons for the free dates only, in one transaction under the
+  booking lock, and reports the others; when no date is free nothing is written
+  (NothingFree). The other side gets one message for the series, not one per lesson.
+- The teacher confirms a pending series once: price, people (and the comment, when
+  given) go to every occurrence still pending; pending occurrences that became
+  impossible (started, or now unavailable) are dropped (deleted) and named in the
+  student's one message. Occurrences already confirmed one by one stay as they are.
+- Rejecting a pending series deletes its pending occurrences and tells the student
+  once; the series row goes too unless an occurrence was confirmed on its own.
+- After that each occurrence is an ordinary lesson: moving, cancelling or repricing
+  one (booking.change_lesson, booking.cancel_lesson) leaves the others alone, and a
+  moved occurrence stays in the series.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tutor.models import Lesson, LessonSeries, User, utcnow
+from tutor.services import availability, booking, notify, schedule
+from tutor.services.availability import Interval
+from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
+    BookingError,
+    InvalidDetails,
+    NotAllowed,
+    NotPending,
+)
+
+MAX_WEEKS = 52
+
+# Why an occurrence cannot be booked.
+TAKEN = "taken"  # another lesson is there (or within the teacher's break of it)
+UNAVAILABLE = "unavailable"  # the teacher is away
+PAST = "past"  # it has started already
+TOO_SOON = "too_soon"  # inside the minimum notice
+TOO_FAR = "too_far"  # beyond the booking horizon
+OUTSIDE = "outside"  # not a slot of the teacher's weekly windows
+NO_SUCH_TIME = "no_such_time"  # the wall time is skipped by a DST change that day
+
+
+class SeriesNotFound(BookingError):
+    """The series is gone: rejected, or its student deleted."""
+
+
+class NothingFree(BookingError):
+    """Not one date of the series can be booked (or confirmed): nothing was written."""
+
+    field = "start"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    day: date  # local date in the teacher's zone
+    start: datetime | None  # naive UTC; None when the wall time does not exist that day
+    end: datetime | None
+    problem: str | None = None  # None: free
+    lesson: Lesson | None = None  # the existing occurrence, when checking a series
+
+    @property
+    def free(self):
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The weeks a series would take, each free or with its problem."""
+
+    first_day: date
+    start_time: time
+    minutes: int
+    until: date | None
+    count: int | None
+    zone: str
+    occurrences: tuple = field(default=())
+
+    @property
+    def free(self):
+        return [o for o in self.occurrences if o.free]
+
+    @property
+    def skipped(self):
+        return [o for o in self.occurrences if not o.free]
+
+
+# --- dates ------------------------------------------------------------------------
+
+def weekly_days(first_day, *, until=None, count=None):
+    """The local dates of a series from first_day: every 7 days until `until`
+    (inclusive) or `count` times. Raises InvalidDetails for a bad or missing end."""
+    if (until is None) == (count is None):
+        raise InvalidDetails("until", "give either the last date or the number of times")
+    if count is not None:
+        if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= MAX_WEEKS:
+            raise InvalidDetails("count", f"a whole number from 2 to {MAX_WEEKS}")
+        return [first_day + timedelta(weeks=n) for n in range(count)]
+    if not isinstance(until, date) or isinstance(until, datetime):
+        raise InvalidDetails("until", "a date")
+    if until < first_day + timedelta(weeks=1):
+        raise InvalidDetails("until", "at least a week after the first lesson")
+    if until >= first_day + timedelta(weeks=MAX_WEEKS):
+        raise InvalidDetails("until", f"at most {MAX_WEEKS} weeks")
+    weeks = (until - first_day).days // 7 + 1
+    return [first_day + timedelta(weeks=n) for n in range(weeks)]
+
+
+def wall_to_utc(day, wall_time, zone_name):
+    """The naive-UTC moment of a wall time on a local date, or None when the clocks
+    skip it that day; an ambiguous wall time is its first occurrence."""
+    zone = ZoneInfo(zone_name)
+    wall = datetime.combine(day, wall_time)
+    moment = wall.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    if moment.astimezone(zone).replace(tzinfo=None) != wall:
+        return None
+    return moment.replace(tzinfo=None)
+
+
+# --- planning ---------------------------------------------------------------------
+
+def plan_series(requester, teacher, first_start, *, until=None, count=None, minutes=None,
+                now=None):
+    """What booking a series from `first_start` (naive UTC) would do, date by date,
+    checked as `requester` (the student or the teacher) would be. `minutes` is the
+    teacher's choice of length; a student's lessons take the teacher's lesson length.
+    Raises NotAllowed or InvalidDetails."""
+    now = now or utcnow()
+    settings = schedule.settings_for(teacher)
+    rules = schedule.rules_for(teacher, settings)
+    as_teacher = _side(requester, teacher)
+    if as_teacher:
+        minutes = _minutes(minutes if minutes is not None else settings.lesson_length_minutes)
+    else:
+        minutes = settings.lesson_length_minutes
+    zone = settings.timezone
+    local = first_start.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
+    first_day, start_time = local.date(), local.time().replace(tzinfo=None)
+    days = weekly_days(first_day, until=until, count=count)
+    length = timedelta(minutes=minutes)
+    starts = [(day, wall_to_utc(day, start_time, zone)) for day in days]
+    known = [start for _, start in starts if start is not None] or [first_start]
+    span_start, span_end = min(known), max(known) + length
+    busy = schedule.busy_between(teacher, span_start - rules.buffer, span_end + rules.buffer)
+    unavailable = schedule.unavailable_between(teacher, span_start, span_end)
+    occurrences = []
+    for day, start in starts:
+        if start is None:
+            occurrences.append(Occurrence(day, None, None, NO_SUCH_TIME))
+            continue
+        slot = Interval(start, start + length)
+        check = _teacher_problem if as_teacher else _student_problem
+        occurrences.append(Occurrence(day, slot.start, slot.end,
+                                      check(rules, slot, now, busy, unavailable)))
+    return Plan(first_day, start_time, minutes, until, count, zone, tuple(occurrences))
+
+
+def _student_problem(rules, slot, now, busy, unavailable):
+    if slot.start <= now:
+        return PAST
+    if slot.start < now + rules.min_notice:
+        return TOO_SOON
+    if slot.start >= now + rules.horizon:
+        return TOO_FAR
+    if any(slot.overlaps(interval) for interval in unavailable):
+        return UNAVAILABLE
+    if not availability.is_bookable(rules, slot, now=now):
+        return OUTSIDE
+    if not availability.is_bookable(rules, slot, now=now, busy=busy):
+        return TAKEN
+    return None
+
+
+def _teacher_problem(rules, slot, now, busy, unavailable):
+    if slot.start <= now:
+        return PAST
+    if any(slot.overlaps(interval) for interval in busy):
+        return TAKEN
+    if any(slot.overlaps(interval) for interval in unavailable):
+        return UNAVAILABLE
+    return None
+
+
+# --- booking ----------------------------------------------------------------------
+
+def book_series(requester, teacher, first_start, *, student=None, until=None, count=None,
+                comment="", minutes=None, price=None, people=1, now=None):
+    """Book the free weeks of a series. A student books for themselves: pending lessons,
+    one "series_booked" message to the teacher. The teacher books for a registered
+    `student` with `price` and `people`: confirmed lessons, one "series_confirmed"
+    message to the student. Returns (series, its new lessons, the skipped
+    occurrences). Raises NotAllowed, InvalidDetails or NothingFree (nothing written)."""
+    now = now or utcnow()
+    as_teacher = _side(requester, teacher)
+    if as_teacher:
+        if student is None or student.role != User.STUDENT:
+            raise NotAllowed("the teacher books a series for a registered student")
+        price = booking._price(price)
+        people = booking._people(people)
+    else:
+        student = requester
+    comment = booking._text(comment, "comment", booking.MAX_COMMENT)
+    with schedule.lock(teacher):
+        plan = plan_series(requester, teacher, first_start, until=until, count=count,
+                           minutes=minutes, now=now)
+        if not plan.free:
+            raise NothingFree("no date of the series is free")
+        series = LessonSeries.create(
+            teacher=teacher, student=student, weekday=plan.first_day.weekday(),
+            start_time=plan.start_time, minutes=plan.minutes, first_day=plan.first_day,
+            until=plan.until, count=plan.count, comment=comment, created_by=requester,
+            status=LessonSeries.CONFIRMED if as_teacher else LessonSeries.PENDING,
+            confirmed_at=now if as_teacher else None)
+        lessons = [Lesson.create(
+            teacher=teacher, student=student, series=series, start=o.start, end=o.end,
+            comment=comment,
+            status=Lesson.CONFIRMED if as_teacher else Lesson.PENDING,
+            price=price if as_teacher else None, people=people if as_teacher else 1,
+            confirmed_at=now if as_teacher else None) for o in plan.free]
+        settings = schedule.settings_for(teacher)
+        if as_teacher:
+            _notify(student, "series_confirmed", series, settings, lessons,
+                    dropped=[], price=price, people=people)
+        else:
+            _notify(teacher, "series_booked", series, settings, lessons,
+                    skipped=[o.start for o in plan.skipped if o.start is not None],
+                    student_name=booking._name(student))
+    return series, lessons, plan.skipped
+
+
+# --- the teacher's answer ---------------------------------------------------------
+
+def conflicts(series, now=None):
+    """The series' pending occurrences that can no longer be confirmed, each as an
+    Occurrence with its problem (PAST, UNAVAILABLE or TAKEN)."""
+    now = now or utcnow()
+    pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
+    if not pending:
+        return []
+    span_start, span_end = pending[0].start, max(lesson.end for lesson in pending)
+    unavailable = schedule.unavailable_between(series.teacher_id, span_start, span_end)
+    busy = [(lesson.id, Interval(lesson.start, lesson.end))
+            for lesson in Lesson.in_range(series.teacher_id, span_start, span_end)]
+    zone = ZoneInfo(schedule.settings_for(series.teacher_id).timezone)
+    found = []
+    for lesson in pending:
+        slot = Interval(lesson.start, lesson.end)
+        problem = None
+        if lesson.start <= now:
+            problem = PAST
+        elif any(slot.overlaps(interval) for interval in unavailable):
+            problem = UNAVAILABLE
+        elif any(slot.overlaps(interval) for lesson_id, interval in busy
+                 if lesson_id != lesson.id):
+            problem = TAKEN
+        if problem:
+            day = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone).date()
+            found.append(Occurrence(day, lesson.start, lesson.end, problem, lesson))
+    return found
+
+
+def confirm_series(teacher, series, price, people, comment=None, now=None):
+    """Confirm every pending occurrence of a pending series with `price` and `people`
+    (and `comment`, when given); drop the ones that became impossible. One
+    "series_confirmed" message to the student. Returns (confirmed, dropped) lessons.
+    Raises SeriesNotFound, NotAllowed, NotPending, InvalidDetails, or NothingFree
+    when no occurrence can be confirmed (nothing changes then)."""
+    now = now or utcnow()
+    price = booking._price(price)
+    people = booking._people(people)
+    if comment is not None:
+        comment = booking._text(comment, "comment", booking.MAX_COMMENT)
+    with schedule.lock(teacher):
+        series = _reload(series)
+        if series.teacher_id != teacher.id:
+            raise NotAllowed("not your series")
+        if not series.is_pending:
+            raise NotPending("the series is already confirmed")
+        impossible = {o.lesson.id for o in conflicts(series, now)}
+        pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
+        confirmed = [lesson for lesson in pending if lesson.id not in impossible]
+        dropped = [lesson for lesson in pending if lesson.id in impossible]
+        if not confirmed:
+            raise NothingFree("no pending occurrence can be confirmed")
+        for lesson in confirmed:
+            lesson.status, lesson.price, lesson.people = Lesson.CONFIRMED, price, people
+            lesson.confirmed_at = now
+            if comment is not None:
+                lesson.comment = comment
+            lesson.save()
+        for lesson in dropped:
+            lesson.delete_instance()
+        series.status, series.confirmed_at = LessonSeries.CONFIRMED, now
+        if comment is not None:
+            series.comment = comment
+        series.save()
+        _notify(series.student, "series_confirmed", series, schedule.settings_for(teacher),
+                confirmed, dropped=[lesson.start for lesson in dropped], price=price,
+                people=people)
+    return confirmed, dropped
+
+
+def reject_series(teacher, series, reason=""):
+    """Reject a pending series: delete its pending occurrences and tell the student
+    once. Returns the deleted lessons. Raises SeriesNotFound, NotAllowed, NotPending
+    or InvalidDetails."""
+    reason = booking._text(reason, "reason", booking.MAX_REASON)
+    with schedule.lock(teacher):
+        series = _reload(series)
+        if series.teacher_id != teacher.id:
+            raise NotAllowed("not your series")
+        if not series.is_pending:
+            raise NotPending("a confirmed series is cancelled lesson by lesson")
+        pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
+        for lesson in pending:
+            lesson.delete_instance()
+        settings = schedule.settings_for(teacher)
+        _notify(series.student, "series_rejected", series, settings, pending, reason=reason)
+        if series.occurrences().exists():
+            series.status = LessonSeries.CONFIRMED  # what is left was confirmed one by one
+            series.save()
+        else:
+            series.delete_instance()
+    return pending
+
+
+# --- helpers ----------------------------------------------------------------------
+
+def _side(requester, teacher):
+    """True when the teacher books, False for a student; NotAllowed otherwise."""
+    if not teacher.is_teacher:
+        raise NotAllowed("a series is booked with the teacher")
+    if requester.id == teacher.id:
+        return True
+    if requester.role != User.STUDENT:
+        raise NotAllowed("only a student or the teacher books")
+    return False
+
+
+def _minutes(value):
+    limit = int(booking.MAX_LESSON.total_seconds() // 60)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidDetails("minutes", f"a whole number from 1 to {limit}")
+    return value
+
+
+def _reload(series):
+    current = LessonSeries.get_or_none(LessonSeries.id == series.id)
+    if current is None:
+        raise SeriesNotFound(series.id)
+    return current
+
+
+def _notify(recipient, kind, series, settings, lessons, **context):
+    """One message about the whole series; its key makes a repeat write nothing."""
+    zone = settings.timezone
+
+    def when(moment):
+        return notify.local_time(recipient, moment, zone)
+
+    starts = [lesson.start for lesson in lessons]
+    price = context.pop("price", None)
+    notify.enqueue(recipient, kind, {
+        "series": series,
+        "lessons": lessons,
+        "dates": [when(start) for start in starts],
+        "first": when(starts[0]) if starts else None,
+        "skipped": [when(start) for start in context.pop("skipped", [])],
+        "dropped": [when(start) for start in context.pop("dropped", [])],
+        "price": notify.local_amount(recipient, price) if price is not None else None,
+        **context,
+    }, key=f"{kind}:series:{series.ref}")
