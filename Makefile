@@ -49,9 +49,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# Both checks: WeasyPrint's libraries can be there without the fonts (then PDFs
+# would fall back to whatever font has Cyrillic, or draw empty boxes).
 system-deps:
-	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
-		echo "Installing the Debian libraries WeasyPrint needs"; \
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null \
+		&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+		echo "Installing the Debian libraries WeasyPrint needs and the DejaVu fonts"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(WEASYPRINT_DEBS) >/dev/null; }
 
 chromium:
