@@ -580,7 +580,8 @@ class LessonFilterForm(_QueryForm):
     last_day = DateField(_l("To (inclusive)"), validators=[Optional()])
     status = SelectField(_l("Status"), default="", validate_choice=False, choices=[
         SelectChoice("", _l("Any")), SelectChoice("pending", _l("Awaiting confirmation")),
-        SelectChoice("confirmed", _l("Confirmed"))])
+        SelectChoice("confirmed", _l("Confirmed")),
+        SelectChoice("unmarked", _l("Past, attendance not marked"))])
     student = StringField(_l("Student"), validators=[Length(max=100)],
                           render_kw={"type": "search", "autocomplete": "off"})
 
@@ -589,7 +590,8 @@ class LessonFilterForm(_QueryForm):
         return admin_service.LessonFilter(
             first_day=self.first_day.data if valid or not self.first_day.errors else None,
             last_day=self.last_day.data if valid or not self.last_day.errors else None,
-            status=self.status.data if self.status.data in ("pending", "confirmed") else "",
+            status=(self.status.data if self.status.data in ("pending", "confirmed", "unmarked")
+                    else ""),
             student=(self.student.data or "")[:100], zone=zone)
 
 
@@ -611,3 +613,41 @@ class ReportMonthForm(_QueryForm):
             field.month = report_service.parse_month(field.data)
         except report_service.InvalidMonth:
             raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-10.")) from None
+
+
+# --- attendance, payments and feedback ------------------------------------------------
+
+ATTENDANCE_CHOICES = (("attended", _l("attended")), ("missed", _l("missed")),
+                      ("late_cancel", _l("cancelled late")))
+
+
+class AttendanceForm(FlaskForm):
+    """The teacher's mark on a lesson that has started ("" takes the mark back)."""
+
+    attendance = SelectField(_l("Attendance"), default="", choices=[
+        SelectChoice("", _l("not marked")),
+        *(SelectChoice(value, label) for value, label in ATTENDANCE_CHOICES)])
+    next = HiddenField()
+
+    @property
+    def mark(self):
+        return self.attendance.data or None
+
+
+class PaymentForm(FlaskForm):
+    amount = StringField(_l("Amount, ₽"), validators=[
+        InputRequired(_l("Enter the amount.")), Length(max=20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    paid_on = DateField(_l("Paid on"), validators=[InputRequired(_l("Enter the date."))])
+    note = StringField(_l("Note (optional)"), validators=[
+        Length(max=200, message=_l("At most %(max)d characters.", max=200))])
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField(_l("Your rating"), coerce=int, choices=[
+        SelectChoice(n, str(n)) for n in range(1, 6)],
+        validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    comment = TextAreaField(_l("Comment (only the teacher sees it)"), validators=[
+        Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        render_kw={"rows": 3})
+

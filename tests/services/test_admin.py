@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
-from tutor.services import accounts, admin, audit, booking
+from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, Payment, User
+from tutor.services import accounts, admin, audit, balances, booking
 from tutor.services.passwords import verify_password
 
 NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC, Monday 11:00 in Moscow
@@ -89,10 +89,20 @@ def test_counts_and_totals_per_student(people, teacher):
     lesson(teacher, alisa, datetime(2026, 11, 2, 7), price="1000.50")
     lesson(teacher, alisa, datetime(2026, 11, 30, 7), status=Lesson.PENDING)
     lesson(teacher, boris, datetime(2026, 11, 3, 7), price="700")
+    Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.price == "1500").execute()
+    Lesson.update(attendance=Lesson.MISSED).where(Lesson.price == "700").execute()
+    balances.record_payment(teacher, alisa, "1000", date(2026, 11, 1), now=NOW)
+    balances.record_payment(teacher, boris, "300", date(2026, 11, 2), now=NOW)
+    balances.record_payment(teacher, boris, "200.50", date(2026, 11, 3), now=NOW)
     rows = {s.login: s for s in admin.student_list(EVERYONE).items}
-    assert (rows["alisa"].lesson_count, rows["alisa"].total_paid) == (3, Decimal("2500.50"))
-    assert (rows["boris"].lesson_count, rows["boris"].total_paid) == (1, Decimal("700.00"))
-    assert (rows["gleb"].lesson_count, rows["gleb"].total_paid) == (0, Decimal("0.00"))
+    # Paid: the payments; charged: the attended lesson (1500), not the unmarked one
+    # (1000.50) nor Boris's missed one.
+    assert [(rows[login].lesson_count, rows[login].paid, rows[login].charged,
+             rows[login].balance) for login in ("alisa", "boris", "gleb")] == [
+        (3, Decimal("1000.00"), Decimal("1500.00"), Decimal("-500.00")),
+        (1, Decimal("500.50"), Decimal("0.00"), Decimal("500.50")),
+        (0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+    ]
 
 
 @pytest.mark.parametrize("sort,descending,expected", [
@@ -101,6 +111,7 @@ def test_counts_and_totals_per_student(people, teacher):
     ("lessons", True, ["alisa", "boris", "vera", "gleb"]),
     ("lessons", False, ["vera", "gleb", "boris", "alisa"]),
     ("paid", True, ["boris", "alisa", "vera", "gleb"]),
+    ("balance", False, ["alisa", "vera", "gleb", "boris"]),
     ("last_login", True, ["boris", "alisa", "vera", "gleb"]),  # never logged in: last
     ("last_login", False, ["alisa", "boris", "vera", "gleb"]),
     ("nonsense", False, ["vera", "alisa", "boris", "gleb"]),
@@ -110,6 +121,9 @@ def test_sorting(people, teacher, sort, descending, expected):
         lesson(teacher, people["alisa"], datetime(2026, 11, 1 + n, 7), price="100")
     lesson(teacher, people["boris"], datetime(2026, 11, 10, 7), price="5000")
     lesson(teacher, people["boris"], datetime(2026, 11, 11, 7), status=Lesson.PENDING)
+    # Alisa owes for her three attended lessons (−300); Boris paid 5000 ahead.
+    Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.student == people["alisa"]).execute()
+    balances.record_payment(teacher, people["boris"], "5000", date(2026, 11, 9), now=NOW)
     page = admin.student_list(EVERYONE, sort=sort, descending=descending)
     assert logins(page) == expected
 
@@ -131,11 +145,16 @@ def test_student_totals(people, teacher):
     lesson(teacher, alisa, datetime(2026, 11, 1, 7), price="1500", hours=1.5)
     lesson(teacher, alisa, datetime(2026, 12, 1, 7), price="1000")
     lesson(teacher, alisa, datetime(2026, 12, 2, 7), status=Lesson.PENDING)
+    Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.price == "1500").execute()
+    balances.record_payment(teacher, alisa, "2000", date(2026, 11, 1), now=NOW)
     totals = admin.student_totals(alisa, now=NOW)
     assert totals == admin.Totals(lessons=3, confirmed=2, pending=1, upcoming=2,
-                                  hours=Decimal("2.50"), paid=Decimal("2500.00"))
+                                  hours=Decimal("2.50"), worth=Decimal("2500.00"),
+                                  paid=Decimal("2000.00"), charged=Decimal("1500.00"))
+    assert totals.balance == Decimal("500.00")
     assert admin.student_totals(people["gleb"], now=NOW) == admin.Totals(
-        hours=Decimal("0.00"), paid=Decimal("0.00"))
+        hours=Decimal("0.00"), worth=Decimal("0.00"), paid=Decimal("0.00"),
+        charged=Decimal("0.00"))
     history = admin.student_lessons(alisa)
     assert [lesson.start.day for lesson in history.items] == [2, 1, 1]  # newest first
 
@@ -285,14 +304,17 @@ def test_delete_takes_the_lessons_and_keeps_the_messages(people, teacher):
     message = Message.create(user=alisa, channel="email", address="alisa@example.org",
                              kind="welcome", locale="ru", subject="s", body_text="t",
                              idempotency_key="k1")
+    balances.record_payment(teacher, alisa, "800", date(2026, 11, 1), now=NOW)
     impact = admin.deletion_impact(alisa, now=NOW)
     assert impact == admin.DeletionImpact(lessons=2, upcoming=1, confirmed=1,
-                                          paid=Decimal("1500.00"), messages=1)
+                                          worth=Decimal("1500.00"), paid=Decimal("800.00"),
+                                          messages=1)
     admin.delete_student(teacher, alisa)
+    assert Payment.select().count() == 0
     assert User.get_or_none(User.id == alisa.id) is None
     assert [lesson.id for lesson in Lesson.select()] == [kept.id]
     assert Message.get_by_id(message.id).user_id is None
-    [entry] = entries()
+    [entry] = entries("student.delete")
     assert entry.action == "student.delete" and entry.target_id == alisa.id
     before = {c.field: c.before for c in audit.readable(entry)}
     assert before["login"] == "alisa" and before["lessons"] == 2

@@ -1,13 +1,13 @@
 """The teacher's administration through HTTP: every route kept from anonymous
 visitors and students (and from a missing CSRF token), each page plain and as an htmx
 fragment, and each action with the audit entry it writes."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
-from tutor.services import schedule
+from tutor.services import balances, schedule
 from tutor.services.passwords import verify_password
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
@@ -210,7 +210,11 @@ def rows(page):
     return page.count('<input type="checkbox" name="ids"')
 
 
-def test_the_list_as_a_page(teacher_browser, people, lessons):
+def test_the_list_as_a_page(app, teacher_browser, people, lessons):
+    with app.app_context():  # Alisa attended her 1,200 lesson and paid 200 of it
+        Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.id == lessons["past"].id).execute()
+        balances.record_payment(User.get(User.login == "teacher"), people["alisa"], "200",
+                                date(2026, 11, 16))
     response = teacher_browser.get("/teacher/students")
     page = response.text
     assert response.status_code == 200 and "<html" in page and 'id="students"' in page
@@ -224,8 +228,10 @@ def test_the_list_as_a_page(teacher_browser, people, lessons):
             'action="/teacher/students"') in page
     alisa = page[page.index("Алиса Кузнецова"):]
     alisa = alisa[:alisa.index("</tr>")]
-    for cell in ("alisa", "E-mail", "ЕГЭ", "20.11.2026 12:00", "active", ">2<", ">1,200<"):
+    for cell in ("alisa", "E-mail", "ЕГЭ", "20.11.2026 12:00", "active", ">2<", ">200<",
+                 'number debt" data-balance="-1000.00">-1,000', "negative balance"):
         assert cell in alisa
+    assert page.count("negative balance") == 1  # nobody else owes
 
 
 def test_the_list_as_an_htmx_fragment(teacher_browser, people):
@@ -468,11 +474,13 @@ def test_lesson_filters(teacher_browser, lessons, query, shown):
     assert "<html" not in fragment.text and "HX-Request" in fragment.headers["Vary"]
 
 
-def test_a_past_lesson_has_no_buttons(teacher_browser, lessons):
+def test_a_past_lesson_has_no_buttons_but_the_attendance_mark(teacher_browser, lessons):
     page = teacher_browser.get("/teacher/lessons?first_day=").text
     row = page[page.index(f'id="lesson-{lessons["past"].id}"'):]
     row = row[:row.index("</tr>")]
-    assert "hx-post" not in row and ">Open</a>" in row
+    assert "/reject" not in row and "/cancel" not in row and ">Open</a>" in row
+    assert f'hx-post="/teacher/lessons/{lessons["past"].id}/attendance"' in row
+    assert "not marked" in row
 
 
 def test_reject_from_the_list(teacher_browser, app, lessons):

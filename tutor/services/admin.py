@@ -37,7 +37,7 @@ from peewee import JOIN, SQL, Case, Value, fn
 from tutor.database import backend, exclusive
 from tutor.extensions import db
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User, utcnow
-from tutor.services import accounts, audit, booking, notify
+from tutor.services import accounts, audit, balances, booking, notify
 from tutor.services.accounts import NewCredentials
 from tutor.services.calendar import to_utc
 from tutor.services.passwords import hash_password, random_password
@@ -117,13 +117,23 @@ def fold(expression):
     return fn.LOWER(expression)
 
 
+# Stored lower-case already: matched as they are, without a Python call per row on
+# SQLite (bench/load.py measured the student search spending most of its time there).
+LOWER_CASE_FIELDS = (User.login, User.email)
+
+
 def _words_match(text, fields):
-    """Each word of `text` occurs (any case) in one of `fields`; None for no words."""
+    """Each word of `text` occurs (any case) in one of `fields`; None for no words.
+    The fields that need folding are folded together, joined by a space (a word has
+    none), so SQLite calls Python once per row, not once per field."""
     words = (text or "").lower().split()
     if not words:
         return None
-    return reduce(and_, [reduce(or_, [fold(f).contains(word) for f in fields])
-                         for word in words])
+    plain = [f for f in fields if any(f is lower for lower in LOWER_CASE_FIELDS)]
+    mixed = [f for f in fields if not any(f is lower for lower in LOWER_CASE_FIELDS)]
+    searched = plain + ([fold(reduce(lambda a, b: a.concat(" ").concat(b), mixed))]
+                        if mixed else [])
+    return reduce(and_, [reduce(or_, [f.contains(word) for f in searched]) for word in words])
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -155,7 +165,7 @@ def _page(query, number, per_page, total=None):
 
 ACTIVE, INACTIVE, EVERYONE = "active", "inactive", "all"
 STATUSES = (EVERYONE, ACTIVE, INACTIVE)
-SORTS = ("name", "last_login", "lessons", "paid")
+SORTS = ("name", "last_login", "lessons", "paid", "balance")
 
 
 @dataclass(frozen=True)
@@ -180,37 +190,32 @@ def _lesson_count():
             .where(Lesson.student == User.id))
 
 
-def _total_paid():
-    # The status goes inside the sum, not the WHERE: a condition on student_id alone
-    # keeps every planner on the (student, start) index, statistics or not.
-    return (Lesson
-            .select(fn.COALESCE(fn.SUM(Case(None, [(Lesson.status == Lesson.CONFIRMED,
-                                                    Lesson.price)], 0)), 0))
-            .where(Lesson.student == User.id))
-
-
 def student_list(search_filter, sort="name", descending=False, page=1, per_page=PER_PAGE):
     """A Page of students matching `search_filter`, each with `goal` loaded and
-    `lesson_count` and `total_paid` (confirmed lessons' prices) computed: two queries,
-    the rows and the total."""
+    `lesson_count`, `paid` (their payments), `charged` (attended and late-cancelled
+    lessons) and `balance` computed: two queries, the rows and the total."""
     lessons = _lesson_count().alias("lesson_count")
-    paid = _total_paid().alias("total_paid")
+    paid_sum, charged_sum = balances.paid_subquery(), balances.charged_subquery()
     order = {
         "last_login": [User.last_login_at],
         "lessons": [SQL('"lesson_count"')],
-        "paid": [SQL('"total_paid"')],
+        "paid": [SQL('"paid"')],
+        "balance": [balances.balance_expression(balances.paid_subquery(),
+                                                balances.charged_subquery())],
     }.get(sort, [User.last_name, User.first_name, User.login])
     nulls = "LAST" if sort == "last_login" else None  # never logged in: at the end
     order_by = [e.desc(nulls=nulls) if descending else e.asc(nulls=nulls) for e in order]
     query = (User
-             .select(User, Goal, lessons, paid)
+             .select(User, Goal, lessons, paid_sum.alias("paid"), charged_sum.alias("charged"))
              .join(Goal, JOIN.LEFT_OUTER, on=(User.goal == Goal.id))
              .where(search_filter.where())
              .order_by(*order_by, User.id))
     total = User.select().where(search_filter.where()).count()
     result = _page(query, page, per_page, total)
     for student in result.items:
-        student.total_paid = Decimal(str(student.total_paid or 0)).quantize(Decimal("0.01"))
+        student.paid = balances.money(student.paid)
+        student.charged = balances.money(student.charged)
+        student.balance = student.paid - student.charged
     return result
 
 
@@ -233,18 +238,25 @@ class Totals:
     pending: int = 0
     upcoming: int = 0
     hours: Decimal = Decimal(0)
-    paid: Decimal = Decimal(0)
+    worth: Decimal = Decimal(0)  # the prices of the confirmed lessons
+    paid: Decimal = Decimal(0)  # the student's payments
+    charged: Decimal = Decimal(0)  # attended and late-cancelled lessons
+
+    @property
+    def balance(self):
+        return self.paid - self.charged
 
 
 def student_totals(student, now=None):
-    """Counts and sums over all of the student's lessons, in one query."""
+    """Counts and sums over all of the student's lessons and payments: the lessons in
+    one query, their lengths in another, the account (services/balances.py) in two."""
     now = now or utcnow()
     confirmed = Lesson.status == Lesson.CONFIRMED
     row = (Lesson
            .select(fn.COUNT(Lesson.id).alias("lessons"),
                    fn.SUM(Case(None, [(confirmed, 1)], 0)).alias("confirmed"),
                    fn.SUM(Case(None, [(Lesson.start > now, 1)], 0)).alias("upcoming"),
-                   fn.SUM(Case(None, [(confirmed, Lesson.price)], 0)).alias("paid"))
+                   fn.SUM(Case(None, [(confirmed, Lesson.price)], 0)).alias("worth"))
            .where(Lesson.student == student.id)
            .dicts()
            .get())
@@ -253,10 +265,12 @@ def student_totals(student, now=None):
                                                       & confirmed)))
     count = row["lessons"] or 0
     confirmed_count = row["confirmed"] or 0
+    account = balances.account(student)
     return Totals(lessons=count, confirmed=confirmed_count, pending=count - confirmed_count,
                   upcoming=row["upcoming"] or 0,
                   hours=(Decimal(minutes) / 60).quantize(Decimal("0.01")),
-                  paid=Decimal(str(row["paid"] or 0)).quantize(Decimal("0.01")))
+                  worth=balances.money(row["worth"]), paid=account.paid,
+                  charged=account.charged)
 
 
 def student_lessons(student, page=1, per_page=PER_PAGE):
@@ -411,15 +425,16 @@ class DeletionImpact:
     lessons: int
     upcoming: int
     confirmed: int
-    paid: Decimal
+    worth: Decimal  # the prices of the confirmed lessons
+    paid: Decimal  # the payments, deleted with the student
     messages: int
 
 
 def deletion_impact(student, now=None):
     totals = student_totals(student, now)
     messages = Message.select().where(Message.user == student.id).count()
-    return DeletionImpact(totals.lessons, totals.upcoming, totals.confirmed, totals.paid,
-                          messages)
+    return DeletionImpact(totals.lessons, totals.upcoming, totals.confirmed, totals.worth,
+                          totals.paid, messages)
 
 
 def delete_student(actor, student):
@@ -429,7 +444,7 @@ def delete_student(actor, student):
         impact = deletion_impact(student)
         before = _profile(User.get_by_id(student.id))
         before.update(lessons=impact.lessons, upcoming_lessons=impact.upcoming,
-                      paid=str(impact.paid))
+                      worth=str(impact.worth), paid=str(impact.paid))
         User.delete().where(User.id == student.id).execute()
         audit.record(actor, "student.delete", student, before=before)
     return impact
@@ -437,11 +452,14 @@ def delete_student(actor, student):
 
 # --- lessons ----------------------------------------------------------------------------
 
+UNMARKED = "unmarked"
+
+
 @dataclass(frozen=True)
 class LessonFilter:
     first_day: object = None  # dates in `zone`, inclusive; None: no bound
     last_day: object = None
-    status: str = ""  # "", Lesson.PENDING or Lesson.CONFIRMED
+    status: str = ""  # "", Lesson.PENDING, Lesson.CONFIRMED or UNMARKED
     student: str = ""  # words of the student's name or login
     zone: str = "Europe/Moscow"
 
@@ -454,6 +472,9 @@ class LessonFilter:
                                                self.zone)
         if self.status in Lesson.STATUSES:
             condition &= Lesson.status == self.status
+        elif self.status == UNMARKED:  # waiting for the teacher's attendance mark
+            condition &= ((Lesson.status == Lesson.CONFIRMED) & (Lesson.start <= utcnow())
+                          & Lesson.attendance.is_null())
         words = _words_match(self.student, (User.first_name, User.last_name, User.login))
         return condition if words is None else condition & words
 

@@ -8,20 +8,23 @@ from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404
 
 from tutor.forms import (
+    AttendanceForm,
     BroadcastForm,
     EmptyForm,
     GoalForm,
     LessonActionForm,
     LessonFilterForm,
+    PaymentForm,
     StudentForm,
     StudentSearchForm,
     StudentSelectionForm,
     account_error_message,
 )
+from tutor.formatting import money as format_money
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
-from tutor.models import AuditEntry, Goal, Lesson, utcnow
-from tutor.services import accounts, admin, audit, booking, calendar, schedule
-from tutor.views.lessons import booking_error
+from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
+from tutor.services import accounts, admin, audit, balances, booking, calendar, feedback, schedule
+from tutor.views.lessons import attendance_error, booking_error
 
 bp = Blueprint("admin", __name__, url_prefix="/teacher")
 
@@ -121,13 +124,81 @@ def deactivate_students():
     return redirect_to(back)
 
 
+def _payments_context(student, payment_form=None):
+    """What the payments partial needs: the form, the payments and the account."""
+    if payment_form is None:
+        payment_form = PaymentForm(formdata=None,
+                                   paid_on=balances.local_today(me()))
+    return dict(student=student, payment_form=payment_form,
+                payments=list(Payment.of(student)), account=balances.account(student))
+
+
 @bp.get("/students/<int:student_id>")
 def student(student_id):
     student = _student_or_404(student_id)
     return render_template(
-        "admin/student.html", student=student, totals=admin.student_totals(student),
+        "admin/student.html", totals=admin.student_totals(student),
         lessons=admin.student_lessons(student, _page_number()), zone=_zone(),
-        history=list(AuditEntry.about(student).limit(10)), form=EmptyForm())
+        history=list(AuditEntry.about(student).limit(10)), form=EmptyForm(),
+        feedback=feedback.of_student(student, limit=20), **_payments_context(student))
+
+
+def _payments_page(student, payment_form=None):
+    if is_fragment_request():
+        return render("admin/student.html", "admin/partials/_payments.html",
+                      zone=_zone(), **_payments_context(student, payment_form))
+    return redirect_to(url_for("admin.student", student_id=student.id) + "#payments")
+
+
+def _payment_error(form, error):
+    messages = {
+        "amount": _("Enter an amount above 0 and up to 1,000,000, with at most two "
+                    "decimal places."),
+        "paid_on": _("The day of a payment cannot be in the future."),
+        "note": _("At most %(max)d characters.", max=balances.MAX_NOTE),
+    }
+    getattr(form, error.field or "amount").errors.append(
+        messages.get(error.field, _("Please check this value.")))
+
+
+@bp.post("/students/<int:student_id>/payments")
+def record_payment(student_id):
+    student = _student_or_404(student_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            payment = balances.record_payment(me(), student, form.amount.data,
+                                              form.paid_on.data, form.note.data or "")
+        except balances.InvalidPayment as error:
+            _payment_error(form, error)
+        else:
+            flash(_("The payment of %(amount)s ₽ is recorded.",
+                    amount=format_money(payment.amount)), "success")
+            return _payments_page(student)
+    if is_fragment_request():
+        return _payments_page(student, form)
+    # Without JavaScript: the whole student page, the form showing its errors.
+    return render_template(
+        "admin/student.html", totals=admin.student_totals(student),
+        lessons=admin.student_lessons(student, _page_number()), zone=_zone(),
+        history=list(AuditEntry.about(student).limit(10)), form=EmptyForm(),
+        feedback=feedback.of_student(student, limit=20),
+        **_payments_context(student, form))
+
+
+@bp.post("/students/<int:student_id>/payments/<int:payment_id>/delete")
+def delete_payment(student_id, payment_id):
+    student = _student_or_404(student_id)
+    payment = get_object_or_404(Payment.select().where(Payment.student == student.id),
+                                Payment.id == payment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        balances.delete_payment(me(), payment)
+    except balances.PaymentNotFound:
+        pass  # deleted a moment ago in another tab: the list shows it gone
+    flash(_("The payment is deleted."), "success")
+    return _payments_page(student)
 
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
@@ -255,6 +326,33 @@ def reject_lesson(lesson_id):
 def cancel_lesson(lesson_id):
     return _lesson_action(lesson_id, admin.cancel_lesson,
                           _("The lesson is cancelled; the student is told."))
+
+
+@bp.post("/lessons/<int:lesson_id>/attendance")
+def mark_attendance(lesson_id):
+    """The attendance of a lesson in the list: the row again for htmx, PRG back to
+    the list otherwise."""
+    lesson = get_object_or_404(Lesson.select().where(Lesson.teacher == me().id),
+                               Lesson.id == lesson_id)
+    form = AttendanceForm()
+    back = safe_next(form.next.data) or url_for("admin.lessons")
+    error = None
+    if not form.validate_on_submit():
+        error = " ".join(form.attendance.errors) or _("Choose attended, missed or "
+                                                      "cancelled late.")
+    else:
+        try:
+            lesson = balances.mark_attendance(me(), lesson, form.mark)
+        except balances.BalanceError as failure:
+            error = attendance_error(failure)
+    if not is_fragment_request():
+        flash(error or _("Attendance is saved."), "error" if error else "success")
+        return redirect_to(back)
+    if error is None:
+        flash(_("Attendance is saved."), "success")
+    return render("admin/lessons.html", "admin/partials/_lesson_row.html", lesson=lesson,
+                  student=lesson.student, zone=_zone(), now=utcnow(), gone=False,
+                  error=None, attendance_error=error, here=back)
 
 
 # --- learning goals ---------------------------------------------------------------------

@@ -1,13 +1,23 @@
-"""Booking a slot and everything done to a lesson afterwards: confirm, reject, cancel.
-Who may do what is checked here and again in the booking service."""
+"""Booking a slot and everything done to a lesson afterwards: confirm, reject, cancel,
+the teacher's attendance mark and the student's feedback; and the student's own page
+of lessons and payments. Who may do what is checked here and again in the services."""
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tutor.forms import BookingForm, ConfirmLessonForm, ReasonForm, parse_utc
+from tutor.forms import (
+    AttendanceForm,
+    BookingForm,
+    ConfirmLessonForm,
+    FeedbackForm,
+    ReasonForm,
+    parse_utc,
+)
 from tutor.htmx import is_fragment_request, redirect_to, render
-from tutor.models import Lesson
-from tutor.services import audit, booking, calendar, calendar_feed, schedule
+from tutor.models import Lesson, Payment, utcnow
+from tutor.services import audit, balances, booking, calendar, calendar_feed, feedback, schedule
 from tutor.views.calendar import the_teacher
 from tutor.views.feeds import ics_response
 
@@ -111,9 +121,11 @@ def _visible_lesson(lesson_id):
     return lesson
 
 
-def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200):
+def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200,
+                 attendance_form=None, feedback_form=None):
     teacher = lesson.teacher
     zone = _zone(teacher)
+    extra = _lesson_parts(lesson, attendance_form, feedback_form)
     if confirm_form is None:
         start = calendar.local(lesson.start, zone)
         settings = schedule.settings_for(teacher)
@@ -125,7 +137,26 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200):
         "lessons/show.html", lesson=lesson, student=lesson.student, zone=zone,
         start=calendar.local(lesson.start, zone), end=calendar.local(lesson.end, zone),
         confirm_form=confirm_form, reason_form=reason_form or ReasonForm(formdata=None),
-        back=_week_url(lesson.start, teacher)), status
+        back=_week_url(lesson.start, teacher), **extra), status
+
+
+def _lesson_parts(lesson, attendance_form=None, feedback_form=None, now=None):
+    """What the attendance and feedback partials of the lesson page need."""
+    now = now or utcnow()
+    given = feedback.for_lesson(lesson)
+    if feedback_form is None:
+        feedback_form = FeedbackForm(formdata=None, rating=given.rating if given else None,
+                                     comment=given.comment if given else "")
+    settings = schedule.settings_for(lesson.teacher_id)
+    notice_from = lesson.start - timedelta(hours=settings.cancellation_notice_hours)
+    return dict(
+        now=now, can_mark=balances.can_mark(lesson, now),
+        attendance_form=attendance_form or AttendanceForm(formdata=None,
+                                                          attendance=lesson.attendance or ""),
+        given=given, feedback_form=feedback_form,
+        feedback_open=feedback.is_open(me(), lesson, now),
+        feedback_deadline=calendar.local(feedback.deadline(lesson), _zone(lesson.teacher)),
+        inside_notice=lesson.is_confirmed and notice_from <= now < lesson.start)
 
 
 @bp.get("/<int:lesson_id>")
@@ -204,3 +235,104 @@ def cancel(lesson_id):
             flash(_("The lesson is cancelled."), "success")
             return redirect_to(_week_url(lesson.start, lesson.teacher))
     return _lesson_page(lesson, reason_form=form)
+
+
+# --- attendance and feedback --------------------------------------------------------
+
+def attendance_error(error):
+    if isinstance(error, balances.NotStarted):
+        return _("Attendance is marked once the lesson has started.")
+    if isinstance(error, balances.NotConfirmed):
+        return _("Only a confirmed lesson has an attendance.")
+    if isinstance(error, balances.InvalidAttendance):
+        return _("Choose attended, missed or cancelled late.")
+    return _("You cannot do this with this lesson.")
+
+
+@bp.post("/<int:lesson_id>/attendance")
+@login_required
+def attendance(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        try:
+            lesson = balances.mark_attendance(me(), lesson, form.mark)
+        except balances.BalanceError as error:
+            form.attendance.errors.append(attendance_error(error))
+        else:
+            flash(_("Attendance is saved."), "success")
+            if not is_fragment_request():
+                return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
+    if is_fragment_request():
+        return render("lessons/show.html", "lessons/partials/_attendance.html",
+                      lesson=lesson, **_lesson_parts(lesson, attendance_form=form))
+    return _lesson_page(lesson, attendance_form=form)
+
+
+def feedback_error(error):
+    if isinstance(error, feedback.TooLate):
+        return _("Feedback on this lesson closed on %(deadline)s.",
+                 deadline=calendar.local(error.deadline, _zone(the_teacher()))
+                 .strftime("%d.%m.%Y %H:%M"))
+    return {
+        feedback.NotEnded: _("You can rate the lesson once it has ended."),
+        feedback.DidNotTakePlace: _("This lesson did not take place."),
+        feedback.InvalidRating: _("Choose a rating from 1 to 5."),
+        feedback.CommentTooLong: _("At most %(max)d characters.", max=feedback.MAX_COMMENT),
+    }.get(type(error), _("You cannot do this with this lesson."))
+
+
+@bp.post("/<int:lesson_id>/feedback")
+@login_required
+def leave_feedback(lesson_id):
+    lesson = _visible_lesson(lesson_id)
+    if current_user.is_teacher:
+        abort(403)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            feedback.leave_feedback(me(), lesson, form.rating.data, form.comment.data or "")
+        except feedback.FeedbackError as error:
+            target = form.comment if error.field == "comment" else form.rating
+            target.errors.append(feedback_error(error))
+        else:
+            flash(_("Thank you! Your feedback is saved; only the teacher sees it."),
+                  "success")
+            if not is_fragment_request():
+                return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
+            form = None
+    if is_fragment_request():
+        return render("lessons/show.html", "lessons/partials/_feedback.html",
+                      lesson=lesson, **_lesson_parts(lesson, feedback_form=form))
+    return _lesson_page(lesson, feedback_form=form)
+
+
+# --- the student's own page ---------------------------------------------------------
+
+MY_LESSONS = 20
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """The student's balance, payments and latest lessons (with their marks and
+    feedback); the teacher has the administration pages for this."""
+    if current_user.is_teacher:
+        return redirect_to(url_for("admin.students"))
+    student = me()
+    now = utcnow()
+    lessons = list(Lesson
+                   .select()
+                   .where((Lesson.student == student.id)
+                          & (Lesson.status == Lesson.CONFIRMED)
+                          & (Lesson.start <= now))
+                   .order_by(Lesson.start.desc())
+                   .limit(MY_LESSONS))
+    rated = {f.lesson_id for f in feedback.of_student(student)}
+    return render_template(
+        "lessons/mine.html", account=balances.account(student), lessons=lessons,
+        payments=list(Payment.of(student)), rated=rated, now=now,
+        zone=_zone(the_teacher()), local=calendar.local,
+        feedback_open=lambda lesson: feedback.is_open(student, lesson, now))
