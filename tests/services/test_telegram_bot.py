@@ -61,7 +61,8 @@ def test_a_user_holds_a_few_links_at_most(telegram, maria):
     assert TelegramLink.select().where(TelegramLink.user == maria).count() == \
         telegram_bot.LINKS_KEPT
     # The newest ones work; the oldest are gone.
-    assert send(f"/start {token_of(links[0])}").text.startswith("This link does not work")
+    assert send(f"/start {token_of(links[0])}", language_code="en").text.startswith(
+        "This link does not work")
     assert send(f"/start {token_of(links[-1])}").text.startswith("Done!")
 
 
@@ -230,6 +231,13 @@ def test_an_unknown_chat_is_answered_in_the_senders_language_if_the_site_has_it(
         app_ctx, language_code, locale):
     # The site's default language is Russian.
     assert telegram_bot.chat_locale(None, {"id": 1, "language_code": language_code}) == locale
+
+
+def test_an_unknown_chat_hears_russian_or_english_as_its_app_speaks(app_ctx, telegram):
+    english = send("/start", language_code="en").text
+    assert english.startswith("Hello!")
+    assert send("/start", language_code="ru").text != english
+    assert send("/start", language_code="de").text != english  # the site's default
 
 
 def test_a_linked_chat_is_answered_in_the_users_language(app_ctx, maria, create_student):
