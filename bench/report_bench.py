@@ -6,7 +6,9 @@ For each size N: a temporary SQLite database with one teacher, 40 students and N
 confirmed lessons spread over October 2026; then, measured apart, (1) the figures
 (the query and the sums), (2) the CSV and (3) the PDF (WeasyPrint). Prints wall time
 and the peak memory Python allocated during each step (tracemalloc, in a second run of
-the step), the PDF's size and page count, and the process's peak resident size at the end (resource)."""
+the step), the PDF's size and page count, and the process's peak resident size at
+the end (resource). The first PDF of a process also loads WeasyPrint's fonts: that
+one is timed apart and left out of the table."""
 import argparse
 import io
 import os
