@@ -191,7 +191,8 @@ def _answer(message, now):
         return None  # the bot talks to people, not in groups or channels
     chat_id = chat["id"]
     user = User.get_or_none(User.telegram_chat_id == str(chat_id))
-    words = message.get("text", "").split(maxsplit=1) if isinstance(message.get("text"), str) else []
+    text = message.get("text")
+    words = text.split(maxsplit=1) if isinstance(text, str) else []  # a sticker has none
     command = words[0].split("@", 1)[0].lower() if words else ""
     argument = words[1].strip() if len(words) > 1 else ""
 
