@@ -66,6 +66,14 @@ def test_a_user_holds_a_few_links_at_most(telegram, maria):
     assert send(f"/start {token_of(links[-1])}").text.startswith("Done!")
 
 
+def test_expired_links_are_cleared_away(telegram, maria, create_student, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    telegram_bot.make_link(maria)
+    time_machine.move_to("2026-11-25 09:00:00+00:00", tick=False)
+    telegram_bot.make_link(create_student(login="ivan"))
+    assert TelegramLink.select().where(TelegramLink.user == maria).count() == 0
+
+
 def test_no_link_without_a_configured_bot(app_ctx, maria):
     with pytest.raises(telegram_bot.BotNotConfigured):
         telegram_bot.make_link(maria)

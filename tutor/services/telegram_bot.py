@@ -73,6 +73,7 @@ def make_link(user, now=None):
     now = now or utcnow()
     token = secrets.token_urlsafe(24)  # 32 characters of A-Z a-z 0-9 _ -, as Telegram allows
     with db.database.atomic():
+        TelegramLink.delete().where(TelegramLink.expires_at <= now).execute()  # anyone's
         kept = (TelegramLink
                 .select(TelegramLink.id)
                 .where((TelegramLink.user == user) & (TelegramLink.expires_at > now))
