@@ -3,7 +3,7 @@ records every route's URL variables point at, and a fingerprint of the whole
 database to prove that a request changed nothing."""
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 
 import pytest
 
@@ -15,6 +15,7 @@ from tutor.models import (
     Goal,
     Lesson,
     Message,
+    Payment,
     TeacherSettings,
     UnavailableInterval,
     User,
@@ -47,6 +48,7 @@ class Objects:
     lesson_b: int
     goal: int
     message: int
+    payment_a: int
     broadcast: int
     interval: int
     window_weekday: int
@@ -88,6 +90,9 @@ def objects(app, teacher, create_student, time_machine):
                                  kind="lesson_booked", locale="ru", subject="Урок",
                                  body_text="Урок", status=Message.FAILED, attempts=8,
                                  last_error="refused", idempotency_key="trust:failed:a")
+        payment = Payment.create(student=student_a, teacher=teacher, amount=3000,
+                                 paid_on=date(2027, 2, 20), note="Алиса, февраль",
+                                 created_by=teacher)
         broadcast = Broadcast.create(teacher=teacher, subject="Каникулы", body="Уроков нет",
                                      recipients=1)
         AuditEntry.create(actor=teacher, action="student.deactivate", target_type="users",
@@ -95,7 +100,7 @@ def objects(app, teacher, create_student, time_machine):
         return Objects(
             teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
             inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id, goal=goal.id,
-            message=message.id, broadcast=broadcast.id, interval=interval.id,
+            message=message.id, payment_a=payment.id, broadcast=broadcast.id, interval=interval.id,
             window_weekday=0, window_start="08:00", job="old_days_off", month="2027-02",
             reset_token_a=accounts.make_reset_token(student_a),
             feed_token_a=calendar_feed.turn_on(student_a),
