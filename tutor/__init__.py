@@ -15,7 +15,7 @@ from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import User
 from tutor import formatting, logs, metrics, security
 from tutor.views import (account, admin, auth, calendar, errors, feeds, jobs_page, lessons,
-                         main, ops, outbox, reports, teacher, telegram)
+                         main, ops, outbox, reports, series, teacher, telegram)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ def create_app(test_config=None):
     formatting.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
-                      telegram.bp):
+                      telegram.bp, series.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.widgets import HiddenInput
 from wtforms.validators import (
     EqualTo,
     InputRequired,
@@ -651,3 +652,43 @@ class FeedbackForm(FlaskForm):
         Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
         render_kw={"rows": 3})
 
+
+# --- weekly series ----------------------------------------------------------------------
+
+class SeriesBookingForm(BookingForm):
+    """A booking repeated every week: until a date or a number of times. `previewed`
+    carries the fingerprint of the dates the student was shown; the request is sent
+    only when it still matches (otherwise the dates are shown first)."""
+
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    times = IntegerField(_l("Number of lessons"), validators=[
+        Optional(), NumberRange(min=2, max=52, message=_l("From %(min)s to %(max)s."))])
+    # Rendered by the preview partial, not with the form's other hidden fields.
+    previewed = StringField(widget=HiddenInput())
+
+    def validate_times(self, field):
+        if field.data is not None and self.until.data is not None:
+            raise ValidationError(_l("Give either the last date or the number of lessons."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.until.data is None and self.times.data is None and not (
+                self.until.errors or self.times.errors):
+            self.until.errors = [_l("Give the last date or the number of lessons.")]
+            return False
+        return valid
+
+    def fingerprint(self):
+        return "|".join(str(value or "") for value in (
+            self.start.data, self.until.data, self.times.data))
+
+
+class SeriesConfirmForm(FlaskForm):
+    price = DecimalField(_l("Price of each lesson, ₽"), places=2, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson).")),
+        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))],
+        render_kw={"inputmode": "decimal"})
+    people = IntegerField(_l("Number of people"), default=1, validators=[
+        InputRequired(_l("Enter the number of people.")),
+        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 3})

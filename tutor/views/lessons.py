@@ -13,6 +13,7 @@ from tutor.forms import (
     ConfirmLessonForm,
     FeedbackForm,
     ReasonForm,
+    SeriesBookingForm,
     parse_utc,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render
@@ -81,7 +82,8 @@ def _booking_page(form, teacher, start, status=200):
     length = schedule.rules_for(teacher).lesson_length
     context = dict(form=form, start=calendar.local(start, zone),
                    end=calendar.local(start + length, zone), zone=zone,
-                   back=_week_url(start, teacher))
+                   back=_week_url(start, teacher),
+                   series_form=SeriesBookingForm(formdata=None, start=start.isoformat()))
     if is_fragment_request():
         return render_template("lessons/partials/_book_dialog.html", **context)
     return render_template("lessons/new.html", **context), status

@@ -1,0 +1,255 @@
+"""Weekly series: the "repeat every week" part of the booking dialog (a live preview of
+the dates with htmx, a plain preview step without it), the series page where the
+teacher confirms or rejects the whole series once, and changing one confirmed lesson
+(moving or repricing an occurrence leaves the rest of its series alone)."""
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import format_date, ngettext
+from flask_login import current_user, login_required
+
+from tutor.forms import ConfirmLessonForm, ReasonForm, SeriesBookingForm, SeriesConfirmForm
+from tutor.htmx import is_fragment_request, redirect_to
+from tutor.models import LessonSeries
+from tutor.services import audit, booking, calendar, schedule, series
+from tutor.views.calendar import the_teacher
+from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
+
+bp = Blueprint("series", __name__, url_prefix="/lessons")
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def problem_text(problem):
+    return {
+        series.TAKEN: _("taken"),
+        series.UNAVAILABLE: _("the teacher is away"),
+        series.PAST: _("already passed"),
+        series.TOO_SOON: _("too soon to book"),
+        series.TOO_FAR: _("too far ahead to book yet"),
+        series.OUTSIDE: _("not a free time of the teacher"),
+        series.NO_SUCH_TIME: _("the clocks skip this time that day"),
+    }.get(problem, _("not free"))
+
+
+def series_error(error):
+    if isinstance(error, series.NothingFree):
+        return _("None of these dates is free. Please pick another time or other dates.")
+    if isinstance(error, series.InvalidDetails) and error.field in ("until", "count"):
+        return _("Give the last date (at least a week after the first lesson, within a "
+                 "year) or a number of lessons from 2 to %(max)d.", max=series.MAX_WEEKS)
+    if isinstance(error, series.NotPending):
+        return _("This series has already been answered.")
+    if isinstance(error, series.SeriesNotFound):
+        return _("This series no longer exists.")
+    return booking_error(error)
+
+
+# --- booking ------------------------------------------------------------------------
+
+def _plan(form, teacher):
+    """The dates the form asks for, or (None, a message) when it asks for none."""
+    try:
+        return series.plan_series(me(), teacher, form.start_utc(), until=form.until.data,
+                                  count=form.times.data), None
+    except series.BookingError as error:
+        return None, series_error(error)
+
+
+def _booking_page(form, teacher, plan=None, plan_error=None):
+    """The booking dialog (fragment) or page with the weekly part open."""
+    start = form.start_utc()
+    zone = _zone(teacher)
+    length = schedule.rules_for(teacher).lesson_length
+    context = dict(form=form, series_form=form, series_open=True, plan=plan,
+                   plan_error=plan_error, start=calendar.local(start, zone),
+                   end=calendar.local(start + length, zone), zone=zone,
+                   back=_week_url(start, teacher))
+    if is_fragment_request():
+        return render_template("lessons/partials/_book_dialog.html", **context)
+    return render_template("lessons/new.html", **context)
+
+
+def _preview_context(plan, zone):
+    return [dict(day=o.day, start=calendar.local(o.start, zone) if o.start else None,
+                 free=o.free, problem=None if o.free else problem_text(o.problem))
+            for o in plan.occurrences]
+
+
+@bp.app_context_processor
+def _series_helpers():
+    return {"series_dates": _preview_context}
+
+
+@bp.get("/series/preview")
+@login_required
+def preview():
+    """The dates of a weekly booking, each free or why not: the partial for htmx, the
+    booking page with it for a plain request."""
+    teacher = the_teacher()
+    form = SeriesBookingForm(formdata=request.args, meta={"csrf": False})
+    if form.start_utc() is None:
+        abort(404)
+    if current_user.is_teacher:
+        abort(403)
+    plan, plan_error = None, None
+    if any(f.raw_data and f.raw_data[0] for f in (form.until, form.times)):
+        if form.validate():
+            plan, plan_error = _plan(form, teacher)
+        else:
+            plan_error = " ".join(map(str, [*form.until.errors, *form.times.errors]))
+    if is_fragment_request():
+        return render_template("lessons/partials/_series_preview.html", series_form=form,
+                               plan=plan, plan_error=plan_error, zone=_zone(teacher))
+    return _booking_page(form, teacher, plan, plan_error)
+
+
+@bp.post("/series")
+@login_required
+def create():
+    teacher = the_teacher()
+    form = SeriesBookingForm()
+    if form.start_utc() is None:
+        abort(400)
+    if current_user.is_teacher:
+        abort(403)
+    if not form.validate_on_submit():
+        return _booking_page(form, teacher)
+    plan, plan_error = _plan(form, teacher)
+    if plan is None:
+        return _booking_page(form, teacher, plan_error=plan_error)
+    if form.previewed.data != form.fingerprint():
+        # Without JavaScript (or with changed dates) the student sees them first.
+        form.form_errors.append(_("Check the dates below, then send the request again."))
+        return _booking_page(form, teacher, plan)
+    try:
+        created, lessons, skipped = series.book_series(
+            me(), teacher, form.start_utc(), until=form.until.data, count=form.times.data,
+            comment=form.comment.data or "")
+    except series.BookingError as error:
+        form.form_errors.append(series_error(error))
+        plan, plan_error = _plan(form, teacher)
+        return _booking_page(form, teacher, plan, plan_error)
+    audit.record(me(), "series.book", created, after={"lessons": len(lessons),
+                                                      "skipped": len(skipped)})
+    flash(ngettext("Your request for %(num)d weekly lesson is sent. They are booked once "
+                   "the teacher confirms them.",
+                   "Your request for %(num)d weekly lessons is sent. They are booked once "
+                   "the teacher confirms them.", len(lessons)), "success")
+    if skipped:
+        flash(ngettext("%(num)d date was not free and is not booked.",
+                       "%(num)d dates were not free and are not booked.", len(skipped)),
+              "info")
+    return redirect_to(url_for("series.show", series_id=created.id))
+
+
+# --- the series page ----------------------------------------------------------------
+
+def _visible_series(series_id):
+    """The series when the viewer is its teacher or its student; 404 otherwise."""
+    found = LessonSeries.get_or_none(LessonSeries.id == series_id)
+    if found is None or current_user.id not in (found.teacher_id, found.student_id):
+        abort(404)
+    return found
+
+
+def _series_page(found, confirm_form=None, reason_form=None):
+    teacher = found.teacher
+    zone = _zone(teacher)
+    settings = schedule.settings_for(teacher)
+    teacher_zone = settings.timezone
+    lessons = list(found.occurrences())
+    first = calendar.to_utc(found.first_day, found.start_time, teacher_zone)
+    return render_template(
+        "lessons/series.html", series=found, student=found.student, zone=zone,
+        teacher_zone=teacher_zone, first=calendar.local(first, teacher_zone),
+        weekday=format_date(found.first_day, "EEEE"),
+        lessons=[(lesson, calendar.local(lesson.start, zone), calendar.local(lesson.end, zone))
+                 for lesson in lessons],
+        pending=[lesson for lesson in lessons if lesson.is_pending],
+        conflicts=[(o, calendar.local(o.start, zone), problem_text(o.problem))
+                   for o in series.conflicts(found)] if found.is_pending else [],
+        confirm_form=confirm_form or SeriesConfirmForm(
+            formdata=None, price=settings.default_price, people=1, comment=found.comment),
+        reason_form=reason_form or ReasonForm(formdata=None),
+        back=_week_url(lessons[0].start if lessons else first, teacher))
+
+
+@bp.get("/series/<int:series_id>")
+@login_required
+def show(series_id):
+    return _series_page(_visible_series(series_id))
+
+
+@bp.post("/series/<int:series_id>/confirm")
+@login_required
+def confirm(series_id):
+    found = _visible_series(series_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = SeriesConfirmForm()
+    if form.validate_on_submit():
+        try:
+            confirmed, dropped = series.confirm_series(
+                me(), found, form.price.data, form.people.data, comment=form.comment.data or "")
+        except series.BookingError as error:
+            form.form_errors.append(series_error(error))
+        else:
+            audit.record(me(), "series.confirm", found, after={
+                "price": form.price.data, "people": form.people.data,
+                "lessons": len(confirmed), "dropped": len(dropped)})
+            flash(ngettext("%(num)d lesson of the series is confirmed; the student is told.",
+                           "%(num)d lessons of the series are confirmed; the student is told.",
+                           len(confirmed)), "success")
+            return redirect_to(url_for("series.show", series_id=found.id))
+    return _series_page(found, confirm_form=form)
+
+
+@bp.post("/series/<int:series_id>/reject")
+@login_required
+def reject(series_id):
+    found = _visible_series(series_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            deleted = series.reject_series(me(), found, form.reason.data or "")
+        except series.BookingError as error:
+            form.form_errors.append(series_error(error))
+        else:
+            audit.record(me(), "series.reject", found, after={"lessons": len(deleted),
+                                                              "reason": form.reason.data})
+            flash(_("The weekly request is rejected; the student is told."), "success")
+            if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
+                return redirect_to(url_for("series.show", series_id=found.id))
+            return redirect_to(url_for("calendar.week"))
+    return _series_page(found, reason_form=form)
+
+
+# --- one confirmed lesson -----------------------------------------------------------
+
+@bp.post("/<int:lesson_id>/change")
+@login_required
+def change_lesson(lesson_id):
+    """The teacher moves or reprices one confirmed lesson; the rest of its series (if
+    any) stays as it was."""
+    lesson = _visible_lesson(lesson_id)
+    if not current_user.is_teacher:
+        abort(403)
+    form = ConfirmLessonForm()
+    if form.validate_on_submit():
+        start = calendar.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
+        before = audit.snapshot(lesson)
+        try:
+            lesson = booking.change_lesson(me(), lesson, form.price.data, form.people.data,
+                                           comment=form.comment.data or "", start=start)
+        except booking.BookingError as error:
+            form.form_errors.append(booking_error(error))
+        else:
+            audit.record(me(), "lesson.change", lesson, before, audit.snapshot(lesson))
+            flash(_("The lesson is saved."), "success")
+            return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
+    return _lesson_page(lesson, confirm_form=form)
+
