@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from tutor.models import Lesson, Message, TeacherSettings, User
 from tutor import jobs
-from tutor.services import delivery, reports
+from tutor.services import balances, delivery, reports
 
 OCTOBER = date(2026, 10, 1)
 AFTER = datetime(2026, 11, 5, 12, 0)  # "now": every October lesson has ended
@@ -155,13 +156,20 @@ def number(text, separator=";"):
 def test_the_monthly_csv_reads_back(october, teacher):
     files = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
     assert files.csv_name == "report-2026-10.csv" and files.pdf_name == "report-2026-10.pdf"
-    lessons, students, totals = read_csv(files.csv)
-    assert lessons[0] == ["Date", "Start", "End", "Hours", "Student", "Login", "People", "Price"]
+    lessons, students, money, totals = read_csv(files.csv)
+    assert lessons[0] == ["Date", "Start", "End", "Hours", "Student", "Login", "People", "Price",
+                          "Attendance"]
     assert lessons[1:] == [
-        ["2026-10-01", "00:30", "01:30", "1,00", "Мария Соколова", "maria", "1", "1500,00"],
-        ["2026-10-15", "10:00", "10:45", "0,75", "Пётр Орлов", "petr", "1", "1000,50"],
-        ["2026-10-31", "23:30", "01:00", "1,50", "Мария Соколова", "maria", "2", "2000,00"],
+        ["2026-10-01", "00:30", "01:30", "1,00", "Мария Соколова", "maria", "1", "1500,00",
+         "not marked"],
+        ["2026-10-15", "10:00", "10:45", "0,75", "Пётр Орлов", "petr", "1", "1000,50",
+         "not marked"],
+        ["2026-10-31", "23:30", "01:00", "1,50", "Мария Соколова", "maria", "2", "2000,00",
+         "not marked"],
     ]
+    # Nothing marked, nothing paid: no money yet.
+    assert money == [["Student", "Login", "Balance at the start", "Paid", "Charged",
+                      "Balance at the end"]]
     assert students == [["Student", "Login", "Lessons", "Hours", "Total cost"],
                         ["Мария Соколова", "maria", "2", "2,50", "3500,00"],
                         ["Пётр Орлов", "petr", "1", "0,75", "1000,50"]]
@@ -180,7 +188,8 @@ def test_the_monthly_csv_reads_back(october, teacher):
 
 def test_plain_comma_csv_uses_decimal_points(october, teacher):
     report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    lessons, students, totals = read_csv(reports.monthly_csv(report, "en", reports.COMMA), ",")
+    lessons, students, _money, totals = read_csv(reports.monthly_csv(report, "en",
+                                                                     reports.COMMA), ",")
     assert lessons[2][3] == "0.75" and lessons[2][7] == "1000.50"
     assert dict(totals)["Total cost"] == "4500.50"
 
@@ -189,7 +198,7 @@ def test_the_csv_headers_follow_the_language(october, teacher):
     report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
     english = read_csv(reports.monthly_csv(report, "en"))[0][0]
     russian = read_csv(reports.monthly_csv(report, "ru"))[0][0]
-    assert len(russian) == len(english) == 8
+    assert len(russian) == len(english) == 9
     assert (english[0], russian[0]) == ("Date", "Дата")
 
 
@@ -197,16 +206,115 @@ def test_a_name_that_looks_like_a_formula_stays_text(app_ctx, teacher, create_st
     sly = create_student(login="sly", first_name="=HYPERLINK(\"x\")", last_name="")
     lesson(teacher, sly, datetime(2026, 10, 2, 9, 0))
     report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    lessons, students, _totals = read_csv(reports.monthly_csv(report, "en"))
+    lessons, students, _money, _totals = read_csv(reports.monthly_csv(report, "en"))
     assert lessons[1][4] == "'=HYPERLINK(\"x\")" and students[1][0] == "'=HYPERLINK(\"x\")"
 
 
 def test_an_empty_month_still_has_its_tables(app_ctx, teacher):
     files = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
-    lessons, students, totals = read_csv(files.csv)
-    assert len(lessons) == 1 and len(students) == 1
+    lessons, students, money, totals = read_csv(files.csv)
+    assert len(lessons) == 1 and len(students) == 1 and len(money) == 1
     assert dict(totals)["Total cost"] == "0,00" and dict(totals)["Lessons"] == "0"
     assert "No lessons took place this month." in pdf_text(files.pdf)
+
+
+# --- attendance and balances ----------------------------------------------------------
+
+@pytest.fixture
+def money(october, teacher):
+    """October's lessons marked: Maria attended on 1 Oct (1500) and cancelled late on
+    31 Oct (2000); Petr missed his (1000.50). Payments (days in Moscow): Maria 1000 on
+    20 Sep and 2000 on 15 Oct, Petr 500 on 31 Oct and 300 on 1 Nov. Olga's November
+    lesson is attended (1500)."""
+    maria, petr, olga = october["maria"], october["petr"], october["olga"]
+
+    def mark(student, start, attendance):
+        Lesson.update(attendance=attendance).where((Lesson.student == student)
+                                                   & (Lesson.start == start)).execute()
+
+    mark(maria, datetime(2026, 9, 30, 21, 30), Lesson.ATTENDED)
+    mark(maria, datetime(2026, 10, 31, 20, 30), Lesson.LATE_CANCEL)
+    mark(petr, datetime(2026, 10, 15, 7, 0), Lesson.MISSED)
+    mark(olga, datetime(2026, 10, 31, 21, 0), Lesson.ATTENDED)
+    for student, amount, day in [(maria, "1000", date(2026, 9, 20)),
+                                 (maria, "2000", date(2026, 10, 15)),
+                                 (petr, "500", date(2026, 10, 31)),
+                                 (petr, "300", date(2026, 11, 1))]:
+        balances.record_payment(teacher, student, amount, day, now=AFTER)
+    return october
+
+
+def test_missed_and_late_cancelled_lessons_are_listed_but_not_counted(money, teacher):
+    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    assert [(line.student_login, line.attendance) for line in report.lines] == [
+        ("maria", "attended"), ("petr", "missed"), ("maria", "late_cancel")]
+    # Only Maria's 1 October lesson took place: one lesson, one hour, 1500.
+    assert (report.totals.lessons, report.totals.hours, report.totals.cost) == (
+        1, Decimal("1.00"), Decimal("1500.00"))
+    assert [(s.login, s.lessons, s.cost) for s in report.students] == [
+        ("maria", 1, Decimal("1500.00"))]
+    assert [w.minutes for w in report.weeks] == [60, 0, 0, 0, 0]
+    assert report.unmarked == 0
+
+
+def test_the_balances_by_hand(money, teacher):
+    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    # Maria: 1000 paid in September, nothing charged then; October: paid 2000, charged
+    # 1500 (attended) + 2000 (cancelled late) → 1000 + 2000 − 3500 = −500.
+    # Petr: paid 500 in October (the 1 November payment is November's), the missed
+    # lesson costs nothing → 500. Olga: nothing before or in October: not listed.
+    assert [(r.login, r.opening, r.paid, r.charged, r.closing) for r in report.balances] == [
+        ("maria", Decimal("1000.00"), Decimal("2000.00"), Decimal("3500.00"), Decimal("-500.00")),
+        ("petr", Decimal("0.00"), Decimal("500.00"), Decimal("0.00"), Decimal("500.00")),
+    ]
+    assert report.balance_totals.closing == Decimal("0.00")
+    november = reports.monthly_report(teacher, date(2026, 11, 1), now=AFTER)
+    assert [(r.login, r.opening, r.paid, r.charged, r.closing) for r in november.balances] == [
+        ("maria", Decimal("-500.00"), Decimal("0.00"), Decimal("0.00"), Decimal("-500.00")),
+        ("olga", Decimal("0.00"), Decimal("0.00"), Decimal("1500.00"), Decimal("-1500.00")),
+        ("petr", Decimal("500.00"), Decimal("300.00"), Decimal("0.00"), Decimal("800.00")),
+    ]
+
+
+def test_a_balance_that_adds_up_in_the_monthly_report_csv(money, teacher):
+    """Every row of the CSV's balances table adds up, its closing balance is the
+    student's balance at the end of the month, the next month starts from it, the
+    charges are the marked lessons' prices in the lesson table, and the totals agree."""
+    def tables(month):
+        files = reports.monthly_files(teacher, month, now=AFTER, locale="en")
+        lessons, students, money_rows, totals = read_csv(files.csv)
+        assert money_rows[0] == ["Student", "Login", "Balance at the start", "Paid", "Charged",
+                                 "Balance at the end"]
+        return lessons, {row[1]: [number(cell) for cell in row[2:]] for row in money_rows[1:]}, \
+            dict(totals)
+
+    lessons, october, totals = tables(OCTOBER)
+    assert october == {"maria": [Decimal("1000"), Decimal("2000"), Decimal("3500"),
+                                 Decimal("-500")],
+                       "petr": [Decimal("0"), Decimal("500"), Decimal("0"), Decimal("500")]}
+    for login, (opening, paid, charged, closing) in october.items():
+        assert opening + paid - charged == closing
+        student = User.get(User.login == login)
+        assert closing == balances.balance(student, as_of=date(2026, 10, 31))
+        assert opening == balances.balance(student, as_of=date(2026, 9, 30))
+        charged_lines = sum((number(row[7]) for row in lessons[1:]
+                             if row[5] == login and row[8] in ("attended", "cancelled late")),
+                            Decimal(0))
+        assert charged == charged_lines
+    assert number(totals["Paid in the month"]) == sum(row[1] for row in october.values())
+    assert number(totals["Charged in the month"]) == sum(row[2] for row in october.values())
+    assert number(totals["Total cost"]) == Decimal("1500.00")  # only what took place
+    assert totals["Lessons not marked yet"] == "0"
+    _lessons, november, _totals = tables(date(2026, 11, 1))
+    for login, row in october.items():
+        assert november[login][0] == row[3]  # November starts where October ended
+        assert sum(november[login][1:3]) or november[login][0] == november[login][3]
+
+
+def test_the_pdf_and_the_page_show_the_balances(money, teacher):
+    pdf = pdf_text(reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en").pdf)
+    assert "Balances" in pdf and "-500 (owes)" in pdf
+    assert "missed" in pdf and "cancelled late" in pdf
 
 
 # --- PDF ------------------------------------------------------------------------------
@@ -279,11 +387,14 @@ def test_the_deleted_student_report(october, teacher):
     assert files.csv_name == f"student-{maria.id}-2026-11-05.csv"
     assert files.pdf_name == f"student-{maria.id}-2026-11-05.pdf"
     lessons, facts = read_csv(files.csv)
-    assert [row[:3] + row[4:] for row in lessons[1:]] == [
+    assert [row[:3] + row[4:6] for row in lessons[1:]] == [
         ["2026-10-01", "00:30", "01:30", "1", "1500,00"],
         ["2026-10-31", "23:30", "01:00", "2", "2000,00"],
     ]
-    assert len(lessons[0]) == 6  # date, start, end, hours, people, price: no student column
+    with force_locale("ru"):  # the teacher's language
+        assert {row[6] for row in lessons[1:]} == {reports.attendance_label(None)}
+    # date, start, end, hours, people, price, attendance: no student column
+    assert len(lessons[0]) == 7
     values = [row[1] for row in facts]
     assert "Мария" in values and "Соколова" in values and "maria" in values
     assert "maria@example.org" in values and "2026-07-01 12:00" in values

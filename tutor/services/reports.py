@@ -10,7 +10,15 @@ hour. Lengths are real elapsed time (the UTC difference), so a lesson across a D
 change counts the time that actually passed, not the wall-clock difference.
 
 A lesson's price is what the teacher set when confirming it, for the whole lesson
-(however many people came); the total cost is the sum of the prices."""
+(however many people came); the total cost is the sum of the prices.
+
+Attendance: every such lesson is listed with the teacher's mark; one marked missed or
+cancelled late did not take place, so it counts in none of the totals (lessons, hours,
+cost, the weeks and the per-student summary). Money is the balances table: for each
+student with money before or during the month, the balance at its start, the payments
+made in it, the price of the lessons charged in it (attended or cancelled late, by
+their start) and the balance at its end, which is the first plus the second minus the
+third (services/balances.py)."""
 import csv
 import io
 import os
@@ -28,7 +36,7 @@ from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import Lesson, Message, TeacherSettings, User, utcnow
-from tutor.services import notify
+from tutor.services import balances, notify
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -109,10 +117,15 @@ class Line:
     student_login: str
     people: int
     price: Decimal
+    attendance: str = None  # the teacher's mark (Lesson.ATTENDANCE) or None
 
     @property
     def hours(self):
         return hours(self.minutes)
+
+    @property
+    def took_place(self):
+        return self.attendance not in (Lesson.MISSED, Lesson.LATE_CANCEL)
 
 
 @dataclass(frozen=True)
@@ -154,8 +167,42 @@ class Totals:
 
     @classmethod
     def of(cls, lines):
+        lines = [line for line in lines if line.took_place]
         return cls(lessons=len(lines), minutes=sum(line.minutes for line in lines),
                    cost=sum((line.price for line in lines), Decimal(0)).quantize(CENT))
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One student's money in the month (see the module's docstring)."""
+
+    student_id: int
+    name: str
+    login: str
+    opening: Decimal
+    paid: Decimal
+    charged: Decimal
+
+    @property
+    def closing(self):
+        return self.opening + self.paid - self.charged
+
+
+@dataclass(frozen=True)
+class BalanceTotals:
+    opening: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+    charged: Decimal = Decimal("0.00")
+
+    @property
+    def closing(self):
+        return self.opening + self.paid - self.charged
+
+    @classmethod
+    def of(cls, rows):
+        return cls(opening=sum((r.opening for r in rows), Decimal("0.00")),
+                   paid=sum((r.paid for r in rows), Decimal("0.00")),
+                   charged=sum((r.charged for r in rows), Decimal("0.00")))
 
 
 @dataclass(frozen=True)
@@ -167,10 +214,17 @@ class MonthlyReport:
     students: tuple
     weeks: tuple
     totals: Totals
+    balances: tuple = ()  # BalanceRow, by name
+    balance_totals: BalanceTotals = BalanceTotals()
 
     @property
     def student_count(self):
         return len(self.students)
+
+    @property
+    def unmarked(self):
+        """Lessons of the month still without an attendance mark (not charged)."""
+        return sum(1 for line in self.lines if line.attendance is None)
 
 
 @dataclass(frozen=True)
@@ -208,7 +262,8 @@ def _line(lesson, zone):
                 minutes=int((lesson.end - lesson.start).total_seconds() // 60),
                 student_id=student.id, student_name=_display_name(student),
                 student_login=student.login, people=lesson.people,
-                price=Decimal(lesson.price or 0).quantize(CENT))
+                price=Decimal(lesson.price or 0).quantize(CENT),
+                attendance=lesson.attendance)
 
 
 def _taught(query, now):
@@ -229,15 +284,32 @@ def monthly_report(teacher, month, now=None):
                                                   & (Lesson.start >= first)
                                                   & (Lesson.start < after))
     lines = tuple(_line(lesson, zone) for lesson in lessons)
+    money = _balances(teacher, month)
     return MonthlyReport(month=month, zone=zone.key, generated_at=_local(now, zone),
                          lines=lines, students=_per_student(lines),
-                         weeks=_weeks(month, lines), totals=Totals.of(lines))
+                         weeks=_weeks(month, lines), totals=Totals.of(lines),
+                         balances=money, balance_totals=BalanceTotals.of(money))
+
+
+def _balances(teacher, month):
+    """A BalanceRow for each student with money before or during `month`, by name."""
+    last_day = next_month(month) - timedelta(days=1)
+    movements = [m for m in balances.movements(teacher, month, last_day).values()
+                 if m.opening or m.paid or m.charged]
+    people = {user.id: user for user in User.select().where(
+        User.id.in_([m.student_id for m in movements]))} if movements else {}
+    rows = [BalanceRow(student_id=m.student_id, name=_display_name(people[m.student_id]),
+                       login=people[m.student_id].login, opening=m.opening, paid=m.paid,
+                       charged=m.charged)
+            for m in movements if m.student_id in people]
+    return tuple(sorted(rows, key=lambda r: (r.name.casefold(), r.login)))
 
 
 def _per_student(lines):
     grouped = defaultdict(list)
     for line in lines:
-        grouped[line.student_id].append(line)
+        if line.took_place:
+            grouped[line.student_id].append(line)
     summaries = [StudentSummary(student_id=student_id, name=group[0].student_name,
                                 login=group[0].student_login, lessons=len(group),
                                 minutes=sum(line.minutes for line in group),
@@ -250,7 +322,8 @@ def _weeks(month, lines):
     """Monday-to-Sunday weeks cut to the month, with the minutes started in each."""
     minutes = defaultdict(int)
     for line in lines:
-        minutes[line.start.date() - timedelta(days=line.start.weekday())] += line.minutes
+        if line.took_place:
+            minutes[line.start.date() - timedelta(days=line.start.weekday())] += line.minutes
     weeks, day, end = [], month, next_month(month)
     while day < end:
         monday = day - timedelta(days=day.weekday())
@@ -310,7 +383,8 @@ class _Writer:
         for line in lines:
             student = [_cell(line.student_name), _cell(line.student_login)] if with_student else []
             self.row(f"{line.start:%Y-%m-%d}", f"{line.start:%H:%M}", f"{line.end:%H:%M}",
-                     self.number(line.hours), *student, line.people, self.number(line.price))
+                     self.number(line.hours), *student, line.people, self.number(line.price),
+                     attendance_label(line.attendance))
 
     def bytes(self):
         # The byte-order mark tells Excel the file is UTF-8 (else Cyrillic is garbled).
@@ -319,12 +393,19 @@ class _Writer:
 
 def _lesson_header(with_student):
     student = [_("Student"), _("Login")] if with_student else []
-    return [_("Date"), _("Start"), _("End"), _("Hours"), *student, _("People"), _("Price")]
+    return [_("Date"), _("Start"), _("End"), _("Hours"), *student, _("People"), _("Price"),
+            _("Attendance")]
+
+
+def attendance_label(mark):
+    """The teacher's mark in the report's language."""
+    return {Lesson.ATTENDED: _("attended"), Lesson.MISSED: _("missed"),
+            Lesson.LATE_CANCEL: _("cancelled late")}.get(mark, _("not marked"))
 
 
 def monthly_csv(report, locale, separator=SEMICOLON):
     """The lessons (a header row, one row each), then the per-student summary, then
-    the totals; blank rows between the three tables."""
+    the balances, then the totals; blank rows between the four tables."""
     out = _Writer(separator)
     with force_locale(locale):
         out.row(*_lesson_header(with_student=True))
@@ -335,12 +416,21 @@ def monthly_csv(report, locale, separator=SEMICOLON):
             out.row(_cell(summary.name), _cell(summary.login), summary.lessons,
                     out.number(summary.hours), out.number(summary.cost))
         out.row()
+        out.row(_("Student"), _("Login"), _("Balance at the start"), _("Paid"), _("Charged"),
+                _("Balance at the end"))
+        for row in report.balances:
+            out.row(_cell(row.name), _cell(row.login), out.number(row.opening),
+                    out.number(row.paid), out.number(row.charged), out.number(row.closing))
+        out.row()
         out.row(_("Month"), month_key(report.month))
         out.row(_("Time zone"), report.zone)
         out.row(_("Students with lessons"), report.student_count)
         out.row(_("Lessons"), report.totals.lessons)
         out.row(_("Hours taught"), out.number(report.totals.hours))
         out.row(_("Total cost"), out.number(report.totals.cost))
+        out.row(_("Paid in the month"), out.number(report.balance_totals.paid))
+        out.row(_("Charged in the month"), out.number(report.balance_totals.charged))
+        out.row(_("Lessons not marked yet"), report.unmarked)
     return out.bytes()
 
 
@@ -415,6 +505,7 @@ def _pdf(template, locale, **context):
 
     with force_locale(locale):
         html = render_template(template, locale=locale, day=day, amount=amount,
+                               attendance_label=attendance_label,
                                **context)
     return HTML(string=html).write_pdf()
 
