@@ -644,13 +644,24 @@ class PaymentForm(FlaskForm):
         Length(max=200, message=_l("At most %(max)d characters.", max=200))])
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class FeedbackForm(FlaskForm):
-    rating = RadioField(_l("Your rating"), coerce=int, choices=[
-        SelectChoice(n, str(n)) for n in range(1, 6)],
-        validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
+    rating = RadioField(_l("Your rating"), coerce=_int_or_none, validate_choice=False,
+                        choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
+                        validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Comment (only the teacher sees it)"), validators=[
         Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
         render_kw={"rows": 3})
+
+    def validate_rating(self, field):
+        if field.data not in range(1, 6):
+            raise ValidationError(_l("Choose a rating from 1 to 5."))
 
 
 # --- weekly series ----------------------------------------------------------------------
