@@ -20,7 +20,7 @@ from tutor.models import (
     UnavailableInterval,
     User,
 )
-from tutor.services import accounts, calendar_feed, schedule
+from tutor.services import accounts, calendar_feed, schedule, series
 
 # Monday 1 March 2027, 12:00 in Moscow: every record below is in the future.
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -46,6 +46,7 @@ class Objects:
     inactive: int
     lesson_a: int
     lesson_b: int
+    series_a: int
     goal: int
     message: int
     payment_a: int
@@ -86,6 +87,9 @@ def objects(app, teacher, create_student, time_machine):
         lesson_b = Lesson.create(teacher=teacher, student=student_b, comment="Борис",
                                  start=datetime(2027, 3, 3, 12), end=datetime(2027, 3, 3, 13),
                                  status=Lesson.CONFIRMED, price=1500)
+        # A's weekly request: two Tuesdays at 13:00 in Moscow, awaiting confirmation.
+        series_a, _, _ = series.book_series(student_a, teacher, datetime(2027, 3, 9, 10, 0),
+                                            count=2)
         message = Message.create(user=student_a, channel=User.EMAIL, address=student_a.email,
                                  kind="lesson_booked", locale="ru", subject="Урок",
                                  body_text="Урок", status=Message.FAILED, attempts=8,
@@ -99,7 +103,8 @@ def objects(app, teacher, create_student, time_machine):
                           target_id=inactive.id)
         return Objects(
             teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
-            inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id, goal=goal.id,
+            inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id,
+            series_a=series_a.id, goal=goal.id,
             message=message.id, payment_a=payment.id, broadcast=broadcast.id, interval=interval.id,
             window_weekday=0, window_start="08:00", job="old_days_off", month="2027-02",
             reset_token_a=accounts.make_reset_token(student_a),

@@ -58,6 +58,7 @@ def teacher_only(endpoint, method, answer, **options):
 
 
 LESSON_A = {"lesson_id": "@lesson_a"}
+SERIES_A = {"series_id": "@series_a"}
 STUDENT_A_ID = {"student_id": "@student_a"}
 TEACHER_ID = {"student_id": "@teacher"}
 
@@ -126,6 +127,18 @@ MATRIX = [
         data={"reason": "Болею"}, label="B"),
     # The teacher must give the student a reason: without one, the form again.
     row("lessons.cancel", "POST", LOGIN, GO, 404, 404, 200, values=LESSON_A, label="A-no-reason"),
+    # --- weekly series: A's is pending -------------------------------------------------
+    row("series.preview", "GET", LOGIN, 200, 200, 200, 403,
+        query={"start": "@free_slot", "times": "3"}),
+    # Without the preview's fingerprint the dates are shown first: nothing is booked.
+    row("series.create", "POST", LOGIN, 200, 200, 200, 403,
+        data={"start": "@free_slot", "times": "3"}),
+    row("series.show", "GET", LOGIN, 200, 404, 404, 200, values=SERIES_A),
+    row("series.confirm", "POST", LOGIN, 403, 404, 404, GO, values=SERIES_A,
+        data={"price": "1500", "people": "1"}),
+    row("series.reject", "POST", LOGIN, 403, 404, 404, GO, values=SERIES_A),
+    # A's lesson is pending: it is confirmed, not changed (the form again, unchanged).
+    row("series.change_lesson", "POST", LOGIN, 403, 404, 404, 200, values=LESSON_A),
     # --- the teacher's calendar pages -----------------------------------------------
     teacher_only("teacher.availability", "GET", 200),
     teacher_only("teacher.update_settings", "POST", 200),
