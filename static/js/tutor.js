@@ -45,11 +45,36 @@
     });
   }
 
+  // A table wider than the screen scrolls inside its .table-wrap; one that does is
+  // made a tab stop, so the keyboard can scroll it too (named after its heading).
+  function headingFor(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    var box = wrap.closest("section, main");
+    var heading = box && box.querySelector("h1, h2, h3");
+    return heading ? heading.textContent.trim() : "";
+  }
+
+  function markScrollingTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        if (!wrap.hasAttribute("aria-label")) wrap.setAttribute("aria-label", headingFor(wrap));
+      } else if (wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function enhance(root) {
     scheduleDismissal(root);
     upgradeDialogs(root);
     preselectTimezone(root);
     root.querySelectorAll("[data-channel-fieldset]").forEach(syncChannel);
+    markScrollingTables();
   }
 
   document.addEventListener("click", function (event) {
@@ -85,5 +110,6 @@
   }, true);
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  window.addEventListener("resize", markScrollingTables);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 })();
