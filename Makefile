@@ -1,5 +1,6 @@
 # make run   — install what is missing, migrate, serve on http://127.0.0.1:$(PORT) with the huey consumer
 # make test  — install what is missing (Chromium too) and run the whole suite
+# make bench — the load benchmark (bench/load.py; figures in bench/RESULTS.md)
 # make audit — bandit over our code, pip-audit over the pinned packages (not part of make test)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -15,7 +16,7 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve prod test audit install system-deps chromium translations messages migrate requirements clean
+.PHONY: run serve prod test audit install system-deps chromium translations messages migrate requirements clean bench wrk
 
 run: install translations migrate serve
 
@@ -56,6 +57,16 @@ system-deps:
 		&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
 		echo "Installing the Debian libraries WeasyPrint needs and the DejaVu fonts"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(WEASYPRINT_DEBS) >/dev/null; }
+
+# Load benchmark (bench/load.py): gunicorn on 127.0.0.1 against seeded SQLite databases,
+# e.g. make bench BENCH_ARGS="--sizes 10000,100000,1000000 --duration 10"
+bench: install translations wrk
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk for the load benchmark"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq wrk >/dev/null; }
 
 chromium:
 	@test -x /usr/bin/chromium || { \

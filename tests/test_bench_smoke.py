@@ -1,4 +1,5 @@
 """The benchmarks run with tiny sizes so they cannot rot (figures are not checked)."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,31 @@ def test_report_bench_refuses_bad_sizes():
     result = subprocess.run([sys.executable, "bench/report_bench.py", "--sizes", "ten"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "comma-separated whole numbers" in result.stderr
+
+
+def run_load(tmp_path, *args):
+    env = {**os.environ, "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
+    result = subprocess.run([sys.executable, "bench/load.py", "--students", "30",
+                             "--duration", "1", "--warmup", "0", "--connections", "4",
+                             "--data", str(tmp_path), *args],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_load_bench_runs(tmp_path):
+    """Every scenario at two sizes, with wrk when it is installed (make bench installs it)."""
+    out = run_load(tmp_path, "--sizes", "1000,2000", "--cpu-rounds", "1")
+    table = out.split("\nscenario ")[-1]
+    for scenario in ("bare", "week-student", "week-fragment", "week-teacher",
+                     "students-search", "booking"):
+        assert f"\n{scenario} " in table
+    assert "lessons booked, none overlapping" in out
+    assert "latency growth from 1,000 to 2,000 lessons" in out
+
+
+def test_load_bench_python_generator(tmp_path):
+    out = run_load(tmp_path, "--sizes", "1000", "--cpu-rounds", "0", "--generator", "python",
+                   "--scenarios", "bare,booking")
+    assert "generator python" in out
+    assert "lessons booked, none overlapping" in out

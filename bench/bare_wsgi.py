@@ -1,0 +1,14 @@
+"""The production app plus one route for the benchmarks: GET /bench/bare answers a
+fixed string, through the same gunicorn, Flask and request hooks as every page (the
+ceiling of this stack on this machine). Only bench/load.py serves it:
+
+    gunicorn -c deploy/gunicorn.conf.py bench.bare_wsgi:app
+"""
+from wsgi import app
+
+
+def bare():
+    return "ok"
+
+
+app.add_url_rule("/bench/bare", "bench_bare", bare)

@@ -1,0 +1,635 @@
+"""Load benchmark: the production gunicorn configuration on 127.0.0.1 against a
+seeded SQLite database, driven by wrk (or a small Python generator) on loopback.
+
+    make bench                                    # the defaults below
+    .venv/bin/python bench/load.py --sizes 10000,100000,1000000 --duration 10
+
+For each size (lessons; the students stay --students) it seeds a database once
+(instance/bench/, kept for the next run), copies it, starts
+`gunicorn -c deploy/gunicorn.conf.py bench.bare_wsgi:app` with --workers workers and
+runs every scenario for --duration seconds at --connections connections:
+
+  bare            GET /bench/bare: a fixed string through the whole stack (the ceiling)
+  week-student    GET /?week=<next week> as a logged-in student, the full page
+  week-fragment   the same with HX-Request: true (what htmx navigation fetches)
+  week-teacher    the full week page as the teacher
+  students-search GET /teacher/students?q=иван as an htmx fragment, as the teacher
+  booking         POST /lessons, each request a different free slot, from 8 students
+
+Per scenario it prints requests/s, p50 and p99 latency, the SQL queries one request
+costs (counted in-process through the Flask test client on the same data), and the
+ratio to the bare endpoint; then how the latency grows with the data. After the
+booking run it checks the database: every 302 made a lesson, no two lessons of the
+teacher overlap.
+"""
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import seed as seeding  # noqa: E402
+
+DATA = ROOT / "instance" / "bench"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+SEARCH = "иван"
+BOOKING_STUDENTS = 8
+BOOKING_COMMENT = "bench-load"
+IN_PROCESS_BOOKINGS = 1 + 3 * 20  # the query count, then three rounds of CPU time
+SCENARIOS = ("bare", "week-student", "week-fragment", "week-teacher", "students-search",
+             "booking")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict
+    body: str = ""
+
+
+@dataclass
+class Result:
+    scenario: str
+    size: int
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0  # connection errors, timeouts and statuses other than 2xx/3xx
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    queries: int = 0
+    cpu_ms: float = 0.0
+    note: str = ""
+    statuses: dict = field(default_factory=dict)
+
+    @property
+    def rps(self):
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+# --- the server -------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the production configuration, serving the app plus /bench/bare."""
+
+    def __init__(self, url, workers, workdir):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "gunicorn.log"
+        env = {**os.environ, "TUTOR_ENV": "production", "SECRET_KEY": os.urandom(32).hex(),
+               "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": url, "REDIS_URL": "",
+               "RATELIMIT_ENABLED": "0",  # a few logins from one address in a minute
+               "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
+               "INSTANCE_PATH": str(workdir / "instance"),
+               "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "bench.bare_wsgi:app"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{self.base}/bench/bare", timeout=5)
+                return
+            except (requests.ConnectionError, requests.Timeout):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"gunicorn did not start, see {self.log_path}")
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+        self.log.close()
+
+
+def csrf_token(html):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
+
+
+def log_in(base, login):
+    session = requests.Session()
+    token = csrf_token(session.get(f"{base}/login").text)
+    response = session.post(f"{base}/login", data={
+        "csrf_token": token, "login": login, "password": seeding.BENCH_PASSWORD},
+        allow_redirects=False)
+    if response.status_code != 302:
+        raise RuntimeError(f"could not log in as {login}: {response.status_code}")
+    return session
+
+
+def cookie_header(session):
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
+# --- what each scenario sends -----------------------------------------------------------
+
+@dataclass
+class Plan:
+    week: str  # the Monday of next week, ISO
+    slots: list  # free slot starts (naive UTC) for the booking run
+    reserved: list  # more, booked in-process to count queries and CPU time
+
+
+def plan(url):
+    """Next week's Monday and the free slots from tomorrow on, read in-process."""
+    from tutor import create_app
+    from tutor.extensions import db
+    from tutor.models import User, utcnow
+    from tutor.services import availability, schedule
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        teacher = User.teachers().first()
+        now = utcnow()
+        settings = schedule.settings_for(teacher)
+        slots = schedule.free_slots_for(teacher, now + timedelta(days=1),
+                                        now + timedelta(days=settings.horizon_days), now)
+        db.database.close()
+    week = availability.week_start((now + timedelta(days=7)).date()).isoformat()
+    starts = [slot.start for slot in slots]
+    return Plan(week, starts[:-IN_PROCESS_BOOKINGS], starts[-IN_PROCESS_BOOKINGS:])
+
+
+def scenario_requests(name, sessions, week, base):
+    """The request of a read scenario (booking builds its own)."""
+    student, teacher = sessions["student"], sessions["teacher"]
+    fragment = {"HX-Request": "true", "HX-Current-URL": f"{base}/"}
+    path, cookie, extra = {
+        "bare": ("/bench/bare", None, {}),
+        "week-student": (f"/?week={week}", student, {}),
+        "week-fragment": (f"/?week={week}", student, fragment),
+        "week-teacher": (f"/?week={week}", teacher, {}),
+        "students-search": (f"/teacher/students?q={quote(SEARCH)}", teacher, fragment),
+    }[name]
+    headers = {**extra, **({"Cookie": cookie} if cookie else {})}
+    return Request("GET", path, headers)
+
+
+def booking_requests(bookers, slots):
+    """One POST per slot, the students taking turns: (cookie, csrf token) each."""
+    for n, start in enumerate(slots):
+        cookie, token = bookers[n % len(bookers)]
+        body = urlencode({"csrf_token": token, "start": start.isoformat(),
+                          "comment": BOOKING_COMMENT})
+        yield Request("POST", "/lessons", {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, body)
+
+
+# --- counting queries in-process ----------------------------------------------------------
+
+@contextmanager
+def counting_queries():
+    """The number of SQL statements peewee runs inside the block: counter[0]."""
+    counter = [0]
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            counter[0] += 1
+
+    logger, handler = logging.getLogger("peewee"), Handler()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+@dataclass
+class Cost:
+    queries: int
+    cpu_ms: float  # CPU time of one request in-process, the best of the rounds
+
+
+def cpu_ms(call, repeat, rounds):
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(repeat):
+            call()
+        best = min(best, (time.process_time() - started) / repeat * 1000)
+    return best if rounds else 0.0
+
+
+def in_process_costs(url, week, reserved, rounds=3):
+    """What one request of each scenario costs through the Flask test client on the
+    same data: SQL queries, and CPU time, which other processes on a busy machine
+    disturb far less than requests/s. Bookings take the reserved slots."""
+    from tutor import create_app
+    from tutor.extensions import db
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    app.add_url_rule("/bench/bare", "bench_bare", lambda: "ok")  # as bench/bare_wsgi.py
+    student, teacher = app.test_client(), app.test_client()
+    for client, login in ((student, "student00001"), (teacher, seeding.TEACHER_LOGIN)):
+        response = client.post("/login", data={"login": login,
+                                                "password": seeding.BENCH_PASSWORD})
+        assert response.status_code == 302, f"could not log in as {login}"
+    fragment = {"HX-Request": "true"}
+    slots = iter(reserved)
+
+    def book():
+        return student.post("/lessons", data={"start": next(slots).isoformat(),
+                                              "comment": "bench-count"})
+
+    calls = {
+        "bare": lambda: student.get("/bench/bare"),
+        "week-student": lambda: student.get(f"/?week={week}"),
+        "week-fragment": lambda: student.get(f"/?week={week}", headers=fragment),
+        "week-teacher": lambda: teacher.get(f"/?week={week}"),
+        "students-search": lambda: teacher.get(f"/teacher/students?q={quote(SEARCH)}",
+                                               headers=fragment),
+        "booking": book,
+    }
+    costs = {}
+    try:
+        for name, call in calls.items():
+            if name != "booking":
+                call()  # the first request warms caches
+            with counting_queries() as counter:
+                status = call().status_code
+            assert status == (302 if name == "booking" else 200), f"{name}: {status}"
+            costs[name] = Cost(counter[0], cpu_ms(call, 200 if name == "bare" else 20,
+                                                  rounds))
+    finally:
+        db.database.close()
+    return costs
+
+
+# --- load generators ------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local items = {ITEMS}
+local counter = 0
+id = id or 0
+local threads_count = 1
+local threads = {}
+statuses = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  threads_count = tonumber(args[1])
+end
+
+function request()
+  local index = id + counter * threads_count + 1
+  counter = counter + 1
+  if index > #items then
+    if #items == 1 then
+      index = 1
+    else
+      -- every slot is taken: stop, sending a harmless request meanwhile
+      wrk.thread:stop()
+      return wrk.format("GET", "/bench/bare")
+    end
+  end
+  local item = items[index]
+  return wrk.format(item[1], item[2], item[3], item[4])
+end
+{RESPONSE}
+function done(summary, latency, requests)
+  local e = summary.errors
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses") or {}) do
+      counts[status] = (counts[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do
+    table.insert(parts, status .. "=" .. n)
+  end
+  io.write(string.format(
+    "BENCH %d %d %d %d %d %d %d %d %d %s\\n", summary.requests, summary.duration,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), table.concat(parts, ",")))
+end
+"""
+WRK_RESPONSE = """
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+"""
+
+
+def lua_string(value):
+    return "[==[" + value + "]==]"
+
+
+def run_wrk(base, items, duration, connections, threads=2):
+    """wrk against `items` (one Request repeated, or each sent once across threads)."""
+    entries = ",\n".join(
+        "{%s, %s, {%s}, %s}" % (
+            lua_string(item.method), lua_string(item.path),
+            ", ".join(f"[ {lua_string(k)} ] = {lua_string(v)}" for k, v in item.headers.items()),
+            lua_string(item.body) if item.body else "nil")
+        for item in items)
+    script = (WRK_SCRIPT
+              .replace("{ITEMS}", "{" + entries + "}")
+              .replace("{RESPONSE}", WRK_RESPONSE if len(items) > 1 else ""))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        output = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+             "--timeout", "10s", "-s", handle.name, base, "--", str(threads)],
+            capture_output=True, text=True, timeout=duration + 60)
+    finally:
+        os.unlink(handle.name)
+    line = next((line for line in output.stdout.splitlines() if line.startswith("BENCH ")),
+                None)
+    if output.returncode or line is None:
+        raise RuntimeError(f"wrk failed: {output.stdout}{output.stderr}")
+    fields = line.split()
+    done, micros, connect, read, write, status, timeout, p50, p99 = map(int, fields[1:10])
+    statuses = dict(part.split("=") for part in (fields[10] if len(fields) > 10 else "")
+                    .split(",") if part)
+    return {"requests": done, "seconds": micros / 1e6,
+            "errors": connect + read + write + status + timeout,
+            "p50_ms": p50 / 1000, "p99_ms": p99 / 1000,
+            "statuses": {int(k): int(v) for k, v in statuses.items()}}
+
+
+def run_python(base, items, duration, connections):
+    """A bounded Python generator: one thread per connection, keep-alive, for when wrk
+    is not installed. It shares the 2 cores with the server, so it measures lower."""
+    host, port = base.removeprefix("http://").split(":")
+    deadline = time.monotonic() + duration
+    lock, position = threading.Lock(), [0]
+    latencies, errors, statuses = [], [0], {}
+    single = len(items) == 1
+
+    def next_item():
+        if single:
+            return items[0]
+        with lock:
+            if position[0] >= len(items):
+                return None
+            position[0] += 1
+            return items[position[0] - 1]
+
+    def worker():
+        connection = HTTPConnection(host, int(port), timeout=10)
+        mine = []
+        while time.monotonic() < deadline:
+            item = next_item()
+            if item is None:
+                break
+            started = time.perf_counter()
+            try:
+                connection.request(item.method, item.path, body=item.body.encode() or None,
+                                   headers=item.headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+                with lock:
+                    statuses[response.status] = statuses.get(response.status, 0) + 1
+            except OSError:
+                connection.close()
+                connection = HTTPConnection(host, int(port), timeout=10)
+                ok = False
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+        connection.close()
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    seconds = time.monotonic() - started
+    latencies.sort()
+    pick = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) \
+        if latencies else (lambda q: 0.0)
+    return {"requests": len(latencies), "seconds": seconds, "errors": errors[0],
+            "p50_ms": pick(0.50), "p99_ms": pick(0.99), "statuses": statuses}
+
+
+# --- one size -------------------------------------------------------------------------------
+
+def seeded_copy(size, students, data, workdir, log):
+    """A fresh copy of the seeded database for `size` lessons, seeded again when the
+    kept one is over a week old (its future part is a year long; its recent past
+    should stay recent)."""
+    today = datetime.now(timezone.utc).date()
+    kept = sorted(data.glob(f"lessons-{size}-students-{students}-*.db"))
+    fresh = [path for path in kept
+             if today - date.fromisoformat(path.stem[-10:]) <= timedelta(days=7)]
+    cached = fresh[-1] if fresh else data / f"lessons-{size}-students-{students}-{today}.db"
+    if not cached.exists():
+        partial = cached.with_suffix(".partial")
+        written = seeding.seed(f"sqlite:///{partial}", students, size, anchor=today,
+                               replace=True, log=log)
+        log(f"seeded {size} lessons in {written['seconds']} s")
+        partial.rename(cached)
+    copy = workdir / "run.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(cached, copy)
+    url = f"sqlite:///{copy}"
+    upgrade(url)  # migrations written since the seed
+    return url
+
+
+def upgrade(url):
+    from tutor import create_app, migrate
+    from tutor.extensions import db
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        migrate.upgrade(db.database)
+        db.database.close()
+
+
+def run_size(size, args, log):
+    workdir = args.data / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = seeded_copy(size, args.students, args.data, workdir, log)
+    the_plan = plan(url)
+    costs = in_process_costs(url, the_plan.week, the_plan.reserved, min(args.cpu_rounds, 3))
+    generator = run_wrk if args.generator == "wrk" else run_python
+    server = Server(url, args.workers, workdir)
+    results = []
+    try:
+        sessions = {"student": cookie_header(log_in(server.base, "student00001")),
+                    "teacher": cookie_header(log_in(server.base, seeding.TEACHER_LOGIN))}
+        bookers = []
+        for n in range(2, 2 + BOOKING_STUDENTS):
+            session = log_in(server.base, f"student{n:05d}")
+            page = session.get(f"{server.base}/lessons/new",
+                               params={"start": the_plan.slots[0].isoformat()})
+            bookers.append((cookie_header(session), csrf_token(page.text)))
+        for name in args.scenarios:
+            if name == "booking":
+                items = list(booking_requests(bookers, the_plan.slots))
+            else:
+                items = [scenario_requests(name, sessions, the_plan.week, server.base)]
+                if args.warmup:
+                    generator(server.base, items, args.warmup, args.connections)
+            load = os.getloadavg()[0]
+            figures = generator(server.base, items, args.duration, args.connections)
+            result = Result(name, size, queries=costs[name].queries,
+                            cpu_ms=costs[name].cpu_ms, **figures)
+            if name == "booking":
+                result.note = check_bookings(url, result, len(items), args.connections)
+            log(f"  {name:16} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"p99 {result.p99_ms:6.1f} ms  {result.queries:3d} queries  "
+                f"cpu {result.cpu_ms:5.1f} ms  errors {result.errors}  (load {load:.2f}) "
+                f"{result.note}")
+            results.append(result)
+    finally:
+        server.stop()
+    return results
+
+
+def check_bookings(url, result, offered, connections):
+    """Every booking answered with a redirect made a lesson (and those still in flight
+    when the run ended may have made one more each), nothing else was answered, and
+    no two lessons of the teacher overlap."""
+    from tutor import create_app
+    from tutor.extensions import db
+    from tutor.models import Lesson
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        booked = Lesson.select().where(Lesson.comment == BOOKING_COMMENT).count()
+        db.database.close()
+    overlapping = seeding.overlaps(url)
+    redirects = result.statuses.get(302, 0)
+    exhausted = booked >= offered
+    others = {status: n for status, n in result.statuses.items()
+              if status != 302 and not (exhausted and status == 200)}
+    if (overlapping or result.errors or others
+            or not redirects <= booked <= redirects + connections):
+        raise SystemExit(f"booking check failed: {redirects} redirects after booking, "
+                         f"{booked} lessons, other answers {others}, {result.errors} "
+                         f"errors, {overlapping} overlapping pairs")
+    note = f"{booked} lessons booked, none overlapping"
+    if exhausted:
+        note += f"; all {offered} free slots taken, the run ended early"
+    return note
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def report(results, sizes, log):
+    bare = {r.size: r for r in results if r.scenario == "bare"}
+    log("")
+    log(f"{'scenario':16} {'lessons':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'queries':>7} {'of bare':>7} {'cpu ms':>7} {'cpu/bare':>8} {'errors':>6}")
+    for name in SCENARIOS:
+        for size in sizes:
+            row = next((r for r in results if r.scenario == name and r.size == size), None)
+            if row is None:
+                continue
+            base = bare.get(size)
+            ratio = f"{row.rps / base.rps:.0%}" if base and base.rps else "-"
+            cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms else "-"
+            cpu_ratio = f"x{row.cpu_ms / base.cpu_ms:.1f}" if base and base.cpu_ms and \
+                row.cpu_ms else "-"
+            log(f"{name:16} {size:9,d} {row.rps:8.0f} {row.p50_ms:7.1f} {row.p99_ms:7.1f} "
+                f"{row.queries:7d} {ratio:>7} {cpu:>7} {cpu_ratio:>8} {row.errors:6d}")
+    if len(sizes) > 1:
+        log("")
+        log(f"latency growth from {sizes[0]:,} to {sizes[-1]:,} lessons (p50, p99):")
+        for name in SCENARIOS:
+            first = next((r for r in results if r.scenario == name and r.size == sizes[0]), None)
+            last = next((r for r in results if r.scenario == name and r.size == sizes[-1]), None)
+            if first and last and first.p50_ms and first.p99_ms:
+                cpu = f"x{last.cpu_ms / first.cpu_ms:.2f}" if first.cpu_ms else "-"
+                log(f"  {name:16} p50 x{last.p50_ms / first.p50_ms:.2f}  "
+                    f"p99 x{last.p99_ms / first.p99_ms:.2f}  cpu {cpu}  queries "
+                    f"{first.queries} -> {last.queries}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000",
+                        help="lessons, comma-separated (e.g. 10000,100000,1000000)")
+    parser.add_argument("--students", type=int, default=5_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds before each read scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--generator", choices=("wrk", "python"),
+                        default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--cpu-rounds", type=int, default=3,
+                        help="rounds of the in-process CPU measurement, 0 to 3 (0: skip it)")
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="where the seeded databases are kept (default: instance/bench)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    except ValueError:
+        parser.error("--sizes takes whole numbers separated by commas")
+    args.scenarios = [name for name in args.scenarios.split(",") if name]
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.duration < 1 or args.connections < 1 or args.workers < 1:
+        parser.error("--duration, --connections and --workers must be at least 1")
+    os.environ.setdefault("SECRET_KEY", "bench")
+
+    def log(line):
+        print(line, flush=True)
+
+    log(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, generator {args.generator}, "
+        f"{args.workers} gunicorn workers, {args.connections} connections, "
+        f"{args.duration} s per scenario")
+    results = []
+    for size in sizes:
+        log(f"{size:,} lessons, {args.students:,} students:")
+        results += run_size(size, args, log)
+    report(results, sizes, log)
+    if args.json:
+        args.json.write_text(json.dumps([{**asdict(r), "rps": r.rps} for r in results],
+                                        indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
