@@ -15,9 +15,18 @@
     });
   }
 
-  // A server-rendered <dialog open> becomes a real modal (focus held, Esc closes).
+  // Elements matching `selector` in `root`, `root` itself included (htmx:load names
+  // the swapped-in element, which may be the very thing to enhance).
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
+  // A server-rendered <dialog open> becomes a real modal (focus held, Esc closes, and
+  // the focus goes back where it was when it closes).
   function upgradeDialogs(root) {
-    root.querySelectorAll("dialog[data-modal][open]").forEach(function (dialog) {
+    within(root, "dialog[data-modal][open]").forEach(function (dialog) {
       dialog.close();
       dialog.showModal();
     });
