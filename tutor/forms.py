@@ -22,7 +22,6 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.widgets import HiddenInput
 from wtforms.validators import (
     EqualTo,
     InputRequired,
@@ -31,6 +30,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from tutor.models import Goal, User
 from tutor.services import accounts, reminders
@@ -703,3 +703,34 @@ class SeriesConfirmForm(FlaskForm):
         InputRequired(_l("Enter the number of people.")),
         NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 3})
+
+
+class NewLessonsForm(NewLessonForm):
+    """The teacher's new lesson, optionally every week until a date or a number of
+    times (for a registered student). `previewed` as in SeriesBookingForm."""
+
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    times = IntegerField(_l("Number of lessons"), validators=[
+        Optional(), NumberRange(min=2, max=52, message=_l("From %(min)s to %(max)s."))])
+    previewed = StringField(widget=HiddenInput())
+
+    @property
+    def weekly(self):
+        return self.until.data is not None or self.times.data is not None
+
+    def validate_times(self, field):
+        if field.data is not None and self.until.data is not None:
+            raise ValidationError(_l("Give either the last date or the number of lessons."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.weekly and self.student.data is None and not self.student.errors:
+            self.student.errors = [_l("Weekly lessons are for a registered student: choose "
+                                      "one from the list.")]
+            return False
+        return valid
+
+    def fingerprint(self):
+        return "|".join(str(value if value is not None else "") for value in (
+            self.student.data, self.day.data, self.time.data, self.minutes.data,
+            self.until.data, self.times.data))

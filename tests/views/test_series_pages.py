@@ -382,3 +382,41 @@ def test_only_the_teacher_changes_a_lesson(app, person, alisa, boris, confirmed_
     assert no_token.status_code == 400
     assert [(start, price) for start, _, price, _ in state(app)] == [
         (start, Decimal("1500.00")) for start in WEEKS]
+
+
+# --- the teacher places a weekly series -------------------------------------------------
+
+def test_the_teacher_places_a_weekly_series_after_seeing_the_dates(app, person, alisa,
+                                                                    taken_third_week):
+    teacher = person("teacher", TEACHER_PASSWORD)
+    with app.app_context():
+        alisa_id = User.by_login("alisa").id
+    data = {"student": str(alisa_id), "day": "2026-11-24", "time": "10:00", "minutes": "60",
+            "price": "1200", "people": "1", "comment": "", "times": "4"}
+    page = "/teacher/lessons/new"
+    first = teacher.submit(page, data)
+    assert first.status_code == 200
+    assert "Check the dates below, then create the lessons." in first.text
+    assert "not booked: taken" in first.text
+    assert len(state(app)) == 1 and series_count(app) == 0
+    fingerprint_value = f"{alisa_id}|2026-11-24|10:00:00|60||4"
+    assert f'value="{fingerprint_value}"' in first.text
+    second = teacher.submit(page, {**data, "previewed": fingerprint_value})
+    assert second.status_code == 302
+    with app.app_context():
+        created = LessonSeries.get()
+        assert second.headers["Location"] == f"/lessons/series/{created.id}"
+        assert not created.is_pending
+    assert [(start, status, price) for start, status, price, _ in state(app)] == [
+        (WEEKS[0], "confirmed", Decimal("1200.00")), (WEEKS[1], "confirmed", Decimal("1200.00")),
+        (WEEKS[2], "pending", None), (WEEKS[3], "confirmed", Decimal("1200.00"))]
+    assert kinds(app) == ["lesson_booked", "series_confirmed"]
+
+
+def test_a_weekly_series_needs_a_registered_student(app, person):
+    response = person("teacher", TEACHER_PASSWORD).submit("/teacher/lessons/new", {
+        "student": "", "first_name": "Иван", "day": "2026-11-24", "time": "10:00",
+        "minutes": "60", "price": "1200", "people": "1", "until": "2026-12-15"})
+    assert response.status_code == 200
+    assert "Weekly lessons are for a registered student" in response.text
+    assert series_count(app) == 0 and state(app) == []

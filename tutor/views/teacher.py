@@ -4,12 +4,13 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tutor.forms import (
     DayOffForm,
     DaysOffForm,
-    NewLessonForm,
+    NewLessonsForm,
     ScheduleSettingsForm,
     WEEKDAYS,
     WindowForm,
@@ -17,8 +18,9 @@ from tutor.forms import (
 )
 from tutor.htmx import redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, calendar, schedule
+from tutor.services import audit, booking, calendar, schedule, series
 from tutor.views.lessons import booking_error
+from tutor.views.series import series_error
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
@@ -163,15 +165,21 @@ def new_lesson():
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
-    form = NewLessonForm(price=settings.default_price,
-                         minutes=settings.lesson_length_minutes)
+    form = NewLessonsForm(price=settings.default_price,
+                          minutes=settings.lesson_length_minutes)
     if request.method == "GET":
         start = parse_utc(request.args.get("start"))
         if start is not None:
             local = calendar.local(start, zone)
             form.day.data, form.time.data = local.date(), local.time().replace(tzinfo=None)
     credentials = None
-    if form.validate_on_submit():
+    plan = None
+    valid = form.validate_on_submit()
+    if valid and form.weekly:
+        plan, done = _weekly_lessons(form, teacher, zone)
+        if done:
+            return done
+    elif valid:
         start = calendar.to_utc(form.day.data, form.time.data, zone)
         student = User.get_or_none(User.id == form.student.data) if form.student.data else None
         try:
@@ -192,4 +200,36 @@ def new_lesson():
             return render_template("teacher/new_student_credentials.html", lesson=lesson,
                                    credentials=credentials, student=lesson.student,
                                    start=calendar.local(lesson.start, zone))
-    return render_template("teacher/new_lesson.html", form=form, zone=zone)
+    return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
+                           series_form=form)
+
+
+def _weekly_lessons(form, teacher, zone):
+    """The teacher's weekly series from the new-lesson form: the dates are shown first
+    (each free or why not), then created, confirmed, for the free ones. Returns (the
+    plan to show, or None; the response when done, or None)."""
+    start = calendar.to_utc(form.day.data, form.time.data, zone)
+    student = User.get_or_none(User.id == form.student.data)
+    try:
+        plan = series.plan_series(teacher, teacher, start, until=form.until.data,
+                                  count=form.times.data, minutes=form.minutes.data)
+    except series.BookingError as error:
+        form.form_errors.append(series_error(error))
+        return None, None
+    if form.previewed.data != form.fingerprint():
+        form.form_errors.append(_("Check the dates below, then create the lessons."))
+        return plan, None
+    try:
+        created, lessons, skipped = series.book_series(
+            teacher, teacher, start, student=student, until=form.until.data,
+            count=form.times.data, minutes=form.minutes.data, price=form.price.data,
+            people=form.people.data, comment=form.comment.data or "")
+    except series.BookingError as error:
+        form.form_errors.append(series_error(error))
+        return plan, None
+    audit.record(teacher, "series.create", created, after={"lessons": len(lessons),
+                                                           "skipped": len(skipped)})
+    flash(ngettext("%(num)d weekly lesson is created; the student is told.",
+                   "%(num)d weekly lessons are created; the student is told.", len(lessons)),
+          "success")
+    return plan, redirect_to(url_for("series.show", series_id=created.id))
