@@ -734,3 +734,10 @@ class NewLessonsForm(NewLessonForm):
         return "|".join(str(value if value is not None else "") for value in (
             self.student.data, self.day.data, self.time.data, self.minutes.data,
             self.until.data, self.times.data))
+
+
+class SeriesCancelForm(ReasonForm):
+    """Cancel the lessons of a series from a date on."""
+
+    first_day = DateField(_l("From (inclusive)"), validators=[
+        InputRequired(_l("Enter the date."))])

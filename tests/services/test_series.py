@@ -486,3 +486,46 @@ def test_series_and_single_bookings_racing_never_overlap(database_url, teacher,
     # A series is written whole or not at all: its lessons are all the ones it reported.
     assert LessonSeries.select().count() <= 1
     assert len(outbox("series_booked")) == LessonSeries.select().count()
+
+
+# --- cancelling the rest ------------------------------------------------------------
+
+def test_the_teacher_cancels_the_rest_from_a_date(teacher, student):
+    created, lessons, _ = book(student, teacher)
+    series.confirm_series(teacher, created, 1500, 1, now=NOW)
+    Message.delete().execute()
+    with pytest.raises(series.InvalidDetails):  # the teacher gives a reason
+        series.cancel_from(teacher, created, date(2026, 3, 24), now=NOW)
+    cancelled, kept = series.cancel_from(teacher, created, date(2026, 3, 24), "Moving away",
+                                         now=NOW)
+    assert starts(cancelled) == SPRING[1:] and kept == []
+    assert starts(stored(created)) == [SPRING[0]]
+    [message] = outbox()
+    assert (message.kind, message.user_id) == ("series_cancelled", student.id)
+    assert message.subject == ("3 weekly lessons cancelled from "
+                               "Tuesday, 24 March 2026, 10:00 (Europe/Berlin)")
+    assert "Reason: Moving away" in message.body_text
+    with pytest.raises(series.NothingToCancel):
+        series.cancel_from(teacher, created, date(2026, 3, 24), "again", now=NOW)
+
+
+def test_a_student_cancels_the_rest_but_not_inside_the_notice(teacher, student,
+                                                              other_student):
+    created, lessons, _ = book(student, teacher)
+    series.confirm_series(teacher, created, 1500, 1, now=NOW)
+    with pytest.raises(series.NotAllowed):
+        series.cancel_from(other_student, created, date(2026, 3, 1), now=NOW)
+    evening_before = SPRING[1] - timedelta(hours=10)  # inside the 24 hours' notice
+    cancelled, kept = series.cancel_from(student, created, date(2026, 3, 18),
+                                         now=evening_before)
+    assert starts(kept) == [SPRING[1]] and starts(cancelled) == SPRING[2:]
+    assert starts(stored(created)) == SPRING[:2]
+    [message] = outbox("series_cancelled")
+    assert message.user_id == teacher.id and "Ivan Petrov has cancelled" in message.body_text
+
+
+def test_cancelling_every_lesson_removes_the_series(teacher, student):
+    created, lessons, _ = book(student, teacher)
+    series.cancel_from(student, created, date(2026, 3, 1), now=NOW)
+    assert Lesson.select().count() == 0
+    assert LessonSeries.get_or_none(LessonSeries.id == created.id) is None

@@ -137,6 +137,8 @@ MATRIX = [
     row("series.confirm", "POST", LOGIN, 403, 404, 404, GO, values=SERIES_A,
         data={"price": "1500", "people": "1"}),
     row("series.reject", "POST", LOGIN, 403, 404, 404, GO, values=SERIES_A),
+    row("series.cancel", "POST", LOGIN, GO, 404, 404, GO, values=SERIES_A,
+        data={"cancel-first_day": "2027-03-09", "cancel-reason": "Болею"}),
     # A's lesson is pending: it is confirmed, not changed (the form again, unchanged).
     row("series.change_lesson", "POST", LOGIN, 403, 404, 404, 200, values=LESSON_A),
     # --- the teacher's calendar pages -----------------------------------------------

@@ -420,3 +420,34 @@ def test_a_weekly_series_needs_a_registered_student(app, person):
     assert response.status_code == 200
     assert "Weekly lessons are for a registered student" in response.text
     assert series_count(app) == 0 and state(app) == []
+
+
+# --- cancelling from a date on ----------------------------------------------------------
+
+def test_the_student_cancels_the_rest_of_the_series(app, person, alisa, boris, requested):
+    path = f"/lessons/series/{requested.id}"
+    data = {"cancel-first_day": "2026-12-08", "cancel-reason": ""}
+    assert person("boris").submit(f"{path}/cancel", data, page="/").status_code == 404
+    assert len(state(app)) == 4
+    browser = person("alisa")
+    page = browser.get(path).text
+    assert 'id="cancel-first_day"' in page and 'value="2026-11-24"' in page
+    response = browser.submit(f"{path}/cancel", data, page=path)
+    assert response.status_code == 302 and response.headers["Location"] == path
+    assert [start for start, _, _, _ in state(app)] == WEEKS[:2]
+    assert kinds(app) == ["series_booked", "series_cancelled"]
+    assert "2 lessons of the series are cancelled." in browser.get(path).text
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"cancel-first_day": "", "cancel-reason": "Отпуск"}, "Enter the date."),
+    ({"cancel-first_day": "2027-06-01", "cancel-reason": "Отпуск"},
+     "No lesson of the series from this date on can be cancelled."),
+    ({"cancel-first_day": "2026-12-01", "cancel-reason": ""}, "Please give the student a reason."),
+])
+def test_cancelling_with_bad_input_cancels_nothing(app, person, alisa, requested, data,
+                                                   message):
+    path = f"/lessons/series/{requested.id}"
+    response = person("teacher", TEACHER_PASSWORD).submit(f"{path}/cancel", data, page=path)
+    assert response.status_code == 200 and message in response.text
+    assert len(state(app)) == 4 and kinds(app) == ["series_booked"]

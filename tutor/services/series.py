@@ -25,6 +25,10 @@ Decided rules (the tests pin each one):
   student's one message. Occurrences already confirmed one by one stay as they are.
 - Rejecting a pending series deletes its pending occurrences and tells the student
   once; the series row goes too unless an occurrence was confirmed on its own.
+- Cancelling a series from a date on deletes its lessons from that local date that
+  have not started, with the rules of cancelling one lesson (the teacher gives a
+  reason; a student's confirmed lessons inside the notice stay), and tells the other
+  side once; the series row goes when no lesson is left.
 - After that each occurrence is an ordinary lesson: moving, cancelling or repricing
   one (booking.change_lesson, booking.cancel_lesson) leaves the others alone, and a
   moved occurrence stays in the series.
@@ -57,6 +61,12 @@ NO_SUCH_TIME = "no_such_time"  # the wall time is skipped by a DST change that d
 
 class SeriesNotFound(BookingError):
     """The series is gone: rejected, or its student deleted."""
+
+
+class NothingToCancel(BookingError):
+    """No lesson of the series from that date on can be cancelled."""
+
+    field = "first_day"
 
 
 class NothingFree(BookingError):
@@ -336,6 +346,44 @@ def reject_series(teacher, series, reason=""):
         else:
             series.delete_instance()
     return pending
+
+
+def cancel_from(user, series, first_day, reason="", now=None):
+    """Cancel (delete) every lesson of the series from the local date `first_day` on
+    that has not started, by its student or the teacher, and tell the other side once.
+    The teacher gives a reason. A student's confirmed lessons inside the cancellation
+    notice stay (as with booking.cancel_lesson) and are returned as kept. Returns
+    (cancelled, kept). Raises SeriesNotFound, NotAllowed, InvalidDetails or
+    NothingToCancel (nothing changes then)."""
+    now = now or utcnow()
+    reason = booking._text(reason, "reason", booking.MAX_REASON)
+    with schedule.lock(series.teacher_id):
+        series = _reload(series)
+        settings = schedule.settings_for(series.teacher_id)
+        if user.id == series.teacher_id:
+            if not reason:
+                raise InvalidDetails("reason", "the teacher gives the student a reason")
+            recipient = series.student
+        elif user.id == series.student_id:
+            recipient = series.teacher
+        else:
+            raise NotAllowed("not your series")
+        from_moment = availability.local_day_bounds(first_day, settings.timezone).start
+        ahead = list(series.occurrences().where((Lesson.start >= from_moment)
+                                                & (Lesson.start > now)))
+        deadline = now + timedelta(hours=settings.cancellation_notice_hours)
+        kept = [lesson for lesson in ahead if user.id == series.student_id
+                and lesson.is_confirmed and lesson.start < deadline]
+        cancelled = [lesson for lesson in ahead if lesson not in kept]
+        if not cancelled:
+            raise NothingToCancel(f"no lesson of the series to cancel from {first_day}")
+        for lesson in cancelled:
+            lesson.delete_instance()
+        _notify(recipient, "series_cancelled", series, settings, cancelled,
+                cancelled_by=booking._name(user), reason=reason)
+        if not series.occurrences().exists():
+            series.delete_instance()
+    return cancelled, kept
 
 
 # --- helpers ----------------------------------------------------------------------

@@ -7,9 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
 from flask_login import current_user, login_required
 
-from tutor.forms import ConfirmLessonForm, ReasonForm, SeriesBookingForm, SeriesConfirmForm
+from tutor.forms import (
+    ConfirmLessonForm,
+    ReasonForm,
+    SeriesBookingForm,
+    SeriesCancelForm,
+    SeriesConfirmForm,
+)
 from tutor.htmx import is_fragment_request, redirect_to
-from tutor.models import LessonSeries
+from tutor.models import LessonSeries, utcnow
 from tutor.services import audit, booking, calendar, schedule, series
 from tutor.views.calendar import the_teacher
 from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
@@ -39,6 +45,10 @@ def series_error(error):
     if isinstance(error, series.InvalidDetails) and error.field in ("until", "count"):
         return _("Give the last date (at least a week after the first lesson, within a "
                  "year) or a number of lessons from 2 to %(max)d.", max=series.MAX_WEEKS)
+    if isinstance(error, series.NothingToCancel):
+        return _("No lesson of the series from this date on can be cancelled.")
+    if isinstance(error, series.InvalidDetails) and error.field == "reason":
+        return _("Please give the student a reason.")
     if isinstance(error, series.NotPending):
         return _("This series has already been answered.")
     if isinstance(error, series.SeriesNotFound):
@@ -154,12 +164,13 @@ def _visible_series(series_id):
     return found
 
 
-def _series_page(found, confirm_form=None, reason_form=None):
+def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
     teacher = found.teacher
     zone = _zone(teacher)
     settings = schedule.settings_for(teacher)
     teacher_zone = settings.timezone
     lessons = list(found.occurrences())
+    upcoming = [lesson for lesson in lessons if lesson.start > utcnow()]
     first = calendar.to_utc(found.first_day, found.start_time, teacher_zone)
     return render_template(
         "lessons/series.html", series=found, student=found.student, zone=zone,
@@ -173,6 +184,10 @@ def _series_page(found, confirm_form=None, reason_form=None):
         confirm_form=confirm_form or SeriesConfirmForm(
             formdata=None, price=settings.default_price, people=1, comment=found.comment),
         reason_form=reason_form or ReasonForm(formdata=None),
+        cancel_form=cancel_form or SeriesCancelForm(
+            formdata=None, prefix="cancel",
+            first_day=calendar.local(upcoming[0].start, zone).date() if upcoming else None),
+        upcoming=upcoming,
         back=_week_url(lessons[0].start if lessons else first, teacher))
 
 
@@ -226,6 +241,37 @@ def reject(series_id):
                 return redirect_to(url_for("series.show", series_id=found.id))
             return redirect_to(url_for("calendar.week"))
     return _series_page(found, reason_form=form)
+
+
+@bp.post("/series/<int:series_id>/cancel")
+@login_required
+def cancel(series_id):
+    """Cancel the series' lessons from a date on, by its student or the teacher."""
+    found = _visible_series(series_id)
+    form = SeriesCancelForm(prefix="cancel")  # beside the reject form's reason
+    if form.validate_on_submit():
+        try:
+            cancelled, kept = series.cancel_from(me(), found, form.first_day.data,
+                                                 form.reason.data or "")
+        except series.BookingError as error:
+            target = form.reason if error.field == "reason" else form.first_day
+            target.errors.append(series_error(error))
+        else:
+            audit.record(me(), "series.cancel", found, after={
+                "from": form.first_day.data, "lessons": len(cancelled), "kept": len(kept),
+                "reason": form.reason.data})
+            flash(ngettext("%(num)d lesson of the series is cancelled.",
+                           "%(num)d lessons of the series are cancelled.", len(cancelled)),
+                  "success")
+            if kept:
+                flash(ngettext("%(num)d confirmed lesson is too close to cancel here; "
+                               "please contact the teacher.",
+                               "%(num)d confirmed lessons are too close to cancel here; "
+                               "please contact the teacher.", len(kept)), "info")
+            if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
+                return redirect_to(url_for("series.show", series_id=found.id))
+            return redirect_to(url_for("calendar.week"))
+    return _series_page(found, cancel_form=form)
 
 
 # --- one confirmed lesson -----------------------------------------------------------
