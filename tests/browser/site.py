@@ -2,8 +2,9 @@
 record behind each URL variable of the URL map, logging in through the real form,
 and the checks a page must pass (axe-core, nothing wider than the screen)."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
@@ -83,7 +84,8 @@ def build_site(app, teacher, create_student):
     """Windows every weekday, next week's lessons (pending, confirmed, a weekly series),
     a day off, a goal, an outbox message, a payment and a broadcast."""
     now = utcnow()
-    monday = (now + timedelta(days=7 - now.weekday())).date()
+    today = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Moscow")).date()
+    monday = today + timedelta(days=7 - today.weekday())  # next week in the teacher's zone
     with app.app_context():
         TeacherSettings.for_teacher(teacher)
         schedule.set_windows(teacher, [(day, time(6), time(16)) for day in range(7)])
