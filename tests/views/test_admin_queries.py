@@ -2,23 +2,26 @@
 counts and totals in one, the total in another), whether there are four students or
 5,000 with 50,000 lessons; so do the lesson list and the student page."""
 import time as clock
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from peewee import chunked
 
 from tests.views.test_week_queries import counting_queries
-from tutor.models import Lesson, User
+from tutor.models import Lesson, Payment, User
 
 STUDENTS = 5_000
 LESSONS = 50_000
+PAYMENTS = 20_000
 PAGES = [
     "/teacher/students",
     "/teacher/students?sort=lessons&order=desc",
     "/teacher/students?sort=paid&order=desc&page=7",
+    "/teacher/students?sort=balance",
     "/teacher/students?sort=last_login",
     "/teacher/students?q=иванов&status=active",
     "/teacher/lessons?first_day=",
     "/teacher/lessons?first_day=2025-03-01&status=confirmed&student=петров",
+    "/teacher/lessons?first_day=&status=unmarked",
 ]
 
 
@@ -43,15 +46,28 @@ def add_lessons(teacher, count):
                      "end": start + timedelta(hours=1),
                      "status": Lesson.CONFIRMED if n % 4 else Lesson.PENDING,
                      "price": 1000 + n % 500 if n % 4 else None, "people": 1,
+                     "attendance": Lesson.ATTENDED if n % 4 and n % 3 == 0 else None,
                      "comment": "", "created_at": first})
     for batch in chunked(rows, 1000):
         Lesson.insert_many(batch).execute()
+
+
+def add_payments(teacher, count):
+    """`count` payments spread over the students (the balance column sums them)."""
+    ids = [row.id for row in User.select(User.id).where(User.role == User.STUDENT)]
+    rows = [{"student": ids[n % len(ids)], "teacher": teacher.id, "amount": 500 + n % 700,
+             "paid_on": date(2025, 1, 1) + timedelta(days=n % 600), "note": "",
+             "created_at": datetime(2026, 1, 1), "created_by": teacher.id}
+            for n in range(count)]
+    for batch in chunked(rows, 1000):
+        Payment.insert_many(batch).execute()
 
 
 def test_admin_lists_do_not_grow_with_the_data(app, client, auth, teacher, record_property):
     with app.app_context():
         add_students(4)
         add_lessons(teacher, 10)
+        add_payments(teacher, 5)
     auth.login()
 
     def queries(path):
@@ -70,6 +86,7 @@ def test_admin_lists_do_not_grow_with_the_data(app, client, auth, teacher, recor
     with app.app_context():
         add_students(STUDENTS - 4, offset=4)
         add_lessons(teacher, LESSONS - 10)
+        add_payments(teacher, PAYMENTS - 5)
         assert User.select().where(User.role == User.STUDENT).count() == STUDENTS
         assert Lesson.select().count() == LESSONS
     many, seconds = {}, {}
