@@ -38,12 +38,7 @@ def handle_telegram_update(update):
 def monthly_report(now):
     """Last month's report, CSV and PDF, to the teacher (once: the outbox key)."""
     from tutor.services import reports  # WeasyPrint loads only where reports are made
-
-    teacher = reports.the_teacher()
-    naive_now = housekeeping.naive_utc(now)
-    month = reports.previous_month(reports.local_today(teacher, naive_now))
-    message = reports.send_monthly_report(month, naive_now)
-    return {"month": reports.month_key(month), "sent": int(message is not None)}
+    return reports.send_previous_month(now)
 
 
 @periodic.register("activity_check", day=2, title=_l("Activity check: inactive students"))

@@ -183,7 +183,8 @@ def test_the_monthly_jobs_run_on_their_days_through_the_runner(
     time_machine.move_to(moscow(2026, 12, 2, 0, 1), tick=False)
     ran = periodic.run_due()
     assert list(ran) == ["monthly_report", "activity_check", "old_days_off"]
-    assert ran["monthly_report"] == {"month": "2026-11", "sent": 1}
+    assert ran["monthly_report"] == {"messages": 1}
+    assert Message.get(Message.kind == "monthly_report").idempotency_key == "report:2026-11"
     assert periodic.run_due() == {}
 
     time_machine.move_to(moscow(2026, 12, 3, 0, 1), tick=False)
