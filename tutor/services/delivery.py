@@ -169,12 +169,16 @@ def backoff(attempts, asked=None):
 
 
 def release_held(user):
-    """The user's Telegram chat is linked now: their held messages go out."""
+    """The user's Telegram chat is linked now: their held messages go out, and those
+    written before the link and not tried yet get the chat too."""
+    waiting = (Message.user == user) & (Message.channel == User.TELEGRAM)
+    (Message.update(address=user.telegram_chat_id)
+     .where(waiting & (Message.status == Message.PENDING) & Message.address.is_null())
+     .execute())
     return (Message
             .update(status=Message.PENDING, address=user.telegram_chat_id,
                     next_attempt_at=utcnow())
-            .where((Message.user == user) & (Message.channel == User.TELEGRAM)
-                   & (Message.status == Message.HELD))
+            .where(waiting & (Message.status == Message.HELD))
             .execute())
 
 

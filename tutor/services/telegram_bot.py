@@ -258,12 +258,6 @@ def _link(token, chat_id, sender, chat_user, now):
     TelegramLink.delete().where(TelegramLink.user == user).execute()
     user.telegram_chat_id, user.telegram_username = chat, username
     delivery.release_held(user)
-    # Messages written before the link and not tried yet have no address either.
-    (Message
-     .update(address=chat)
-     .where((Message.user == user) & (Message.channel == User.TELEGRAM)
-            & (Message.status == Message.PENDING) & Message.address.is_null())
-     .execute())
 
     with force_locale(notify.recipient_locale(user)):
         lines = [telegram_html(_("Done! This chat is now linked to your account %(login)s.",
