@@ -4,7 +4,7 @@ parses a form, calls one service function (services/admin.py) and responds."""
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
 from tutor.forms import (
@@ -25,20 +25,14 @@ from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
 from tutor.services import accounts, admin, audit, balances, booking, calendar, feedback, schedule
 from tutor.views.lessons import attendance_error, booking_error
+from tutor.views.access import teacher_only
 
-bp = Blueprint("admin", __name__, url_prefix="/teacher")
+bp = teacher_only(Blueprint("admin", __name__, url_prefix="/teacher"))
 
 
 @bp.record_once
 def _install_database_functions(state):
     admin.install_functions(state.app.config["DATABASE"])
-
-
-@bp.before_request
-@login_required
-def require_teacher():
-    if not current_user.is_teacher:
-        abort(403)
 
 
 @bp.context_processor

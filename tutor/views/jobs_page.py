@@ -3,20 +3,14 @@ import json
 
 from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tutor import jobs
 from tutor.htmx import redirect_to
 from tutor.services import calendar, periodic, schedule
+from tutor.views.access import teacher_only
 
-bp = Blueprint("jobs", __name__, url_prefix="/teacher/jobs")
-
-
-@bp.before_request
-@login_required
-def require_teacher():
-    if not current_user.is_teacher:
-        abort(403)
+bp = teacher_only(Blueprint("jobs", __name__, url_prefix="/teacher/jobs"))
 
 
 @bp.get("")

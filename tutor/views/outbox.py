@@ -1,22 +1,15 @@
 """The teacher's view of the outbox: what went out, what waits, what failed and why."""
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from playhouse.flask_utils import PaginatedQuery
 
 from tutor.htmx import redirect_to
 from tutor.models import Message
 from tutor.services import delivery
+from tutor.views.access import teacher_only
 
-bp = Blueprint("outbox", __name__, url_prefix="/teacher/outbox")
+bp = teacher_only(Blueprint("outbox", __name__, url_prefix="/teacher/outbox"))
 STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Message.HELD)
-
-
-@bp.before_request
-@login_required
-def require_teacher():
-    if not current_user.is_teacher:
-        abort(403)
 
 
 @bp.get("")

@@ -3,20 +3,14 @@ and the month's CSV and PDF to download. Teacher only."""
 
 from flask import Blueprint, Response, abort, request
 from flask_babel import get_locale
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tutor.forms import ReportMonthForm
 from tutor.htmx import is_fragment_request, render
 from tutor.services import reports
+from tutor.views.access import teacher_only
 
-bp = Blueprint("reports", __name__, url_prefix="/teacher/reports")
-
-
-@bp.before_request
-@login_required
-def require_teacher():
-    if not current_user.is_teacher:
-        abort(403)
+bp = teacher_only(Blueprint("reports", __name__, url_prefix="/teacher/reports"))
 
 
 def me():

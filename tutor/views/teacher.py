@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tutor.forms import (
     DayOffForm,
@@ -21,15 +21,9 @@ from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import audit, booking, calendar, schedule, series
 from tutor.views.lessons import booking_error
 from tutor.views.series import series_error
+from tutor.views.access import teacher_only
 
-bp = Blueprint("teacher", __name__, url_prefix="/teacher")
-
-
-@bp.before_request
-@login_required
-def require_teacher():
-    if not current_user.is_teacher:
-        abort(403)
+bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 
 def me():
