@@ -283,7 +283,7 @@ def probes():
                 yield pytest.param(entry, (role,), id=f"{entry.id}-{role}")
 
 
-@pytest.mark.parametrize("entry, roles", probes())
+@pytest.mark.parametrize("entry, roles", list(probes()))
 def test_access(app, objects, browser_as, database_fingerprint, entry, roles):
     writes = {table for (endpoint, table) in GET_WRITES if endpoint == entry.endpoint}
     url = url_of(app, entry, objects)
