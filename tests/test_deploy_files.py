@@ -7,6 +7,7 @@ Where the real tool is installed they also use it: `nginx` serves the site confi
 front of a stand-in app, `promtool` checks and unit-tests the alert rules and parses
 every dashboard query, `systemd-analyze verify` reads the units. Without the tool
 those tests skip (NGINX= and PROMTOOL= name a binary that is not on PATH)."""
+import functools
 import gzip
 import http.client
 import json
@@ -18,8 +19,10 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,24 +99,32 @@ def tool(env_name, name, *fallbacks):
 
 # --- what the app exposes ------------------------------------------------------------
 
+@functools.cache
 def exposed_series():
-    """{series name: label names} as tutor/metrics.py registers them, with the suffixes
-    prometheus_client adds."""
-    source = (ROOT / "tutor" / "metrics.py").read_text()
+    """{series name: label names} as the app's /metrics exposition shows them: an app
+    on a scratch database answers one request and has one job record, so every
+    family has samples."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tutor import create_app, metrics, migrate
+    from tutor.extensions import db
+    from tutor.models import JobState
+
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app({"TESTING": True, "SECRET_KEY": "deploy-files",
+                          "DATABASE_URL": f"sqlite:///{scratch}/metrics.db",
+                          "INSTANCE_PATH": scratch, "REDIS_URL": ""})
+        with app.app_context():
+            migrate.upgrade(db.database)
+            JobState.create(job="backup", last_status="ok", last_success_at=datetime(2026, 1, 1))
+        app.test_client().get("/healthz")
+        with app.app_context():
+            text = metrics.scrape().decode()
+        db.database.close()
     series = {}
-    for kind, name, labels in re.findall(
-            r'\b(Counter|Histogram|GaugeMetricFamily)\(\s*"(\w+)",\s*"[^"]*",\s*'
-            r'(?:labels=)?\[([^\]]*)\]', source):
-        labels = set(re.findall(r'"(\w+)"', labels))
-        if kind == "Counter":
-            base = name.removesuffix("_total")
-            series[f"{base}_total"] = series[f"{base}_created"] = labels
-        elif kind == "Histogram":
-            series[f"{name}_bucket"] = labels | {"le"}
-            for suffix in ("_sum", "_count", "_created"):
-                series[name + suffix] = labels
-        else:
-            series[name] = labels
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            series.setdefault(sample.name, set()).update(sample.labels)
     return series
 
 
