@@ -29,11 +29,12 @@ class DatabaseCollector:
                          (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED,
                           Message.HELD))
 
+        # "job_name", not "job": Prometheus gives every scraped series its own "job".
         success = GaugeMetricFamily("tutor_job_last_success_timestamp_seconds",
                                     "When each periodic job last succeeded (Unix time)",
-                                    labels=["job"])
+                                    labels=["job_name"])
         failing = GaugeMetricFamily("tutor_job_last_run_failed",
-                                    "1 when the job's latest run failed", labels=["job"])
+                                    "1 when the job's latest run failed", labels=["job_name"])
         for state in JobState.select():
             if state.last_success_at is not None:
                 success.add_metric([state.job], _timestamp(state.last_success_at))

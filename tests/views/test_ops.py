@@ -56,9 +56,9 @@ def test_metrics_count_each_status_once_and_show_the_jobs(client, app, teacher, 
     text = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).text
     assert [line for line in text.splitlines() if line.startswith("tutor_lessons{")] == \
         ['tutor_lessons{status="pending"} 2.0', 'tutor_lessons{status="confirmed"} 0.0']
-    assert 'tutor_job_last_success_timestamp_seconds{job="backup"} 1.796256005e+09' in text
-    assert 'tutor_job_last_run_failed{job="purge_records"} 1.0' in text
-    assert 'tutor_job_last_run_failed{job="backup"} 0.0' in text
+    assert 'tutor_job_last_success_timestamp_seconds{job_name="backup"} 1.796256005e+09' in text
+    assert 'tutor_job_last_run_failed{job_name="purge_records"} 1.0' in text
+    assert 'tutor_job_last_run_failed{job_name="backup"} 0.0' in text
 
 
 def test_metrics_refused_to_strangers(client):
