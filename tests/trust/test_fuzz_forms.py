@@ -1,0 +1,426 @@
+"""Fuzzing every form: hypothesis fills each POST route's fields (and a few it does
+not expect) with random and hostile values — unicode of every kind, control
+characters, 10k–100k characters, numbers for text and text for numbers, dates and
+times, missing, empty and duplicated fields — always with a valid CSRF token, as the
+role that may use the form, in Russian for about half the examples and in English for
+the rest. For every example:
+
+- the answer is never a 5xx;
+- a refused request (4xx, an error beside a field, an error toast) leaves every
+  table exactly as it was — no partial writes;
+- the errors are in the viewer's language: Cyrillic in each Russian error, none of
+  WTForms' English defaults in a Russian page, no Cyrillic in an English error
+  (unless the input had some).
+
+An accepted request may change things; the database is then put back as it was, so
+each example starts from the same records (tests/trust/conftest.py `objects`).
+FORMS declares every POST route; `test_every_post_route_is_fuzzed` fails for one it
+lacks, so a new form is fuzzed from the day it is added."""
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import STUDENT_PASSWORD
+from tests.trust.conftest import ANONYMOUS, STUDENT_A, TEACHER
+from tutor.database import backend
+from tutor.extensions import db
+from tutor.models import Lesson, User
+
+# --- what each field is --------------------------------------------------------------
+
+TEXT, NAME, LOGIN, EMAIL, PASSWORD, DECIMAL, DATE, TIME, MOMENT, BOOL = (
+    "text", "name", "login", "email", "password", "decimal", "date", "time", "moment", "bool")
+
+
+@dataclass(frozen=True)
+class Ints:
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple  # plain strings, or "@name" for an Objects field
+
+
+@dataclass(frozen=True)
+class Form:
+    endpoint: str
+    role: str
+    fields: dict  # name -> kind
+    values: dict = field(default_factory=dict)  # URL variables: fixed, "@name", or a Choice
+    label: str = ""
+
+    @property
+    def id(self):
+        return f"{self.endpoint}{f'[{self.label}]' if self.label else ''}"
+
+
+LESSON_A = {"lesson_id": "@lesson_a"}
+PAST_LESSON = {"lesson_id": "@past_lesson"}
+STUDENT_A_ID = {"student_id": "@student_a"}
+ATTENDANCE = Choice(("", "attended", "missed", "late_cancel"))
+PERSON = {"first_name": NAME, "last_name": NAME, "login": LOGIN}
+LESSON_TERMS = {"price": DECIMAL, "people": Ints(1, 50), "comment": TEXT}
+
+FORMS = [
+    # --- visitors ------------------------------------------------------------------
+    Form("auth.login", ANONYMOUS, {"login": LOGIN, "password": PASSWORD, "remember": BOOL,
+                                   "next": TEXT}),
+    Form("auth.register", ANONYMOUS, {
+        **PERSON, "password": PASSWORD, "channel": Choice(("email", "telegram")),
+        "email": EMAIL, "digest_time": TIME, "goal": Choice(("", "@goal")),
+        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo")), "opt_out": BOOL}),
+    Form("auth.forgot_password", ANONYMOUS, {"identifier": LOGIN}),
+    Form("auth.reset_password", ANONYMOUS, {"password": PASSWORD, "confirm": PASSWORD},
+         values={"token": Choice(("@reset_token_a", "not-a-token"))}),
+    Form("auth.password_strength", ANONYMOUS, {"password": PASSWORD, "login": LOGIN,
+                                               "first_name": NAME, "email": EMAIL}),
+    Form("auth.set_language", ANONYMOUS, {"next": TEXT}, values={"lang": Choice(("ru", "en"))}),
+    # --- a student's own account and lessons ----------------------------------------
+    Form("auth.logout", STUDENT_A, {}),
+    Form("account.update_profile", STUDENT_A, {
+        **PERSON, "goal": Choice(("", "@goal")), "timezone": Choice(("Europe/Moscow", "")),
+        "locale": Choice(("ru", "en"))}),
+    Form("account.change_password", STUDENT_A, {
+        "current_password": Choice((STUDENT_PASSWORD,)), "password": PASSWORD,
+        "confirm": PASSWORD}),
+    Form("account.change_notifications", STUDENT_A, {
+        "channel": Choice(("email", "telegram", "none")), "email": EMAIL, "digest_time": TIME,
+        "reminder_hours": Choice(("0", "2", "24"))}),
+    Form("account.unlink_telegram", STUDENT_A, {}),
+    Form("account.deactivate", STUDENT_A, {}),
+    Form("feeds.change", STUDENT_A, {"action": Choice(("on", "off")), "renew": BOOL}),
+    Form("lessons.create", STUDENT_A, {"start": MOMENT, "comment": TEXT}),
+    Form("lessons.cancel", STUDENT_A, {"reason": TEXT}, values=LESSON_A),
+    Form("lessons.leave_feedback", STUDENT_A, {"rating": Ints(1, 5), "comment": TEXT},
+         values=PAST_LESSON),
+    Form("series.create", STUDENT_A, {"start": MOMENT, "comment": TEXT, "until": DATE,
+                                      "times": Ints(2, 52), "previewed": TEXT}),
+    Form("series.cancel", STUDENT_A, {"cancel-first_day": DATE, "cancel-reason": TEXT},
+         values={"series_id": "@series_a"}),
+    # --- the teacher ------------------------------------------------------------------
+    Form("lessons.confirm", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
+         values=LESSON_A),
+    Form("lessons.reject", TEACHER, {"reason": TEXT}, values=LESSON_A),
+    Form("lessons.cancel", TEACHER, {"reason": TEXT}, values={"lesson_id": "@lesson_b"},
+         label="teacher"),
+    Form("lessons.attendance", TEACHER, {"attendance": ATTENDANCE, "next": TEXT},
+         values=PAST_LESSON),
+    Form("series.confirm", TEACHER, LESSON_TERMS, values={"series_id": "@series_a"}),
+    Form("series.reject", TEACHER, {"reason": TEXT}, values={"series_id": "@series_a"}),
+    Form("series.change_lesson", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
+         values={"lesson_id": "@lesson_b"}),
+    Form("teacher.update_settings", TEACHER, {
+        "lesson_length_minutes": Ints(10, 480), "buffer_minutes": Ints(0, 240),
+        "min_notice_hours": Ints(0, 720), "horizon_days": Ints(1, 366),
+        "cancellation_notice_hours": Ints(0, 720), "default_price": DECIMAL,
+        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo"))}),
+    Form("teacher.add_window", TEACHER, {"weekday": Ints(0, 6), "start": TIME, "end": TIME}),
+    Form("teacher.remove_window", TEACHER, {},
+         values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
+    Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
+                                           "reason": TEXT}),
+    Form("teacher.day_off", TEACHER, {"day": DATE}),
+    Form("teacher.block_slot", TEACHER, {"start": MOMENT, "end": MOMENT}),
+    Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
+    Form("teacher.new_lesson", TEACHER, {
+        "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
+        "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
+        "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "until": DATE,
+        "times": Ints(2, 52), "previewed": TEXT}),
+    Form("admin.deactivate_students", TEACHER, {
+        "scope": Choice(("selected", "all")), "ids": Choice(("@student_a", "@student_b")),
+        "q": TEXT, "status": Choice(("all", "active", "inactive"))}),
+    Form("admin.edit_student", TEACHER, {
+        **PERSON, "email": EMAIL, "channel": Choice(("email", "telegram", "none")),
+        "goal": Choice(("", "@goal")), "timezone": Choice(("", "Europe/Moscow"))},
+         values=STUDENT_A_ID),
+    Form("admin.reset_password", TEACHER, {}, values=STUDENT_A_ID),
+    Form("admin.deactivate_student", TEACHER, {}, values=STUDENT_A_ID),
+    Form("admin.reactivate_student", TEACHER, {}, values={"student_id": "@inactive"}),
+    Form("admin.delete_student", TEACHER, {}, values=STUDENT_A_ID),
+    Form("admin.record_payment", TEACHER, {"amount": DECIMAL, "paid_on": DATE, "note": TEXT},
+         values=STUDENT_A_ID),
+    Form("admin.delete_payment", TEACHER, {},
+         values={"student_id": "@student_a", "payment_id": "@payment_a"}),
+    Form("admin.cancel_lesson", TEACHER, {"reason": TEXT, "next": TEXT},
+         values={"lesson_id": "@lesson_b"}),
+    Form("admin.reject_lesson", TEACHER, {"reason": TEXT, "next": TEXT}, values=LESSON_A),
+    Form("admin.mark_attendance", TEACHER, {"attendance": ATTENDANCE, "next": TEXT},
+         values=PAST_LESSON),
+    Form("admin.create_goal", TEACHER, {"name": TEXT}),
+    Form("admin.rename_goal", TEACHER, {"name": TEXT}, values={"goal_id": "@goal"}),
+    Form("admin.move_goal", TEACHER, {},
+         values={"goal_id": "@goal", "direction": Choice(("up", "down"))}),
+    Form("admin.retire_goal", TEACHER, {}, values={"goal_id": "@goal"}),
+    Form("admin.restore_goal", TEACHER, {}, values={"goal_id": "@goal"}),
+    Form("admin.preview_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
+    Form("admin.edit_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
+    Form("admin.send_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
+    Form("outbox.retry", TEACHER, {}, values={"message_id": "@message"}),
+    Form("jobs.run", TEACHER, {}, values={"name": Choice(("@job",))}),
+]
+
+# POST routes that take no form: what they take instead, and where that is tested.
+NOT_FORMS = {
+    "telegram.webhook": "JSON from Telegram behind a secret header "
+                        "(tests/integrations/test_telegram_webhook.py)",
+}
+
+# --- values ------------------------------------------------------------------------
+
+SPECIAL = [
+    "Привет, мир", "Ёжик в тумане", "😀👩‍👩‍👧‍👦🇷🇺", "مرحبا بالعالم", "\u202eevil\u202c", "שלום",
+    "e\u0301\u0301\u0301\u0301", "Z\u0336\u0321a\u0335\u0327l\u0334g\u0338o", "\ufeff", "\u200b",
+    "\x00", "a\x00b", "Иван\x00", "\r\n", "line\r\nbreak", "\t", "\x1b[31mred\x1b[0m", "\x7f",
+    "\x08\x0c\x0b", "", " ", "   \t ", "null", "None", "true", "undefined", "-1", "0", "1e309",
+    "NaN", "inf", "-Infinity", "99999999999999999999999999", "-0.0", "1,5", "1 000", "0x1F",
+    "2027-02-30", "0000-00-00", "9999-12-31", "0001-01-01", "2027-13-01", "9999-12-31T23:59:59",
+    "24:00", "12:60", "-1:00", "25:61:61", "<script>alert(1)</script>", "' OR 1=1 --",
+    "%s%n%x", "{{ 7*7 }}", "../../etc/passwd", "\ufffd\ufffe\uffff",
+]
+CONTROL = "".join(map(chr, range(32))) + "\x7f\u0085\u2028\u2029"
+LONG_UNITS = ["a", "Я", "😀", "\x00", "ab c ", "e\u0301"]
+
+hostile = st.one_of(
+    st.sampled_from(SPECIAL),
+    st.text(max_size=40),
+    st.text(alphabet=CONTROL + "абвгдAbc1 ", max_size=20),
+    st.builds(lambda unit, size: unit * (size // len(unit)),
+              st.sampled_from(LONG_UNITS), st.integers(10_000, 100_000)),
+    st.integers().map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.dates().map(str),
+    st.times().map(str),
+)
+
+
+def plausible(kind, objects):
+    """Values a person could have meant for this kind of field."""
+    if isinstance(kind, Ints):
+        return st.integers(kind.low - 1, kind.high + 1).map(str)
+    if isinstance(kind, Choice):
+        return st.sampled_from([resolve(value, objects) for value in kind.values])
+    return {
+        TEXT: st.sampled_from(["Нужна помощь с задачей 19", "Homework, chapter 3", ""]),
+        NAME: st.sampled_from(["Мария", "Анна-Мария", "O'Neil", "Смит"]),
+        LOGIN: st.sampled_from(["student-a", "new.student", "teacher", "Мария"]),
+        EMAIL: st.sampled_from(["new@example.org", "alisa@example.org", "not-an-email"]),
+        PASSWORD: st.sampled_from([STUDENT_PASSWORD, "Fuzz-Сложный-пароль-42", "12345"]),
+        DECIMAL: st.sampled_from(["1500", "1500.50", "0", "-1", "1000001"]),
+        DATE: st.sampled_from(["2027-03-04", "2027-03-16", "2027-02-20", "2027-03-01"]),
+        TIME: st.sampled_from(["10:00", "13:00", "23:30", "08:15"]),
+        MOMENT: st.sampled_from(["2027-03-04T10:00:00+00:00", "2027-03-04T11:00:00+00:00",
+                                 "2027-03-04T10:00", "2026-01-01T00:00:00+00:00"]),
+        BOOL: st.sampled_from(["y", "on", "1"]),
+    }[kind]
+
+
+EXTRA_NAMES = ["role", "is_teacher", "id", "teacher_id", "student_id", "user_id", "status",
+               "price", "password_hash", "__proto__", "field[]", "x" * 300, "Имя"]
+
+
+def resolve(value, objects):
+    return str(getattr(objects, value[1:])) if value.startswith("@") else value
+
+
+@st.composite
+def submissions(draw, form, objects):
+    """(URL variables, form data, language, htmx?) for one request."""
+    values = {}
+    for name, value in form.values.items():
+        if isinstance(value, Choice):
+            values[name] = draw(st.one_of(plausible(value, objects), hostile.filter(
+                lambda text: text and "/" not in text and len(text) < 300)))
+        else:
+            values[name] = resolve(value, objects)
+    data = {}
+    # Half the examples spoil one field of an otherwise plausible form (so hostile values
+    # reach the services and the database), the rest spoil any number of fields.
+    spoiled = draw(st.sampled_from(sorted(form.fields) or [None]))
+    ways = ["hostile", "hostile", "missing", "empty", "twice"]
+    one_field = draw(st.booleans())
+    for name, kind in form.fields.items():
+        if one_field:
+            how = draw(st.sampled_from(ways)) if name == spoiled else "plausible"
+        else:
+            how = draw(st.sampled_from(["plausible", "plausible", *ways]))
+        if how == "plausible":
+            data[name] = draw(plausible(kind, objects))
+        elif how == "hostile":
+            data[name] = draw(hostile)
+        elif how == "empty":
+            data[name] = ""
+        elif how == "twice":
+            data[name] = [draw(st.one_of(plausible(kind, objects), hostile)),
+                          draw(st.one_of(plausible(kind, objects), hostile))]
+    extras = draw(st.dictionaries(st.sampled_from(EXTRA_NAMES), hostile, max_size=2))
+    data.update({name: value for name, value in extras.items() if name not in data})
+    return values, data, draw(st.sampled_from(["ru", "en"])), draw(st.booleans())
+
+
+# --- looking at answers ----------------------------------------------------------------
+
+ERROR_AREAS = [
+    re.compile(r'<p class="error"[^>]*>(.*?)</p>', re.S),
+    re.compile(r'<div class="form-errors"[^>]*>(.*?)</div>', re.S),
+    re.compile(r'<div class="toast toast-error">\s*<span>(.*?)</span>', re.S),
+]
+ERROR_PAGE = re.compile(r'<section class="card narrow">\s*<h1>(.*?)</h1>', re.S)
+CYRILLIC = re.compile("[а-яё]", re.I)
+# WTForms' own messages, which must never reach a Russian page in English.
+WTFORMS_ENGLISH = ("This field is required", "Not a valid", "Invalid input", "Invalid Choice",
+                   "Field must be", "Number must be", "Invalid email", "Invalid value",
+                   "Invalid CSRF", "CSRF token")
+
+
+def error_texts(response):
+    if not response.mimetype == "text/html":
+        return []
+    page = response.get_data(as_text=True)
+    texts = [match for pattern in ERROR_AREAS for match in pattern.findall(page)]
+    if response.status_code >= 400:
+        texts += ERROR_PAGE.findall(page)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", text)).strip() for text in texts]
+
+
+def check_language(response, lang, data, what):
+    texts = [text for text in error_texts(response) if text]
+    submitted = repr(data)
+    for text in texts:
+        if lang == "ru":
+            assert CYRILLIC.search(text), f"{what}: an error in English on a Russian page: {text!r}"
+        elif not CYRILLIC.search(submitted):
+            assert not CYRILLIC.search(text), f"{what}: Russian in an English error: {text!r}"
+    if lang == "ru" and response.mimetype == "text/html":
+        page = response.get_data(as_text=True)
+        for message in WTFORMS_ENGLISH:
+            assert message not in page, f"{what}: WTForms' English {message!r} on a Russian page"
+    return texts
+
+
+# --- the database, kept and put back ------------------------------------------------
+
+def snapshot(app):
+    """Every table's columns and rows, to restore after an accepted request."""
+    with app.app_context():
+        database = db.database
+        tables = {}
+        for table in database.get_tables():
+            cursor = database.execute_sql(f'SELECT * FROM "{table}"')  # names from the catalog
+            tables[table] = ([column[0] for column in cursor.description], cursor.fetchall())
+        return tables
+
+
+def restore(app, tables):
+    with app.app_context():
+        database = db.database
+        postgres = backend(database) == "postgresql"
+        # The rows go back in any order: foreign keys are not checked meanwhile.
+        database.execute_sql("SET session_replication_role = replica" if postgres
+                             else "PRAGMA foreign_keys = OFF")
+        try:
+            with database.atomic():
+                for table, (columns, rows) in tables.items():
+                    database.execute_sql(f'DELETE FROM "{table}"')
+                    if rows:
+                        names = ", ".join(f'"{column}"' for column in columns)
+                        marks = ", ".join([database.param] * len(columns))
+                        database.cursor().executemany(
+                            f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        finally:
+            database.execute_sql("SET session_replication_role = DEFAULT" if postgres
+                                 else "PRAGMA foreign_keys = ON")
+
+
+# --- the tests -------------------------------------------------------------------------
+
+def test_every_post_route_is_fuzzed(app):
+    posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    declared = {form.endpoint for form in FORMS} | set(NOT_FORMS)
+    assert sorted(posts - declared) == [], "POST routes without a row in FORMS: declare them"
+    assert sorted(declared - posts) == [], "rows for routes that no longer exist"
+    assert len({form.id for form in FORMS}) == len(FORMS), "two rows share an id"
+
+
+@pytest.fixture
+def fuzz_objects(app, objects, teacher):
+    """`objects`, plus a confirmed lesson of student A's that has ended (the one that
+    takes attendance marks and feedback)."""
+    with app.app_context():
+        past = Lesson.create(teacher=teacher, student=objects.student_a, comment="Алиса",
+                             start=datetime(2027, 2, 22, 10), end=datetime(2027, 2, 22, 11),
+                             status=Lesson.CONFIRMED, price=1500)
+    objects.past_lesson = past.id
+    return objects
+
+
+# Per form: the SQLite pass explores, the PostgreSQL pass repeats the first examples.
+EXAMPLES = {"sqlite": 30, "postgresql": 12}
+
+
+def address(rule, values):
+    """The rule's path with the values put in as they are (url_for would refuse a
+    hostile value for an <int:...> part; the app must answer it all the same)."""
+    return RULE_PART.sub(lambda match: quote(values[match.group(1)], safe=""), rule.rule)
+
+
+RULE_PART = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[form.id for form in FORMS])
+def test_fuzz(app, fuzz_objects, browser_as, database_fingerprint, request, form):
+    objects = fuzz_objects
+    user_id = {ANONYMOUS: None, STUDENT_A: objects.student_a, TEACHER: objects.teacher}[form.role]
+    template = browser_as(form.role)
+    token = template.csrf_token("/")
+    cookie = template.get_cookie("session")
+    rule = next(rule for rule in app.url_map.iter_rules()
+                if rule.endpoint == form.endpoint and "POST" in rule.methods)
+    baseline = snapshot(app)
+    start = database_fingerprint()
+
+    def one(submission):
+        values, data, lang, htmx = submission
+        browser = app.test_client()
+        if cookie is not None:
+            browser.set_cookie("session", cookie.value)
+        with browser.session_transaction() as session:
+            session["lang"] = lang
+        if user_id is not None:
+            with app.app_context():
+                User.update(locale=lang).where(User.id == user_id).execute()
+        url = address(rule, values)
+        before = database_fingerprint()
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = browser.post(url, data={**data, "csrf_token": token}, headers=headers)
+        what = f"{form.role} POST {url} {lang} htmx={htmx} {data!r:.300}: {response.status_code}"
+
+        assert response.status_code < 500, what
+        after = database_fingerprint()
+        texts = check_language(response, lang, data, what)
+        followed = None
+        location = response.headers.get("Location") or response.headers.get("HX-Redirect")
+        if response.status_code in (301, 302, 303) and after == before and location:
+            followed = browser.get(urlsplit(location).path + (
+                f"?{urlsplit(location).query}" if urlsplit(location).query else ""))
+            assert followed.status_code < 500, what
+            texts += check_language(followed, lang, data, f"{what} → {location}")
+        refused = response.status_code >= 400 or bool(texts)
+        if refused:
+            assert after == before, f"{what} refused ({texts!r:.200}) but wrote to the database"
+        if database_fingerprint() != before:
+            restore(app, baseline)
+            assert database_fingerprint() == start, "the database could not be put back"
+
+    run = settings(max_examples=EXAMPLES[request.node.callspec.params["database_url"]], deadline=None, derandomize=True, database=None,
+                   suppress_health_check=list(HealthCheck))(
+        given(submissions(form, objects))(one))
+    run()
