@@ -23,9 +23,14 @@ def source_messages():
 def test_every_text_has_a_russian_translation():
     catalog = read_po(PO.open("rb"))
     translated = {m.id if isinstance(m.id, str) else m.id[0]
-                  for m in catalog if m.id and m.string and not m.fuzzy}
+                  for m in catalog if m.id and complete(m.string) and not m.fuzzy}
     missing = sorted(source_messages() - translated)
     assert missing == [], "run `make messages` and translate these in messages.po"
+
+
+def complete(string):
+    """A translation, with every plural form filled in (Russian has three)."""
+    return bool(string) if isinstance(string, str) else len(string) == 3 and all(string)
 
 
 def test_no_obsolete_or_fuzzy_entries_linger():

@@ -86,3 +86,11 @@ def test_addresses_open_only_the_current_feed(lessons, teacher):
     boris_token = calendar_feed.turn_on(boris)
     assert calendar_feed.user_for_token(boris_token[:-2] + "xx") is None
     assert calendar_feed.user_for_token("not-a-token") is None
+
+
+def test_the_feed_speaks_its_owners_language(lessons, create_student, teacher):
+    vera = create_student(login="vera", locale="ru")
+    Lesson.create(teacher=teacher, student=vera, start=datetime(2026, 12, 7, 7),
+                  end=datetime(2026, 12, 7, 8))
+    [event] = events(calendar_feed.feed(vera, NOW)).values()
+    assert str(event["summary"]) == "Занятие с репетитором (ожидает подтверждения)"

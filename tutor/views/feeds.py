@@ -43,9 +43,9 @@ def change():
     me = current_user._get_current_object()
     if action == "on":
         calendar_feed.turn_on(me)
-        flash(_("Your calendar feed has a new address; the old one no longer works."
-                if request.form.get("renew") else
-                "Your calendar feed is on. Add its address to your calendar app."), "success")
+        flash(_("Your calendar feed has a new address; the old one no longer works.")
+              if request.form.get("renew") else
+              _("Your calendar feed is on. Add its address to your calendar app."), "success")
     elif action == "off":
         calendar_feed.turn_off(me)
         flash(_("Your calendar feed is off: its address no longer works."), "success")
