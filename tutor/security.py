@@ -2,6 +2,7 @@
 (htmx runs with allowEval false), no framing, no sniffing, HSTS behind HTTPS."""
 
 METRIKA_HOSTS = "https://mc.yandex.ru https://mc.yandex.com"
+TELEGRAM_HOST = "https://t.me"
 
 
 def content_security_policy(config):
@@ -9,6 +10,10 @@ def content_security_policy(config):
     script = "'self'" + (f" {METRIKA_HOSTS}" if metrika else "")
     img = "'self' data:" + (f" {METRIKA_HOSTS}" if metrika else "")
     connect = "'self'" + (f" {METRIKA_HOSTS}" if metrika else "")
+    # "Open the bot" is a form whose answer redirects to t.me (browsers hold the
+    # redirect of a form to form-action too).
+    telegram = bool(config.get("TELEGRAM_BOT_TOKEN") and config.get("TELEGRAM_BOT_NAME"))
+    form = "'self'" + (f" {TELEGRAM_HOST}" if telegram else "")
     return "; ".join([
         "default-src 'self'",
         f"script-src {script}",
@@ -18,18 +23,16 @@ def content_security_policy(config):
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        f"form-action {form}",
         "frame-ancestors 'none'",
     ])
 
 
 def register(app):
-    policy = content_security_policy(app.config)
-
     @app.after_request
     def secure_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

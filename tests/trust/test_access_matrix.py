@@ -101,6 +101,7 @@ MATRIX = [
     members("account.change_notifications", "POST", GO),  # fields left out keep their values
     members("account.telegram", "GET", 200),
     members("account.unlink_telegram", "POST", GO),
+    members("account.open_telegram_bot", "POST", GO),
     row("feeds.change", "POST", LOGIN, GO, GO, GO, GO, data={"action": "on"}),
     members("feeds.change", "POST", 400, label="no-action"),
     # A calendar app has no session: the signed, revocable address is the key.
@@ -211,10 +212,7 @@ MATRIX = [
 
 # GETs allowed to write, each with why. Everything else read by a GET stays untouched.
 GET_WRITES = {
-    # A user whose channel is Telegram and who has no chat linked sees a fresh one-time
-    # deep link on these pages; only its hash is stored (at most 5 per user, 24 h).
-    ("account.profile", "telegram_links"): "the Telegram link step's one-time token",
-    ("account.telegram", "telegram_links"): "the Telegram link step's one-time token",
+    # None now: the Telegram link step's one-time token is made by a POST.
 }
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",

@@ -11,7 +11,8 @@ from tests.fake_telegram import BOT_NAME, message_update, telegram  # noqa: F401
 from tutor.models import Message, TelegramLink, User
 from tutor.services import notify
 
-DEEP_LINK = re.compile(rf'href="(https://t\.me/{BOT_NAME}\?start=([A-Za-z0-9_-]+))"')
+DEEP_LINK = re.compile(rf"^https://t\.me/{BOT_NAME}\?start=([A-Za-z0-9_-]+)$")
+OPEN_BOT = 'action="/account/telegram/open"'  # the link step's "Open the bot" form
 GOOD_PASSWORD = "Ледокол-Красин-1917"
 
 
@@ -26,6 +27,13 @@ def logged_in(client, auth, maria):
     client.submit("/language/en")
     auth.login("maria", STUDENT_PASSWORD)
     return client
+
+
+def open_bot(client):
+    """Press "Open the bot": the POST answers with the way to Telegram. The token."""
+    response = client.submit("/account/telegram/open", page="/account")
+    assert response.status_code == 302
+    return DEEP_LINK.match(response.headers["Location"]).group(1)
 
 
 def link_chat(app, login, chat_id="555000111", username="maria_tg"):
@@ -44,10 +52,12 @@ def test_registering_with_telegram_leads_to_the_link_step(client, app, telegram)
     assert response.headers["Location"] == "/account/telegram"
     page = client.get("/account/telegram").text
     assert "Your account has been created." in page  # the dialog comes along
-    assert "Link Telegram" in page and "Open the bot" in page
-    assert DEEP_LINK.search(page)
+    assert "Link Telegram" in page and "Open the bot" in page and OPEN_BOT in page
     with app.app_context():
         user = User.by_login("maria.s")
+        assert TelegramLink.select().where(TelegramLink.user == user).count() == 0
+    open_bot(client)
+    with app.app_context():
         assert TelegramLink.select().where(TelegramLink.user == user).count() == 1
         # The welcome message waits for the chat.
         assert Message.get(Message.user == user).address is None
@@ -63,11 +73,19 @@ def test_registering_with_e_mail_goes_to_the_calendar(client, telegram):
 
 def test_the_profile_shows_the_link_step_while_not_linked(logged_in, telegram):
     page = logged_in.get("/account").text
-    link, token = DEEP_LINK.search(page).groups()
-    assert 'id="telegram-link"' in page and 'target="_blank"' in page
+    assert 'id="telegram-link"' in page and OPEN_BOT in page and 'target="_blank"' in page
     assert "I have pressed Start" in page and "The link works once, within 24 hours." in page
-    # Each view makes a new link; the old one still works (another tab may show it).
-    assert DEEP_LINK.search(logged_in.get("/account").text).group(2) != token
+    # Each press makes a new link; the old one still works (another tab may show it).
+    assert open_bot(logged_in) != open_bot(logged_in)
+
+
+def test_opening_the_bot_needs_the_csrf_token_and_a_bot(logged_in, app, maria):
+    assert logged_in.post("/account/telegram/open").status_code == 400
+    response = logged_in.submit("/account/telegram/open", page="/account")
+    assert response.headers["Location"] == "/account"
+    assert "The Telegram bot is not set up on this site yet." in logged_in.get("/account").text
+    with app.app_context():
+        assert TelegramLink.select().count() == 0
 
 
 def test_the_link_step_as_a_page_and_as_a_fragment(logged_in, telegram):
@@ -79,24 +97,24 @@ def test_the_link_step_as_a_page_and_as_a_fragment(logged_in, telegram):
     assert "<html" not in fragment.text and "<header" not in fragment.text
     assert 'hx-target="this"' in fragment.text and 'hx-swap="outerHTML"' in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
-    assert DEEP_LINK.search(fragment.text)
+    assert OPEN_BOT in fragment.text
 
 
 def test_the_check_shows_the_chat_linked_through_the_bot(logged_in, app, client, telegram):
-    token = DEEP_LINK.search(logged_in.get("/account").text).group(2)
+    token = open_bot(logged_in)
     # Maria presses Start in Telegram: the update comes through the webhook.
     client.post("/telegram/webhook", json=message_update(1, f"/start {token}"),
                 headers={"X-Telegram-Bot-Api-Secret-Token": app.config["TELEGRAM_WEBHOOK_SECRET"]})
     fragment = logged_in.get("/account/telegram", headers={"HX-Request": "true"}).text
     assert "Telegram: linked as @maria_tg." in fragment
-    assert "Unlink Telegram" in fragment and not DEEP_LINK.search(fragment)
+    assert "Unlink Telegram" in fragment and OPEN_BOT not in fragment
 
 
 def test_a_linked_profile_shows_the_username_and_no_link(logged_in, app, telegram):
     link_chat(app, "maria")
     page = logged_in.get("/account").text
     assert "Telegram: linked as @maria_tg." in page
-    assert not DEEP_LINK.search(page)
+    assert OPEN_BOT not in page
     assert "Notifications do not go to Telegram now" not in page
 
 
@@ -132,7 +150,7 @@ def test_unlinking(logged_in, app, maria, telegram):
         # Recovery by the old username finds nobody now.
         assert User.by_identifier("@maria_tg") is None
     page = logged_in.get("/account").text
-    assert "Telegram is unlinked." in page and DEEP_LINK.search(page)
+    assert "Telegram is unlinked." in page and OPEN_BOT in page
 
 
 def test_unlinking_with_htmx_reloads_the_profile(logged_in, app, telegram):
@@ -159,11 +177,18 @@ def test_e_mail_users_see_no_link_step(client, auth, create_student, telegram):
     client.submit("/language/en")
     auth.login("eva", STUDENT_PASSWORD)
     page = client.get("/account").text
-    assert 'id="telegram-link"' in page and not DEEP_LINK.search(page)
+    assert 'id="telegram-link"' in page and OPEN_BOT not in page
     assert "Link Telegram" not in page
 
 
 def test_without_a_bot_the_profile_says_so(logged_in):
     page = logged_in.get("/account").text
     assert "The Telegram bot is not set up on this site yet" in page
-    assert not DEEP_LINK.search(page)
+    assert OPEN_BOT not in page
+
+
+def test_the_csp_lets_the_open_bot_form_go_to_telegram_only_with_a_bot(client, app, telegram):
+    assert "form-action 'self' https://t.me;" in client.get("/login").headers[
+        "Content-Security-Policy"]
+    app.config["TELEGRAM_BOT_TOKEN"] = ""
+    assert "form-action 'self';" in client.get("/login").headers["Content-Security-Policy"]

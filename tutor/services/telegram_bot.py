@@ -46,11 +46,13 @@ class Reply:
 
 @dataclass(frozen=True)
 class LinkState:
-    """What the profile shows about Telegram: linked (as whom), or the link to open."""
+    """What the profile shows about Telegram: linked (as whom), or that the link step
+    is due. The deep link itself is made only when the user asks for it (a POST), so
+    showing a page never writes a token."""
 
     linked: bool
     username: str | None = None
-    link: str | None = None  # the deep link, when a link step is due
+    due: bool = False  # Telegram is the channel and no chat is linked yet
     configured: bool = True
 
 
@@ -88,17 +90,16 @@ def make_link(user, now=None):
     return f"https://t.me/{bot_name()}?start={token}"
 
 
-def link_state(user, now=None):
-    """For the profile: linked, or the link step (a fresh deep link) when Telegram is
-    the user's channel and no chat is bound yet."""
+def link_state(user):
+    """For the profile: linked, or the link step when Telegram is the user's channel
+    and no chat is bound yet."""
     if user.telegram_chat_id:
         return LinkState(linked=True, username=user.telegram_username)
     if user.channel != User.TELEGRAM:
         return LinkState(linked=False)
-    try:
-        return LinkState(linked=False, link=make_link(user, now))
-    except BotNotConfigured:
+    if not configured():
         return LinkState(linked=False, configured=False)
+    return LinkState(linked=False, due=True)
 
 
 def unlink(user):

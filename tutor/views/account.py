@@ -1,7 +1,7 @@
 """The user's own profile: names and login, password, notifications, deactivation.
 Each section is a form of its own; htmx swaps a section with its errors, success
 reloads the page."""
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -103,6 +103,20 @@ def telegram():
     that the profile's "check" button reloads."""
     return render("account/telegram.html", "account/partials/_telegram.html",
                   telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm())
+
+
+@bp.post("/telegram/open")
+def open_telegram_bot():
+    """A fresh one-time deep link, and off to Telegram with it (the form opens a new
+    tab). A plain redirect even for htmx: the browser itself must go to t.me."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        return redirect(telegram_bot.make_link(current_user))
+    except telegram_bot.BotNotConfigured:
+        flash(_("The Telegram bot is not set up on this site yet."), "error")
+        return redirect(url_for("account.profile"))
 
 
 @bp.post("/telegram/unlink")
