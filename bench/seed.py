@@ -82,6 +82,9 @@ def seed(url, students=5_000, lessons=100_000, years=3, anchor=None, random_seed
         migrate.upgrade(db.database)
         if User.select().exists():
             raise NotEmpty(f"{url} already has users (use --replace for an SQLite file)")
+        if backend(db.database) == "sqlite":
+            # Room for the indexes of a million lessons while they are built.
+            db.database.execute_sql("PRAGMA cache_size = -262144")
         with db.database.atomic():
             written = _fill(random.Random(random_seed), students, lessons, years,
                             anchor or utcnow().date(), log)
