@@ -2,12 +2,13 @@
 validate_<field> methods call the account services so every rule lives once."""
 import re
 import zoneinfo
-from datetime import datetime, time
+from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf import FlaskForm as _FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -38,6 +39,40 @@ from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
+# Typed control characters besides tab and line breaks: never meant, and PostgreSQL
+# refuses NUL in text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Dates a tutor's forms may mean; beyond them day arithmetic overflows.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _without_control_characters(value):
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def _within_calendar(form, field):
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(field.gettext("Not a valid date value."))
+
+
+class FlaskForm(_FlaskForm):
+    """The base of every form below: control characters are taken out of everything
+    posted before any field reads it (so a required field of NUL alone is empty), and
+    every date must lie between EARLIEST_DATE and LATEST_DATE."""
+
+    class Meta(_FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            return MultiDict([(key, _without_control_characters(value))
+                              for key in formdata for value in formdata.getlist(key)])
+
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, DateField):
+                field.validators = [*field.validators, _within_calendar]
+            return field
 
 
 def _optional_int(value):
