@@ -26,7 +26,7 @@ def test_control_characters_are_taken_out_and_line_breaks_kept(app):
 
 
 def test_a_required_field_of_control_characters_alone_is_empty(app):
-    data, errors = post_form(app, GoalForm, {"name": "\x00\x01\x1b"})
+    _, errors = post_form(app, GoalForm, {"name": "\x00\x01\x1b"})
     assert errors == {"name": ["Введите название цели."]}
 
 
@@ -39,12 +39,12 @@ def test_every_value_of_a_repeated_field_is_cleaned(app):
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"])
 def test_dates_beyond_the_calendar_are_refused_in_the_viewers_language(app, day):
-    data, errors = post_form(app, DaysOffForm, {"first_day": day, "last_day": day})
+    _, errors = post_form(app, DaysOffForm, {"first_day": day, "last_day": day})
     assert errors["first_day"] == ["Неверное значение даты."]
 
 
 def test_dates_at_the_calendars_edges_are_accepted(app):
-    data, errors = post_form(app, DaysOffForm, {"first_day": "1900-01-01",
+    _, errors = post_form(app, DaysOffForm, {"first_day": "1900-01-01",
                                                 "last_day": "2199-12-31"})
     assert errors == {}
 
