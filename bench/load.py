@@ -353,8 +353,9 @@ def lua_string(value):
     return "[==[" + value + "]==]"
 
 
-def run_wrk(base, items, duration, connections, threads=2):
+def run_wrk(base, items, duration, connections):
     """wrk against `items` (one Request repeated, or each sent once across threads)."""
+    threads = min(2, connections)
     entries = ",\n".join(
         "{%s, %s, {%s}, %s}" % (
             lua_string(item.method), lua_string(item.path),
