@@ -44,9 +44,9 @@ def server(app, test_config, tmp_path):
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(f"{base}/favicon.ico", timeout=1)
+            requests.get(f"{base}/favicon.ico", timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
             assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
             time.sleep(0.1)
     yield base

@@ -35,8 +35,8 @@ def wait_for_page(url, process, seconds=60):
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read()
         try:
-            return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=5)
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds}s")
 
