@@ -41,6 +41,7 @@ test: install translations chromium
 BANDIT_PATHS := tutor migrations deploy config.py tasks.py wsgi.py
 audit: $(VENV)/.installed
 	$(BIN)/bandit -q -r $(BANDIT_PATHS)
+	$(BIN)/python tools/audit_pins.py requirements.txt requirements-dev.txt
 	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements-dev.txt
 
 install: $(VENV)/.installed system-deps
