@@ -34,6 +34,8 @@ class Job:
 
 
 REGISTRY = {}
+# A monthly job that failed is tried again this long after, not at every check.
+RETRY_AFTER = timedelta(minutes=15)
 
 
 def register(name, day=None, title=""):
@@ -68,15 +70,24 @@ def due_jobs(now=None):
     due = [job for job in REGISTRY.values() if job.monthly and local.day >= job.day]
     if not due:
         return []
+    recent_failure = now.astimezone(timezone.utc).replace(tzinfo=None) - RETRY_AFTER
     done = {run.job for run in JobRun.select(JobRun.job).where(
         JobRun.job.in_([job.name for job in due]), JobRun.period == period,
-        JobRun.status == JobRun.OK)}
+        (JobRun.status == JobRun.OK)
+        | ((JobRun.status == JobRun.FAILED) & (JobRun.started_at > recent_failure)))}
     return [(job, period) for job in due if job.name not in done]
 
 
 def run_due(now=None):
-    """Run every due monthly job; returns {job name: counts or None if skipped}."""
-    return {job.name: run(job.name, period, now=now) for job, period in due_jobs(now)}
+    """Run every due monthly job; returns {job name: counts, None if skipped, or
+    "failed"}. One job failing does not keep the others from running."""
+    results = {}
+    for job, period in due_jobs(now):
+        try:
+            results[job.name] = run(job.name, period, now=now)
+        except Exception:  # recorded and logged by run(); retried after RETRY_AFTER
+            results[job.name] = "failed"
+    return results
 
 
 class AlreadyRunning(Exception):
