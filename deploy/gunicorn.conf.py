@@ -7,9 +7,12 @@ import tempfile
 
 # All interfaces: in a container or behind the proxy in deploy/nginx, HOST narrows it.
 bind = os.environ.get("BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}")  # nosec B104
-# Requests are short and mostly wait on the database: two workers per core, a few threads.
+# Two workers per core, one thread each. A request spends its time in Python (building
+# and rendering the week), not waiting: threads in one worker only queue for the GIL.
+# bench/load.py on 2 cores: the week fragment 81 req/s with 4 threads, 190 with 1;
+# bookings 181/s and 258/s (bench/RESULTS.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
