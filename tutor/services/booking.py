@@ -121,6 +121,18 @@ def book_lesson(student, teacher, start, comment="", now=None):
     return lesson
 
 
+def told_of_cancelling(user, record, reason, what):
+    """Who hears of it when `user` cancels `record` (a lesson or a series): the other
+    side. The teacher must give the student a reason. Raises NotAllowed for anyone else."""
+    if user.id == record.teacher_id:
+        if not reason:
+            raise InvalidDetails("reason", "the teacher gives the student a reason")
+        return record.student
+    if user.id == record.student_id:
+        return record.teacher
+    raise NotAllowed(f"not your {what}")
+
+
 def cancel_lesson(user, lesson, reason="", now=None):
     """Cancel (delete) a lesson that has not started, by its student or the teacher,
     and tell the other side. Raises LessonNotFound, NotAllowed, InThePast,
@@ -131,14 +143,7 @@ def cancel_lesson(user, lesson, reason="", now=None):
     with schedule.lock(lesson.teacher_id):
         lesson = _reload(lesson)
         settings = schedule.settings_for(lesson.teacher_id)
-        if user.id == lesson.teacher_id:
-            if not reason:
-                raise InvalidDetails("reason", "the teacher gives the student a reason")
-            recipient = lesson.student
-        elif user.id == lesson.student_id:
-            recipient = lesson.teacher
-        else:
-            raise NotAllowed("not your lesson")
+        recipient = told_of_cancelling(user, lesson, reason, "lesson")
         if lesson.start <= now:
             raise InThePast("the lesson has already started")
         if user.id == lesson.student_id and lesson.is_confirmed:

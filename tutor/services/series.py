@@ -360,14 +360,7 @@ def cancel_from(user, series, first_day, reason="", now=None):
     with schedule.lock(series.teacher_id):
         series = _reload(series)
         settings = schedule.settings_for(series.teacher_id)
-        if user.id == series.teacher_id:
-            if not reason:
-                raise InvalidDetails("reason", "the teacher gives the student a reason")
-            recipient = series.student
-        elif user.id == series.student_id:
-            recipient = series.teacher
-        else:
-            raise NotAllowed("not your series")
+        recipient = booking.told_of_cancelling(user, series, reason, "series")
         from_moment = availability.local_day_bounds(first_day, settings.timezone).start
         ahead = list(series.occurrences().where((Lesson.start >= from_moment)
                                                 & (Lesson.start > now)))
