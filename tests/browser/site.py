@@ -133,6 +133,29 @@ def page_urls(app, site, role):
     return urls
 
 
+def signed_in(browser, live_server, login, password, **context_options):
+    """A page of a new browser context (Moscow time unless told), in English, logged in
+    as `login` through the navigation's "Log in" link."""
+    context_options.setdefault("timezone_id", "Europe/Moscow")
+    page = browser.new_context(**context_options).new_page()
+    page.goto(live_server + "/")
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    return page
+
+
+def on_next_week(browser, live_server, login, password):
+    """Signed in, on next week's calendar."""
+    page = signed_in(browser, live_server, login, password)
+    page.get_by_role("link", name="Next week").click()
+    expect(page.locator("#week")).to_be_visible()
+    return page
+
+
 def log_in(page, live_server, role):
     if role == ANONYMOUS:
         return

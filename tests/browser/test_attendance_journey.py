@@ -7,22 +7,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.site import signed_in
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Feedback, Lesson, Payment, utcnow
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(browser, live_server, login, password):
-    page = browser.new_context(timezone_id="Europe/Moscow").new_page()
-    page.goto(live_server + "/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Login").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
 
 
 def test_mark_pay_see_the_balance_and_rate(browser, live_server, app, teacher, create_student):
@@ -34,7 +23,7 @@ def test_mark_pay_see_the_balance_and_rate(browser, live_server, app, teacher, c
                                price=Decimal("1200"))
 
     # The teacher marks the lesson attended on its page: the section is swapped in place.
-    page = log_in(browser, live_server, "teacher", TEACHER_PASSWORD)
+    page = signed_in(browser, live_server, "teacher", TEACHER_PASSWORD)
     page.goto(f"{live_server}/lessons/{lesson.id}")
     attendance = page.locator("#attendance")
     attendance.get_by_label("Attendance").select_option("attended")
@@ -64,7 +53,7 @@ def test_mark_pay_see_the_balance_and_rate(browser, live_server, app, teacher, c
     expect(row.get_by_text("negative balance")).to_be_visible()
 
     # The student sees her balance and payment, and rates the lesson.
-    student = log_in(browser, live_server, "alisa", STUDENT_PASSWORD)
+    student = signed_in(browser, live_server, "alisa", STUDENT_PASSWORD)
     student.get_by_role("link", name="My lessons and payments").click()
     expect(student.locator('[data-total="paid"]')).to_have_text("1,000")
     expect(student.locator('[data-total="charged"]')).to_have_text("1,200")

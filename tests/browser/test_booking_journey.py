@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.site import on_next_week
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, User
 from tutor.services import schedule
@@ -19,28 +20,13 @@ def calendar_ready(app, teacher):
         schedule.set_windows(teacher, [(day, time(9), time(13)) for day in range(7)])
 
 
-def person(browser, live_server, login, password):
-    context = browser.new_context(timezone_id="Europe/Moscow")
-    page = context.new_page()
-    page.goto(live_server + "/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Login").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    page.get_by_role("link", name="Next week").click()
-    expect(page.locator("#week")).to_be_visible()
-    return page
-
-
-def test_book_see_confirm_and_create_for_a_new_person(browser, live_server, app,
+def test_book_see_confirm_and_create_for_a_new_on_next_week(browser, live_server, app,
                                                        calendar_ready, create_student):
     create_student(login="anna", first_name="Анна", last_name="Кузнецова")
     create_student(login="boris", first_name="Борис", last_name="Орлов")
 
     # Anna books the first free slot of next week, with a comment.
-    anna = person(browser, live_server, "anna", STUDENT_PASSWORD)
+    anna = on_next_week(browser, live_server, "anna", STUDENT_PASSWORD)
     first_slot = anna.locator(".cell-free .slot").first
     span = first_slot.locator(".time").inner_text()
     first_slot.click()
@@ -56,14 +42,14 @@ def test_book_see_confirm_and_create_for_a_new_person(browser, live_server, app,
         assert lesson.is_pending and lesson.comment == "Подготовка к ЕГЭ"
 
     # Boris sees the time as awaiting confirmation, with no trace of who asked.
-    boris = person(browser, live_server, "boris", STUDENT_PASSWORD)
+    boris = on_next_week(browser, live_server, "boris", STUDENT_PASSWORD)
     taken = boris.locator(".cell-pending", has_text=span).first
     expect(taken).to_contain_text("awaiting confirmation")
     expect(boris.locator("body")).not_to_contain_text("Кузнецова")
     expect(boris.locator("body")).not_to_contain_text("Подготовка к ЕГЭ")
 
     # The teacher finds the request, reveals the name, confirms it with a price.
-    teacher = person(browser, live_server, "teacher", TEACHER_PASSWORD)
+    teacher = on_next_week(browser, live_server, "teacher", TEACHER_PASSWORD)
     request_cell = teacher.locator(".cell-pending", has_text=span).first.locator(".lesson")
     request_cell.focus()
     about = request_cell.locator(".about")

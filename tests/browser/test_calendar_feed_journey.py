@@ -7,6 +7,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from tests.browser.site import signed_in
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import Lesson
 
@@ -20,14 +21,8 @@ def test_subscribe_renew_and_download_one_lesson(browser, live_server, app, teac
         start = datetime.utcnow().replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
         lesson = Lesson.create(teacher=teacher, student=anna, start=start,
                                end=start + timedelta(hours=1), status=Lesson.CONFIRMED)
-    context = browser.new_context(timezone_id="Europe/Moscow", accept_downloads=True)
-    page = context.new_page()
-    page.goto(live_server + "/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Login").fill("anna")
-    page.get_by_label("Password").fill(STUDENT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = signed_in(browser, live_server, "anna", STUDENT_PASSWORD, accept_downloads=True)
+    context = page.context
 
     page.goto(live_server + "/account")
     page.get_by_role("button", name="Turn the calendar feed on").click()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.site import signed_in
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import Lesson, Message, User, utcnow
 from tutor.services import reminders
@@ -15,13 +16,7 @@ pytestmark = pytest.mark.browser
 def test_choose_a_day_ahead_and_get_one_reminder(browser, live_server, app, teacher,
                                                  create_student):
     create_student(login="anna", channel=User.EMAIL, email="anna@example.org")
-    page = browser.new_context(timezone_id="Europe/Moscow").new_page()
-    page.goto(live_server + "/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Login").fill("anna")
-    page.get_by_label("Password").fill(STUDENT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = signed_in(browser, live_server, "anna", STUDENT_PASSWORD)
 
     page.goto(live_server + "/account")
     choice = page.get_by_label("Reminder before each lesson")

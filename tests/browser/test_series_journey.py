@@ -9,6 +9,7 @@ import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
+from tests.browser.site import on_next_week
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, LessonSeries
 from tutor.services import booking, schedule
@@ -21,21 +22,6 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 def calendar_ready(app, teacher):
     with app.app_context():
         schedule.set_windows(teacher, [(day, time(9), time(13)) for day in range(7)])
-
-
-def person(browser, live_server, login, password):
-    context = browser.new_context(timezone_id="Europe/Moscow")
-    page = context.new_page()
-    page.goto(live_server + "/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_label("Login").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    page.get_by_role("link", name="Next week").click()
-    expect(page.locator("#week")).to_be_visible()
-    return page
 
 
 def next_tuesday_at_ten():
@@ -63,7 +49,7 @@ def test_book_a_weekly_series_confirm_it_once_and_move_one(browser, live_server,
         slot_url = url_for("lessons.new", start=first.isoformat())
 
     # Anna opens next Tuesday 10:00 and asks for it every week, four times.
-    page = person(browser, live_server, "anna", STUDENT_PASSWORD)
+    page = on_next_week(browser, live_server, "anna", STUDENT_PASSWORD)
     page.locator(f'a.slot[href="{slot_url}"]').click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Book a lesson")
@@ -91,7 +77,7 @@ def test_book_a_weekly_series_confirm_it_once_and_move_one(browser, live_server,
             weeks[0], weeks[1], weeks[3]]
 
     # The teacher goes from the request in the calendar to the series, confirms it once.
-    teacher_page = person(browser, live_server, "teacher", TEACHER_PASSWORD)
+    teacher_page = on_next_week(browser, live_server, "teacher", TEACHER_PASSWORD)
     request_cell = teacher_page.locator(".cell-pending", has_text="10:00–11:00").first
     request_cell.locator(".lesson").focus()
     request_cell.get_by_role("link", name="Open the lesson").click()
