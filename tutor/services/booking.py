@@ -165,23 +165,16 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
     changed. Raises LessonNotFound, NotAllowed, NotPending, InThePast, SlotTaken,
     OutsideAvailability or InvalidDetails."""
     now = now or utcnow()
-    price = _price(price)
-    people = _people(people)
-    if comment is not None:
-        comment = _text(comment, "comment", MAX_COMMENT)
+    price, people, comment = _details(price, people, comment)
     with schedule.lock(teacher):
-        lesson = _reload(lesson)
-        if lesson.teacher_id != teacher.id:
-            raise NotAllowed("not your lesson")
+        lesson = _teachers_lesson(teacher, lesson)
         if not lesson.is_pending:
             raise NotPending("the lesson is already confirmed")
         if lesson.start <= now:
             raise InThePast("the lesson has started unconfirmed and is about to expire")
         previous = lesson.start
         if start is not None and start != lesson.start:
-            moved = Interval(start, start + (lesson.end - lesson.start))
-            _check_free(teacher, moved, now, exclude=lesson)
-            lesson.start, lesson.end = moved.start, moved.end
+            _move(teacher, lesson, start, now)
         lesson.status = Lesson.CONFIRMED
         lesson.price = price
         lesson.people = people
@@ -198,6 +191,27 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
     return lesson
 
 
+def _details(price, people, comment):
+    """The teacher's price, number of people and comment (None: keep it), checked."""
+    comment = None if comment is None else _text(comment, "comment", MAX_COMMENT)
+    return _price(price), _people(people), comment
+
+
+def _teachers_lesson(teacher, lesson):
+    """The lesson as it is now, refused unless it is `teacher`'s."""
+    lesson = _reload(lesson)
+    if lesson.teacher_id != teacher.id:
+        raise NotAllowed("not your lesson")
+    return lesson
+
+
+def _move(teacher, lesson, start, now):
+    """Move the lesson to `start`, keeping its length, if that time is free."""
+    moved = Interval(start, start + (lesson.end - lesson.start))
+    _check_free(teacher, moved, now, exclude=lesson)
+    lesson.start, lesson.end = moved.start, moved.end
+
+
 def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=None):
     """Change a confirmed lesson: its price and number of people, the comment (when
     given), and its time (when `start` differs; the length stays). Only this lesson
@@ -207,23 +221,16 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
     has started, or to a time that has), SlotTaken, OutsideAvailability or
     InvalidDetails."""
     now = now or utcnow()
-    price = _price(price)
-    people = _people(people)
-    if comment is not None:
-        comment = _text(comment, "comment", MAX_COMMENT)
+    price, people, comment = _details(price, people, comment)
     with schedule.lock(teacher):
-        lesson = _reload(lesson)
-        if lesson.teacher_id != teacher.id:
-            raise NotAllowed("not your lesson")
+        lesson = _teachers_lesson(teacher, lesson)
         if not lesson.is_confirmed:
             raise NotPending("a pending lesson is confirmed, not changed")
         previous = lesson.start
         if start is not None and start != lesson.start:
             if lesson.start <= now:
                 raise InThePast("the lesson has already started")
-            moved = Interval(start, start + (lesson.end - lesson.start))
-            _check_free(teacher, moved, now, exclude=lesson)
-            lesson.start, lesson.end = moved.start, moved.end
+            _move(teacher, lesson, start, now)
         lesson.price = price
         lesson.people = people
         if comment is not None:
