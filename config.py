@@ -110,6 +110,8 @@ def load_config():
         "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
+        # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
+        "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),

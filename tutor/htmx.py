@@ -19,7 +19,11 @@ def render(page, partial, **context):
     while handling a fragment request ride along as an out-of-band toast swap."""
     if not is_fragment_request():
         return render_template(page, **context)
-    html = render_template(partial, **context)
+    return with_toasts(render_template(partial, **context))
+
+
+def with_toasts(html):
+    """A fragment's HTML with the messages flashed meanwhile as an out-of-band toast."""
     if _has_flashes():
         toasts = render_template("partials/_toasts.html", oob=True)
         # Both are render_template output: Jinja has escaped every value in them.

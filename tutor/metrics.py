@@ -15,6 +15,9 @@ REQUESTS = Counter("tutor_http_requests_total", "HTTP requests handled",
                    ["endpoint", "method", "status"])
 LATENCY = Histogram("tutor_http_request_duration_seconds", "Time to answer a request",
                     ["endpoint"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+RENDERED_CACHE = Counter("tutor_rendered_cache_lookups_total",
+                         "Lookups of kept HTML (calendar weeks): found or rendered anew",
+                         ["result"])
 
 
 class DatabaseCollector:

@@ -573,3 +573,20 @@ class Feedback(BaseModel):
 
 
 MODELS += [Payment, Feedback]
+
+
+class ChangeCounter(BaseModel):
+    """A number the database raises on every write to an area (migration 0013's
+    triggers); see tutor/services/changes.py. Not backed up: a restore counts as
+    writes instead of putting an old number back."""
+
+    CALENDAR = "calendar"
+
+    name = CharField(max_length=32, primary_key=True)
+    value = BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "change_counters"
+
+
+MODELS += [ChangeCounter]

@@ -18,6 +18,7 @@ from tutor.services.availability import (
     free_slots,
     is_bookable,
     local_day_bounds,
+    next_change,
     validate_windows,
     week_start,
 )
@@ -260,6 +261,59 @@ def test_the_buffer_is_not_kept_around_unavailable_intervals():
 def test_min_notice_and_horizon(now, settings, expected):
     slots = free_on(monday_10_to_14(**settings), MONDAY, now=at(now))
     assert starts(slots) == [f"2026-06-01 {hhmm}" for hhmm in expected]
+
+
+# --- when time alone changes the free slots ---------------------------------------------
+
+@pytest.mark.parametrize(
+    "now, settings, expected",
+    [
+        # The 07:00 slot leaves the notice window after 19:00 the evening before.
+        ("2026-05-31 12:00", {}, "2026-05-31 19:00"),
+        # At 19:00 itself the slot is still bookable; a moment later it is not.
+        ("2026-05-31 19:00", {}, "2026-05-31 19:00"),
+        ("2026-05-31 19:01", {}, "2026-05-31 20:00"),
+        # The 08:00 slot comes within the 56-day horizon right after 08:00, 56 days
+        # before.
+        ("2026-04-06 07:30", {}, "2026-04-06 08:00"),
+        # Nothing left to change: every slot is past its notice.
+        ("2026-06-01 09:00", {}, None),
+    ],
+)
+def test_next_change_is_when_a_slot_passes_the_notice_or_the_horizon(now, settings, expected):
+    rules = monday_10_to_14(**settings)
+    day = local_day_bounds(MONDAY, rules.timezone)
+    assert next_change(rules, day.start, day.end, now=at(now)) == (
+        at(expected) if expected else None)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_free_slots_stay_the_same_until_the_next_change(seed):
+    """Checked minute by minute over random rules and moments: the slots at `now` are
+    the slots at every moment up to the change, and differ a minute after it."""
+    chance = random.Random(seed)
+    rules = Rules(windows=(window(chance.randrange(7), "09:00", "15:00"),
+                           window(chance.randrange(7), "16:00", "19:30")),
+                  timezone=chance.choice(["Europe/Moscow", "Europe/Berlin", "America/New_York"]),
+                  lesson_length=timedelta(minutes=chance.choice([45, 60, 90])),
+                  min_notice=timedelta(hours=chance.randrange(0, 30)),
+                  horizon=timedelta(days=chance.randrange(1, 10)))
+    first, last = date(2026, 10, 19), date(2026, 10, 25)  # Berlin falls back on the 25th
+    start = local_day_bounds(first, rules.timezone).start
+    end = local_day_bounds(last, rules.timezone).end
+    now = start - timedelta(days=chance.randrange(0, 12), minutes=chance.randrange(1440))
+    for _ in range(5):
+        change = next_change(rules, start, end, now=now)
+        before = free_slots(rules, start, end, now=now)
+        if change is None:
+            assert free_slots(rules, start, end, now=end) == before
+            break
+        moment = now
+        while moment <= change:
+            assert free_slots(rules, start, end, now=moment) == before, moment
+            moment += timedelta(minutes=1)
+        now = change + timedelta(minutes=1)
+        assert free_slots(rules, start, end, now=now) != before
 
 
 # --- time zones ------------------------------------------------------------------------

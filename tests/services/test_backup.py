@@ -51,10 +51,10 @@ def data(app_ctx, teacher, create_student):
 
 
 def snapshot(database):
-    """Every row of every table, as Python values, in id order."""
+    """Every row of every table a backup holds, as Python values, in id order."""
     with database.bind_ctx(MODELS):
         return {model._meta.table_name: list(model.select().order_by(
-            model._meta.primary_key).dicts()) for model in MODELS}
+            model._meta.primary_key).dicts()) for model in backup.ordered_models()}
 
 
 @pytest.fixture

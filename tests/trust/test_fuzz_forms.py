@@ -364,8 +364,11 @@ def restore(app, tables):
         database.execute_sql("SET session_replication_role = replica" if postgres
                              else "PRAGMA foreign_keys = OFF")
         try:
+            # change_counters last: putting the calendar's rows back raises the
+            # counter (triggers), and it must end as it was.
             with database.atomic():
-                for table, (columns, rows) in tables.items():
+                for table, (columns, rows) in sorted(
+                        tables.items(), key=lambda item: item[0] == "change_counters"):
                     database.execute_sql(f'DELETE FROM "{table}"')
                     if rows:
                         names = ", ".join(f'"{column}"' for column in columns)

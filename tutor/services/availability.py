@@ -139,6 +139,18 @@ def free_slots(rules, range_start, range_end, *, now, unavailable=(), busy=()):
     return [slot for slot in slots if not _hits(slot, blocked)]
 
 
+def next_change(rules, range_start, range_end, *, now):
+    """The moment, `now` or later, right after which time alone changes free_slots over
+    the range: a slot passing the minimum notice, or coming within the horizon. None
+    when nothing in the range will change."""
+    _require_naive(range_start=range_start, range_end=range_end, now=now)
+    edges = (edge
+             for slot in candidate_slots(rules, range_start, range_end)
+             for edge in (slot.start - rules.min_notice, slot.start - rules.horizon)
+             if edge >= now)
+    return min(edges, default=None)
+
+
 def is_bookable(rules, slot, *, now, unavailable=(), busy=()):
     """True when `slot` is exactly one of the free slots: right start, right length."""
     return slot in free_slots(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tutor.models import Lesson, UnavailableInterval, User
+from tutor.models import Lesson, UnavailableInterval
 from tutor.services import availability, schedule
 from tutor.services.availability import Interval
 
@@ -56,6 +56,7 @@ class Week:
     days: tuple
     timezone: str
     today: date
+    changes_at: datetime  # naive UTC: until then only writes can change what it shows
 
     @property
     def previous(self):
@@ -115,8 +116,7 @@ def build_week(teacher, viewer, day, now):
 
     rules = schedule.rules_for(teacher, settings)
     reach = rules.lesson_length + rules.buffer
-    lessons = list(Lesson.in_range(teacher, start - reach, end + reach)
-                   .select(Lesson, User).join(User, on=(Lesson.student == User.id)))
+    lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
     blocks = list(UnavailableInterval.in_range(teacher, start, end + reach))
     slots = availability.free_slots(
         rules, start, end, now=now,
@@ -136,7 +136,10 @@ def build_week(teacher, viewer, day, now):
 
     days = tuple(Day(d, tuple(c for c in cells if c.start.date() == d), d == today)
                  for d in dates)
-    return Week(monday, days, zone_name, today)
+    tomorrow = availability.local_day_bounds(today, zone_name).end
+    changes_at = min(filter(None, (availability.next_change(rules, start, end, now=now),
+                                   tomorrow)))
+    return Week(monday, days, zone_name, today, changes_at)
 
 
 @dataclass(frozen=True)

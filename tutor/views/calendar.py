@@ -2,11 +2,13 @@
 from datetime import datetime
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
 
-from tutor.htmx import render
+from tutor import rendered
+from tutor.htmx import is_fragment_request, render, with_toasts
 from tutor.models import User, utcnow
-from tutor.services import calendar
+from tutor.services import calendar, changes
 
 bp = Blueprint("calendar", __name__)
 
@@ -41,9 +43,28 @@ def _date_arg(name, fmt):
 
 @bp.get("/")
 def week():
-    week = calendar.build_week(the_teacher(), viewer(), _date_arg("week", "%Y-%m-%d"),
-                               utcnow())
+    who, day, now = viewer(), _date_arg("week", "%Y-%m-%d"), utcnow()
+    if is_fragment_request() and not (who and who.is_teacher):
+        return with_toasts(_kept_week(who, day, now))
+    week = calendar.build_week(the_teacher(), who, day, now)
     return render("calendar/week.html", "calendar/partials/_week.html", week=week)
+
+
+def _kept_week(who, day, now):
+    """A visitor's or a student's week fragment, rendered once for each version of the
+    calendar and kept until time alone would change it. (The teacher's carries forms
+    with a CSRF token and is always rendered.)"""
+    version = changes.calendar_version()  # before the data it describes
+    key = (version, who.id if who else None, who.timezone if who else None,
+           str(get_locale()), day)
+    cache = rendered.weeks()
+    html = cache.get(key, now) if version is not None else None
+    if html is None:
+        week = calendar.build_week(the_teacher(), who, day, now)
+        html = render_template("calendar/partials/_week.html", week=week)
+        if version is not None:
+            cache.put(key, html, week.changes_at)
+    return html
 
 
 @bp.get("/month")

@@ -1,0 +1,154 @@
+"""A student's or a visitor's week fragment is rendered once and served again until a
+write moves the calendar or time alone would change it (a slot passing the notice,
+midnight); never across viewers, languages or zones, and never for the teacher,
+whose week carries forms."""
+import re
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import TEACHER_PASSWORD
+from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
+    HTMX,
+    alisa,
+    boris,
+    calendar_ready,
+    day_of,
+    free_cells,
+    lesson_for,
+    person,
+)
+from tutor.models import User
+from tutor.services import calendar, schedule
+
+THIS_WEEK = "/?week=2026-11-23"
+
+
+@pytest.fixture(autouse=True)
+def settings_saved(app, calendar_ready):
+    """The teacher's settings exist (the first week built would create them: a write
+    that moves the calendar's version once)."""
+    with app.app_context():
+        schedule.settings_for(calendar_ready)
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many weeks were built: one call each."""
+    built = []
+    build = calendar.build_week
+
+    def counting(*args):
+        built.append(args)
+        return build(*args)
+    monkeypatch.setattr(calendar, "build_week", counting)
+    return built
+
+
+def fragment(browser):
+    response = browser.get(THIS_WEEK, headers=HTMX)
+    assert response.status_code == 200
+    return response.text
+
+
+def test_a_repeated_request_is_answered_without_building_again(person, alisa, builds):
+    browser = person("alisa")
+    first = fragment(browser)  # with the toast of the language switch
+    assert 'hx-swap-oob="true"' in first
+    second = fragment(browser)
+    assert first.startswith(second) and fragment(browser) == second
+    assert len(builds) == 1
+    assert free_cells(second) == 12
+
+
+def test_another_students_booking_shows_at_once(person, alisa, boris, builds):
+    watching, booking = person("alisa"), person("boris")
+    assert free_cells(fragment(watching)) == 12
+    booked = booking.submit("/lessons", {"start": "2026-11-24T07:00:00"},
+                            page="/lessons/new?start=2026-11-24T07:00:00")
+    assert booked.status_code == 302
+    tuesday = day_of(fragment(watching), "2026-11-24")
+    assert free_cells(tuesday) == 3
+    assert '<li class="cell cell-pending">' in tuesday
+    assert len(builds) == 2
+
+
+def test_a_change_of_the_teachers_settings_shows_at_once(app, person, calendar_ready, builds):
+    browser = person()
+    assert free_cells(fragment(browser)) == 12
+    with app.app_context():
+        schedule.update_settings(calendar_ready, lesson_length_minutes=120)
+    assert free_cells(fragment(browser)) == 6
+
+
+def test_a_slot_leaves_when_its_notice_passes(person, alisa, builds, time_machine):
+    """Tuesday 10:00 in Moscow (07:00 UTC) needs 12 hours' notice: bookable until
+    Monday 19:00 UTC."""
+    browser = person("alisa")
+    assert free_cells(fragment(browser)) == 12
+    time_machine.move_to(datetime(2026, 11, 23, 18, 59, 59), tick=False)
+    assert free_cells(fragment(browser)) == 12
+    assert len(builds) == 1
+    time_machine.move_to(datetime(2026, 11, 23, 19, 0, 1), tick=False)
+    tuesday = day_of(fragment(browser), "2026-11-24")
+    assert free_cells(tuesday) == 3 and "10:00–11:00" not in tuesday
+    assert len(builds) == 2
+
+
+def test_today_moves_at_midnight(app, person, calendar_ready, builds, time_machine):
+    with app.app_context():
+        schedule.update_settings(calendar_ready, min_notice_hours=0)
+    browser = person()
+    today = re.compile(r'<section class="day today" aria-labelledby="day-([0-9-]+)">')
+    assert today.search(fragment(browser)).group(1) == "2026-11-23"
+    time_machine.move_to(datetime(2026, 11, 23, 20, 59, 59), tick=False)  # 23:59:59 Moscow
+    assert today.search(fragment(browser)).group(1) == "2026-11-23"
+    assert len(builds) == 1
+    time_machine.move_to(datetime(2026, 11, 23, 21, 0, 1), tick=False)
+    assert today.search(fragment(browser)).group(1) == "2026-11-24"
+    assert len(builds) == 2
+
+
+def test_each_viewer_gets_their_own_week(app, person, alisa, boris, calendar_ready, builds):
+    lesson_for(app, alisa, calendar_ready, comment="Подготовка к ЕГЭ", price=1500)
+    own = day_of(fragment(person("alisa")), "2026-11-24")
+    assert "cell-confirmed cell-own" in own and "Подготовка к ЕГЭ" in own
+    for browser in (person("boris"), person()):
+        tuesday = day_of(fragment(browser), "2026-11-24")
+        assert free_cells(tuesday) == 3
+        assert "cell-confirmed" not in tuesday and "Подготовка" not in tuesday
+    assert len(builds) == 3
+
+
+def test_the_language_and_the_zone_are_the_viewers(app, person, alisa, builds):
+    browser = person("alisa")
+    assert "Times are shown in the Europe/Moscow time zone." in fragment(browser)
+    browser.submit("/language/ru")
+    russian = fragment(browser)
+    assert "Times are shown" not in russian and "Europe/Moscow" in russian
+    with app.app_context():
+        User.update(timezone="Asia/Tokyo").where(User.id == alisa.id).execute()
+    assert '<span class="time">16:00–17:00</span>' in fragment(browser)
+    assert len(builds) == 3
+
+
+def test_the_teachers_week_is_built_every_time(person, builds):
+    browser = person("teacher", TEACHER_PASSWORD)
+    first, second = fragment(browser), fragment(browser)
+    assert 'name="csrf_token"' in first and 'name="csrf_token"' in second
+    assert len(builds) == 2
+
+
+@pytest.mark.config(WEEK_CACHE_ENTRIES=0)
+def test_nothing_is_kept_when_the_cache_is_off(person, alisa, builds):
+    browser = person("alisa")
+    fragment(browser)
+    assert fragment(browser) == fragment(browser)
+    assert len(builds) == 3
+
+
+def test_full_pages_are_built_every_time(person, alisa, builds):
+    browser = person("alisa")
+    browser.get(THIS_WEEK)
+    browser.get(THIS_WEEK)
+    assert len(builds) == 2
