@@ -11,7 +11,11 @@ runs every scenario for --duration seconds at --connections connections:
 
   bare            GET /bench/bare: a fixed string through the whole stack (the ceiling)
   week-student    GET /?week=<next week> as a logged-in student, the full page
-  week-fragment   the same with HX-Request: true (what htmx navigation fetches)
+  week-fragment   the same with HX-Request: true (what htmx navigation fetches); after
+                  the first request the server answers it from its kept weeks
+  week-fragment-new  the same fragment for 2,000 students in turn: a worker sees about
+                  1,000 others before one comes back, more than it keeps
+                  (WEEK_CACHE_ENTRIES, 512), so every request is built and rendered
   week-teacher    the full week page as the teacher
   students-search GET /teacher/students?q=иван as an htmx fragment, as the teacher
   booking         POST /lessons, each request a different free slot, from 8 students
@@ -56,8 +60,9 @@ SEARCH = "иван"
 BOOKING_STUDENTS = 8
 BOOKING_COMMENT = "bench-load"
 IN_PROCESS_BOOKINGS = 1 + 3 * 20  # the query count, then three rounds of CPU time
-SCENARIOS = ("bare", "week-student", "week-fragment", "week-teacher", "students-search",
-             "booking")
+NEW_WEEK_VIEWERS = 2_000  # students taking turns in week-fragment-new
+SCENARIOS = ("bare", "week-student", "week-fragment", "week-fragment-new", "week-teacher",
+             "students-search", "booking")
 
 
 @dataclass
@@ -98,11 +103,11 @@ def free_port():
 class Server:
     """gunicorn with the production configuration, serving the app plus /bench/bare."""
 
-    def __init__(self, url, workers, workdir):
+    def __init__(self, url, workers, workdir, secret):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "gunicorn.log"
-        env = {**os.environ, "TUTOR_ENV": "production", "SECRET_KEY": os.urandom(32).hex(),
+        env = {**os.environ, "TUTOR_ENV": "production", "SECRET_KEY": secret,
                "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": url, "REDIS_URL": "",
                "RATELIMIT_ENABLED": "0",  # a few logins from one address in a minute
                "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
@@ -149,6 +154,26 @@ def cookie_header(session):
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
 
+def signed_in_cookies(url, secret, count):
+    """Session cookies of `count` students, signed with the server's key as logging in
+    would make them: thousands of logins through argon2 would take minutes."""
+    from tutor import create_app
+    from tutor.extensions import db
+    from tutor.models import User
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+                      "SECRET_KEY": secret})
+    serializer = app.session_interface.get_signing_serializer(app)
+    name = app.config["SESSION_COOKIE_NAME"]
+    with app.app_context():
+        students = (User.select().where(User.role == User.STUDENT).order_by(User.id)
+                    .limit(count))
+        cookies = [f"{name}={serializer.dumps({'_user_id': s.get_id(), '_fresh': False})}"
+                   for s in students]
+        db.database.close()
+    return cookies
+
+
 # --- what each scenario sends -----------------------------------------------------------
 
 @dataclass
@@ -179,9 +204,12 @@ def plan(url):
 
 
 def scenario_requests(name, sessions, week, base):
-    """The request of a read scenario (booking builds its own)."""
+    """The requests of a read scenario, sent in turn (booking builds its own)."""
     student, teacher = sessions["student"], sessions["teacher"]
     fragment = {"HX-Request": "true", "HX-Current-URL": f"{base}/"}
+    if name == "week-fragment-new":
+        return [Request("GET", f"/?week={week}", {**fragment, "Cookie": cookie})
+                for cookie in sessions["many"]]
     path, cookie, extra = {
         "bare": ("/bench/bare", None, {}),
         "week-student": (f"/?week={week}", student, {}),
@@ -190,7 +218,7 @@ def scenario_requests(name, sessions, week, base):
         "students-search": (f"/teacher/students?q={quote(SEARCH)}", teacher, fragment),
     }[name]
     headers = {**extra, **({"Cookie": cookie} if cookie else {})}
-    return Request("GET", path, headers)
+    return [Request("GET", path, headers)]
 
 
 def booking_requests(bookers, slots):
@@ -265,10 +293,15 @@ def in_process_costs(url, week, reserved, rounds=3):
         return student.post("/lessons", data={"start": next(slots).isoformat(),
                                               "comment": "bench-count"})
 
+    def new_week():
+        app.extensions["rendered_weeks"].clear()
+        return student.get(f"/?week={week}", headers=fragment)
+
     calls = {
         "bare": lambda: student.get("/bench/bare"),
         "week-student": lambda: student.get(f"/?week={week}"),
         "week-fragment": lambda: student.get(f"/?week={week}", headers=fragment),
+        "week-fragment-new": new_week,
         "week-teacher": lambda: teacher.get(f"/?week={week}"),
         "students-search": lambda: teacher.get(f"/teacher/students?q={quote(SEARCH)}",
                                                headers=fragment),
@@ -312,8 +345,8 @@ function request()
   local index = id + counter * threads_count + 1
   counter = counter + 1
   if index > #items then
-    if #items == 1 then
-      index = 1
+    if CYCLE then
+      index = (index - 1) % #items + 1
     else
       -- every slot is taken: stop, sending a harmless request meanwhile
       wrk.thread:stop()
@@ -353,8 +386,9 @@ def lua_string(value):
     return "[==[" + value + "]==]"
 
 
-def run_wrk(base, items, duration, connections):
-    """wrk against `items` (one Request repeated, or each sent once across threads)."""
+def run_wrk(base, items, duration, connections, once=False):
+    """wrk against `items`: sent in turn over and over, or each once (`once`) until
+    they run out."""
     threads = min(2, connections)
     entries = ",\n".join(
         "{%s, %s, {%s}, %s}" % (
@@ -364,7 +398,8 @@ def run_wrk(base, items, duration, connections):
         for item in items)
     script = (WRK_SCRIPT
               .replace("{ITEMS}", "{" + entries + "}")
-              .replace("{RESPONSE}", WRK_RESPONSE if len(items) > 1 else ""))
+              .replace("CYCLE", "false" if once else "true")
+              .replace("{RESPONSE}", WRK_RESPONSE if once else ""))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -388,21 +423,20 @@ def run_wrk(base, items, duration, connections):
             "statuses": {int(k): int(v) for k, v in statuses.items()}}
 
 
-def run_python(base, items, duration, connections):
+def run_python(base, items, duration, connections, once=False):
     """A bounded Python generator: one thread per connection, keep-alive, for when wrk
     is not installed. It shares the 2 cores with the server, so it measures lower."""
     host, port = base.removeprefix("http://").split(":")
     deadline = time.monotonic() + duration
     lock, position = threading.Lock(), [0]
     latencies, errors, statuses = [], [0], {}
-    single = len(items) == 1
 
     def next_item():
-        if single:
-            return items[0]
         with lock:
             if position[0] >= len(items):
-                return None
+                if once:
+                    return None
+                position[0] = 0
             position[0] += 1
             return items[position[0] - 1]
 
@@ -491,11 +525,13 @@ def run_size(size, args, log):
     the_plan = plan(url)
     costs = in_process_costs(url, the_plan.week, the_plan.reserved, min(args.cpu_rounds, 3))
     generator = run_wrk if args.generator == "wrk" else run_python
-    server = Server(url, args.workers, workdir)
+    secret = os.urandom(32).hex()
+    server = Server(url, args.workers, workdir, secret)
     results = []
     try:
         sessions = {"student": cookie_header(log_in(server.base, "student00001")),
-                    "teacher": cookie_header(log_in(server.base, seeding.TEACHER_LOGIN))}
+                    "teacher": cookie_header(log_in(server.base, seeding.TEACHER_LOGIN)),
+                    "many": signed_in_cookies(url, secret, NEW_WEEK_VIEWERS)}
         bookers = []
         for n in range(2, 2 + BOOKING_STUDENTS):
             session = log_in(server.base, f"student{n:05d}")
@@ -506,16 +542,17 @@ def run_size(size, args, log):
             if name == "booking":
                 items = list(booking_requests(bookers, the_plan.slots))
             else:
-                items = [scenario_requests(name, sessions, the_plan.week, server.base)]
+                items = scenario_requests(name, sessions, the_plan.week, server.base)
                 if args.warmup:
                     generator(server.base, items, args.warmup, args.connections)
             load = os.getloadavg()[0]
-            figures = generator(server.base, items, args.duration, args.connections)
+            figures = generator(server.base, items, args.duration, args.connections,
+                                once=name == "booking")
             result = Result(name, size, queries=costs[name].queries,
                             cpu_ms=costs[name].cpu_ms, **figures)
             if name == "booking":
                 result.note = check_bookings(url, result, len(items), args.connections)
-            log(f"  {name:16} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+            log(f"  {name:17} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
                 f"p99 {result.p99_ms:6.1f} ms  {result.queries:3d} queries  "
                 f"cpu {result.cpu_ms:5.1f} ms  errors {result.errors}  (load {load:.2f}) "
                 f"{result.note}")
@@ -558,7 +595,7 @@ def check_bookings(url, result, offered, connections):
 def report(results, sizes, log):
     bare = {r.size: r for r in results if r.scenario == "bare"}
     log("")
-    log(f"{'scenario':16} {'lessons':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+    log(f"{'scenario':17} {'lessons':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'queries':>7} {'of bare':>7} {'cpu ms':>7} {'cpu/bare':>8} {'errors':>6}")
     for name in SCENARIOS:
         for size in sizes:
@@ -570,7 +607,7 @@ def report(results, sizes, log):
             cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms else "-"
             cpu_ratio = f"x{row.cpu_ms / base.cpu_ms:.1f}" if base and base.cpu_ms and \
                 row.cpu_ms else "-"
-            log(f"{name:16} {size:9,d} {row.rps:8.0f} {row.p50_ms:7.1f} {row.p99_ms:7.1f} "
+            log(f"{name:17} {size:9,d} {row.rps:8.0f} {row.p50_ms:7.1f} {row.p99_ms:7.1f} "
                 f"{row.queries:7d} {ratio:>7} {cpu:>7} {cpu_ratio:>8} {row.errors:6d}")
     if len(sizes) > 1:
         log("")
@@ -580,7 +617,7 @@ def report(results, sizes, log):
             last = next((r for r in results if r.scenario == name and r.size == sizes[-1]), None)
             if first and last and first.p50_ms and first.p99_ms:
                 cpu = f"x{last.cpu_ms / first.cpu_ms:.2f}" if first.cpu_ms else "-"
-                log(f"  {name:16} p50 x{last.p50_ms / first.p50_ms:.2f}  "
+                log(f"  {name:17} p50 x{last.p50_ms / first.p50_ms:.2f}  "
                     f"p99 x{last.p99_ms / first.p99_ms:.2f}  cpu {cpu}  queries "
                     f"{first.queries} -> {last.queries}")
 

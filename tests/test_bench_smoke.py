@@ -90,8 +90,8 @@ def test_load_bench_runs(tmp_path):
     """Every scenario at two sizes, with wrk when it is installed (make bench installs it)."""
     out = run_load(tmp_path, "--sizes", "1000,2000", "--cpu-rounds", "1")
     table = out.split("\nscenario ")[-1]
-    for scenario in ("bare", "week-student", "week-fragment", "week-teacher",
-                     "students-search", "booking"):
+    for scenario in ("bare", "week-student", "week-fragment", "week-fragment-new",
+                     "week-teacher", "students-search", "booking"):
         assert f"\n{scenario} " in table
     assert "lessons booked, none overlapping" in out
     assert "latency growth from 1,000 to 2,000 lessons" in out
@@ -99,6 +99,6 @@ def test_load_bench_runs(tmp_path):
 
 def test_load_bench_python_generator(tmp_path):
     out = run_load(tmp_path, "--sizes", "1000", "--cpu-rounds", "0", "--generator", "python",
-                   "--scenarios", "bare,booking")
+                   "--scenarios", "bare,week-fragment-new,booking")
     assert "generator python" in out
     assert "lessons booked, none overlapping" in out

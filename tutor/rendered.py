@@ -37,6 +37,10 @@ class RenderedCache:
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
 
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
     def __len__(self):
         return len(self._entries)
 
