@@ -56,3 +56,36 @@ def test_exclusive_rolls_back_on_error(database):
             database.execute_sql("INSERT INTO counter (name, n) VALUES ('y', 1)")
             1 / 0
     assert database.execute_sql("SELECT COUNT(*) FROM counter").fetchone()[0] == 0
+
+
+def test_sqlite_writers_wait_in_the_kernel_and_go_in_turn(tmp_path):
+    """While one writer holds exclusive(), the lock file beside the database is
+    locked (others wait on it, not in SQLite's sleeping busy handler), a second writer
+    does not get in, and it gets in once the first commits."""
+    import fcntl
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    first, second = open_database(url), open_database(url)
+    first.execute_sql("CREATE TABLE log (who VARCHAR(10))")
+    entered = threading.Event()
+
+    def later_writer():
+        with exclusive(second, "log"):
+            second.execute_sql("INSERT INTO log VALUES ('second')")
+        entered.set()
+
+    with exclusive(first, "log"):
+        first.execute_sql("INSERT INTO log VALUES ('first')")
+        with open(tmp_path / "w.db-writers.lock", "ab") as probe, pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        thread = threading.Thread(target=later_writer)
+        thread.start()
+        assert not entered.wait(0.3)
+        with exclusive(first, "nested"):  # the same thread again: no deadlock
+            first.execute_sql("INSERT INTO log VALUES ('nested')")
+    thread.join(timeout=30)
+    assert entered.is_set()
+    rows = [row[0] for row in first.execute_sql("SELECT who FROM log").fetchall()]
+    assert rows == ["first", "nested", "second"]
+    first.close()
+    second.close()

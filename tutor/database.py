@@ -1,5 +1,7 @@
 """Opening the database named by DATABASE_URL, and the lock every writer that
 checks-then-inserts takes (teacher bootstrap, migrations, bookings, jobs)."""
+import fcntl
+import threading
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,10 +49,36 @@ def exclusive(database, name):
     advisory lock keyed by `name`, released at commit or rollback.
     """
     if backend(database) == "sqlite":
-        with database.atomic("IMMEDIATE") as txn:
+        with _sqlite_writers_queue(database), database.atomic("IMMEDIATE") as txn:
             yield txn
     else:
         with database.atomic() as txn:
             key = zlib.crc32(name.encode()) - 2**31
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
             yield txn
+
+
+_queued = threading.local()  # the SQLite files this thread holds the writers' lock of
+
+
+@contextmanager
+def _sqlite_writers_queue(database):
+    """Writers of one SQLite file wait for each other in the kernel (flock on a file
+    beside it), so each starts the moment the one before commits. BEGIN IMMEDIATE
+    alone leaves the waiting to SQLite's busy handler, which sleeps 1, 2, 5, 10… ms
+    between tries: under contention a writer wakes late and can be overtaken again
+    and again (bench/RESULTS.md, bookings). Inside a transaction already open, or
+    for an in-memory database, there is nothing to queue for."""
+    path = getattr(database, "obj", database).database
+    held = _queued.__dict__.setdefault("paths", set())
+    if path == ":memory:" or path in held or database.in_transaction():
+        yield
+        return
+    with open(f"{path}-writers.lock", "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
+            fcntl.flock(handle, fcntl.LOCK_UN)
