@@ -356,6 +356,8 @@ class Lesson(BaseModel):
             # where "start < end of the range" would walk the whole history.
             (("teacher", "end"), False),
             (("student", "start"), False),
+            # The students list and balances sum charges from this index alone.
+            (("student", "status", "attendance", "price"), False),
             (("status", "start"), False),  # the expiry job
         )
 
