@@ -89,3 +89,32 @@ def test_sqlite_writers_wait_in_the_kernel_and_go_in_turn(tmp_path):
     assert rows == ["first", "nested", "second"]
     first.close()
     second.close()
+
+
+def test_a_prepared_query_is_built_once_and_runs_with_new_values(database):
+    from peewee import CharField, IntegerField, Model
+
+    from tutor.database import Prepared
+
+    class Counter(Model):
+        name = CharField(primary_key=True)
+        n = IntegerField()
+
+    built = []
+
+    def build(name, n):
+        built.append((name, n))
+        return Counter.select(Counter.name).where((Counter.name == name) & (Counter.n > n))
+
+    by_name = Prepared(build)
+    with database.bind_ctx([Counter]):
+        Counter.insert_many([("a", 1), ("b", 2)]).execute()
+        assert database.execute_sql(*by_name.sql(database, "a", 0)).fetchall() == [("a",)]
+        assert database.execute_sql(*by_name.sql(database, "b", 1)).fetchall() == [("b",)]
+        assert database.execute_sql(*by_name.sql(database, "b", 2)).fetchall() == []
+        assert built == [("a", 0)]
+        # Values the query does not take as its parameters, in order, are refused.
+        swapped = Prepared(lambda name, n: Counter.select().where((Counter.n > n)
+                                                                  & (Counter.name == name)))
+        with pytest.raises(ValueError):
+            swapped.sql(database, "a", 0)

@@ -82,3 +82,26 @@ def _sqlite_writers_queue(database):
         finally:
             held.discard(path)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Prepared:
+    """A peewee query whose SQL is built once per backend, then run with new values:
+    building a query's SQL costs more than running it (a user's row: 190 µs to build,
+    50 µs to run), and these queries run on every request. `build(*values)` makes the
+    query; its parameters must be exactly `values`, in order (checked on first use),
+    or none at all for a query of constants."""
+
+    def __init__(self, build):
+        self.build = build
+        self._sql = {}  # backend -> (sql, params)
+
+    def sql(self, database, *values):
+        """(sql, params) for `values` on `database`."""
+        dialect = backend(database)
+        if dialect not in self._sql:
+            sql, params = database.get_sql_context().sql(self.build(*values)).query()
+            if values and list(params) != list(values):
+                raise ValueError(f"the query's parameters {params!r} are not {values!r}")
+            self._sql[dialect] = (sql, params)
+        sql, params = self._sql[dialect]
+        return sql, list(values) if values else params

@@ -20,6 +20,7 @@ from peewee import (
     TimeField,
 )
 
+from tutor.database import Prepared
 from tutor.extensions import db
 
 
@@ -100,11 +101,12 @@ class User(UserMixin, BaseModel):
 
     @classmethod
     def from_session_id(cls, session_id):
+        """The user of a session (Flask-Login's loader, on every request)."""
         user_id, _, version = (session_id or "").partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        return cls.get_or_none((cls.id == int(user_id))
-                               & (cls.session_version == int(version)))
+        sql, params = _USER_OF_SESSION.sql(cls._meta.database, int(user_id), int(version))
+        return next(iter(cls.raw(sql, *params)), None)
 
     @classmethod
     def by_identifier(cls, identifier):
@@ -128,6 +130,10 @@ class User(UserMixin, BaseModel):
     @classmethod
     def teachers(cls):
         return cls.select().where(cls.role == cls.TEACHER).order_by(cls.id)
+
+
+_USER_OF_SESSION = Prepared(lambda user_id, version: User.select().where(
+    (User.id == user_id) & (User.session_version == version)))
 
 
 def normalize_login(login):

@@ -7,23 +7,20 @@ least that new, so a result kept under the version is never older than it.
 """
 from peewee import Select
 
-from tutor.database import backend
+from tutor.database import Prepared
 from tutor.extensions import db
 from tutor.models import ChangeCounter, User
 
-_sql = {}  # backend -> (sql, params): built once, read on every calendar request
+_VERSION = Prepared(lambda: Select(columns=[
+    User.teachers().select(User.id).limit(1),
+    ChangeCounter.select(ChangeCounter.value).where(
+        ChangeCounter.name == ChangeCounter.CALENDAR),
+]))
 
 
 def calendar_version():
     """Whose calendar it is (the teacher's id) and how far it has moved (the counter),
     as one value to keep results under; None when the counter is missing, and then
-    nothing may be kept."""
-    database, dialect = db.database, backend(db.database)
-    if dialect not in _sql:
-        teacher = User.teachers().select(User.id).limit(1)
-        counter = (ChangeCounter.select(ChangeCounter.value)
-                   .where(ChangeCounter.name == ChangeCounter.CALENDAR))
-        _sql[dialect] = database.get_sql_context().sql(
-            Select(columns=[teacher, counter])).query()
-    teacher_id, counter = database.execute_sql(*_sql[dialect]).fetchone()
+    nothing may be kept. It is read on every calendar request."""
+    teacher_id, counter = db.database.execute_sql(*_VERSION.sql(db.database)).fetchone()
     return None if counter is None else (teacher_id, counter)
