@@ -105,3 +105,8 @@ class Prepared:
             self._sql[dialect] = (sql, params)
         sql, params = self._sql[dialect]
         return sql, list(values) if values else params
+
+    def first(self, model, *values):
+        """The first `model` row the query (of all its columns) gives, or None."""
+        sql, params = self.sql(model._meta.database, *values)
+        return next(iter(model.raw(sql, *params)), None)

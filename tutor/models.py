@@ -105,8 +105,7 @@ class User(UserMixin, BaseModel):
         user_id, _, version = (session_id or "").partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        sql, params = _USER_OF_SESSION.sql(cls._meta.database, int(user_id), int(version))
-        return next(iter(cls.raw(sql, *params)), None)
+        return _USER_OF_SESSION.first(cls, int(user_id), int(version))
 
     @classmethod
     def by_identifier(cls, identifier):
@@ -131,9 +130,15 @@ class User(UserMixin, BaseModel):
     def teachers(cls):
         return cls.select().where(cls.role == cls.TEACHER).order_by(cls.id)
 
+    @classmethod
+    def first_teacher(cls):
+        """The teacher (the first, should there ever be more), or None."""
+        return _FIRST_TEACHER.first(cls)
+
 
 _USER_OF_SESSION = Prepared(lambda user_id, version: User.select().where(
     (User.id == user_id) & (User.session_version == version)))
+_FIRST_TEACHER = Prepared(lambda: User.teachers().limit(1))
 
 
 def normalize_login(login):
@@ -219,7 +224,7 @@ class TeacherSettings(BaseModel):
     @classmethod
     def for_teacher(cls, teacher):
         """The teacher's settings, created with the defaults on first use."""
-        settings = cls.get_or_none(cls.teacher == teacher)
+        settings = _SETTINGS_OF.first(cls, getattr(teacher, "id", teacher))
         if settings is not None:
             return settings
         try:
@@ -227,6 +232,10 @@ class TeacherSettings(BaseModel):
                 return cls.create(teacher=teacher)
         except IntegrityError:  # another process created them just now
             return cls.get(cls.teacher == teacher)
+
+
+_SETTINGS_OF = Prepared(lambda teacher_id: TeacherSettings.select().where(
+    TeacherSettings.teacher == teacher_id))
 
 
 class AvailabilityWindow(BaseModel):

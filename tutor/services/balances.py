@@ -201,7 +201,7 @@ def money(value):
 
 
 def teacher_zone(teacher=None):
-    teacher = teacher or User.teachers().first()
+    teacher = teacher or User.first_teacher()
     return ZoneInfo(TeacherSettings.for_teacher(teacher).timezone)
 
 

@@ -41,7 +41,7 @@ def naive_utc(moment):
 
 
 def _teacher():
-    return User.teachers().first()
+    return User.first_teacher()
 
 
 def check_activity(now):

@@ -47,7 +47,7 @@ def register(name, day=None, title=""):
 
 
 def teacher_zone():
-    teacher = User.teachers().first()
+    teacher = User.first_teacher()
     settings = teacher and TeacherSettings.get_or_none(TeacherSettings.teacher == teacher)
     return ZoneInfo(settings.timezone if settings else current_app.config["TEACHER_TIMEZONE"])
 

@@ -89,7 +89,7 @@ def teacher_zone(teacher):
 
 
 def the_teacher():
-    teacher = User.teachers().first()
+    teacher = User.first_teacher()
     if teacher is None:
         raise NoTeacher()
     return teacher
@@ -607,7 +607,7 @@ def send_previous_month(now=None):
     now = now or utcnow()
     if now.tzinfo is not None:
         now = now.astimezone(timezone.utc).replace(tzinfo=None)
-    teacher = User.teachers().first()
+    teacher = User.first_teacher()
     if teacher is None:
         return {"messages": 0}
     message = send_monthly_report(previous_month(local_today(teacher, now)), now)

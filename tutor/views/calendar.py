@@ -18,7 +18,7 @@ class NoTeacher(Exception):
 
 
 def the_teacher():
-    teacher = User.teachers().first()
+    teacher = User.first_teacher()
     if teacher is None:
         raise NoTeacher()
     return teacher
