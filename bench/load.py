@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin
 
 import requests
 
@@ -147,6 +147,10 @@ def log_in(base, login):
         allow_redirects=False)
     if response.status_code != 302:
         raise RuntimeError(f"could not log in as {login}: {response.status_code}")
+    # Open the page it leads to, as a browser does: that shows (and takes out of the
+    # session) the welcome message. A cookie still carrying it would make every
+    # request of a scenario show it again and write the session anew.
+    session.get(urljoin(f"{base}/", response.headers["Location"]))
     return session
 
 
