@@ -7,15 +7,26 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from playhouse.flask_utils import FlaskDB
 
+from tutor.database import backend
+
 
 
 class TutorDB(FlaskDB):
     """FlaskDB that tolerates a connection already open in this thread (a CLI
-    command or a test that queried before the request); teardown closes it."""
+    command or a test that queried before the request). A SQLite connection stays
+    open for the thread's next request: opening one runs four PRAGMAs, and closing
+    the last one checkpoints and deletes the WAL file, about half the cost of a small
+    request (bench/RESULTS.md). A PostgreSQL connection, or one left inside a
+    transaction, is closed at teardown."""
 
     def connect_db(self):
         if request.endpoint not in self._excluded_routes:
             self.database.connect(reuse_if_open=True)
+
+    def close_db(self, exc):
+        if backend(self.database) == "sqlite" and not self.database.in_transaction():
+            return
+        super().close_db(exc)
 
 
 db = TutorDB()
