@@ -6,7 +6,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import Field, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
 
 SQLITE_PRAGMAS = {
@@ -94,19 +94,31 @@ class Prepared:
     def __init__(self, build):
         self.build = build
         self._sql = {}  # backend -> (sql, params)
+        self._fields = None  # the fields a query of model columns selects
 
     def sql(self, database, *values):
         """(sql, params) for `values` on `database`."""
         dialect = backend(database)
         if dialect not in self._sql:
-            sql, params = database.get_sql_context().sql(self.build(*values)).query()
+            query = self.build(*values)
+            sql, params = database.get_sql_context().sql(query).query()
             if values and list(params) != list(values):
                 raise ValueError(f"the query's parameters {params!r} are not {values!r}")
             self._sql[dialect] = (sql, params)
+            columns = getattr(query, "selected_columns", None) or []
+            if all(isinstance(column, Field) for column in columns):
+                self._fields = columns
         sql, params = self._sql[dialect]
         return sql, list(values) if values else params
 
     def first(self, model, *values):
-        """The first `model` row the query (of all its columns) gives, or None."""
-        sql, params = self.sql(model._meta.database, *values)
-        return next(iter(model.raw(sql, *params)), None)
+        """The first row as a `model` instance, or None, its values converted as peewee
+        converts them (the query selects the model's own columns)."""
+        database = model._meta.database
+        row = database.execute_sql(*self.sql(database, *values)).fetchone()
+        if row is None:
+            return None
+        instance = model(__no_default__=1, **{
+            field.name: field.python_value(value) for field, value in zip(self._fields, row)})
+        instance._dirty.clear()
+        return instance
