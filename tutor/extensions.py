@@ -10,7 +10,6 @@ from playhouse.flask_utils import FlaskDB
 from tutor.database import backend
 
 
-
 class TutorDB(FlaskDB):
     """FlaskDB that tolerates a connection already open in this thread (a CLI
     command or a test that queried before the request). A SQLite connection stays
