@@ -14,6 +14,7 @@ from tutor.services.availability import (
     InvalidWindow,
     Rules,
     Window,
+    bookable,
     candidate_slots,
     free_slots,
     is_bookable,
@@ -283,7 +284,8 @@ def test_min_notice_and_horizon(now, settings, expected):
 def test_next_change_is_when_a_slot_passes_the_notice_or_the_horizon(now, settings, expected):
     rules = monday_10_to_14(**settings)
     day = local_day_bounds(MONDAY, rules.timezone)
-    assert next_change(rules, day.start, day.end, now=at(now)) == (
+    candidates = candidate_slots(rules, day.start, day.end)
+    assert next_change(rules, candidates, now=at(now)) == (
         at(expected) if expected else None)
 
 
@@ -303,8 +305,10 @@ def test_free_slots_stay_the_same_until_the_next_change(seed):
     end = local_day_bounds(last, rules.timezone).end
     now = start - timedelta(days=chance.randrange(0, 12), minutes=chance.randrange(1440))
     for _ in range(5):
-        change = next_change(rules, start, end, now=now)
+        candidates = candidate_slots(rules, start, end)
+        change = next_change(rules, candidates, now=now)
         before = free_slots(rules, start, end, now=now)
+        assert bookable(rules, candidates, now=now) == before
         if change is None:
             assert free_slots(rules, start, end, now=end) == before
             break

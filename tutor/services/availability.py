@@ -128,7 +128,17 @@ def free_slots(rules, range_start, range_end, *, now, unavailable=(), busy=()):
     """The bookable slots starting in [range_start, range_end), sorted by start."""
     _require_naive(range_start=range_start, range_end=range_end, now=now)
     earliest, latest = now + rules.min_notice, now + rules.horizon
-    slots = candidate_slots(rules, max(range_start, earliest), min(range_end, latest))
+    return bookable(rules, candidate_slots(rules, max(range_start, earliest),
+                                           min(range_end, latest)),
+                    now=now, unavailable=unavailable, busy=busy)
+
+
+def bookable(rules, candidates, *, now, unavailable=(), busy=()):
+    """Those of `candidates` (from candidate_slots) that can be booked at `now`:
+    within the notice and the horizon, clear of the unavailable intervals and, with
+    the buffer, of the busy ones."""
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    slots = [slot for slot in candidates if earliest <= slot.start < latest]
     if not slots:
         return []
     span = Interval(slots[0].start, slots[-1].end)
@@ -139,13 +149,13 @@ def free_slots(rules, range_start, range_end, *, now, unavailable=(), busy=()):
     return [slot for slot in slots if not _hits(slot, blocked)]
 
 
-def next_change(rules, range_start, range_end, *, now):
-    """The moment, `now` or later, right after which time alone changes free_slots over
-    the range: a slot passing the minimum notice, or coming within the horizon. None
-    when nothing in the range will change."""
-    _require_naive(range_start=range_start, range_end=range_end, now=now)
+def next_change(rules, candidates, *, now):
+    """The moment, `now` or later, right after which time alone changes which of
+    `candidates` (from candidate_slots) are bookable: a slot passing the minimum
+    notice, or coming within the horizon. None when none of them will change."""
+    _require_naive(now=now)
     edges = (edge
-             for slot in candidate_slots(rules, range_start, range_end)
+             for slot in candidates
              for edge in (slot.start - rules.min_notice, slot.start - rules.horizon)
              if edge >= now)
     return min(edges, default=None)

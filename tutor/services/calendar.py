@@ -118,8 +118,9 @@ def build_week(teacher, viewer, day, now):
     reach = rules.lesson_length + rules.buffer
     lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
     blocks = list(UnavailableInterval.in_range(teacher, start, end + reach))
-    slots = availability.free_slots(
-        rules, start, end, now=now,
+    candidates = availability.candidate_slots(rules, start, end)
+    slots = availability.bookable(
+        rules, candidates, now=now,
         unavailable=[Interval(block.start, block.end) for block in blocks],
         busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
 
@@ -137,7 +138,7 @@ def build_week(teacher, viewer, day, now):
     days = tuple(Day(d, tuple(c for c in cells if c.start.date() == d), d == today)
                  for d in dates)
     tomorrow = availability.local_day_bounds(today, zone_name).end
-    changes_at = min(filter(None, (availability.next_change(rules, start, end, now=now),
+    changes_at = min(filter(None, (availability.next_change(rules, candidates, now=now),
                                    tomorrow)))
     return Week(monday, days, zone_name, today, changes_at)
 
