@@ -1,10 +1,12 @@
 """The app factory."""
+import logging
 from pathlib import Path
 
 from flask import Flask, current_app, flash, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
@@ -12,12 +14,17 @@ from tutor import cli
 from tutor.database import open_database
 from tutor.extensions import babel, csrf, db, limiter, login_manager
 from tutor.htmx import add_vary, current_page, redirect_to
-from tutor.models import User
-from tutor import formatting, logs, metrics, security
-from tutor.views import (account, admin, auth, calendar, errors, feeds, jobs_page, lessons,
-                         main, ops, outbox, reports, series, teacher, telegram)
+from tutor.models import InboxItem, User, utcnow
+from tutor import formatting, logs, metrics, security, sessions
+from tutor.services import activity
+from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
+from tutor.services import channels
+from tutor.urls import IdConverter
+from tutor.views import (account, admin, auth, calendar, errors, feeds, inbox, jobs_page,
+                         lessons, main, ops, outbox, reports, series, teacher, telegram)
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
 def create_app(test_config=None):
@@ -28,6 +35,7 @@ def create_app(test_config=None):
     # Probes manage their own connection (readyz must answer when the database is down).
     app.config["FLASKDB_EXCLUDED_ROUTES"] = ("static", "ops.healthz", "ops.readyz")
     app.instance_path = app.config["INSTANCE_PATH"]
+    app.session_interface = sessions.SessionInterface()
     logs.configure(app)
     app.config["DATABASE"] = open_database(app.config["DATABASE_URL"])
 
@@ -40,6 +48,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     app.context_processor(_template_globals)
     app.after_request(add_vary)
+    app.after_request(_note_activity)
     security.register(app)
     metrics.register(app)
     if app.config["PROXY_COUNT"]:
@@ -48,9 +57,11 @@ def create_app(test_config=None):
                                 x_host=app.config["PROXY_COUNT"])
 
     formatting.register(app)
+    channels.register(app)
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
-                      telegram.bp, series.bp):
+                      telegram.bp, series.bp, inbox.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:
@@ -74,7 +85,31 @@ def _select_timezone():
 
 
 def _template_globals():
-    return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"]}
+    return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
+            "inbox_unread": _inbox_unread}
+
+
+def _inbox_unread():
+    """The signed-in user's unread notices, for the bell (asked only where it shows)."""
+    return InboxItem.unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def _note_activity(response):
+    """Every signed-in request is a sign of use, remember-me visits included
+    (services/activity.py: one comparison, a write at most hourly). Requests that do
+    not open the database (static files, probes) are not looked at, and a request
+    still inside a transaction leaves it to the next one; a write that cannot be made
+    now (the database busy) is not worth failing the page for."""
+    if request.endpoint in (None, *current_app.config["FLASKDB_EXCLUDED_ROUTES"]):
+        return response
+    user = current_user._get_current_object()
+    if (user.is_authenticated and activity.is_due(user, utcnow())
+            and not db.database.in_transaction()):
+        try:
+            activity.record_seen(user)
+        except OperationalError:
+            log.warning("could not record that user %s was seen", user.id, exc_info=True)
+    return response
 
 
 def _unauthorized():

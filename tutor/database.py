@@ -6,7 +6,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import Field, PostgresqlDatabase, SqliteDatabase
+from peewee import Alias, Field, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
 
 SQLITE_PRAGMAS = {
@@ -105,20 +105,37 @@ class Prepared:
             if values and list(params) != list(values):
                 raise ValueError(f"the query's parameters {params!r} are not {values!r}")
             self._sql[dialect] = (sql, params)
-            columns = getattr(query, "selected_columns", None) or []
-            if all(isinstance(column, Field) for column in columns):
+            columns = [_named(column)
+                       for column in getattr(query, "selected_columns", None) or []]
+            if all(columns):
                 self._fields = columns
         sql, params = self._sql[dialect]
         return sql, list(values) if values else params
 
     def first(self, model, *values):
         """The first row as a `model` instance, or None, its values converted as peewee
-        converts them (the query selects the model's own columns)."""
+        converts them (the query selects the model's own columns, and may add a joined
+        model's columns under an alias, which become attributes of the instance, as
+        peewee's `.objects()` makes them)."""
         database = model._meta.database
         row = database.execute_sql(*self.sql(database, *values)).fetchone()
         if row is None:
             return None
         instance = model(__no_default__=1, **{
-            field.name: field.python_value(value) for field, value in zip(self._fields, row)})
+            name: field.python_value(value) for (name, field), value in zip(self._fields, row)})
         instance._dirty.clear()
         return instance
+
+    def scalar(self, database, *values):
+        """The first column of the first row (a count), or None."""
+        row = database.execute_sql(*self.sql(database, *values)).fetchone()
+        return row[0] if row else None
+
+
+def _named(column):
+    """(attribute name, field) for a selected field or aliased field; None otherwise."""
+    if isinstance(column, Alias) and isinstance(column.node, Field):
+        return column._alias, column.node
+    if isinstance(column, Field):
+        return column.name, column
+    return None

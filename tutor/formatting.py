@@ -1,6 +1,10 @@
 """Jinja filters for dates and times. Datetimes reaching templates are already in the
-viewer's zone (aware), so these only format, never convert."""
-from flask_babel import format_date, format_decimal
+viewer's zone (aware), so these only format, never convert; except local_datetime,
+which is for stored naive UTC moments (when a notice was written)."""
+from datetime import datetime, time, timedelta
+
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
 
 
 def hhmm(moment):
@@ -24,12 +28,37 @@ def month_label(day):
     return format_date(day, "LLLL y")
 
 
+def local_datetime(moment):
+    """A stored naive UTC moment in the viewer's zone: "6 декабря 2026 г., 14:02"."""
+    return format_datetime(moment, "d MMMM y, HH:mm")
+
+
+def time_span(start, end):
+    """A from–to range as a person says it, with the year only when it is not this
+    one: "9 декабря, весь день", "9 декабря – 11 декабря, целые дни", "9 декабря,
+    14:00–18:00", "9 декабря 14:00 – 11 декабря 10:00". `start` and `end` are aware,
+    in the viewer's zone; `end` is exclusive, so whole days end with the day before."""
+    this_year = datetime.now(start.tzinfo).year
+    pattern = "d MMMM" if start.year == end.year == this_year else "d MMMM y"
+    if start.time() == end.time() == time() and end > start:
+        last = end.date() - timedelta(days=1)
+        if last == start.date():
+            return _("%(day)s, all day", day=format_date(start.date(), pattern))
+        return _("%(first)s – %(last)s, whole days", first=format_date(start.date(), pattern),
+                 last=format_date(last, pattern))
+    if start.date() == end.date():
+        return f"{format_date(start.date(), pattern)}, {hhmm(start)}–{hhmm(end)}"
+    return (f"{format_date(start.date(), pattern)} {hhmm(start)} – "
+            f"{format_date(end.date(), pattern)} {hhmm(end)}")
+
+
 def money(value):
     return format_decimal(value or 0, format="#,##0.##")
 
 
 def register(app):
     for name, function in [("hhmm", hhmm), ("day_label", day_label), ("long_day", long_day),
-                           ("weekday_short", weekday_short),
-                           ("month_label", month_label), ("money", money)]:
+                           ("weekday_short", weekday_short), ("time_span", time_span),
+                           ("month_label", month_label), ("money", money),
+                           ("local_datetime", local_datetime)]:
         app.add_template_filter(function, name)

@@ -1,23 +1,28 @@
 """peewee models. Times are naive UTC datetimes; the viewer's zone is applied when
 shown. The schema itself is built by the ordered files in migrations/, and a test
 proves they build exactly what these classes describe."""
-from datetime import datetime, timezone
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from peewee import (
     JOIN,
     BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     DateField,
     DateTimeField,
     DecimalField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
     TextField,
     TimeField,
+    fn,
 )
 
 from tutor.database import Prepared
@@ -75,11 +80,19 @@ class User(UserMixin, BaseModel):
     locale = CharField(max_length=8, null=True)  # None: the site default
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    # Any signed-in request, remember-me visits included, at most hourly
+    # (services/activity.py): what the activity check counts as use.
+    last_seen_at = DateTimeField(null=True)
     inactive_since = DateTimeField(null=True)
-    # Bumped to revoke every session of the user (password reset, admin reset).
-    session_version = IntegerField(default=0)
     feed_version = IntegerField(null=True)  # the calendar feed's; None: no feed
     reminder_hours = IntegerField(null=True)  # before each lesson; 0: none; None: default
+    # Set when the password was generated (the first teacher's), cleared when the user
+    # sets one: the onboarding checklist asks until then.
+    password_generated_at = DateTimeField(null=True)
+    onboarding_dismissed_at = DateTimeField(null=True)  # the teacher hid the checklist
+    # Set when Telegram said the user blocked the bot (their chat was unlinked); the
+    # next page they open says so once and clears it.
+    telegram_lost_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "users"
@@ -92,20 +105,46 @@ class User(UserMixin, BaseModel):
     def full_name(self):
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    # The key of the LoginSession this object was logged in or loaded with; None for a
+    # user read any other way.
+    session_key = None
+
+    # Users are equal when they are the same row, as other models are (UserMixin
+    # compares get_id(), which names a login, not a user).
+    __eq__ = BaseModel.__eq__
+    __ne__ = BaseModel.__ne__
+    __hash__ = BaseModel.__hash__
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember-me cookie: the key of
+        this login's LoginSession, never the user's id, so that ending the record ends
+        every copy of those cookies."""
+        if self.session_key is None:
+            raise RuntimeError("log in through accounts.start_session: no session key")
+        return self.session_key
 
     @classmethod
     def by_login(cls, login):
         return cls.get_or_none(cls.login == normalize_login(login))
 
     @classmethod
-    def from_session_id(cls, session_id):
-        """The user of a session (Flask-Login's loader, on every request)."""
-        user_id, _, version = (session_id or "").partition(":")
-        if not (user_id.isdigit() and version.isdigit()):
+    def from_session_id(cls, session_id, now=None):
+        """The user of a login session (Flask-Login's loader, on every request: one
+        query by the key's unique index). Writes the session's last_seen_at when it is
+        more than LoginSession.SEEN_EVERY old, so most requests write nothing."""
+        if not session_id or len(session_id) > LoginSession.KEY_MAX_LENGTH:
             return None
-        return _USER_OF_SESSION.first(cls, int(user_id), int(version))
+        user = _USER_OF_SESSION.first(cls, LoginSession.hash_key(session_id))
+        if user is None:
+            return None
+        user.session_key = session_id
+        now = now or utcnow()
+        if user.session_seen_at <= now - LoginSession.SEEN_EVERY:
+            (LoginSession
+             .update(last_seen_at=now)
+             .where(LoginSession.id == user.session_record_id)
+             .execute())
+        return user
 
     @classmethod
     def by_identifier(cls, identifier):
@@ -115,7 +154,7 @@ class User(UserMixin, BaseModel):
             return None
         return (cls.by_login(value)
                 or cls.get_or_none(cls.email == value)
-                or cls.get_or_none(cls.telegram_username == value.removeprefix("@")))
+                or cls.get_or_none(cls.telegram_username == value))
 
     @property
     def address(self):
@@ -136,13 +175,60 @@ class User(UserMixin, BaseModel):
         return _FIRST_TEACHER.first(cls)
 
 
-_USER_OF_SESSION = Prepared(lambda user_id, version: User.select().where(
-    (User.id == user_id) & (User.session_version == version)))
+_USER_OF_SESSION = Prepared(lambda key_hash: (
+    User
+    .select(User, LoginSession.id.alias("session_record_id"),
+            LoginSession.last_seen_at.alias("session_seen_at"))
+    .join(LoginSession)
+    .where(LoginSession.key_hash == key_hash)))
 _FIRST_TEACHER = Prepared(lambda: User.teachers().limit(1))
 
 
+# Typed control characters besides tab and line breaks: never meant, and PostgreSQL
+# refuses NUL in text. Every form takes them out of what is posted (forms.FlaskForm).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def normalize_login(login):
-    return (login or "").strip().lower()
+    """A login, e-mail or Telegram username as it is looked up, and as the rate limits
+    count it: without control characters (the forms drop them too), surrounding spaces,
+    case, or a leading `@` (no login or e-mail starts with one; a Telegram username is
+    often typed with it). `rate\x01Victim`, `@victim` and `victim` are one name."""
+    return CONTROL_CHARACTERS.sub("", login or "").strip().lower().removeprefix("@").strip()
+
+
+class LoginSession(BaseModel):
+    """One login on one device: the record the session and remember-me cookies name
+    (by a random key; only its SHA-256 is stored). Deleting it ends the login
+    wherever the cookies were copied to: logging out deletes it; deactivating the
+    account and asking for a password reset delete all of the user's; changing the
+    password deletes all but the one that changed it (services/accounts.py). Not
+    backed up: a restore ends every session instead of bringing ended ones back."""
+
+    KEY_MAX_LENGTH = 64  # longer session ids are not ours: refused without a query
+    SEEN_EVERY = timedelta(hours=1)  # last_seen_at is written at most this often
+
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)
+    device = CharField(max_length=255, default="")  # the browser's User-Agent
+    ip = CharField(max_length=45, null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "login_sessions"
+
+    @staticmethod
+    def hash_key(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def of(cls, user):
+        """The user's sessions, the most recently seen first (the "your devices" list)."""
+        return (cls
+                .select()
+                .where(cls.user == user)
+                .order_by(cls.last_seen_at.desc(), cls.id.desc()))
 
 
 class Message(BaseModel):
@@ -154,6 +240,10 @@ class Message(BaseModel):
     SENT = "sent"
     FAILED = "failed"  # gave up: permanent refusal or too many attempts
     HELD = "held"  # Telegram chat not linked yet; released when it is
+    # The provider refused our configuration (a wrong key, an unknown domain, a bad
+    # token): held, attempts not counted, until a send on that channel succeeds again
+    # (ProviderFault; delivery.deliver_due probes it).
+    CONFIG = "config"
 
     user = ForeignKeyField(User, null=True, backref="messages", on_delete="SET NULL")
     channel = CharField(max_length=16)
@@ -177,6 +267,9 @@ class Message(BaseModel):
     attempt_started_at = DateTimeField(null=True)
     parts_sent = IntegerField(default=0)  # Telegram: pieces and files already out
     provider_ids = TextField(default="")  # the provider's ids for what went out, "a,b"
+    # Why it failed or is held, as one of delivery.REASONS (the outbox page and
+    # the teacher's notice say it in the teacher's language); "" when nothing is wrong.
+    fault = CharField(max_length=32, default="")
 
     class Meta:
         table_name = "outbox"
@@ -217,6 +310,9 @@ class TeacherSettings(BaseModel):
     cancellation_notice_hours = IntegerField(default=24)
     default_price = DecimalField(max_digits=10, decimal_places=2, default=0)
     timezone = CharField(max_length=64, default=default_teacher_timezone)
+    # How many requests one student may have waiting for the teacher's answer.
+    max_pending_lessons = IntegerField(default=10)
+    max_pending_series = IntegerField(default=2)
 
     class Meta:
         table_name = "teacher_settings"
@@ -327,6 +423,15 @@ class LessonSeries(BaseModel):
         """Unique for all time (see Lesson.ref): for notification keys."""
         return f"{self.id}-{self.created_at:%Y%m%d%H%M%S%f}"
 
+    @classmethod
+    def pending_requests(cls, student, teacher):
+        """The student's series awaiting the teacher's answer."""
+        return (cls
+                .select()
+                .where((cls.teacher == teacher)
+                       & (cls.student == student)
+                       & (cls.status == cls.PENDING)))
+
     def occurrences(self):
         """The series' lessons as they are now, by start."""
         return (Lesson
@@ -415,9 +520,20 @@ class Lesson(BaseModel):
                 .where(cls.student == student)
                 .order_by(cls.start))
 
+    @classmethod
+    def pending_requests(cls, student, teacher):
+        """The student's single lessons awaiting the teacher's answer (occurrences of
+        a series count with their series: LessonSeries.pending_requests)."""
+        return (cls
+                .select()
+                .where((cls.teacher == teacher)
+                       & (cls.student == student)
+                       & (cls.status == cls.PENDING)
+                       & cls.series.is_null()))
 
-MODELS = [Goal, User, Message, TeacherSettings, AvailabilityWindow, UnavailableInterval,
-          LessonSeries, Lesson]
+
+MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow,
+          UnavailableInterval, LessonSeries, Lesson]
 
 
 class Broadcast(BaseModel):
@@ -607,3 +723,106 @@ class ChangeCounter(BaseModel):
 
 
 MODELS += [ChangeCounter]
+
+
+class RateLimitCounter(BaseModel):
+    """One fixed window of a rate limit (tutor/ratelimits.py): the hits counted so far
+    and when the window ends, shared by every worker and host. Not backed up; rows of
+    ended windows are pruned as new windows start."""
+
+    key = CharField(max_length=255, primary_key=True)
+    hits = IntegerField()
+    expires_at = DoubleField(index=True)  # seconds since the epoch, as time.time()
+
+    class Meta:
+        table_name = "rate_limits"
+
+
+MODELS += [RateLimitCounter]
+
+
+class InboxItem(BaseModel):
+    """A notification kept in the app. Every message to a user lands here as well as
+    in the outbox, whatever their outside channel, so "no channel" never means "lost";
+    the bell in the header counts the unread ones. `key` is the outbox message's
+    idempotency key, so the same notice is never kept twice."""
+
+    user = ForeignKeyField(User, backref="inbox", on_delete="CASCADE", index=False)
+    kind = CharField(max_length=32)
+    subject = CharField(max_length=300)
+    body_text = TextField()
+    link = CharField(max_length=500, default="")  # a path in the app it is about
+    key = CharField(max_length=200, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "inbox"
+        indexes = ((("user", "read_at"), False),)
+
+    @property
+    def is_unread(self):
+        return self.read_at is None
+
+    @classmethod
+    def of(cls, user):
+        """The user's items, newest first."""
+        return (cls
+                .select()
+                .where(cls.user == user)
+                .order_by(cls.id.desc()))
+
+    @classmethod
+    def unread_count(cls, user):
+        return _UNREAD_OF.scalar(cls._meta.database, getattr(user, "id", user))
+
+
+_UNREAD_OF = Prepared(lambda user_id: InboxItem.select(fn.COUNT(InboxItem.id)).where(
+    (InboxItem.user == user_id) & InboxItem.read_at.is_null()))
+
+
+class StoredFile(BaseModel):
+    """A file a job made (a monthly report, a backup, the report on a deleted student),
+    kept in the database with the inbox item it came with: downloadable from the inbox
+    by its owner on any host, and attached from here when the message goes out. The
+    token, not the id, names it in URLs."""
+
+    item = ForeignKeyField(InboxItem, backref="files", on_delete="CASCADE")
+    owner = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    token = CharField(max_length=64, unique=True)
+    filename = CharField(max_length=200)
+    content_type = CharField(max_length=100)
+    size = IntegerField()
+    content = BlobField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "stored_files"
+
+    @classmethod
+    def listed(cls):
+        """Every column but the content, for lists and links."""
+        return cls.select(cls.id, cls.item, cls.owner, cls.token, cls.filename,
+                          cls.content_type, cls.size, cls.created_at)
+
+
+MODELS += [InboxItem, StoredFile]
+
+
+class ProviderFault(BaseModel):
+    """An outside channel refusing our configuration (Mailgun 401/403/404-domain, SMTP
+    authentication, Telegram 401): one row per channel while it lasts, so every process
+    holds that channel's messages and the teacher sees the banner. Cleared the moment a
+    send on the channel succeeds (see delivery.deliver_due's probe)."""
+
+    channel = CharField(max_length=16, unique=True)
+    code = CharField(max_length=32)  # one of delivery.REASONS
+    detail = TextField(default="")  # the provider's own words
+    since = DateTimeField(default=utcnow)
+    probe_at = DateTimeField(default=utcnow)  # when a held message is tried next
+
+    class Meta:
+        table_name = "provider_faults"
+
+
+MODELS += [ProviderFault]

@@ -4,12 +4,13 @@ import json
 import os
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tutor.integrations.attachments import Attachment
-from tutor.models import (AuditEntry, JobRun, Lesson, Message, TeacherSettings,
+from tutor.models import (AuditEntry, JobRun, Lesson, Message, StoredFile, TeacherSettings,
                           UnavailableInterval, User)
 from tutor.services import housekeeping, notify, periodic
 from tutor.services.delivery import attachments_of
@@ -147,8 +148,15 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
                                      (new_sent, Message.SENT, just_after),
                                      (old_backup_message, Message.SENT, just_before)):
         Message.update(status=status, created_at=created).where(Message.id == message.id).execute()
-    attachment_path = notify.attachment_paths(old_sent)[0]
-    assert attachment_path.exists()
+    # A message written before attachments were kept in the database names a file
+    # under instance/outbox-files: that file goes with its message.
+    attachment_path = Path(app.instance_path) / "outbox-files" / "old" / "r.csv"
+    attachment_path.parent.mkdir(parents=True)
+    attachment_path.write_bytes(b"x")
+    legacy = notify.enqueue(student, "welcome", key="old-legacy")
+    Message.update(status=Message.SENT, created_at=just_before, attachments=json.dumps(
+        [{"filename": "r.csv", "content_type": "text/csv", "path": "outbox-files/old/r.csv"}])
+    ).where(Message.id == legacy.id).execute()
     JobRun.create(job="backup", status=JobRun.OK, started_at=just_before)
     JobRun.create(job="backup", status=JobRun.OK, started_at=just_after)
 
@@ -161,11 +169,13 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
         os.utime(path, (stamp, stamp))
 
     now = moscow(2026, 12, 14, 3, 0)
-    assert housekeeping.purge_records(now) == {"audit": 1, "messages": 2, "jobs": 1,
+    assert housekeeping.purge_records(now) == {"audit": 1, "messages": 3, "jobs": 1,
                                                "log_files": 1, "attachment_files": 1}
     assert [a.action for a in AuditEntry.select()] == ["new"]
     assert {m.idempotency_key for m in Message.select()} == {"old-failed", "new-sent"}
     assert not attachment_path.exists()
+    # The files kept with the inbox stay: the inbox has its own retention.
+    assert sorted(f.filename for f in StoredFile.select()) == ["r.csv", kept_file.name]
     assert kept_file.exists()  # backups have their own retention
     assert [r.started_at for r in JobRun.select()] == [just_after]
     assert sorted(p.name for p in log_file.parent.iterdir()) == ["tutor.log", "tutor.log.2026-12-01"]

@@ -12,9 +12,9 @@ from fontTools.ttLib import TTFont
 from flask_babel import force_locale
 from pypdf import PdfReader
 
-from tutor.models import Lesson, Message, TeacherSettings, User
+from tutor.models import InboxItem, Lesson, Message, TeacherSettings, User
 from tutor import jobs
-from tutor.services import balances, delivery, reports
+from tutor.services import balances, delivery, notify, reports
 
 OCTOBER = date(2026, 10, 1)
 AFTER = datetime(2026, 11, 5, 12, 0)  # "now": every October lesson has ended
@@ -448,9 +448,26 @@ def test_the_monthly_report_goes_to_the_teachers_outbox_once(october, reachable_
     assert Message.select().where(Message.kind == "monthly_report").count() == 1
 
 
-def test_no_channel_no_report_message(october, teacher):
-    assert reports.send_monthly_report(OCTOBER, now=AFTER) is None
-    assert Message.select().count() == 0
+def test_without_a_channel_the_report_is_kept_in_the_inbox_and_sent_once_one_is_set(
+        october, teacher):
+    # Before the inbox, a teacher with no channel got nothing, and the job was done.
+    message = reports.send_monthly_report(OCTOBER, now=AFTER)
+    assert message.status == Message.HELD and message.channel == User.NO_CHANNEL
+    item = InboxItem.get(InboxItem.user == teacher)
+    assert item.kind == "monthly_report" and item.key == "report:2026-10"
+    assert sorted(f.filename for f in item.files) == ["report-2026-10.csv", "report-2026-10.pdf"]
+    assert reports.send_monthly_report(OCTOBER, now=AFTER).id == message.id
+    assert InboxItem.select().count() == 1
+    assert delivery.deliver_due().sent == 0  # nothing to send it on yet
+
+    User.update(channel=User.EMAIL, email="anna@example.org").where(
+        User.id == teacher.id).execute()
+    assert notify.deliver_waiting(User.get_by_id(teacher.id)) == 1
+    waiting = Message.get_by_id(message.id)
+    assert (waiting.status, waiting.channel, waiting.address) == (
+        Message.PENDING, User.EMAIL, "anna@example.org")
+    assert {item.filename for item in delivery.attachments_of(waiting)} == {
+        "report-2026-10.csv", "report-2026-10.pdf"}
 
 
 def test_the_job_sends_the_previous_month_in_the_teachers_zone(october, reachable_teacher):

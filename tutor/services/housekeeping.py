@@ -2,22 +2,30 @@
 log and monitoring records. Each takes the moment it runs (an aware datetime) and
 returns what it counted; running one twice changes nothing more."""
 import calendar
+import hashlib
+import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
+from babel.dates import format_date
 from flask import current_app
 from peewee import fn
 
 from tutor.extensions import db
-from tutor.models import AuditEntry, JobRun, Message, UnavailableInterval, User
-from tutor.services import admin, backup, notify
+from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
+                          UnavailableInterval, User)
+from tutor.services import admin, backup, notify, schedule
 from tutor.services.periodic import teacher_zone
 
 log = logging.getLogger(__name__)
 
-INACTIVE_AFTER_MONTHS = 2  # no login for this long: inactive
+INACTIVE_AFTER_MONTHS = 2  # not seen, no lesson in it and none ahead: inactive
 DELETE_AFTER_MONTHS = 3  # inactive for this long: reported to the teacher, then deleted
+# Why the activity check kept a long-inactive student (messages/activity_check.html):
+# lessons ahead, a lesson in the last months, seen on the site lately, a lesson booked
+# while the check ran, or the report on them could not be kept.
+KEPT_REASONS = ("ahead", "recent", "seen", "booked", "unkept")
 
 
 def months_back(moment, months):
@@ -44,62 +52,175 @@ def _teacher():
     return User.first_teacher()
 
 
-def check_activity(now):
-    """Students with no login for two months become inactive (from `now`); students
-    inactive for three months are reported to the teacher and deleted with their
-    lessons. Those are deleted first, so nobody goes both ways in one run."""
-    from tutor.services import reports  # reports render templates; import late
+def last_seen():
+    """SQL: when a user was last seen on the site (services/activity.py), for rows
+    from before that was recorded their last login, else when the account was made."""
+    return fn.COALESCE(User.last_seen_at, User.last_login_at, User.created_at)
 
+
+def _students_with_lessons_after(moment):
+    """SQL: the ids of students with a lesson starting after `moment` (one in the
+    months looked back over, or one still ahead)."""
+    return Lesson.select(Lesson.student).where(Lesson.start > moment)
+
+
+def check_activity(now):
+    """The monthly activity check, from `now` (an aware datetime).
+
+    A student is in use when seen on the site in the last two months (any signed-in
+    request, remember-me visits included), or with a lesson in those months or any
+    lesson ahead: a student the teacher created, who never signs in but has weekly
+    lessons, is in use. A student not in use becomes inactive. A student inactive for
+    three months is deleted, with their lessons, once the report on them is kept in
+    the teacher's inbox (in the same transaction as the deletion); one still in use
+    (above all, one with lessons ahead) is never deleted but named to the teacher
+    instead. Deletions come first, so nobody goes both ways in one run.
+
+    The check never makes anybody active again: an inactive mark may be the teacher's
+    or the student's own choice, which it cannot tell from its own. Signing in (or a
+    password reset) clears it, as does the teacher's "Reactivate"; the notice names the
+    inactive students kept for being in use, so the teacher can decide."""
     zone = teacher_zone()
     local = now.astimezone(zone)
+    moment = naive_utc(now)
     delete_before = naive_utc(months_back(local, DELETE_AFTER_MONTHS))
     inactive_before = naive_utc(months_back(local, INACTIVE_AFTER_MONTHS))
     teacher = _teacher()
     students = User.role == User.STUDENT
 
-    deleted = []
-    doomed = (User.select().where(students, User.inactive_since.is_null(False),
-                                  User.inactive_since <= delete_before).order_by(User.id))
-    for student in doomed:
-        report = reports.deleted_student_report(student, naive_utc(now))
-        with db.database.atomic():
-            if teacher is not None:
-                notify.enqueue(teacher, "student_deleted",
-                               {"student": student, "report": report},
-                               key=f"student-deleted:{student.id}:{student.created_at:%Y%m%d%H%M%S}",
-                               attachments=report.attachments())
-            admin.delete_student(None, student)
-        deleted.append(student.full_name or student.login)
+    deleted, kept = [], []
+    doomed = (User
+              .select()
+              .where(students
+                     & User.inactive_since.is_null(False)
+                     & (User.inactive_since <= delete_before))
+              .order_by(User.id))
+    for student in doomed if teacher is not None else ():  # no teacher: no report
+        kept_for = (_kept_because(student, moment, inactive_before, zone, teacher)
+                    or _delete_with_report(teacher, student, moment))
+        if kept_for is not None:
+            kept.append({"name": _name(student), **kept_for})
+        else:
+            deleted.append(_name(student))
 
-    last_seen = fn.COALESCE(User.last_login_at, User.created_at)
-    newly_inactive = [u.full_name or u.login for u in User.select().where(
-        students, User.inactive_since.is_null(), last_seen <= inactive_before).order_by(User.id)]
-    deactivated = (User.update(inactive_since=naive_utc(now))
-                   .where(students, User.inactive_since.is_null(), last_seen <= inactive_before)
-                   .execute())
+    in_use = ((last_seen() > inactive_before)
+              | User.id.in_(_students_with_lessons_after(inactive_before)))
+    going = students & User.inactive_since.is_null() & ~in_use
+    newly_inactive = list(User.select().where(going).order_by(User.id))
+    deactivated = (User
+                   .update(inactive_since=moment)
+                   .where(going & User.id.in_([u.id for u in newly_inactive]))
+                   .execute()) if newly_inactive else 0
 
-    if teacher is not None and (deleted or deactivated):
-        notify.enqueue(teacher, "activity_check",
-                       {"deleted": deleted, "deactivated": newly_inactive[:deactivated]},
-                       key=f"activity-check:{naive_utc(now):%Y%m%d%H%M%S}")
-    return {"deactivated": deactivated, "deleted": len(deleted)}
+    if teacher is not None and (deleted or deactivated or kept):
+        _tell_activity(teacher, local, {
+            "deleted": deleted,
+            "deactivated": [_name(u) for u in newly_inactive][:deactivated],
+            "kept": kept,
+        })
+    return {"deactivated": deactivated, "deleted": len(deleted), "kept": len(kept)}
+
+
+def _kept_because(student, moment, inactive_before, zone, teacher):
+    """Why a long-inactive student is not deleted, for the teacher's notice
+    ({"reason": one of KEPT_REASONS, "when": the teacher's local time}), or None."""
+    upcoming = (Lesson
+                .select()
+                .where((Lesson.student == student) & (Lesson.end > moment))
+                .order_by(Lesson.start)
+                .first())
+    if upcoming is not None:
+        return {"reason": "ahead", "when": notify.local_time(teacher, upcoming.start, zone.key)}
+    recent = (Lesson
+              .select()
+              .where((Lesson.student == student) & (Lesson.start > inactive_before))
+              .order_by(Lesson.start.desc())
+              .first())
+    if recent is not None:
+        return {"reason": "recent", "when": notify.local_time(teacher, recent.start, zone.key)}
+    seen = student.last_seen_at or student.last_login_at or student.created_at
+    if seen > inactive_before:
+        return {"reason": "seen", "when": notify.local_time(teacher, seen, zone.key)}
+    return None
+
+
+def _delete_with_report(teacher, student, moment):
+    """Delete `student` once the report on them is kept for the teacher, in one
+    transaction under the calendar's lock, so a lesson booked for them meanwhile
+    keeps them. Returns None when deleted, else why not."""
+    from tutor.services import reports  # reports render templates; import late
+
+    report = reports.deleted_student_report(student, moment)
+    with schedule.lock(teacher):
+        if Lesson.select().where((Lesson.student == student) & (Lesson.end > moment)).exists():
+            return {"reason": "booked", "when": ""}
+        stored = notify.enqueue(
+            teacher, "student_deleted", {"student": student, "report": report},
+            key=f"student-deleted:{student.id}:{student.created_at:%Y%m%d%H%M%S}",
+            attachments=report.attachments())
+        if stored is None:  # nowhere to keep the report: nothing is deleted
+            return {"reason": "unkept", "when": ""}
+        admin.delete_student(None, student)
+    return None
+
+
+def _tell_activity(teacher, local, notice):
+    """One notice per run that changed something. A run that only kept students
+    (a second run in a month) names them again only if no notice came this month."""
+    period = f"{local:%Y-%m}"
+    if not (notice["deleted"] or notice["deactivated"]):
+        told = (Message
+                .select()
+                .where((Message.user == teacher)
+                       & Message.idempotency_key.startswith(f"activity-check:{period}:"))
+                .exists())
+        if told:
+            return None
+    content = json.dumps(notice, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return notify.enqueue(teacher, "activity_check", notice,
+                          key=f"activity-check:{period}:{digest}")
+
+
+def _name(user):
+    return user.full_name or user.login
+
+
+def _local_day(user, moment, zone):
+    """A naive UTC moment's date in `zone`, in `user`'s language: "1 December 2026"."""
+    day = moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    return format_date(day, "long", locale=notify.recipient_locale(user))
 
 
 def remove_old_days_off(now):
     """Unavailable intervals that ended before this month (teacher's zone) go; the
-    current and future ones stay. The teacher is told how many went."""
+    current and future ones stay. The teacher is told how many went and which, in
+    the same transaction."""
     cutoff = month_start(now)
-    removed = UnavailableInterval.delete().where(UnavailableInterval.end < cutoff).execute()
     teacher = _teacher()
-    if removed and teacher is not None:
-        notify.enqueue(teacher, "days_off_removed", {"count": removed},
-                       key=f"days-off-removed:{cutoff:%Y-%m}")
+    zone = teacher_zone()
+    with db.database.atomic():
+        old = list(UnavailableInterval
+                   .select()
+                   .where(UnavailableInterval.end < cutoff)
+                   .order_by(UnavailableInterval.start))
+        removed = (UnavailableInterval
+                   .delete()
+                   .where(UnavailableInterval.id.in_([i.id for i in old]))
+                   .execute()) if old else 0
+        if removed and teacher is not None:
+            notify.enqueue(teacher, "days_off_removed", {
+                "count": removed,
+                "intervals": [{"start": notify.local_time(teacher, i.start, zone.key),
+                               "end": notify.local_time(teacher, i.end, zone.key),
+                               "reason": i.reason} for i in old],
+            }, key=f"days-off-removed:{cutoff:%Y-%m}")
     return {"removed": removed}
 
 
 def send_backup(now):
-    """A new backup in BACKUP_DIR (the oldest beyond BACKUP_KEEP removed), sent to the
-    teacher as an attachment."""
+    """A new backup in BACKUP_DIR (the oldest beyond BACKUP_KEEP removed), kept in the
+    teacher's inbox with its file and sent to the teacher as an attachment."""
     config = current_app.config
     path, counts = backup.make_backup(db.database, config["BACKUP_DIR"], now,
                                       keep=config["BACKUP_KEEP"])
@@ -108,7 +229,24 @@ def send_backup(now):
         notify.enqueue(teacher, "backup", {"filename": path.name, "counts": counts,
                                            "size": path.stat().st_size},
                        key=f"backup:{path.name}", attachments=[path])
+        _forget_old_backups(teacher, config["BACKUP_KEEP"])
     return {"rows": sum(counts.values()), "bytes": path.stat().st_size}
+
+
+def _forget_old_backups(teacher, keep):
+    """The inbox keeps the files of the newest `keep` backups, as BACKUP_DIR does; the
+    notices of older ones stay, without their file."""
+    newest = (InboxItem
+              .select(InboxItem.id)
+              .where((InboxItem.user == teacher) & (InboxItem.kind == "backup"))
+              .order_by(InboxItem.id.desc())
+              .limit(keep))
+    return (StoredFile
+            .delete()
+            .where(StoredFile.item.in_(InboxItem.select(InboxItem.id).where(
+                (InboxItem.user == teacher) & (InboxItem.kind == "backup")))
+                   & StoredFile.item.not_in(newest))
+            .execute())
 
 
 def purge_records(now):
@@ -117,25 +255,43 @@ def purge_records(now):
     messages stay, so nothing undelivered disappears unseen."""
     cutoff = month_start(now)
     audit = AuditEntry.delete().where(AuditEntry.created_at < cutoff).execute()
-    old_sent = Message.select().where(Message.status == Message.SENT, Message.created_at < cutoff)
+    # Sent, and kept in the app only (held for want of a channel, with no files to
+    # send once there is one): the inbox has them.
+    old_sent = Message.select().where(
+        (Message.status == Message.SENT)
+        | ((Message.status == Message.HELD) & (Message.channel == User.NO_CHANNEL)
+           & (Message.attachments == "[]")),
+        Message.created_at < cutoff)
     files = _remove_attachment_files(old_sent)
     messages = Message.delete().where(
         Message.id.in_(old_sent.select(Message.id))).execute()
     jobs = (JobRun.delete()
             .where(JobRun.started_at < cutoff, JobRun.status != JobRun.RUNNING).execute())
     logs = _remove_rotated_logs(cutoff)
-    return {"audit": audit, "messages": messages, "jobs": jobs, "log_files": logs,
-            "attachment_files": files}
+    counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
+              "attachment_files": files}
+    teacher = _teacher()
+    if teacher is not None and any(counts.values()):
+        notify.enqueue(teacher, "records_purged", {
+            "counts": counts, "log_files": logs,
+            "before": _local_day(teacher, cutoff, teacher_zone()),
+        }, key=f"records-purged:{cutoff:%Y-%m}")
+    return counts
 
 
 def _remove_attachment_files(messages):
-    """Attachments written for the outbox alone (reports) go with their message;
-    files elsewhere (backups, which have their own retention) are left alone."""
-    directory = notify.attachment_directory().resolve()
+    """Files that messages written before the inbox kept their attachments in
+    (instance/outbox-files) go with their message; files elsewhere (backups, which
+    have their own retention) are left alone. Newer attachments live in the database
+    with the inbox item and stay with it."""
+    instance = Path(current_app.instance_path).resolve()
+    directory = instance / "outbox-files"
     removed = 0
     for message in messages.select(Message.attachments):
-        for path in notify.attachment_paths(message):
-            path = Path(path).resolve()
+        for reference in json.loads(message.attachments or "[]"):
+            if "path" not in reference:
+                continue
+            path = (instance / reference["path"]).resolve()
             if directory in path.parents and path.exists():
                 path.unlink()
                 removed += 1
@@ -144,15 +300,15 @@ def _remove_attachment_files(messages):
 
 def _remove_rotated_logs(cutoff):
     """TimedRotatingFileHandler's old files (tutor.log.2026-10-31) last written before
-    the cutoff; the live file is never touched."""
+    the cutoff; the live file is never touched. Returns the names of those removed."""
     live = current_app.config["LOG_FILE"]
     if not live:
-        return 0
+        return []
     live = Path(live)
-    removed = 0
+    removed = []
     cutoff_timestamp = cutoff.replace(tzinfo=timezone.utc).timestamp()
     for path in live.parent.glob(live.name + ".*"):
         if path.is_file() and path.stat().st_mtime < cutoff_timestamp:
             path.unlink()
-            removed += 1
-    return removed
+            removed.append(path.name)
+    return sorted(removed)

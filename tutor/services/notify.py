@@ -1,21 +1,37 @@
-"""Writing notifications to the outbox. Each kind is one template,
-templates/messages/<kind>.html, with blocks `subject`, `text` and `html`, rendered in
-the recipient's language. Delivery is the job of the outbox worker."""
-import hashlib
+"""Writing notifications. Each kind is one template, templates/messages/<kind>.html,
+with blocks `subject`, `text` and `html`, rendered in the recipient's language.
+
+Every notification is kept twice, in one transaction: in the user's inbox in the app
+(InboxItem, with any files the job made stored beside it), and in the outbox for the
+user's outside channel, which the outbox worker delivers. A user with no outside
+channel still gets the outbox row, held: when they set a channel, what they have not
+read in the app yet goes out on it (deliver_waiting). Nothing is written twice for
+one key, and nothing is lost for want of a channel."""
 import json
 import mimetypes
+import secrets
 import uuid
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from peewee import IntegrityError
+from werkzeug.routing import BuildError
 
-from tutor.models import Message, User
+from tutor.integrations.attachments import Attachment
+from tutor.models import InboxItem, Message, StoredFile, User, utcnow
+
+# Kinds not kept in the app: a reset link is for somebody who cannot sign in.
+NOT_KEPT = frozenset({"password_reset"})
+# Kinds whose lesson is gone when they are written: no link to it.
+LESSON_GONE = frozenset({"lesson_cancelled", "lesson_rejected", "lesson_expired"})
+# What waited for a channel and still goes out when one is set: what was not read in
+# the app, written this recently or carrying files (a report, a backup).
+WAITING_KEPT_FOR = timedelta(days=7)
 
 
 def _render(kind, locale, context):
@@ -57,55 +73,122 @@ def local_amount(user, amount):
 
 
 def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
-            attachments=()):
-    """Write one message for `user` to the outbox and return it; None when the user
-    has no channel. `channel`/`address` override the user's current ones (a notice
-    about a changed channel goes to the old one). A repeated `key` writes nothing new
-    and returns the message already there. `attachments`: Attachment objects (their
-    content is stored for the outbox) or paths of files that stay where they are."""
+            attachments=(), link=None):
+    """Keep one notification for `user` in their inbox and write it to the outbox;
+    returns the outbox message. `channel`/`address` override the user's current ones
+    (a notice about a changed channel goes to the old one). With no outside channel
+    the message is held until the user sets one (see deliver_waiting); a password
+    reset for such a user is written nowhere (None). A repeated `key` writes nothing
+    new and returns the message already there. `attachments`: Attachment objects or
+    paths of files, stored in the database with the inbox item. `link`: the path in
+    the app the notice is about (by default the lesson or series in `context`)."""
     channel = channel or user.channel
-    if channel == User.NO_CHANNEL:
+    if channel == User.NO_CHANNEL and kind in NOT_KEPT:
         return None
     if address is None and channel == user.channel:
         address = user.address
     key = key or f"{kind}:{user.id}:{uuid.uuid4().hex}"
     locale = recipient_locale(user)
-    rendered = _render(kind, locale, {"user": user, **(context or {})})
+    context = context or {}
+    rendered = _render(kind, locale, {"user": user, **context})
+    files = [_attachment(item) for item in attachments]
     try:
         # The unique key, not a look-up first, decides: a repeat costs one failed insert.
         with Message._meta.database.atomic():
+            stored = []
+            if kind not in NOT_KEPT:
+                item = InboxItem.create(
+                    user=user, kind=kind, subject=rendered["subject"],
+                    body_text=rendered["text"], key=key,
+                    link=link if link is not None else default_link(kind, context))
+                stored = [store_file(item, user, file) for file in files]
             return Message.create(
                 user=user, channel=channel, address=address, kind=kind, locale=locale,
                 subject=rendered["subject"], body_text=rendered["text"],
                 body_html=rendered.get("html", ""), idempotency_key=key,
-                attachments=json.dumps([_stored(key, item) for item in attachments]))
+                status=Message.HELD if channel == User.NO_CHANNEL else Message.PENDING,
+                attachments=json.dumps([_reference(file, stored_file)
+                                        for file, stored_file in zip(files, stored)]))
     except IntegrityError:
-        return Message.get(Message.idempotency_key == key)
+        return Message.get_or_none(Message.idempotency_key == key)
 
 
-def attachment_directory():
-    return Path(current_app.instance_path) / "outbox-files"
+def default_link(kind, context):
+    """The page a notice is about: its lesson while it exists, or its series."""
+    lesson, series = context.get("lesson"), context.get("series")
+    if lesson is not None and getattr(lesson, "id", None) and kind not in LESSON_GONE:
+        return app_path("lessons.show", lesson_id=lesson.id)
+    if series is not None and getattr(series, "id", None) and "rejected" not in kind:
+        return app_path("series.show", series_id=series.id)
+    return ""
 
 
-def _stored(key, item):
-    """The outbox's reference to an attachment: a file under instance/ or anywhere
-    (paths relative to the instance folder when inside it). Content is written to a
-    folder named by the message key, so a repeated enqueue leaves no stray copy."""
+def app_path(endpoint, **values):
+    """A URL path built without a request (jobs run outside one)."""
+    try:
+        return current_app.url_map.bind("localhost").build(endpoint, values)
+    except BuildError:
+        return ""
+
+
+def _attachment(item):
     if isinstance(item, Path):
-        path = item.resolve()
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        filename = path.name
-    else:
-        folder = attachment_directory() / hashlib.sha256(key.encode()).hexdigest()[:24]
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / Path(item.filename).name
-        path.write_bytes(item.content)
-        content_type, filename = item.content_type, item.filename
-    instance = Path(current_app.instance_path).resolve()
-    reference = path.relative_to(instance) if instance in path.parents else path
-    return {"filename": filename, "content_type": content_type, "path": str(reference)}
+        return Attachment(item.name, item.read_bytes(), _content_type(item.name))
+    return item
 
 
-def attachment_paths(message):
-    instance = Path(current_app.instance_path)
-    return [instance / item["path"] for item in json.loads(message.attachments or "[]")]
+def _content_type(filename):
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def store_file(item, owner, attachment):
+    return StoredFile.create(
+        item=item, owner=owner, token=secrets.token_urlsafe(32),
+        filename=attachment.filename, content_type=attachment.content_type,
+        size=len(attachment.content), content=attachment.content)
+
+
+def _reference(attachment, stored_file):
+    """The outbox's reference to a file kept in the database."""
+    return {"filename": attachment.filename, "content_type": attachment.content_type,
+            "file_id": stored_file.id}
+
+
+def attached_files(message):
+    """The files a message carries: kept in the database, or, for a message written
+    before they were, a file under the instance folder."""
+    found = []
+    for reference in json.loads(message.attachments or "[]"):
+        if "file_id" in reference:
+            stored = StoredFile.get_or_none(StoredFile.id == reference["file_id"])
+            if stored is None:
+                raise FileNotFoundError(f"stored file {reference['file_id']} is gone")
+            found.append(Attachment(stored.filename, bytes(stored.content),
+                                    stored.content_type))
+        else:
+            path = Path(current_app.instance_path) / reference["path"]
+            found.append(Attachment(reference["filename"], path.read_bytes(),
+                                    reference.get("content_type", "application/octet-stream")))
+    return found
+
+
+def deliver_waiting(user, now=None):
+    """The user has an outside channel now: the messages held for want of one go out
+    on it, if they were not read in the app and are recent or carry files. The rest
+    stay in the inbox. Returns how many were released."""
+    if user.channel == User.NO_CHANNEL:
+        return 0
+    now = now or utcnow()
+    unread = (InboxItem
+              .select(InboxItem.key)
+              .where((InboxItem.user == user) & InboxItem.read_at.is_null()
+                     & ((InboxItem.created_at >= now - WAITING_KEPT_FOR)
+                        | InboxItem.id.in_(StoredFile.select(StoredFile.item)))))
+    status = Message.PENDING if user.address else Message.HELD
+    return (Message
+            .update(channel=user.channel, address=user.address, status=status,
+                    next_attempt_at=now)
+            .where((Message.user == user) & (Message.channel == User.NO_CHANNEL)
+                   & (Message.status == Message.HELD)
+                   & Message.idempotency_key.in_(unread))
+            .execute())

@@ -36,7 +36,7 @@ from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import Lesson, Message, TeacherSettings, User, utcnow
-from tutor.services import balances, notify
+from tutor.services import balances, bounds, notify
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -57,9 +57,10 @@ def parse_month(text):
     """The first day of the month written as "YYYY-MM"."""
     text = (text or "").strip()
     match = MONTH.fullmatch(text)
-    if not match or not 1 <= int(match["month"]) <= 12 or int(match["year"]) < 1900:
+    month = bounds.parse_date(text, "%Y-%m") if match else None
+    if month is None:
         raise InvalidMonth(text)
-    return date(int(match["year"]), int(match["month"]), 1)
+    return month
 
 
 def month_key(month):
@@ -581,16 +582,14 @@ def monthly_message_key(month):
 
 
 def send_monthly_report(month, now=None):
-    """Put the report on `month` in the teacher's outbox, both files attached. Once
-    per month: a second call returns the message already written (the outbox key).
-    None when the teacher has no notification channel."""
+    """Keep the report on `month` in the teacher's inbox, both files stored with it,
+    and send it on the teacher's channel (held until there is one). Once per month: a
+    second call returns the message already written (the outbox key)."""
     teacher = the_teacher()
     key = monthly_message_key(month)
     existing = Message.get_or_none(Message.idempotency_key == key)
     if existing is not None:
         return existing
-    if teacher.channel == User.NO_CHANNEL:
-        return None
     files = monthly_files(teacher, month, now)
     report = files.figures
     return notify.enqueue(teacher, "monthly_report", {
