@@ -103,6 +103,7 @@ def ensure_teacher():
             password_hash=hash_password(credentials.password),
             role=User.TEACHER,
         )
+            password_generated_at=utcnow(),  # onboarding asks to change it
         return credentials
 
 
@@ -254,10 +255,9 @@ def reset_password(token, password):
 
 
 def _set_password(user, password):
-    User.update(password_hash=hash_password(password),
-                session_version=User.session_version + 1).where(User.id == user.id).execute()
-    refreshed = User.get_by_id(user.id)
-    user.password_hash, user.session_version = refreshed.password_hash, refreshed.session_version
+    user.password_hash = hash_password(password)
+    User.update(password_hash=user.password_hash, password_generated_at=None,
+                ).where(User.id == user.id).execute()
 
 
 # --- the profile ------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""The new teacher's checklist: what a fresh install still needs before students can
+book and the teacher hears about it.
+
+Each step is worked out from the data itself (a step done elsewhere, or undone, shows
+as such at once); the only thing stored is that the teacher dismissed the list."""
+from dataclasses import dataclass
+
+from flask import current_app
+
+from tutor.models import AvailabilityWindow, Goal, TeacherSettings, User, utcnow
+from tutor.services import channels
+
+# In the order the checklist shows them; the template knows each one's label and link.
+PASSWORD = "password"  # the generated login/password changed
+CHANNEL = "channel"  # an outside channel that delivers, with an address
+HOURS = "hours"  # weekly hours
+PRICE = "price"  # lesson length and the usual price
+GOALS = "goals"  # learning goals students choose from
+PUBLIC_URL = "public_url"  # the site's public address (links in messages and the feed)
+STEPS = (PASSWORD, CHANNEL, HOURS, PRICE, GOALS, PUBLIC_URL)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class Checklist:
+    steps: tuple
+    dismissed: bool
+
+    @property
+    def done_count(self):
+        return sum(step.done for step in self.steps)
+
+    @property
+    def complete(self):
+        return self.done_count == len(self.steps)
+
+    @property
+    def shown(self):
+        """On the teacher's home page until dismissed or done."""
+        return not (self.dismissed or self.complete)
+
+
+def checklist(teacher):
+    settings = TeacherSettings.for_teacher(teacher)
+    done = {
+        PASSWORD: teacher.password_generated_at is None,
+        CHANNEL: channels.has_working_channel(teacher),
+        HOURS: AvailabilityWindow.of(teacher).exists(),
+        PRICE: settings.default_price > 0,
+        GOALS: Goal.offered().exists(),
+        PUBLIC_URL: bool((current_app.config.get("PUBLIC_URL") or "").strip()),
+    }
+    return Checklist(steps=tuple(Step(key, done[key]) for key in STEPS),
+                     dismissed=teacher.onboarding_dismissed_at is not None)
+
+
+def dismiss(teacher, now=None):
+    """Hide the checklist for good (the banner about channels stays while it applies)."""
+    now = now or utcnow()
+    User.update(onboarding_dismissed_at=now).where(User.id == teacher.id).execute()
+    teacher.onboarding_dismissed_at = now
