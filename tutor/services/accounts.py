@@ -102,8 +102,8 @@ def ensure_teacher():
             login=credentials.login,
             password_hash=hash_password(credentials.password),
             role=User.TEACHER,
-        )
             password_generated_at=utcnow(),  # onboarding asks to change it
+        )
         return credentials
 
 
@@ -255,9 +255,10 @@ def reset_password(token, password):
 
 
 def _set_password(user, password):
-    user.password_hash = hash_password(password)
-    User.update(password_hash=user.password_hash, password_generated_at=None,
-                ).where(User.id == user.id).execute()
+    User.update(password_hash=hash_password(password), password_generated_at=None,
+                session_version=User.session_version + 1).where(User.id == user.id).execute()
+    refreshed = User.get_by_id(user.id)
+    user.password_hash, user.session_version = refreshed.password_hash, refreshed.session_version
 
 
 # --- the profile ------------------------------------------------------------------
