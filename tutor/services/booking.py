@@ -21,6 +21,7 @@ Decided rules (the tests pin each one):
   reason; a student cancels a pending lesson any time before it starts, a confirmed one
   until cancellation_notice_hours before its start (exactly then still counts).
 """
+import hashlib
 import re
 from datetime import timedelta
 
@@ -304,8 +305,10 @@ def create_lesson_for(teacher, start, end, *, student=None, first_name=None, las
 # --- the periodic job ---------------------------------------------------------------
 
 def expire_unconfirmed(now=None):
-    """Delete every pending lesson whose start has come, telling each student. Returns
-    how many; running it again (or in two processes at once) deletes nothing twice."""
+    """Delete every pending lesson whose start has come, telling each student, and
+    each teacher in one notice which requests went (who, when), in the same
+    transaction. Returns how many; running it again (or in two processes at once)
+    deletes nothing twice and tells nothing twice."""
     now = now or utcnow()
     due = (Lesson.status == Lesson.PENDING) & (Lesson.start <= now)
     teacher_ids = [row.teacher_id for row in (Lesson
@@ -316,14 +319,29 @@ def expire_unconfirmed(now=None):
     for teacher_id in teacher_ids:
         with schedule.lock(teacher_id):
             settings = schedule.settings_for(teacher_id)
-            for lesson in list(Lesson
-                               .select()
-                               .where(due & (Lesson.teacher == teacher_id))
-                               .order_by(Lesson.start)):
+            gone = list(Lesson
+                        .select()
+                        .where(due & (Lesson.teacher == teacher_id))
+                        .order_by(Lesson.start))
+            for lesson in gone:
                 lesson.delete_instance()
                 _notify(lesson.student, "lesson_expired", lesson, settings)
                 expired += 1
+            if gone:
+                _tell_expired(User.get_by_id(teacher_id), gone, settings)
     return expired
+
+
+def _tell_expired(teacher, lessons, settings):
+    """The teacher's notice of requests that expired: each one's student and time.
+    Its key names the lessons, so the same requests are never told twice."""
+    refs = ",".join(lesson.ref for lesson in lessons)
+    notify.enqueue(teacher, "requests_expired", {
+        "count": len(lessons),
+        "items": [{"student": _name(lesson.student),
+                   "when": notify.local_time(teacher, lesson.start, settings.timezone)}
+                  for lesson in lessons],
+    }, key=f"requests-expired:{teacher.id}:{hashlib.sha256(refs.encode()).hexdigest()[:24]}")
 
 
 # --- logins for new students --------------------------------------------------------

@@ -1,6 +1,9 @@
 """The daily digest: at the time each user chose, in their zone, a message listing
-that day's lessons. Nothing on a day without lessons; at most one a day (the
-outbox key carries the local date), also when the job runs late or twice."""
+that day's lessons, and for the teacher what the jobs removed since the last digest
+(NOTICES: expired requests, old days off, the activity check, the monthly purge), so
+no automatic deletion goes by unmentioned. Nothing on a day without either; at most
+one a day (the outbox key carries the local date), also when the job runs late or
+twice."""
 from collections import defaultdict
 from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -10,6 +13,8 @@ from tutor.models import Lesson, Message, User, utcnow
 from tutor.services import availability, notify
 
 BATCH = 200  # digests written per transaction
+# The notices of automatic deletions that the next digest repeats.
+NOTICES = ("requests_expired", "days_off_removed", "activity_check", "records_purged")
 
 
 def send_due_digests(now=None):
@@ -31,11 +36,25 @@ def send_due_digests(now=None):
                    .order_by(Lesson.start)):
         by_person[lesson.student_id].append(lesson)
         by_person[lesson.teacher_id].append(lesson)
-    already = {key for (key,) in (Message
-                                  .select(Message.idempotency_key)
-                                  .where(Message.idempotency_key.startswith("digest:")
-                                         & (Message.created_at > now - window))
-                                  .tuples())}
+    already, last_digest = set(), {}
+    for key, user_id, created_at in (Message
+                                     .select(Message.idempotency_key, Message.user,
+                                             Message.created_at)
+                                     .where(Message.idempotency_key.startswith("digest:")
+                                            & (Message.created_at > now - window))
+                                     .tuples()):
+        already.add(key)
+        last_digest[user_id] = max(created_at, last_digest.get(user_id, created_at))
+    notices = defaultdict(list)
+    for notice in (Message
+                   .select(Message.user, Message.subject, Message.body_text,
+                           Message.created_at)
+                   .where(Message.kind.in_(NOTICES)
+                          & (Message.created_at > now - window)
+                          & (Message.created_at <= now))
+                   .order_by(Message.created_at, Message.id)):
+        if notice.created_at > last_digest.get(notice.user_id, now - window):
+            notices[notice.user_id].append(notice)
     due = []
     for user in users:
         zone = ZoneInfo(notify.recipient_zone(user))
@@ -46,18 +65,20 @@ def send_due_digests(now=None):
         day = availability.local_day_bounds(local_now.date(), zone.key)
         todays = [lesson for lesson in by_person.get(user.id, ())
                   if day.start <= lesson.start < day.end]
-        if todays:
-            due.append((user, zone, local_now.date(), key, todays))
+        if todays or notices.get(user.id):
+            due.append((user, zone, local_now.date(), key, todays, notices.get(user.id, [])))
 
     for first in range(0, len(due), BATCH):
         with db.database.atomic():
-            for user, zone, today, key, todays in due[first:first + BATCH]:
+            for user, zone, today, key, todays, told in due[first:first + BATCH]:
                 notify.enqueue(user, "digest", {
                     "day": today,
                     "zone": zone.key,
                     "items": [{"start": _local(lesson.start, zone), "end": _local(lesson.end, zone),
                                "lesson": lesson, "student": lesson.student}
                               for lesson in todays],
+                    "notices": [{"subject": notice.subject, "text": notice.body_text}
+                                for notice in told],
                 }, key=key)
     return len(due)
 
