@@ -2,8 +2,8 @@
 validate_<field> methods call the account services so every rule lives once."""
 import re
 import zoneinfo
-from datetime import date, datetime, time
-from datetime import timezone as dt_timezone
+from datetime import time
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,12 +29,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
 from tutor.models import Goal, User
-from tutor.services import accounts, reminders
+from tutor.services import accounts, bounds, reminders
 from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
@@ -43,7 +44,7 @@ NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 # refuses NUL in text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Dates a tutor's forms may mean; beyond them day arithmetic overflows.
-EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+EARLIEST_DATE, LATEST_DATE = bounds.EARLIEST_DATE, bounds.LATEST_DATE
 
 
 def _without_control_characters(value):
@@ -51,14 +52,27 @@ def _without_control_characters(value):
 
 
 def _within_calendar(form, field):
-    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+    if field.data is not None and not bounds.within_calendar(field.data):
         raise ValidationError(field.gettext("Not a valid date value."))
+
+
+def _within_numbers(form, field):
+    """Numbers the database can hold and other validators can compare, checked before
+    them: NumberRange on a signalling NaN ("sNaN") raises, and an id of 31 digits
+    overflows SQLite's integer and PostgreSQL's."""
+    for value in field.data if isinstance(field.data, (list, tuple)) else [field.data]:
+        if isinstance(value, Decimal) and not bounds.is_amount(value, -bounds.MAX_AMOUNT):
+            raise StopValidation(field.gettext("Not a valid decimal value."))
+        if (isinstance(value, int) and not isinstance(value, bool)
+                and abs(value) > bounds.MAX_ID):
+            raise StopValidation(field.gettext("Not a valid integer value."))
 
 
 class FlaskForm(_FlaskForm):
     """The base of every form below: control characters are taken out of everything
-    posted before any field reads it (so a required field of NUL alone is empty), and
-    every date must lie between EARLIEST_DATE and LATEST_DATE."""
+    posted before any field reads it (so a required field of NUL alone is empty), every
+    date must lie between EARLIEST_DATE and LATEST_DATE, and every number within
+    tutor.services.bounds."""
 
     class Meta(_FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
@@ -72,6 +86,7 @@ class FlaskForm(_FlaskForm):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, DateField):
                 field.validators = [*field.validators, _within_calendar]
+            field.validators = [_within_numbers, *field.validators]
             return field
 
 
@@ -363,14 +378,9 @@ class BookingForm(FlaskForm):
 
 
 def parse_utc(value):
-    """A naive-UTC datetime from an ISO string, or None."""
-    try:
-        moment = datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt_timezone.utc).replace(tzinfo=None)
-    return moment
+    """A naive-UTC datetime from an ISO string, or None (also for one beyond
+    tutor.services.bounds)."""
+    return bounds.parse_moment(value)
 
 
 class ConfirmLessonForm(FlaskForm):

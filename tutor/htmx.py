@@ -1,9 +1,9 @@
 """One place that decides between a full page and an htmx fragment, and how to
 leave a page for each kind of request."""
-from urllib.parse import urlsplit
-
 from flask import get_flashed_messages, redirect, render_template, request
 from markupsafe import Markup
+
+from tutor.services import bounds
 
 
 def is_fragment_request():
@@ -45,14 +45,7 @@ def redirect_to(url):
 
 def safe_next(target):
     """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
+    return bounds.local_path(target)
 
 
 def add_vary(response):
@@ -73,7 +66,4 @@ def current_page():
 
 
 def _same_site_path(url):
-    page = urlsplit(url)
-    if page.netloc and page.netloc != request.host:
-        return None
-    return safe_next(page.path + (f"?{page.query}" if page.query else ""))
+    return bounds.same_site_path(url, request.host)

@@ -1,5 +1,18 @@
-"""Addresses that leave the app (in messages, feeds, calendar apps)."""
+"""Addresses that leave the app (in messages, feeds, calendar apps), and the bounds of
+the numbers in our own."""
 from flask import current_app, url_for
+from werkzeug.routing import IntegerConverter
+
+from tutor.services import bounds
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond the database's integer (a 31-digit
+    id overflows SQLite's, 2**31 PostgreSQL's) matches no route, so it is a 404 before
+    any query sees it."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=bounds.MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def external_url(endpoint, **values):

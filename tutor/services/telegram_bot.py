@@ -20,7 +20,7 @@ from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations.telegram import TelegramError, split_message, telegram_html
 from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
-from tutor.services import availability, delivery, notify
+from tutor.services import availability, bounds, delivery, notify
 
 log = logging.getLogger("tutor.telegram")
 
@@ -125,8 +125,10 @@ def _hash(token):
 # --- updates ---------------------------------------------------------------------------
 
 def update_id_of(update):
+    """The Update's id, one that TelegramUpdate.update_id (a bigint) holds: 2**70 is
+    refused here, not by the database in a task retried for ever. Raises InvalidUpdate."""
     update_id = update.get("update_id") if isinstance(update, dict) else None
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
+    if not bounds.is_big_integer(update_id):
         raise InvalidUpdate()
     return update_id
 

@@ -23,7 +23,8 @@ from tutor.forms import (
 from tutor.formatting import money as format_money
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
-from tutor.services import accounts, admin, audit, balances, booking, calendar, feedback, schedule
+from tutor.services import (accounts, admin, audit, balances, booking, bounds, calendar, feedback,
+                            schedule)
 from tutor.views.lessons import attendance_error, booking_error
 from tutor.views.access import teacher_only
 
@@ -49,7 +50,11 @@ def _zone():
 
 
 def _page_number():
-    return request.args.get("page", 1, type=int)
+    """?page=, 1 when absent; a number beyond tutor.services.bounds is no page: 404."""
+    number = bounds.parse_page(request.args.get("page"))
+    if number is None:
+        abort(404)
+    return number
 
 
 def _student_or_404(student_id):

@@ -1,6 +1,4 @@
 """The start page: the teacher's calendar, a week at a time or a month overview."""
-from datetime import datetime
-
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -8,7 +6,7 @@ from flask_login import current_user
 from tutor import rendered
 from tutor.htmx import is_fragment_request, render, with_toasts
 from tutor.models import User, utcnow
-from tutor.services import calendar, changes
+from tutor.services import bounds, calendar, changes
 
 bp = Blueprint("calendar", __name__)
 
@@ -34,11 +32,8 @@ def viewer():
 
 
 def _date_arg(name, fmt):
-    value = request.args.get(name, "")
-    try:
-        return datetime.strptime(value, fmt).date() if value else None
-    except ValueError:
-        return None
+    """The date in ?name= (malformed or beyond the calendar's bounds: None, today's)."""
+    return bounds.parse_date(request.args.get(name), fmt)
 
 
 @bp.get("/")
