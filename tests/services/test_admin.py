@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, Payment, User
+from tutor.models import (AuditEntry, Broadcast, Goal, InboxItem, Lesson, LoginSession, Message,
+                          Payment, User)
 from tutor.services import accounts, admin, audit, balances, booking
 from tutor.services.passwords import verify_password
 
@@ -242,11 +243,13 @@ def test_a_retired_goal_stays_and_no_other_can_be_set_by_mistake(people, teacher
 
 def test_reset_password_revokes_sessions_and_tells_the_student(people, teacher):
     alisa = people["alisa"]
+    accounts.start_session(alisa)
+    accounts.start_session(teacher)
     credentials = admin.reset_password(teacher, alisa)
     fresh = User.get_by_id(alisa.id)
     assert credentials.login == "alisa" and len(credentials.password) >= 16
     assert verify_password(fresh.password_hash, credentials.password)
-    assert fresh.session_version == alisa.session_version + 1
+    assert not LoginSession.of(alisa).exists() and LoginSession.of(teacher).count() == 1
     [message] = Message.select()
     assert message.kind == "password_changed" and credentials.password not in message.body_text
     [entry] = entries()
@@ -256,8 +259,10 @@ def test_reset_password_revokes_sessions_and_tells_the_student(people, teacher):
 
 def test_deactivate_and_reactivate(people, teacher):
     alisa = people["alisa"]
+    accounts.start_session(alisa)
     assert admin.deactivate_student(teacher, alisa, now=NOW)
     assert User.get_by_id(alisa.id).inactive_since == NOW
+    assert not LoginSession.of(alisa).exists()  # logged out everywhere
     assert not admin.deactivate_student(teacher, alisa)  # already: nothing more
     assert admin.reactivate_student(teacher, alisa)
     assert User.get_by_id(alisa.id).inactive_since is None
@@ -268,8 +273,11 @@ def test_deactivate_and_reactivate(people, teacher):
 def test_mass_deactivation_of_ticked_students(people, teacher):
     ids = (people["alisa"].id, people["boris"].id, people["vera"].id, teacher.id)
     selection = admin.Selection(ids=ids)
+    for login in ("alisa", "boris", "gleb", "teacher"):
+        accounts.start_session(people.get(login, teacher))
     assert [s.login for s in admin.to_deactivate(selection)] == ["alisa", "boris"]
     assert admin.deactivate_students(teacher, selection, now=NOW) == 2
+    assert {s.user.login for s in LoginSession.select()} == {"gleb", "teacher"}
     inactive = {u.login: u.inactive_since for u in User.select()}
     assert inactive["alisa"] == inactive["boris"] == NOW
     assert inactive["vera"] == datetime(2026, 10, 1)  # was inactive: kept its date
@@ -408,14 +416,19 @@ def test_rename_move_retire_restore(people, teacher):
 
 # --- broadcasts -----------------------------------------------------------------------
 
-def test_broadcast_reaches_exactly_the_active_students_with_a_channel(people, teacher):
-    assert [u.login for u in admin.broadcast_recipients()] == ["alisa", "boris"]
+def test_broadcast_reaches_every_active_student_in_the_app_and_on_their_channel(
+        people, teacher):
+    assert [u.login for u in admin.broadcast_recipients()] == ["alisa", "boris", "gleb"]
     broadcast = admin.send_broadcast(teacher, " Занятия  в мае ", "Строка 1\r\nСтрока 2",
                                      now=NOW)
     assert (broadcast.subject, broadcast.body, broadcast.recipients) == (
-        "Занятия в мае", "Строка 1\nСтрока 2", 2)
+        "Занятия в мае", "Строка 1\nСтрока 2", 3)
     messages = {m.user_id: m for m in Message.select().where(Message.kind == "broadcast")}
-    assert set(messages) == {people["alisa"].id, people["boris"].id}
+    assert set(messages) == {people["alisa"].id, people["boris"].id, people["gleb"].id}
+    # Глеб has no channel: the broadcast waits in his inbox, not on a provider.
+    assert messages[people["gleb"].id].status == Message.HELD
+    assert {i.user_id for i in InboxItem.select().where(InboxItem.kind == "broadcast")} == set(
+        messages)
     alisa = messages[people["alisa"].id]
     assert alisa.idempotency_key == f"broadcast:{broadcast.id}:{people['alisa'].id}"
     assert alisa.subject == "Занятия в мае" and "Строка 1\nСтрока 2" in alisa.body_text
@@ -440,7 +453,7 @@ def test_the_same_broadcast_is_not_sent_twice_in_a_row(people, teacher):
         admin.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=9))
     admin.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=11))
     assert Broadcast.select().count() == 2
-    assert Message.select().count() == 4
+    assert Message.select().count() == 6  # three students, twice
 
 
 @pytest.mark.parametrize("subject,body,field", [
@@ -467,8 +480,8 @@ def test_broadcast_history_counts_deliveries(people, teacher, create_student):
     Message.create(user=extra, channel="email", address="x", kind="broadcast", locale="ru",
                    subject="s", body_text="t", idempotency_key=f"broadcast:{first.id}0:1")
     history = admin.broadcast_history()
-    assert [(r.broadcast.subject, r.sent, r.waiting, r.failed) for r in history.items] == [
-        ("Вторая", 0, 3, 0), ("Первая", 2, 0, 1)]
+    assert [(r.broadcast.subject, r.sent, r.waiting, r.failed, r.in_app)
+            for r in history.items] == [("Вторая", 0, 3, 0, 1), ("Первая", 2, 0, 1, 1)]
     assert history.total == 2
 
 

@@ -2,6 +2,7 @@
 student's own profile. Plain functions; the views turn the named errors into form
 messages."""
 import re
+import secrets
 import zoneinfo
 from dataclasses import dataclass
 from datetime import time
@@ -14,7 +15,7 @@ from peewee import IntegrityError
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations import email_verifier
-from tutor.models import Goal, User, normalize_login, utcnow
+from tutor.models import Goal, LoginSession, User, normalize_login, utcnow
 from tutor.services import notify
 from tutor.services.password_strength import evaluate
 from tutor.services.passwords import (
@@ -203,10 +204,35 @@ def set_locale(user, locale):
     user.locale = locale
 
 
-def revoke_sessions(user):
-    """Log the user out everywhere: every session id carries the version."""
-    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
-    user.session_version = User.get_by_id(user.id).session_version
+# --- login sessions ---------------------------------------------------------------
+
+def start_session(user, device="", ip=None):
+    """A new login of `user` on one device (`device`: the browser's User-Agent).
+    Returns the user carrying the new session's random key, which get_id() hands to
+    the cookies; the database keeps only its hash."""
+    key = secrets.token_urlsafe(32)
+    LoginSession.create(user=user, key_hash=LoginSession.hash_key(key),
+                        device=(device or "")[:255], ip=(ip or None) and ip[:45])
+    user.session_key = key
+    return user
+
+
+def end_session(user):
+    """Log out the session `user` was loaded with: its cookies, wherever they were
+    copied to, open nothing any more."""
+    if user.session_key:
+        (LoginSession
+         .delete()
+         .where(LoginSession.key_hash == LoginSession.hash_key(user.session_key))
+         .execute())
+
+
+def end_sessions(user, keep=None):
+    """Log the user out everywhere, except the session whose key is `keep`."""
+    query = LoginSession.delete().where(LoginSession.user == user.id)
+    if keep:
+        query = query.where(LoginSession.key_hash != LoginSession.hash_key(keep))
+    query.execute()
 
 
 # --- password recovery ------------------------------------------------------------
@@ -218,7 +244,7 @@ def _reset_serializer():
 def make_reset_token(user):
     # The hash's tail makes the link single-use: setting a password changes it.
     return _reset_serializer().dumps(
-        {"id": user.id, "v": user.session_version, "h": user.password_hash[-16:]})
+        {"id": user.id, "v": user.reset_version, "h": user.password_hash[-16:]})
 
 
 def user_for_reset_token(token):
@@ -227,7 +253,7 @@ def user_for_reset_token(token):
         user = User.get_or_none(User.id == int(data["id"]))
     except (BadData, KeyError, TypeError, ValueError):
         raise InvalidResetLink()
-    if (user is None or user.session_version != data["v"]
+    if (user is None or user.reset_version != data["v"]
             or user.password_hash[-16:] != data["h"]):
         raise InvalidResetLink()
     return user
@@ -239,26 +265,29 @@ def request_password_reset(identifier, link_for):
     user = User.by_identifier(identifier)
     if user is None or user.channel == User.NO_CHANNEL or not user.address:
         return
-    revoke_sessions(user)
+    end_sessions(user)
+    User.update(reset_version=User.reset_version + 1).where(User.id == user.id).execute()
+    user.reset_version = User.get_by_id(user.id).reset_version
     notify.enqueue(user, "password_reset", {"link": link_for(make_reset_token(user))},
-                   key=f"password_reset:{user.id}:{user.session_version}")
+                   key=f"password_reset:{user.id}:{user.reset_version}")
 
 
 def reset_password(token, password):
     """Set a new password through a reset link. Returns the user, logged out
-    everywhere else; raises InvalidResetLink or WeakPassword."""
+    everywhere (the caller starts a new session); raises InvalidResetLink or
+    WeakPassword."""
     user = user_for_reset_token(token)
     check_password(password, [user.login, user.first_name, user.last_name, user.email])
     _set_password(user, password)
+    end_sessions(user)
     User.update(inactive_since=None, last_login_at=utcnow()).where(User.id == user.id).execute()
     return User.get_by_id(user.id)
 
 
 def _set_password(user, password):
-    User.update(password_hash=hash_password(password), password_generated_at=None,
-                session_version=User.session_version + 1).where(User.id == user.id).execute()
-    refreshed = User.get_by_id(user.id)
-    user.password_hash, user.session_version = refreshed.password_hash, refreshed.session_version
+    user.password_hash = hash_password(password)
+    User.update(password_hash=user.password_hash, password_generated_at=None,
+                ).where(User.id == user.id).execute()
 
 
 # --- the profile ------------------------------------------------------------------
@@ -281,12 +310,13 @@ def update_profile(user, *, first_name, last_name, login, goal_id, timezone, loc
 
 
 def change_password(user, current, new):
-    """Requires the current password; every other session is logged out (the caller
-    logs this one in again with the new session id)."""
+    """Requires the current password; every other session of the user is logged
+    out, the one `user` was loaded with stays."""
     if not verify_password(user.password_hash, current or ""):
         raise WrongCurrentPassword()
     check_password(new, [user.login, user.first_name, user.last_name, user.email])
     _set_password(user, new)
+    end_sessions(user, keep=user.session_key)
     notify.enqueue(user, "password_changed")
     return User.get_by_id(user.id)
 
@@ -309,22 +339,29 @@ def change_notifications(user, *, channel, email, digest_time, reminder_hours=No
     if (old_channel, old_address) != (fresh.channel, fresh.address) and old_address:
         notify.enqueue(fresh, "channel_changed", {"new_channel": channel},
                        channel=old_channel, address=old_address)
+    notify.deliver_waiting(fresh)
     return fresh
 
 
 def deactivate(user):
-    """The student steps away: no mass messages until they log in again."""
+    """The student steps away: no mass messages until they log in again, and logged
+    out on every device."""
     User.update(inactive_since=utcnow()).where(User.id == user.id).execute()
+    end_sessions(user)
 
 
 # --- e-mail addresses -------------------------------------------------------------
 
 class EmailRejected(AccountError):
+    """The verifier refused the address. `kind`: why, in our own terms
+    (email_verifier.SYNTAX, NO_MAIL, DISPOSABLE, UNDELIVERABLE); `reason`: the service's
+    own (English) words, for the log."""
     field = "email"
 
-    def __init__(self, reason=""):
+    def __init__(self, reason="", kind=email_verifier.UNDELIVERABLE):
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
 
 
 class EmailMalformed(AccountError):
@@ -350,5 +387,7 @@ def check_email_address(raw):
         current_app.logger.warning("e-mail verifier unavailable, syntax check only: %s", error)
         return address
     if not verdict.valid:
-        raise EmailRejected(verdict.reason)
+        current_app.logger.info("e-mail verifier refused an address: %s (code %r)",
+                                verdict.reason, verdict.code)
+        raise EmailRejected(verdict.reason, verdict.kind)
     return address

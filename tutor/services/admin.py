@@ -11,8 +11,8 @@ Decided rules (the tests pin each one):
   the first name, last name, login or e-mail. SQLite's own LOWER() and LIKE fold ASCII
   only, so on SQLite both sides go through Python's str.lower (a function registered
   on the connection); PostgreSQL's LOWER() folds Cyrillic (a UTF-8 LC_CTYPE).
-- Deactivation only stops mass messages (as when a student deactivates themselves);
-  the student's sessions stay, and logging in makes them active again.
+- Deactivation stops mass messages and logs the student out on every device (as
+  when a student deactivates themselves); logging in makes them active again.
 - A student's e-mail is kept as typed whatever their channel, and is required for
   the e-mail channel. Changing the login or the channel tells the student, as
   changing them in the profile does; a password reset tells them too (without the
@@ -36,7 +36,8 @@ from peewee import JOIN, SQL, Case, Value, fn
 
 from tutor.database import backend, exclusive
 from tutor.extensions import db
-from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User, utcnow
+from tutor.models import (AuditEntry, Broadcast, Goal, Lesson, LoginSession, Message, User,
+                          utcnow)
 from tutor.services import accounts, audit, balances, booking, notify
 from tutor.services.accounts import NewCredentials
 from tutor.services.calendar import to_utc
@@ -338,6 +339,7 @@ def update_student(actor, student, *, first_name, last_name, login, email, chann
                 and current.address:
             notify.enqueue(fresh, "channel_changed", {"new_channel": fresh.channel},
                            channel=current.channel, address=current.address)
+        notify.deliver_waiting(fresh)
     return fresh
 
 
@@ -348,12 +350,11 @@ def reset_password(actor, student):
     password = random_password()
     with db.database.atomic():
         User.update(password_hash=hash_password(password),
-                    session_version=User.session_version + 1,
                     ).where(User.id == student.id).execute()
+        accounts.end_sessions(student)
         fresh = User.get_by_id(student.id)
         audit.record(actor, "student.password_reset", fresh)
-        notify.enqueue(fresh, "password_changed",
-                       key=f"password_changed:{fresh.id}:{fresh.session_version}")
+        notify.enqueue(fresh, "password_changed")
     return NewCredentials(fresh.login, password)
 
 
@@ -367,6 +368,7 @@ def deactivate_student(actor, student, now=None):
                    .where((User.id == student.id) & User.inactive_since.is_null())
                    .execute())
         if changed:
+            accounts.end_sessions(student)
             audit.record(actor, "student.deactivate", student,
                          before={"inactive_since": None},
                          after=audit.snapshot(User.get_by_id(student.id),
@@ -424,6 +426,7 @@ def deactivate_students(actor, selection, now=None):
          .update(inactive_since=now)
          .where(selection.where() & User.inactive_since.is_null())
          .execute())
+        LoginSession.delete().where(LoginSession.user.in_(ids)).execute()
         how = ({"ids": list(selection.ids)} if selection.ids is not None
                else {"search": selection.filter.search, "status": selection.filter.status})
         audit.record(actor, "students.deactivate", None, before={"selection": how},
@@ -609,12 +612,12 @@ def _set_retired(actor, goal, retired):
 # --- broadcasts -------------------------------------------------------------------------
 
 def broadcast_recipients():
-    """Who a broadcast reaches: active students with a channel."""
+    """Who a broadcast reaches: every active student, in their inbox in the app and
+    on their channel if they have one."""
     return (User
             .select()
             .where((User.role == User.STUDENT)
-                   & User.inactive_since.is_null()
-                   & (User.channel != User.NO_CHANNEL))
+                   & User.inactive_since.is_null())
             .order_by(User.id))
 
 
@@ -667,6 +670,7 @@ class BroadcastReport:
     sent: int = 0
     waiting: int = 0  # pending, being sent, or held for a Telegram link
     failed: int = 0
+    in_app: int = 0  # no outside channel: in the inbox only
 
 
 def broadcast_history(page=1, per_page=20):
@@ -680,20 +684,24 @@ def broadcast_history(page=1, per_page=20):
                        .concat(Broadcast.id.cast("TEXT"))
                        .concat(Value(":%")))
         rows = (Broadcast
-                .select(Broadcast.id, Message.status, fn.COUNT(Message.id).alias("n"))
+                .select(Broadcast.id, Message.status, Message.channel,
+                        fn.COUNT(Message.id).alias("n"))
                 .join(Message, on=((Message.kind == "broadcast")
                                    & Message.idempotency_key ** key_pattern))
                 .where(Broadcast.id.in_(ids))
-                .group_by(Broadcast.id, Message.status)
+                .group_by(Broadcast.id, Message.status, Message.channel)
                 .tuples())
-        for broadcast_id, status, n in rows:
-            counts.setdefault(broadcast_id, {})[status] = n
+        for broadcast_id, status, channel, n in rows:
+            if status == Message.HELD and channel == User.NO_CHANNEL:
+                status = "in_app"
+            by_status = counts.setdefault(broadcast_id, {})
+            by_status[status] = by_status.get(status, 0) + n
     reports = []
     for broadcast in broadcasts.items:
         by_status = counts.get(broadcast.id, {})
         reports.append(BroadcastReport(
             broadcast, sent=by_status.get(Message.SENT, 0),
-            failed=by_status.get(Message.FAILED, 0),
+            failed=by_status.get(Message.FAILED, 0), in_app=by_status.get("in_app", 0),
             waiting=sum(by_status.get(s, 0) for s in (Message.PENDING, Message.SENDING,
                                                       Message.HELD))))
     return Page(reports, broadcasts.number, broadcasts.per_page, broadcasts.total)
