@@ -73,7 +73,10 @@ def load_config():
         # An htmx page may stay open all day; the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": _str("RATELIMIT_STORAGE_URI", _str("REDIS_URL", "memory://")),
+        # Shared by every worker and host: Redis when there is one, else the database
+        # (tutor/ratelimits.py). memory:// would count per worker process.
+        "RATELIMIT_STORAGE_URI": _str("RATELIMIT_STORAGE_URI",
+                                      _str("REDIS_URL", "database://")),
         "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),

@@ -38,7 +38,7 @@ def test_defaults_are_the_embedded_ones(clean_env):
     assert config["DATABASE_URL"] == f"sqlite:///{clean_env / 'tutor.db'}"
     assert config["BABEL_DEFAULT_LOCALE"] == "ru"
     assert config["TEACHER_TIMEZONE"] == "Europe/Moscow"
-    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["RATELIMIT_STORAGE_URI"] == "database://"
 
 
 def test_redis_url_moves_the_rate_limits_to_redis(clean_env, monkeypatch):

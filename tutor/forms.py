@@ -34,15 +34,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from tutor.models import Goal, User
+from tutor.models import CONTROL_CHARACTERS, Goal, User
 from tutor.services import accounts, bounds, reminders
 from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
-# Typed control characters besides tab and line breaks: never meant, and PostgreSQL
-# refuses NUL in text.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Dates a tutor's forms may mean; beyond them day arithmetic overflows.
 EARLIEST_DATE, LATEST_DATE = bounds.EARLIEST_DATE, bounds.LATEST_DATE
 

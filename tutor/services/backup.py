@@ -17,7 +17,7 @@ from peewee import (BooleanField, DateField, DateTimeField, DecimalField, TimeFi
 
 from tutor.database import backend
 from tutor.migrate import applied, upgrade
-from tutor.models import MODELS, ChangeCounter
+from tutor.models import MODELS, ChangeCounter, RateLimitCounter
 
 FORMAT = "tutor-backup"
 VERSION = 1
@@ -31,7 +31,8 @@ class BackupError(Exception):
 
 def ordered_models():
     """Parents before children, so rows restore without breaking foreign keys."""
-    return sort_models([model for model in MODELS if model is not ChangeCounter])
+    return sort_models([model for model in MODELS
+                        if model not in (ChangeCounter, RateLimitCounter)])
 
 
 def _plain(value):

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tutor import jobs
+from tutor import jobs, ratelimits
 from tutor.extensions import limiter
 from tutor.forms import (
     ForgotPasswordForm,
@@ -24,7 +24,7 @@ from tutor.forms import (
 )
 from tutor.htmx import redirect_to, safe_next
 from tutor.integrations import dadata
-from tutor.models import User, normalize_login
+from tutor.models import User
 from tutor.services import accounts
 from tutor.services.password_strength import evaluate
 
@@ -35,8 +35,10 @@ def _limit(name):
     return lambda: current_app.config[name]
 
 
-def _form_value(name):
-    return lambda: f"{request.endpoint}:{normalize_login(request.form.get(name))}"
+def _account_of(field, key):
+    """A per-account limit's key: the account the posted `field` resolves to (or its
+    normalised value when it names nobody), so no spelling of a name walks around it."""
+    return lambda: f"{request.endpoint}:{key(request.form.get(field))}"
 
 
 def start_session(user, remember=False):
@@ -54,7 +56,8 @@ def start_session(user, remember=False):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"], key_func=_form_value("login"))
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"],
+               key_func=_account_of("login", ratelimits.login_key))
 def login():
     if current_user.is_authenticated:
         return redirect_to(url_for("calendar.week"))
@@ -149,7 +152,8 @@ def password_strength():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=_form_value("identifier"))
+@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"],
+               key_func=_account_of("identifier", ratelimits.identifier_key))
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
