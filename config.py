@@ -120,3 +120,5 @@ def load_config():
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
     }
+        # While a provider refuses our configuration, one held message is tried this often.
+        "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),

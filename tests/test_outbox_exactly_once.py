@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
+from tests.fake_mailgun import LOGS, asked_message_id
 from tutor.integrations.telegram import split_message
 from tutor.models import Message, User
 from tutor.services import delivery, notify
@@ -108,7 +109,7 @@ def wait_for(event, what, seconds=60):
 # --- Mailgun ------------------------------------------------------------------------
 
 class FakeMailgun:
-    """Mailgun's messages and events APIs as the outbox uses them. Each message takes
+    """Mailgun's messages and Logs APIs as the outbox uses them. Each message takes
     `delay` seconds; after accepting the `kill_at`-th one, and before answering, it
     SIGKILLs the consumer (`victim`), as if the consumer had died at that instant."""
 
@@ -133,8 +134,8 @@ class FakeMailgun:
             bare = message_id.strip("<>")
             self.events[bare] = {
                 "event": "accepted", "id": f"ev{len(self.received)}",
-                "timestamp": datetime.now(timezone.utc).timestamp(), "log-level": "info",
-                "method": "HTTP", "recipient": request.form["to"],
+                "@timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "domain": {"name": DOMAIN}, "recipient": request.form["to"],
                 "message": {"headers": {"message-id": bare, "from": request.form["from"],
                                         "to": request.form["to"],
                                         "subject": request.form["subject"]},
@@ -147,16 +148,16 @@ class FakeMailgun:
         return Response(json.dumps({"id": message_id, "message": "Queued. Thank you."}),
                         content_type="application/json")
 
-    def events_api(self, request):
-        wanted = request.args.get("message-id", "")
+    def logs_api(self, request):
+        query = request.get_json()
+        wanted = asked_message_id(request)
         with self.lock:
             self.lookups.append(wanted)
             event = self.events.get(wanted)
-        items = [event] if event and request.args.get("event") in (None, "accepted") else []
-        url = request.base_url
-        return Response(json.dumps({"items": items, "paging": {
-            "first": f"{url}/first", "last": f"{url}/last", "next": f"{url}/next",
-            "previous": f"{url}/previous"}}), content_type="application/json")
+        items = [event] if event and "accepted" in query.get("events", ["accepted"]) else []
+        return Response(json.dumps({"start": query["start"], "end": query["end"],
+                                    "items": items, "pagination": {"total": len(items)},
+                                    "aggregates": {}}), content_type="application/json")
 
 
 def test_a_consumer_killed_mid_batch_sends_every_email_exactly_once(
@@ -164,8 +165,7 @@ def test_a_consumer_killed_mid_batch_sends_every_email_exactly_once(
     provider = FakeMailgun(delay=0.015, kill_at=80)
     httpserver.expect_request(f"/v3/{DOMAIN}/messages", method="POST"
                               ).respond_with_handler(provider.messages)
-    httpserver.expect_request(f"/v3/{DOMAIN}/events", method="GET"
-                              ).respond_with_handler(provider.events_api)
+    httpserver.expect_request(LOGS, method="POST").respond_with_handler(provider.logs_api)
     students = [create_student(login=f"s{n}", channel=User.EMAIL, email=f"s{n}@example.org")
                 for n in range(20)]
     with app.app_context():
@@ -188,7 +188,7 @@ def test_a_consumer_killed_mid_batch_sends_every_email_exactly_once(
     counts = Counter(provider.received)
     assert set(counts) == expected
     assert [i for i, n in counts.items() if n > 1] == []  # exactly once, by Message-Id
-    # The message accepted at the moment of the kill was found in Mailgun's events.
+    # The message accepted at the moment of the kill was found in Mailgun's logs.
     assert provider.killed_message_id.strip("<>") in provider.lookups
     with app.app_context():
         assert Message.get_by_id(in_doubt.id).status == Message.SENT

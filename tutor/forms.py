@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from tutor.integrations import email_verifier
 from tutor.models import CONTROL_CHARACTERS, Goal, User
 from tutor.services import accounts, bounds, reminders
 from tutor.services import reports as report_service
@@ -124,10 +125,16 @@ def account_error_message(error):
     if isinstance(error, accounts.WeakPassword):
         return _("This password is too easy to guess. %(advice)s", advice=error.strength.advice)
     if isinstance(error, accounts.EmailRejected):
-        if error.reason:
-            return _("This address cannot receive mail (%(reason)s). Please check it.",
-                     reason=error.reason)
-        return _("This address cannot receive mail. Please check it.")
+        # Our own words for the verifier's reason: its message is English only.
+        refusals = {
+            email_verifier.DISPOSABLE: _l("Addresses of disposable mailboxes are not "
+                                          "accepted. Please give your usual e-mail."),
+            email_verifier.SYNTAX: _l("This does not look like an e-mail address."),
+            email_verifier.NO_MAIL: _l("This address cannot receive mail: the mailbox or "
+                                       "its domain does not exist. Please check it."),
+        }
+        return str(refusals.get(error.kind,
+                                _l("This address cannot receive mail. Please check it.")))
     return str(messages[type(error)])
 
 
@@ -355,6 +362,10 @@ class NotificationsForm(FlaskForm):
             return
         if not (field.data or "").strip():
             raise ValidationError(_l("Enter your e-mail, or choose another channel."))
+        if field.data.strip().lower() == (self.user.email or ""):
+            # Unchanged (a digest time or reminder saved): it was verified when given.
+            field.data = self.user.email
+            return
         try:
             field.data = accounts.check_email_address(field.data)
             accounts.check_email_free(field.data, user=self.user)

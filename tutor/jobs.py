@@ -79,7 +79,7 @@ def expire_lessons(now):
 def deliver_messages(now):
     report = delivery.deliver_due()
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "held": report.held}
+            "held": report.held, "waiting": report.waiting}
 
 
 @periodic.register("digests", title=_l("Daily summaries"))

@@ -1,12 +1,14 @@
-"""The Mailgun client against a local fake of the messages API."""
+"""The Mailgun client against a local fake of the messages and Logs APIs."""
 import base64
 import socket
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 from werkzeug import Response
 
+from tests.fake_mailgun import FakeMailgun
 from tutor.integrations.mailgun import Attachment, MailgunError, accepted, send_message
 
 PATH = "/v3/mg.example.com/messages"
@@ -181,28 +183,33 @@ def test_refused_connection_is_worth_retrying(closed_port_url):
 
 # --- a Message-Id of our own, and asking whether Mailgun has accepted it -------------
 
-EVENTS = "/v3/mg.example.com/events"
+LOGS = "/v1/analytics/logs"  # the Logs API, which replaced the deprecated events API
 MESSAGE_ID = "<outbox.7.0123456789abcdef0123@mg.example.com>"
 
 
-def accepted_event(message_id, event="accepted"):
-    return {"event": event, "id": "czsjqFATSlC3QtAK-C80nw", "timestamp": 1795000000.1,
-            "log-level": "info", "recipient": "maria@example.com",
+def accepted_event(message_id, event="accepted", domain="mg.example.com"):
+    return {"id": "JDhSWf9mT5OFxCkZfpDU5d", "event": event,
+            "@timestamp": "2026-11-24T11:59:58.530Z", "account": {"id": "12345"},
+            "domain": {"name": domain}, "recipient": "maria@example.com",
+            "recipient-domain": "example.com",
             "message": {"headers": {"message-id": message_id, "to": "maria@example.com",
                                     "from": "noreply@mg.example.com", "subject": "Занятие"},
                         "size": 1234}}
 
 
 def paged(*items):
-    url = "https://api.mailgun.net/v3/mg.example.com/events"
-    return {"items": list(items),
-            "paging": {"first": f"{url}/W3siYSI6", "last": f"{url}/W3siYiI6",
-                       "next": f"{url}/W3siYyI6", "previous": f"{url}/W3siZCI6"}}
+    return {"start": "Mon, 23 Nov 2026 12:00:00 -0000", "end": "Tue, 24 Nov 2026 12:00:00 -0000",
+            "items": list(items),
+            "pagination": {"previous": "cjsijbijewbu78t678tVTYUYU76754fyuiksi23h75",
+                           "next": "cjsijbijewbu78t678tVTYUYU76754fyuiksin98hh",
+                           "first": "cjsijbijewbu78t678tVTYUYU76754fyuiksin865g",
+                           "last": "875bunjnWkmis75bjklnsdk0s7jksnjknlknc64aTR", "total": 1},
+            "aggregates": {}}
 
 
-def ask(base_url, message_id=MESSAGE_ID):
+def ask(base_url, message_id=MESSAGE_ID, **kwargs):
     return accepted(domain="mg.example.com", api_key="key-1", base_url=base_url,
-                    message_id=message_id)
+                    message_id=message_id, **kwargs)
 
 
 def test_the_message_id_goes_as_a_header(httpserver, base_url):
@@ -213,26 +220,34 @@ def test_the_message_id_goes_as_a_header(httpserver, base_url):
     assert the_request(httpserver).form["h:Message-Id"] == MESSAGE_ID
 
 
-def test_accepted_asks_the_events_api_by_message_id(httpserver, base_url):
+def test_accepted_asks_the_logs_api_by_domain_and_message_id(httpserver, base_url):
     basic = base64.b64encode(b"api:key-1").decode()
-    httpserver.expect_request(EVENTS, method="GET", headers={"Authorization": f"Basic {basic}"}
+    httpserver.expect_request(LOGS, method="POST", headers={"Authorization": f"Basic {basic}"}
                               ).respond_with_json(paged(accepted_event(MESSAGE_ID.strip("<>"))))
+    since = datetime(2026, 11, 24, 11, 55, tzinfo=timezone.utc)
 
-    assert ask(base_url) is True
-    request = the_request(httpserver)
-    assert request.args["message-id"] == "outbox.7.0123456789abcdef0123@mg.example.com"
-    assert request.args["event"] == "accepted"
+    assert ask(base_url, since=since, now=since + timedelta(minutes=35)) is True
+    query = the_request(httpserver).get_json()
+    assert query["start"] == "Tue, 24 Nov 2026 11:55:00 -0000"
+    assert query["end"] == "Tue, 24 Nov 2026 12:30:00 -0000"
+    assert query["events"] == ["accepted"]
+    assert query["filter"] == {"AND": [
+        {"attribute": "domain", "comparator": "=",
+         "values": [{"label": "mg.example.com", "value": "mg.example.com"}]},
+        {"attribute": "message-id", "comparator": "=",
+         "values": [{"label": MESSAGE_ID.strip("<>"), "value": MESSAGE_ID.strip("<>")}]}]}
 
 
 @pytest.mark.parametrize("items", [
     [],
     [accepted_event("outbox.8.ffff@mg.example.com")],  # another message
     [accepted_event(MESSAGE_ID.strip("<>"), event="rejected")],
+    [accepted_event(MESSAGE_ID.strip("<>"), domain="other.example.com")],  # filter ignored
     ["accepted"],
 ])
 def test_accepted_is_false_without_an_accepted_event_for_the_message(httpserver, base_url,
                                                                      items):
-    httpserver.expect_request(EVENTS, method="GET").respond_with_json(paged(*items))
+    httpserver.expect_request(LOGS, method="POST").respond_with_json(paged(*items))
 
     assert ask(base_url) is False
 
@@ -244,7 +259,7 @@ def test_accepted_is_false_without_an_accepted_event_for_the_message(httpserver,
     (200, "<html>maintenance</html>"),
 ])
 def test_accepted_raises_when_mailgun_cannot_say(httpserver, base_url, status, body):
-    httpserver.expect_request(EVENTS, method="GET").respond_with_data(body, status=status)
+    httpserver.expect_request(LOGS, method="POST").respond_with_data(body, status=status)
 
     with pytest.raises(MailgunError) as caught:
         ask(base_url)
@@ -254,6 +269,13 @@ def test_accepted_raises_when_mailgun_cannot_say(httpserver, base_url, status, b
 def test_accepted_with_mailgun_unreachable_raises(closed_port_url):
     with pytest.raises(MailgunError):
         ask(closed_port_url)
+
+
+def test_the_fake_answers_what_it_accepted(httpserver, base_url):
+    fake = FakeMailgun(httpserver)
+    assert send(base_url, message_id=MESSAGE_ID) == MESSAGE_ID
+    assert ask(base_url) is True
+    assert ask(base_url, message_id="<outbox.8.ffff@mg.example.com>") is False
 
 
 @pytest.mark.parametrize("status, maybe_sent", [(503, False), (500, False), (429, False),

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from werkzeug import Response
 
+from tests.fake_mailgun import LOGS, asked_message_id, logs_page
 from tutor.integrations.telegram import split_message
 from tutor.models import Message, User
 from tutor.services import delivery, notify
@@ -20,7 +21,7 @@ from tutor.services import delivery, notify
 NOW = datetime(2026, 11, 24, 12, 0)
 DOMAIN = "mg.example.com"
 MESSAGES = f"/v3/{DOMAIN}/messages"
-EVENTS = f"/v3/{DOMAIN}/events"
+EVENTS = LOGS  # Mailgun's Logs API, which replaced its events API
 SETTLE = timedelta(seconds=1800)
 
 
@@ -60,14 +61,8 @@ def queued(request):
 
 
 def events(*message_ids):
-    """Mailgun's events API answering with an "accepted" event for each id."""
-    items = [{"event": "accepted", "id": f"ev{n}", "timestamp": 1795000000.0 + n,
-              "recipient": "maria@example.org",
-              "message": {"headers": {"message-id": message_id.strip("<>"),
-                                      "to": "maria@example.org"}, "size": 300}}
-             for n, message_id in enumerate(message_ids)]
-    return {"items": items, "paging": {"next": "https://api.mailgun.net/v3/x/events/n",
-                                       "previous": "https://api.mailgun.net/v3/x/events/p"}}
+    """Mailgun's Logs API answering with an "accepted" event for each id."""
+    return logs_page(*message_ids, domain=DOMAIN)
 
 
 def requests_to(server, path):
@@ -132,7 +127,7 @@ def test_an_attempt_in_doubt_that_mailgun_accepted_is_not_sent_again(app_ctx, ma
                                                                      time_machine):
     message = welcome(maria)
     message_id = delivery.email_message_id(message)
-    mailgun.expect_request(EVENTS, method="GET").respond_with_json(events(message_id))
+    mailgun.expect_request(EVENTS, method="POST").respond_with_json(events(message_id))
     crash_mid_send(message, time_machine)
 
     report = delivery.deliver_due()
@@ -140,8 +135,10 @@ def test_an_attempt_in_doubt_that_mailgun_accepted_is_not_sent_again(app_ctx, ma
     assert (report.sent, report.recovered) == (1, 1)
     assert requests_to(mailgun, MESSAGES) == []
     lookup = requests_to(mailgun, EVENTS)[0]
-    assert lookup.args["message-id"] == message_id.strip("<>")
-    assert lookup.args["event"] == "accepted"
+    assert asked_message_id(lookup) == message_id.strip("<>")
+    assert lookup.get_json()["events"] == ["accepted"]
+    # From a little before the attempt in doubt began.
+    assert lookup.get_json()["start"] == "Tue, 24 Nov 2026 11:55:00 -0000"
     assert lookup.authorization.username == "api" and lookup.authorization.password == "key-1"
     after = fresh(message)
     assert after.status == Message.SENT and after.provider_ids == message_id
@@ -150,7 +147,7 @@ def test_an_attempt_in_doubt_that_mailgun_accepted_is_not_sent_again(app_ctx, ma
 
 def test_an_event_about_another_message_does_not_count(app_ctx, maria, mailgun, time_machine):
     message = welcome(maria)
-    mailgun.expect_request(EVENTS, method="GET").respond_with_json(
+    mailgun.expect_request(EVENTS, method="POST").respond_with_json(
         events("<outbox.999.abc@mg.example.com>"))
     crash_mid_send(message, time_machine)
     assert delivery.deliver_due().recovered == 0
@@ -159,7 +156,7 @@ def test_an_event_about_another_message_does_not_count(app_ctx, maria, mailgun, 
 
 def test_an_attempt_in_doubt_waits_for_mailguns_events_and_then_goes_once(
         app_ctx, maria, mailgun, time_machine):
-    mailgun.expect_request(EVENTS, method="GET").respond_with_json(events())
+    mailgun.expect_request(EVENTS, method="POST").respond_with_json(events())
     mailgun.expect_request(MESSAGES, method="POST").respond_with_handler(queued)
     message = welcome(maria)
     crash_mid_send(message, time_machine)
@@ -190,7 +187,7 @@ def test_a_gateway_timeout_leaves_the_attempt_in_doubt(app_ctx, maria, mailgun, 
     assert fresh(message).attempt_started_at == NOW
 
     # Mailgun had taken it after all: the retry finds it and sends nothing.
-    mailgun.expect_request(EVENTS, method="GET").respond_with_json(
+    mailgun.expect_request(EVENTS, method="POST").respond_with_json(
         events(delivery.email_message_id(message)))
     time_machine.move_to(fresh(message).next_attempt_at, tick=False)
     assert delivery.deliver_due().recovered == 1
@@ -198,7 +195,7 @@ def test_a_gateway_timeout_leaves_the_attempt_in_doubt(app_ctx, maria, mailgun, 
 
 
 def test_mailgun_events_unreachable_keeps_the_doubt(app_ctx, maria, mailgun, time_machine):
-    mailgun.expect_request(EVENTS, method="GET").respond_with_json(
+    mailgun.expect_request(EVENTS, method="POST").respond_with_json(
         {"message": "Internal Server Error"}, status=500)
     message = welcome(maria)
     crash_mid_send(message, time_machine)

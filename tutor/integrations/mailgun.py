@@ -1,6 +1,8 @@
 """E-mail through Mailgun's HTTP API.
 https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages"""
 import json
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -69,39 +71,70 @@ def send_message(*, domain, api_key, sender, to, subject, text, html="", attachm
 
 
 def accepted(*, domain, api_key, message_id, base_url=US_BASE_URL, timeout=10.0,
-             session=None):
-    """Whether Mailgun's events API holds an "accepted" event for the message with
-    this Message-Id, i.e. whether Mailgun has taken it. Events are indexed with a delay
-    (Mailgun's polling guide trusts a page only once it is half an hour old), so False
-    means "not seen yet"; a caller that must not send twice waits that long after the
-    attempt in doubt before believing it. Raises MailgunError when Mailgun cannot say.
-    https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/events"""
-    # Events carry the Message-Id without its angle brackets, and so does the filter.
+             session=None, since=None, now=None):
+    """Whether Mailgun's Logs API holds an "accepted" event for the message with this
+    Message-Id sent from `domain` between `since` (default: a day before, the API's own
+    default window) and `now`, i.e. whether Mailgun has taken it. Events are indexed with a delay,
+    so False means "not seen yet"; a caller that must not send twice waits that long
+    after the attempt in doubt before believing it. Raises MailgunError when Mailgun
+    cannot say.
+
+    The Logs API (POST /v1/analytics/logs, JSON, the same basic auth) replaces the
+    deprecated events API (GET /v3/{domain}/events). It is account-wide, so the query
+    names the domain as well as the Message-Id, and every item found is checked for
+    both: a filter Mailgun ignored must not make another message look accepted.
+    https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/logs"""
+    # Logs carry the Message-Id without its angle brackets, and so does the filter.
     bare = message_id.strip().strip("<>")
+    # The window's end: a minute ahead, for our clock's skew and the seconds the
+    # RFC 2822 form drops.
+    now = now or datetime.now(timezone.utc) + timedelta(minutes=1)
+    since = since or now - timedelta(days=1)
+    query = {
+        "start": _rfc2822(since), "end": _rfc2822(now), "events": ["accepted"],
+        "filter": {"AND": [
+            {"attribute": "domain", "comparator": "=",
+             "values": [{"label": domain, "value": domain}]},
+            {"attribute": "message-id", "comparator": "=",
+             "values": [{"label": bare, "value": bare}]},
+        ]},
+        "include_totals": False,
+        "pagination": {"sort": "timestamp:asc", "limit": 10},
+    }
     try:
-        response = (session or requests).get(
-            f"{base_url}/v3/{domain}/events", auth=("api", api_key), timeout=timeout,
-            params={"message-id": bare, "event": "accepted", "limit": 10})
+        response = (session or requests).post(f"{base_url}/v1/analytics/logs", json=query,
+                                              auth=("api", api_key), timeout=timeout)
     except requests.RequestException as error:
-        raise MailgunError(f"Mailgun events request failed: {error}",
+        raise MailgunError(f"Mailgun logs request failed: {error}",
                            permanent=False) from error
     if not response.ok:
         status = response.status_code
-        raise MailgunError(f"Mailgun events answered {status}: {_reason(response)}",
+        raise MailgunError(f"Mailgun logs answered {status}: {_reason(response)}",
                            status=status, permanent=False)
     try:
         items = response.json()["items"]
     except (ValueError, KeyError, TypeError):
         items = None
     if not isinstance(items, list):
-        raise MailgunError(f"Mailgun events answered without items: {response.text[:200]!r}",
+        raise MailgunError(f"Mailgun logs answered without items: {response.text[:200]!r}",
                            status=response.status_code, permanent=False)
-    return any(_event_of(item, bare) == "accepted" for item in items)
+    return any(_event_of(item, bare, domain) == "accepted" for item in items)
 
 
-def _event_of(item, bare_message_id):
-    """The event's type when it is about the message with this (bare) Message-Id."""
+def _rfc2822(moment):
+    """A time as the Logs API takes it: "Mon, 08 Jul 2024 00:00:00 -0000"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(moment.astimezone(timezone.utc)).replace("+0000", "-0000")
+
+
+def _event_of(item, bare_message_id, domain):
+    """The event's type when it is about the message with this (bare) Message-Id,
+    sent from `domain`."""
     if not isinstance(item, dict):
+        return None
+    sender = item.get("domain")
+    if isinstance(sender, dict) and sender.get("name") not in (None, domain):
         return None
     message = item.get("message")
     headers = message.get("headers") if isinstance(message, dict) else None

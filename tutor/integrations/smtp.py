@@ -17,10 +17,13 @@ class SmtpError(Exception):
     server refused it with a 5xx reply. `code` is that reply's code, None when there
     was no reply (refused connection, timeout, TLS failure)."""
 
-    def __init__(self, message, *, permanent, code=None):
+    def __init__(self, message, *, permanent, code=None, auth=False):
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+        # The server refused our login (535 and kin, or no AUTH offered): the settings
+        # are wrong, not the message.
+        self.auth = auth
 
 
 def send_message(*, host, port, sender, to, subject, text, html="", attachments=(),
@@ -42,6 +45,11 @@ def send_message(*, host, port, sender, to, subject, text, html="", attachments=
             _send(smtp, message, host, security, username, password)
         finally:
             smtp.close()
+    except smtplib.SMTPAuthenticationError as error:
+        raise _refused(host, error.smtp_code, error.smtp_error, auth=True) from error
+    except smtplib.SMTPNotSupportedError as error:  # a username set, no AUTH offered
+        raise SmtpError(f"SMTP server {host} does not accept a login: {error}",
+                        permanent=True, auth=True) from error
     except smtplib.SMTPRecipientsRefused as error:
         code, reply = next(iter(error.recipients.values()))  # one recipient, one refusal
         raise _refused(host, code, reply) from error
@@ -100,8 +108,13 @@ def _send(smtp, message, host, security, username, password):
         smtp.quit()
 
 
-def _refused(host, code, reply):
+# Authentication required (530), refused (535), too weak a mechanism (534), encryption
+# required for it (538): whichever command they answer, the login settings are at fault.
+AUTH_CODES = {530, 534, 535, 538}
+
+
+def _refused(host, code, reply, auth=False):
     if isinstance(reply, bytes):
         reply = reply.decode(errors="replace")
     return SmtpError(f"SMTP server {host} answered {code} {reply}", code=code,
-                     permanent=500 <= code < 600)
+                     permanent=500 <= code < 600, auth=auth or code in AUTH_CODES)

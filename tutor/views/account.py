@@ -1,7 +1,7 @@
 """The user's own profile: names and login, password, notifications, deactivation.
 Each section is a form of its own; htmx swaps a section with its errors, success
 reloads the page."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -12,8 +12,8 @@ from tutor.forms import (
     ProfileForm,
     account_error_message,
 )
-from tutor.htmx import redirect_to, render
-from tutor.services import accounts, telegram_bot
+from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.services import accounts, delivery, telegram_bot
 from tutor.views.auth import start_session
 from tutor.views.feeds import feed_url
 
@@ -24,6 +24,21 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def require_login():
     pass
+
+
+@bp.before_app_request
+def telegram_lost_notice():
+    """Once, on the first page a user opens after Telegram said they blocked the bot
+    (or deleted their account): their chat was unlinked and notifications are now in
+    the app. A page, not a fragment, so the notice is seen."""
+    user = current_user
+    if (request.method != "GET" or is_fragment_request() or not user.is_authenticated
+            or user.telegram_lost_at is None):
+        return
+    if delivery.telegram_notice_seen(user):
+        flash(_("Telegram notifications are off: Telegram told us the bot is blocked or "
+                "your account there is gone. Your notifications are in the app; choose "
+                "another channel in your profile if you like."), "warning")
 
 
 def _page(**forms):

@@ -9,7 +9,8 @@ from tutor.services import delivery
 from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("outbox", __name__, url_prefix="/teacher/outbox"))
-STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Message.HELD)
+STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Message.HELD,
+            Message.CONFIG)
 
 
 @bp.get("")
@@ -19,7 +20,14 @@ def index():
     pages = PaginatedQuery(Message.newest(status), paginate_by=50)
     return render_template("outbox/index.html", messages=pages.get_object_list(),
                            pages=pages, status=status, counts=delivery.counts(),
-                           statuses=STATUSES)
+                           statuses=STATUSES, reasons=delivery.REASONS)
+
+
+@bp.app_context_processor
+def provider_fault_banner():
+    """For the teacher's banner (partials/_provider_fault.html): the standing faults,
+    read only when the template asks (teacher pages), and their reasons' words."""
+    return {"provider_faults": delivery.faults, "fault_reason": delivery.reason_text}
 
 
 @bp.post("/<int:message_id>/retry")
