@@ -62,7 +62,7 @@ def test_activity_check(app_ctx, teacher_with_email, create_student):
     Lesson.create(teacher=teacher_with_email, student=seen_recently,
                   start=datetime(2026, 8, 4, 9), end=datetime(2026, 8, 4, 10))
 
-    assert housekeeping.check_activity(now) == {"deactivated": 2, "deleted": 1}
+    assert housekeeping.check_activity(now) == {"deactivated": 2, "deleted": 1, "kept": 0}
 
     inactive = {u.login for u in User.select().where(User.inactive_since.is_null(False))}
     assert inactive == {"gone", "never", "notyet"}
@@ -87,7 +87,7 @@ def test_activity_check(app_ctx, teacher_with_email, create_student):
 
     # Again the same day: nothing more changes and nothing more is sent.
     messages = Message.select().count()
-    assert housekeeping.check_activity(now) == {"deactivated": 0, "deleted": 0}
+    assert housekeeping.check_activity(now) == {"deactivated": 0, "deleted": 0, "kept": 0}
     assert Message.select().count() == messages
 
 
@@ -98,15 +98,15 @@ def test_a_returning_student_is_not_deleted(app_ctx, teacher_with_email, create_
     student.inactive_since, student.last_login_at = None, datetime(2026, 11, 30)
     student.save()
     assert housekeeping.check_activity(moscow(2026, 12, 2, 3, 0)) == \
-        {"deactivated": 0, "deleted": 0}
+        {"deactivated": 0, "deleted": 0, "kept": 0}
     assert Message.select().count() == 0
 
 
 def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
-    def interval(start, end):
+    def interval(start, end, reason=""):
         return UnavailableInterval.create(teacher=teacher_with_email, start=utc_naive(start),
-                                          end=utc_naive(end))
-    interval(moscow(2026, 10, 5), moscow(2026, 10, 6))
+                                          end=utc_naive(end), reason=reason)
+    interval(moscow(2026, 10, 5), moscow(2026, 10, 6), reason="Отпуск")
     interval(moscow(2026, 11, 30, 18), moscow(2026, 11, 30, 23, 59))  # ended before December
     spanning = interval(moscow(2026, 11, 30, 20), moscow(2026, 12, 1, 10))
     future = interval(moscow(2027, 1, 1), moscow(2027, 1, 3))
@@ -115,7 +115,11 @@ def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
     assert housekeeping.remove_old_days_off(now) == {"removed": 2}
     assert {i.id for i in UnavailableInterval.select()} == {spanning.id, future.id}
     notice = Message.get(Message.kind == "days_off_removed")
-    assert "2" in notice.subject
+    assert notice.subject == "Удалено 2 прошедших выходных"
+    # Which ones, in the teacher's zone and language, with the reason given.
+    assert ("- понедельник, 5 октября 2026, 00:00 (Europe/Moscow) – вторник, 6 октября "
+            "2026, 00:00 (Europe/Moscow): Отпуск") in notice.body_text
+    assert "- понедельник, 30 ноября 2026, 18:00 (Europe/Moscow) – " in notice.body_text
     assert housekeeping.remove_old_days_off(now) == {"removed": 0}
     assert Message.select().count() == 1
 
@@ -172,7 +176,14 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
     assert housekeeping.purge_records(now) == {"audit": 1, "messages": 3, "jobs": 1,
                                                "log_files": 1, "attachment_files": 1}
     assert [a.action for a in AuditEntry.select()] == ["new"]
-    assert {m.idempotency_key for m in Message.select()} == {"old-failed", "new-sent"}
+    assert {m.idempotency_key for m in Message.select()} == {
+        "old-failed", "new-sent", "records-purged:2026-12"}
+    notice = Message.get(Message.kind == "records_purged")
+    assert notice.user_id == teacher_with_email.id
+    assert notice.subject == "Удалены записи до 1 декабря 2026\u202fг."
+    for line in ("- 1 запись журнала действий", "- 3 доставленных сообщения",
+                 "- 1 запись о задаче", "- 1 старый файл журнала: tutor.log.2026-11-29"):
+        assert line in notice.body_text
     assert not attachment_path.exists()
     # The files kept with the inbox stay: the inbox has its own retention.
     assert sorted(f.filename for f in StoredFile.select()) == ["r.csv", kept_file.name]
@@ -182,6 +193,7 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
 
     assert housekeeping.purge_records(now) == {"audit": 0, "messages": 0, "jobs": 0,
                                                "log_files": 0, "attachment_files": 0}
+    assert Message.select().where(Message.kind == "records_purged").count() == 1
 
 
 def test_the_monthly_jobs_run_on_their_days_through_the_runner(

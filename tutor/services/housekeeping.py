@@ -272,10 +272,10 @@ def purge_records(now):
               "attachment_files": files}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
+        zone = teacher_zone()
         notify.enqueue(teacher, "records_purged", {
-            "counts": counts, "log_files": logs,
-            "before": _local_day(teacher, cutoff, teacher_zone()),
-        }, key=f"records-purged:{cutoff:%Y-%m}")
+            "counts": counts, "log_files": logs, "before": _local_day(teacher, cutoff, zone),
+        }, key=f"records-purged:{now.astimezone(zone):%Y-%m}")
     return counts
 
 
