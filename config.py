@@ -6,6 +6,7 @@ test overrides on top. Nothing here opens a connection.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
@@ -45,6 +46,25 @@ def _dev_secret_key(instance):
     return path.read_text().strip()
 
 
+def _public_address(env):
+    """(PUBLIC_URL, TRUSTED_HOSTS): the address links in messages are built on, and the
+    Host headers Flask accepts (None: any). A link built from the request (a password
+    reset) takes its host from the Host header, which a client chooses; so production
+    needs one of the two, and refuses to start without."""
+    public_url = _str("PUBLIC_URL")
+    trusted_hosts = [host.strip() for host in _str("TRUSTED_HOSTS").split(",") if host.strip()]
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise RuntimeError(f"PUBLIC_URL must be an http(s) address, e.g. "
+                               f"https://tutor.example.org/, not {public_url!r}")
+    elif env == "production" and not trusted_hosts:
+        raise RuntimeError("PUBLIC_URL (or TRUSTED_HOSTS) must be set when TUTOR_ENV="
+                           "production: links in messages would take their host from the "
+                           "request's Host header, which anybody can forge")
+    return public_url, trusted_hosts or None
+
+
 def load_config():
     env = _str("TUTOR_ENV", "development")
     instance = Path(_str("INSTANCE_PATH", str(INSTANCE)))
@@ -53,6 +73,7 @@ def load_config():
         if env == "production":
             raise RuntimeError("SECRET_KEY must be set when TUTOR_ENV=production")
         secret_key = _dev_secret_key(instance)
+    public_url, trusted_hosts = _public_address(env)
 
     return {
         "ENV_NAME": env,
@@ -90,7 +111,9 @@ def load_config():
         "LOG_FORMAT": _str("LOG_FORMAT"),
         "LOG_FILE": _str("LOG_FILE"),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
-        "PUBLIC_URL": _str("PUBLIC_URL"),
+        "PUBLIC_URL": public_url,
+        # Flask answers 400 to a request whose Host header is not one of these.
+        "TRUSTED_HOSTS": trusted_hosts,
         "METRICS_TOKEN": _str("METRICS_TOKEN"),
         "METRICS_ALLOW": _str("METRICS_ALLOW", "127.0.0.1,::1"),
         "YANDEX_METRIKA_ID": _str("YANDEX_METRIKA_ID"),

@@ -111,6 +111,7 @@ class Server:
                "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": url, "REDIS_URL": "",
                "RATELIMIT_ENABLED": "0",  # a few logins from one address in a minute
                "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
+               "PUBLIC_URL": self.base,
                "INSTANCE_PATH": str(workdir / "instance"),
                "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}
         self.log = open(self.log_path, "w")

@@ -6,7 +6,7 @@ from config import load_config
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in ["TUTOR_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEFAULT_LOCALE",
-                 "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI"]:
+                 "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI", "PUBLIC_URL", "TRUSTED_HOSTS"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     return tmp_path / "instance"
@@ -21,6 +21,7 @@ def test_production_refuses_to_start_without_a_secret_key(clean_env, monkeypatch
 def test_production_cookies_are_secure(clean_env, monkeypatch):
     monkeypatch.setenv("TUTOR_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://tutor.example.org/")
     config = load_config()
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"]

@@ -47,6 +47,7 @@ def production(test_config, tmp_path):
     port = free_port()
     env = {**os.environ, "TUTOR_ENV": "production", "SECRET_KEY": "p" * 64,
            "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": test_config["DATABASE_URL"],
+           "PUBLIC_URL": f"http://127.0.0.1:{port}/",
            "REDIS_URL": REDIS, "RATELIMIT_STORAGE_URI": REDIS, "PORT": str(port),
            "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "INSTANCE_PATH": str(tmp_path),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "LOG_FORMAT": "json",

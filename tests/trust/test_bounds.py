@@ -108,7 +108,8 @@ def test_next_that_is_not_an_address(client, target):
 
 @pytest.mark.parametrize("header", ["HX-Current-URL", "Referer"])
 @pytest.mark.parametrize("value", ["http://[", "http://[::1", "http://localhost:99999/x",
-                                   "http://a b/", "\x7f", "http://localhost/\tx", "http://localhost/%0d%0aX:%20y"])
+                                   "http://a b/", "\x7f", "http://localhost/\tx",
+                                   "http://localhost/%0d%0aX:%20y"])
 def test_headers_that_are_not_addresses(client, objects, header, value):
     """An expired session on a page: where to come back to is read from these."""
     token = client.csrf_token("/login")

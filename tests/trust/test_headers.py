@@ -17,6 +17,7 @@ HTTPS = "https://tutor.example.org"
 def test_config(test_config, monkeypatch):
     """The production settings as load_config() makes them from the environment."""
     monkeypatch.setenv("TUTOR_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", f"{HTTPS}/")
     monkeypatch.setenv("LOG_FORMAT", "text")
     return test_config
 

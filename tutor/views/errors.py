@@ -1,5 +1,6 @@
 """Error pages in the viewer's language; htmx requests get a toast instead of a page."""
 from flask import flash, render_template
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -20,6 +21,10 @@ def _messages():
 
 
 def _respond(status, message):
+    if request_ctx.url_adapter is None:
+        # The Host header is not in TRUSTED_HOSTS: no address of ours can be built for
+        # it, so the page, full of links, cannot be either.
+        return message, status, {"Content-Type": "text/plain; charset=utf-8"}
     if is_fragment_request():
         flash(message, "error")
         return render_template("partials/_toasts.html", oob=True), status
