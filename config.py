@@ -135,6 +135,8 @@ def load_config():
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
+        # While a provider refuses our configuration, one held message is tried this often.
+        "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
@@ -143,5 +145,3 @@ def load_config():
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
     }
-        # While a provider refuses our configuration, one held message is tried this often.
-        "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),
