@@ -36,7 +36,7 @@ from wtforms.widgets import HiddenInput
 
 from tutor.integrations import email_verifier
 from tutor.models import CONTROL_CHARACTERS, Goal, User
-from tutor.services import accounts, bounds, reminders
+from tutor.services import accounts, bounds, channels, reminders
 from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 
@@ -109,6 +109,34 @@ def goal_choices(current=None):
     if current is not None and current.id not in {g.id for g in goals}:
         goals.append(current)  # a retired goal the student still has
     return [SelectChoice("", _l("Not chosen"))] + [SelectChoice(g.id, g.name) for g in goals]
+
+
+CHANNEL_LABELS = {
+    User.EMAIL: _l("E-mail"),
+    User.TELEGRAM: _l("Telegram"),
+    User.NO_CHANNEL: _l("Only in the app (the bell icon)"),
+}
+# A stored channel this site no longer delivers on: shown, not silently switched.
+UNCONFIGURED_CHANNEL_LABELS = {
+    User.EMAIL: _l("E-mail: not set up on this site, so only in the app for now"),
+    User.TELEGRAM: _l("Telegram: not set up on this site, so only in the app for now"),
+}
+
+
+def channel_choices(stored=None):
+    """The notification channels a form offers (channels.offered), labelled."""
+    return [SelectChoice(channel, CHANNEL_LABELS[channel]
+                         if channel == User.NO_CHANNEL or channels.delivers(channel)
+                         else UNCONFIGURED_CHANNEL_LABELS[channel])
+            for channel in channels.offered(stored)]
+
+
+def check_channel(channel, stored=None):
+    """A form's channel against what this site delivers (channels.acceptable)."""
+    if channel not in User.CHANNELS:
+        raise ValidationError(_l("Choose a channel from the list."))
+    if not channels.acceptable(channel, stored):
+        raise ValidationError(_l("This channel is not set up on this site. Choose another."))
 
 
 def account_error_message(error):
@@ -186,8 +214,7 @@ class RegistrationForm(_PasswordRules, FlaskForm):
         InputRequired(_l("Choose a password.")),
         Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters.", max=PASSWORD_MAX))],
         render_kw={"autocomplete": "new-password"})
-    channel = RadioField(_l("Send me notifications by"), default=User.EMAIL, choices=[
-        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram"))])
+    channel = RadioField(_l("Send me notifications by"), validate_choice=False)
     email = StringField(_l("E-mail address"), validators=[Length(max=254)],
                         render_kw={"type": "email", "autocomplete": "email",
                                    "inputmode": "email"})
@@ -195,10 +222,14 @@ class RegistrationForm(_PasswordRules, FlaskForm):
                             validators=[Optional()])
     goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
     timezone = SelectField(_l("Time zone"), validate_choice=False)
-    opt_out = BooleanField(_l("Opt out of notifications"))
+    # Posted by pages from before "in the app only" became one of the channels.
+    opt_out = BooleanField(_l("Only in the app"))
 
     def __init__(self, *args, default_timezone="Europe/Moscow", **kwargs):
         super().__init__(*args, **kwargs)
+        self.channel.choices = channel_choices()
+        if not self.is_submitted():
+            self.channel.data = self.channel.choices[0].value
         self.goal.choices = goal_choices()
         self.timezone.choices = timezone_choices()
         if not self.timezone.data:
@@ -218,14 +249,13 @@ class RegistrationForm(_PasswordRules, FlaskForm):
             raise ValidationError(account_error_message(error))
 
     def validate_channel(self, field):
-        if field.data not in (User.EMAIL, User.TELEGRAM):
-            raise ValidationError(_l("Choose e-mail or Telegram."))
+        check_channel(self.chosen_channel)
 
     def validate_email(self, field):
-        if self.chosen_channel != User.EMAIL:
+        if self.chosen_channel != User.EMAIL or not channels.email_delivers():
             return
         if not (field.data or "").strip():
-            raise ValidationError(_l("Enter your e-mail, or choose Telegram."))
+            raise ValidationError(_l("Enter your e-mail, or choose another channel."))
         try:
             field.data = accounts.check_email_address(field.data)
             accounts.check_email_free(field.data)
@@ -337,9 +367,7 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
 
 
 class NotificationsForm(FlaskForm):
-    channel = RadioField(_l("Send me notifications by"), choices=[
-        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram")),
-        SelectChoice(User.NO_CHANNEL, _l("Nothing: turn notifications off"))])
+    channel = RadioField(_l("Send me notifications by"), validate_choice=False)
     email = StringField(_l("E-mail address"), validators=[Length(max=254)],
                         render_kw={"type": "email", "autocomplete": "email",
                                    "inputmode": "email"})
@@ -354,8 +382,12 @@ class NotificationsForm(FlaskForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
+        self.channel.choices = channel_choices(user.channel)
         if kwargs.get("formdata", True) is None or not self.is_submitted():
             self.reminder_hours.data = reminders.hours_for(user)
+
+    def validate_channel(self, field):
+        check_channel(field.data, self.user.channel)
 
     def validate_email(self, field):
         if self.channel.data != User.EMAIL:
@@ -562,15 +594,14 @@ class StudentForm(FlaskForm):
                         render_kw={"autocapitalize": "none", "spellcheck": "false"})
     email = StringField(_l("E-mail address"), validators=[Length(max=254)],
                         render_kw={"type": "email", "inputmode": "email"})
-    channel = RadioField(_l("Notifications go by"), choices=[
-        SelectChoice(User.EMAIL, _l("E-mail")), SelectChoice(User.TELEGRAM, _l("Telegram")),
-        SelectChoice(User.NO_CHANNEL, _l("Nothing: notifications off"))])
+    channel = RadioField(_l("Notifications go by"), validate_choice=False)
     goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
     timezone = SelectField(_l("Time zone"), validate_choice=False)
 
     def __init__(self, *args, student, **kwargs):
         super().__init__(*args, obj=student, **kwargs)
         self.student = student
+        self.channel.choices = channel_choices(student.channel)
         self.goal.choices = goal_choices(current=student.goal)
         self.timezone.choices = [SelectChoice("", _l("The teacher's time zone"))] + \
             timezone_choices()
@@ -585,8 +616,7 @@ class StudentForm(FlaskForm):
             raise ValidationError(account_error_message(error))
 
     def validate_channel(self, field):
-        if field.data not in User.CHANNELS:
-            raise ValidationError(_l("Choose a channel."))
+        check_channel(field.data, self.student.channel)
 
     def validate_email(self, field):
         value = (field.data or "").strip()

@@ -107,13 +107,18 @@
     }
   });
 
-  // The opt-out dialog: "keep notifications" unticks the box again.
+  // The opt-out dialog: "keep e-mail or Telegram" unticks the choice again (a radio
+  // button goes back to the first channel of its group).
   document.addEventListener("close", function (event) {
     var dialog = event.target;
     if (!(dialog instanceof HTMLDialogElement) || !dialog.id) return;
     var trigger = document.querySelector('[data-dialog-trigger="' + dialog.id + '"]');
     if (trigger && dialog.returnValue !== "optout") {
       trigger.checked = false;
+      if (trigger.type === "radio" && trigger.form) {
+        var first = trigger.form.querySelector('input[type=radio][name="' + trigger.name + '"]');
+        if (first && first !== trigger) first.checked = true;
+      }
       document.querySelectorAll("[data-channel-fieldset]").forEach(syncChannel);
     }
   }, true);

@@ -6,9 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.channels_config import outside_channels
 from tutor.models import Message, User
 
-pytestmark = pytest.mark.browser
+# E-mail and Telegram are set up: registering picks one (a plain install offers only
+# the app: tests/browser/test_onboarding_journey.py).
+pytestmark = [pytest.mark.browser, outside_channels]
 PASSWORD = "Ледокол-Красин-1917"
 NEW_PASSWORD = "Северное-сияние-2031"
 
@@ -73,15 +76,16 @@ def test_register_logout_login_recover_and_edit_profile(browser, live_server, ap
     # The time zone comes from the browser.
     expect(page.get_by_label("Time zone")).to_have_value("Asia/Yekaterinburg")
 
-    # Opting out opens the explanation; "keep" unticks the box again.
-    opt_out = page.get_by_label("Opt out of notifications")
-    opt_out.check()
+    # "Only in the app" opens the explanation; "keep" goes back to e-mail.
+    in_app = page.get_by_label("Only in the app (the bell icon)")
+    in_app.check()
     dialog = page.locator("#optout-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("recover a forgotten password")
-    dialog.get_by_role("button", name="Keep notifications").click()
+    dialog.get_by_role("button", name="Keep e-mail or Telegram").click()
     expect(dialog).to_be_hidden()
-    expect(opt_out).not_to_be_checked()
+    expect(in_app).not_to_be_checked()
+    expect(page.get_by_label("E-mail", exact=True)).to_be_checked()
     expect(page.get_by_label("E-mail address")).to_be_visible()
 
     page.get_by_label("E-mail address").fill("maria@example.org")

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from tests.channels_config import outside_channels
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
 from tutor.services import balances, schedule
@@ -341,6 +342,7 @@ def test_the_student_page(teacher_browser, people, lessons):
     assert "Старая цель" in boris and "(retired)" in boris
 
 
+@outside_channels
 def test_edit_a_student(teacher_browser, app, people):
     path = f"/teacher/students/{people['boris'].id}/edit"
     page = teacher_browser.get(path).text

@@ -2,6 +2,7 @@
 what was typed; changes of login, password and channel are announced."""
 import pytest
 
+from tests.channels_config import outside_channels
 from tests.conftest import STUDENT_PASSWORD, Client
 from tutor.models import Goal, Message, User
 
@@ -128,6 +129,7 @@ def test_changing_the_password_logs_out_other_devices(app, logged_in):
         assert Message.get(Message.kind == "password_changed").address == "maria@example.org"
 
 
+@outside_channels
 def test_switching_channel_tells_the_old_one(logged_in, app):
     logged_in.submit("/account/notifications", {"channel": "telegram", "email": "",
                                                 "digest_time": "09:00"}, page="/account")

@@ -3,7 +3,12 @@ import re
 
 import pytest
 
+from tests.channels_config import OUTSIDE, outside_channels
 from tutor.models import Goal, Message, User
+
+# Most tests here register with e-mail or Telegram: both are set up. What a plain
+# install offers (in the app only) is tested at the end.
+pytestmark = outside_channels
 
 GOOD_PASSWORD = "Ледокол-Красин-1917"
 
@@ -25,9 +30,12 @@ def form(**changes):
 def test_the_form_asks_for_everything(client):
     page = client.get("/register").text
     for name in ["first_name", "last_name", "login", "password", "channel", "email",
-                 "digest_time", "timezone", "opt_out"]:
+                 "digest_time", "timezone"]:
         assert f'name="{name}"' in page
+    for channel in ("email", "telegram", "none"):
+        assert f'name="channel" type="radio" value="{channel}"' in page
     assert 'id="optout-dialog"' in page and 'id="optout-explanation"' in page
+    assert 'data-dialog-trigger="optout-dialog"' in page  # on "only in the app"
     assert 'data-browser-timezone' in page
     assert '<option selected value="Europe/Moscow">' in page
 
@@ -90,9 +98,9 @@ def test_a_taken_email_is_a_field_error(english, create_student):
     ({"first_name": ""}, "Enter your first name."),
     ({"last_name": "Smith2"}, "Use letters only"),
     ({"login": "a b"}, "3 to 32 characters"),
-    ({"email": ""}, "Enter your e-mail, or choose Telegram."),
+    ({"email": ""}, "Enter your e-mail, or choose another channel."),
     ({"email": "maria@"}, "This does not look like an e-mail address."),
-    ({"channel": "pigeon"}, "Choose e-mail or Telegram."),
+    ({"channel": "pigeon"}, "Choose a channel from the list."),
     ({"timezone": "Mars/Base"}, "Choose a time zone from the list."),
     ({"goal": "999"}, "Choose a goal from the list."),
     ({"password": "x" * 300}, "At most 256 characters."),
@@ -112,12 +120,13 @@ def test_telegram_needs_no_address(client, app):
         assert User.by_login("maria.s").channel == User.TELEGRAM
 
 
-def test_opting_out_needs_no_address(client, app):
-    client.submit("/register", form(opt_out="y", email=""), page="/register")
+@pytest.mark.parametrize("changes", [{"channel": "none"}, {"opt_out": "y"}])  # and older pages
+def test_only_in_the_app_needs_no_address(client, app, changes):
+    client.submit("/register", form(email="", **changes), page="/register")
     with app.app_context():
         user = User.by_login("maria.s")
         assert user.channel == User.NO_CHANNEL
-        assert Message.select().count() == 0
+        assert not Message.select().where(Message.status == Message.SENT).exists()
 
 
 def test_a_logged_in_user_is_sent_home(client, auth, teacher):
@@ -125,7 +134,7 @@ def test_a_logged_in_user_is_sent_home(client, auth, teacher):
     assert client.get("/register").headers["Location"] == "/"
 
 
-@pytest.mark.config(RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="3 per hour")
+@pytest.mark.config(RATELIMIT_ENABLED=True, REGISTER_RATE_LIMIT="3 per hour", **OUTSIDE)
 def test_registration_is_rate_limited(english):
     token = english.csrf_token("/register")
     statuses = [english.post("/register", data={**form(first_name=""), "csrf_token": token})
@@ -216,3 +225,47 @@ def test_an_address_the_verifier_rejects_is_refused(english, app, httpserver):
         {"status": False, "error": {"code": 1, "message": "Mailbox does not exist"}})
     response = english.submit("/register", form(), page="/register")
     assert "This address cannot receive mail (Mailbox does not exist)." in response.text
+
+
+# --- a plain install: neither e-mail nor Telegram is set up ---------------------------
+
+@pytest.mark.config()
+def test_without_outside_channels_only_the_app_is_offered(english):
+    page = english.get("/register").text
+    assert 'name="channel" type="radio" value="none"' in page
+    assert 'value="email"' not in page and 'value="telegram"' not in page
+    assert 'name="email"' not in page
+    assert "Only in the app (the bell icon)" in page
+    assert "can then be reset only by the teacher" in page  # no recovery without a channel
+    assert 'data-dialog-trigger' not in page  # nothing else to keep
+
+
+@pytest.mark.config()
+@pytest.mark.parametrize("channel", ["email", "telegram"])
+def test_a_channel_not_set_up_is_a_form_error_not_a_save(english, app, channel):
+    response = english.submit("/register", form(channel=channel), page="/register")
+    assert response.status_code == 200
+    assert "This channel is not set up on this site. Choose another." in response.text
+    with app.app_context():
+        assert User.select().count() == 0
+
+
+@pytest.mark.config()
+def test_without_outside_channels_registering_keeps_notifications_in_the_app(client, app):
+    response = client.submit("/register", form(channel="none", email=""), page="/register")
+    assert response.status_code == 302
+    with app.app_context():
+        user = User.by_login("maria.s")
+        assert user.channel == User.NO_CHANNEL and user.email is None
+
+
+@pytest.mark.config(EMAIL_BACKEND="console")
+def test_the_log_backend_does_not_count_as_e_mail(client):
+    assert 'value="email"' not in client.get("/register").text
+
+
+@pytest.mark.config(TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_BOT_NAME="tutor_test_bot")
+def test_telegram_alone_is_offered_when_only_the_bot_is_set_up(client):
+    page = client.get("/register").text
+    assert 'value="telegram"' in page and 'value="none"' in page
+    assert 'value="email"' not in page

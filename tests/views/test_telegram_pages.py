@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from tests.channels_config import EMAIL
 from tests.conftest import STUDENT_PASSWORD
 from tests.fake_telegram import BOT_NAME, message_update, telegram  # noqa: F401 (fixture)
 from tutor.models import Message, TelegramLink, User
@@ -63,6 +64,7 @@ def test_registering_with_telegram_leads_to_the_link_step(client, app, telegram)
         assert Message.get(Message.user == user).address is None
 
 
+@pytest.mark.config(**EMAIL)
 def test_registering_with_e_mail_goes_to_the_calendar(client, telegram):
     response = client.submit("/register", {
         "first_name": "Мария", "last_name": "Смирнова", "login": "maria.s",

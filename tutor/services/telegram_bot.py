@@ -20,7 +20,7 @@ from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations.telegram import TelegramError, split_message, telegram_html
 from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
-from tutor.services import availability, bounds, delivery, notify
+from tutor.services import availability, bounds, channels, delivery, notify
 
 log = logging.getLogger("tutor.telegram")
 
@@ -63,7 +63,7 @@ def bot_name():
 
 
 def configured():
-    return bool(current_app.config["TELEGRAM_BOT_TOKEN"] and bot_name())
+    return channels.telegram_delivers()
 
 
 def make_link(user, now=None):

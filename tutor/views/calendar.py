@@ -6,7 +6,7 @@ from flask_login import current_user
 from tutor import rendered
 from tutor.htmx import is_fragment_request, render, with_toasts
 from tutor.models import User, utcnow
-from tutor.services import bounds, calendar, changes
+from tutor.services import bounds, calendar, changes, onboarding
 
 bp = Blueprint("calendar", __name__)
 
@@ -42,7 +42,9 @@ def week():
     if is_fragment_request() and not (who and who.is_teacher):
         return with_toasts(_kept_week(who, day, now))
     week = calendar.build_week(the_teacher(), who, day, now)
-    return render("calendar/week.html", "calendar/partials/_week.html", week=week)
+    checklist = onboarding.checklist(who) if who and who.is_teacher else None
+    return render("calendar/week.html", "calendar/partials/_week.html", week=week,
+                  onboarding=checklist)
 
 
 def _kept_week(who, day, now):

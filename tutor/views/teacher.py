@@ -10,15 +10,16 @@ from flask_login import current_user
 from tutor.forms import (
     DayOffForm,
     DaysOffForm,
+    EmptyForm,
     NewLessonsForm,
     ScheduleSettingsForm,
     WEEKDAYS,
     WindowForm,
     parse_utc,
 )
-from tutor.htmx import redirect_to, render, safe_next
+from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, calendar, schedule, series
+from tutor.services import audit, booking, calendar, onboarding, schedule, series
 from tutor.views.lessons import booking_error
 from tutor.views.series import series_error
 from tutor.views.access import teacher_only
@@ -150,6 +151,17 @@ def remove_unavailable(interval_id):
     audit.record(me(), "unavailable.remove", before={"id": interval_id})
     flash(_("The time is available again."), "success")
     return redirect_to(safe_next(request.args.get("next")) or url_for("teacher.availability"))
+
+
+# --- the getting-started checklist ----------------------------------------------------
+
+@bp.post("/onboarding/dismiss")
+def dismiss_onboarding():
+    if EmptyForm().validate_on_submit():
+        onboarding.dismiss(me())
+    if is_fragment_request():
+        return ""  # the checklist swaps itself out of the page
+    return redirect_to(url_for("calendar.week"))
 
 
 # --- lessons placed by hand ---------------------------------------------------------
