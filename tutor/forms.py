@@ -485,8 +485,14 @@ class WindowForm(FlaskForm):
 
 
 class DaysOffForm(FlaskForm):
-    first_day = DateField(_l("From"), validators=[InputRequired(_l("Enter the date."))])
-    last_day = DateField(_l("To (inclusive)"), validators=[InputRequired(_l("Enter the date."))])
+    """Unavailable time from one moment to another in the teacher's zone: whole days
+    when the times are left empty, or from a time on the first day to a time on the
+    last. `seen` carries the ids of the lessons inside that the teacher was shown."""
+
+    first_day = DateField(_l("First day"), validators=[InputRequired(_l("Enter the date."))])
+    start_time = TimeField(_l("From (time, optional)"), validators=[Optional()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(_l("Enter the date."))])
+    end_time = TimeField(_l("Until (time, optional)"), validators=[Optional()])
     reason = StringField(_l("Note (only you see it)"), validators=[Length(max=200)])
 
     def validate_last_day(self, field):
@@ -494,11 +500,21 @@ class DaysOffForm(FlaskForm):
             raise ValidationError(_l("The last day must not come before the first."))
 
 
+    seen = HiddenField()
 class DayOffForm(FlaskForm):
     day = DateField(validators=[InputRequired()])
 
 
 class NewLessonForm(FlaskForm):
+    def validate_end_time(self, field):
+        if (field.data is not None and self.first_day.data
+                and self.first_day.data == self.last_day.data
+                and field.data <= (self.start_time.data or time())):
+            raise ValidationError(_l("The end must come after the start."))
+
+    def seen_lessons(self):
+        return {int(part) for part in (self.seen.data or "").split(",") if part.isdigit()}
+
     student = SelectField(_l("Student"), coerce=_optional_int, validate_choice=False)
     first_name = StringField(_l("First name of a new student"), validators=[
         Length(max=100), _person_name])

@@ -3,7 +3,7 @@ month, each free slot or lesson reduced to what this viewer may know. A pending
 lesson shows to everybody but names nobody; a confirmed one exists only for the
 teacher and its student."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from tutor.models import Lesson, UnavailableInterval
@@ -150,6 +150,25 @@ class MonthDay:
     is_today: bool
     free: int  # bookable slots that day
     lessons: int  # lessons the viewer may see that day
+    unavailable: str = ""  # the teacher's view only: ALL_DAY, PART_OF_DAY or ""
+
+
+ALL_DAY, PART_OF_DAY = "all", "part"
+
+
+def _unavailable_part(day, blocks, zone_name):
+    """ALL_DAY when the intervals cover the local day, PART_OF_DAY when they touch it,
+    else ""."""
+    bounds = availability.local_day_bounds(day, zone_name)
+    covered, reached = timedelta(0), bounds.start
+    for block in sorted(blocks, key=lambda block: block.start):
+        start, end = max(block.start, reached), min(block.end, bounds.end)
+        if end > start:
+            covered += end - start
+            reached = end
+    if covered <= timedelta(0):
+        return ""
+    return ALL_DAY if covered >= bounds.end - bounds.start else PART_OF_DAY
 
 
 @dataclass(frozen=True)
@@ -185,10 +204,11 @@ def build_month(teacher, viewer, first, now):
     rules = schedule.rules_for(teacher, settings)
     reach = rules.lesson_length + rules.buffer
     lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
+    blocks = schedule.unavailable_between(teacher, start, end + reach)
     slots = availability.free_slots(
-        rules, start, end, now=now,
-        unavailable=schedule.unavailable_between(teacher, start, end + reach),
+        rules, start, end, now=now, unavailable=blocks,
         busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
+    teacher_view = viewer is not None and viewer.is_teacher
 
     free, visible = {}, {}
     for slot in slots:
@@ -203,7 +223,8 @@ def build_month(teacher, viewer, first, now):
     day = grid_start
     while day <= grid_end:
         days.append(MonthDay(day, day.month == first.month, day == today,
-                             free.get(day, 0), visible.get(day, 0)))
+                             free.get(day, 0), visible.get(day, 0),
+                             _unavailable_part(day, blocks, zone_name) if teacher_view else ""))
         day += timedelta(days=1)
     weeks = tuple(tuple(days[i:i + 7]) for i in range(0, len(days), 7))
     return Month(first, weeks, zone_name, today)
@@ -215,9 +236,26 @@ def local(moment, zone_name):
 
 
 def to_utc(day, wall_time, zone_name):
-    """The naive-UTC moment of a wall-clock date and time in `zone_name`."""
+    """The naive-UTC moment of a wall-clock date and time in `zone_name`. A repeated
+    time (clocks going back) is its first occurrence; a skipped one (clocks going
+    forward) is read with the offset before the change, so it lands as far after the
+    gap as it was into it (02:30 on Berlin's spring day is 03:30 summer time)."""
     aware = datetime.combine(day, wall_time, tzinfo=ZoneInfo(zone_name))
     return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def range_to_utc(first_day, start_time, last_day, end_time, zone_name):
+    """The naive-UTC (start, end) of a from–to range entered in `zone_name`: from
+    `start_time` on the first day (its midnight when None) to `end_time` on the last
+    day (the end of that day when None: the last day is included). Times the clocks
+    skip or repeat follow to_utc. The caller checks that the end comes after the
+    start (a range inside a skipped hour comes out empty)."""
+    start = to_utc(first_day, start_time or time(), zone_name)
+    if end_time is None:
+        end = to_utc(last_day + timedelta(days=1), time(), zone_name)
+    else:
+        end = to_utc(last_day, end_time, zone_name)
+    return start, end
 
 
 @dataclass(frozen=True)

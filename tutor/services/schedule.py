@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
-from tutor.services import availability
+from tutor.services import availability, bounds
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,
     InvalidInterval,
@@ -51,6 +51,16 @@ class IntervalNotFound(ScheduleError):
 def lock(teacher):
     """The transaction every check-then-write on the teacher's calendar runs in."""
     return exclusive(db.database, f"lessons:{_id(teacher)}")
+class LessonsInside(ScheduleError):
+    """Lessons fall inside the time being marked unavailable and the teacher has not
+    seen them all yet: `lessons` are all of them, by start. Nothing is saved then; the
+    teacher sees the list and marks the time again with their ids as seen."""
+
+    def __init__(self, lessons):
+        super().__init__(f"{len(lessons)} lessons inside the interval")
+        self.lessons = lessons
+
+
 
 
 # --- reading ------------------------------------------------------------------------
@@ -145,28 +155,47 @@ def update_settings(teacher, **fields):
     return settings
 
 
-def add_unavailable(teacher, start, end, reason=""):
-    """Mark [start, end) (naive UTC) unavailable. Lessons already there stay: the
-    teacher cancels them separately. Raises InvalidInterval."""
+def lessons_inside(teacher, start, end):
+    """The teacher's lessons (pending or confirmed) overlapping [start, end), by start."""
+    return sorted(Lesson.in_range(teacher, start, end), key=lambda lesson: lesson.start)
+
+
+def add_unavailable(teacher, start, end, reason="", seen_lessons=None):
+    """Mark [start, end) (naive UTC, any length: a slot, a day, several days from one
+    time to another) unavailable; it wins over the weekly windows.
+
+    Lessons already there are never deleted here: the teacher cancels them on their
+    pages. Nor are they kept silently: given `seen_lessons` (ids of the lessons the
+    teacher was shown), any other lesson inside raises LessonsInside, checked under
+    the calendar's lock so one booked meanwhile is not missed. None skips the check
+    (restores, tests). Raises InvalidInterval for an empty, reversed or out-of-bounds
+    interval."""
     interval = Interval(start, end)
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise InvalidSetting("reason", f"at most {MAX_REASON} characters")
+    if not (bounds.within_moments(interval.start) and bounds.within_moments(interval.end)):
+        raise InvalidInterval(f"interval beyond the calendar: {start}, {end}")
     with lock(teacher):
         return UnavailableInterval.create(teacher=teacher, start=interval.start,
                                           end=interval.end, reason=reason)
 
+        if seen_lessons is not None:
+            inside = lessons_inside(teacher, interval.start, interval.end)
+            if {lesson.id for lesson in inside} - set(seen_lessons):
+                raise LessonsInside(inside)
 
-def add_unavailable_days(teacher, first_day, last_day, reason=""):
+def add_unavailable_days(teacher, first_day, last_day, reason="", seen_lessons=None):
     """Mark the local days first_day..last_day (inclusive, in the teacher's zone)
-    unavailable, as one interval from the first day's midnight to the end of the last."""
+    unavailable, as one interval from the first day's midnight to the end of the last.
+    Raises as add_unavailable does."""
     if not (isinstance(first_day, date) and isinstance(last_day, date)) or last_day < first_day:
         raise InvalidInterval(f"the last day must not come before the first: "
                               f"{first_day}, {last_day}")
     zone = settings_for(teacher).timezone
     start = availability.local_day_bounds(first_day, zone).start
     end = availability.local_day_bounds(last_day, zone).end
-    return add_unavailable(teacher, start, end, reason)
+    return add_unavailable(teacher, start, end, reason, seen_lessons)
 
 
 def remove_unavailable(teacher, interval_id):

@@ -33,9 +33,10 @@ def me():
 
 # --- availability -------------------------------------------------------------------
 
-def _availability_page(status=200, **forms):
+def _availability_page(status=200, lessons_inside=(), **forms):
     teacher = me()
     settings = schedule.settings_for(teacher)
+    zone = settings.timezone
     context = {
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
         "window_form": WindowForm(formdata=None),
@@ -43,9 +44,11 @@ def _availability_page(status=200, **forms):
         **forms,
         "windows": list(schedule.windows_for(teacher)),
         "weekdays": WEEKDAYS,
-        "blocks": [calendar.LocalBlock.of(block, settings.timezone)
+        "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
-        "zone": settings.timezone,
+        "lessons_inside": [(lesson, calendar.local(lesson.start, zone),
+                            calendar.local(lesson.end, zone)) for lesson in lessons_inside],
+        "zone": zone,
     }
     return render("teacher/availability.html", "teacher/partials/_availability.html",
                   **context), status
@@ -53,7 +56,25 @@ def _availability_page(status=200, **forms):
 
 @bp.get("/availability")
 def availability():
-    return _availability_page()
+    """The page; with a range in the query string (the calendar's "day off" on a day
+    with lessons) its form comes filled in, with the lessons inside listed."""
+    if "first_day" not in request.args:
+        return _availability_page()
+    form = DaysOffForm(formdata=request.args, meta={"csrf": False})
+    lessons = []
+    if form.validate():
+        start, end = _range_of(form)
+        if start < end:
+            lessons = schedule.lessons_inside(me(), start, end)
+            form.seen.data = ",".join(str(lesson.id) for lesson in lessons)
+    return _availability_page(days_off_form=form, lessons_inside=lessons)
+
+
+def _range_of(form):
+    """The naive-UTC ends of the range in DaysOffForm, in the teacher's zone."""
+    return calendar.range_to_utc(form.first_day.data, form.start_time.data,
+                                 form.last_day.data, form.end_time.data,
+                                 schedule.settings_for(me()).timezone)
 
 
 @bp.post("/availability/settings")
@@ -107,24 +128,53 @@ def remove_window(weekday, start):
 @bp.post("/unavailable")
 def add_days_off():
     form = DaysOffForm()
+    """Unavailable time from the availability page: whole days or from a time to a
+    time, across days. Lessons inside are listed first and kept only once the teacher
+    has seen them (schedule.LessonsInside)."""
     if form.validate_on_submit():
-        schedule.add_unavailable_days(me(), form.first_day.data, form.last_day.data,
-                                      form.reason.data or "")
-        audit.record(me(), "unavailable.add", after=form.data)
-        flash(_("These days are marked unavailable."), "success")
-        return redirect_to(url_for("teacher.availability"))
+        start, end = _range_of(form)
+        seen = form.seen_lessons()
+        try:
+            schedule.add_unavailable(me(), start, end, form.reason.data or "",
+                                     seen_lessons=seen)
+        except schedule.InvalidInterval:
+            form.end_time.errors.append(_("The end must come after the start."))
+        except schedule.LessonsInside as error:
+            form.seen.data = ",".join(str(lesson.id) for lesson in error.lessons)
+            return _availability_page(days_off_form=form, lessons_inside=error.lessons)
+        else:
+            kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
+            audit.record(me(), "unavailable.add", after={
+                **form.data, "start": start, "end": end, "lessons_inside": kept})
+            whole_days = form.start_time.data is None and form.end_time.data is None
+            flash(_("These days are marked unavailable.") if whole_days
+                  else _("This time is marked unavailable."), "success")
+            if kept:
+                flash(ngettext(
+                    "%(num)d lesson inside it stays: cancel it on its page if it will not "
+                    "take place.",
+                    "%(num)d lessons inside it stay: cancel them on their pages if they "
+                    "will not take place.", len(kept)), "info")
+            return redirect_to(url_for("teacher.availability"))
     return _availability_page(days_off_form=form)
 
 
 @bp.post("/unavailable/day")
 def day_off():
     form = DayOffForm()
+    """A whole day off from the calendar. A day with lessons goes to the availability
+    page instead, with the day filled in and its lessons listed."""
     if not form.validate_on_submit():
         abort(400)
-    schedule.add_unavailable_days(me(), form.day.data, form.day.data)
+    day = form.day.data.isoformat()
+    try:
+        schedule.add_unavailable_days(me(), form.day.data, form.day.data, seen_lessons=())
+    except schedule.LessonsInside:
+        return redirect_to(url_for("teacher.availability", first_day=day, last_day=day,
+                                   _anchor="days-off-title"))
     audit.record(me(), "unavailable.add", after={"day": form.day.data})
     flash(_("The day is marked unavailable."), "success")
-    return redirect_to(url_for("calendar.week", week=form.day.data.isoformat()))
+    return redirect_to(url_for("calendar.week", week=day))
 
 
 @bp.post("/unavailable/slot")
