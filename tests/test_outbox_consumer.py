@@ -1,5 +1,7 @@
 """The outbox delivered by a real huey consumer process to a local fake Mailgun: an
-outage is ridden out and every message arrives once it recovers, none twice."""
+outage is ridden out and every message arrives once it recovers, none twice; a key
+Mailgun refuses holds every message until it takes it again, and then they go out by
+themselves."""
 import json
 import os
 import signal
@@ -12,7 +14,8 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from tutor.models import Message, User
+from tests.fake_mailgun import FakeMailgun
+from tutor.models import Message, ProviderFault, User
 from tutor.services import notify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +50,7 @@ def consumer(test_config, tmp_path, httpserver):
            "SECRET_KEY": "outbox", "REDIS_URL": "", "EMAIL_BACKEND": "mailgun",
            "MAILGUN_DOMAIN": "mg.example.com", "MAILGUN_API_KEY": "key",
            "MAILGUN_URL": httpserver.url_for("").rstrip("/"), "OUTBOX_RETRY_SECONDS": "1",
-           "OUTBOX_LEASE_SECONDS": "2"}
+           "OUTBOX_LEASE_SECONDS": "2", "PROVIDER_PROBE_SECONDS": "1"}
     process = subprocess.Popen([str(CONSUMER), "tasks.huey", "-w", "2", "-k", "thread",
                                 "-d", "0.05", "-m", "0.5"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -87,3 +90,49 @@ def test_an_outage_delays_but_loses_and_doubles_nothing(app, consumer, httpserve
     assert statuses == [Message.SENT] * 20
     assert retried >= 1, "the outage should have forced retries"
     assert sorted(provider.delivered) == sorted(f"s{n}@example.org" for n in range(20))
+
+
+def wait_until(app, condition, what, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if condition():
+                return
+        time.sleep(0.2)  # the consumer works in another process; bounded by the deadline
+    pytest.fail(f"{what} did not happen within {seconds} s")
+
+
+def test_an_outage_and_a_wrong_key_lose_nothing_and_resume_by_themselves(
+        app, consumer, httpserver, create_student):
+    provider = FakeMailgun(httpserver, api_key="key")
+    provider.outage = 6  # down first...
+    provider.api_key = "key-revoked"  # ...and then it refuses our key
+    students = [create_student(login=f"s{n}", channel=User.EMAIL, email=f"s{n}@example.org")
+                for n in range(12)]
+    with app.app_context():
+        for student in students[:10]:
+            notify.enqueue(student, "welcome", key=f"welcome:{student.id}")
+        for student in students[10:]:
+            notify.enqueue(student, "password_reset", {"link": "https://t.example/r/x",
+                                                       "hours": 2}, key=f"reset:{student.id}")
+
+    # Every message waits for the configuration; none failed, none lost.
+    wait_until(app, lambda: Message.select().where(Message.status == Message.CONFIG).count()
+               == 12, "holding every message")
+    with app.app_context():
+        fault = ProviderFault.get(ProviderFault.channel == User.EMAIL)
+        assert fault.code == "mailgun_key" and "Forbidden" in fault.detail
+        assert not Message.select().where(Message.status == Message.FAILED).exists()
+    assert provider.accepted == []
+    refused = provider.calls
+
+    provider.api_key = "key"  # the key works again: nobody touches the outbox
+    wait_until(app, lambda: not Message.select().where(Message.status != Message.SENT).exists(),
+               "sending every message")
+    with app.app_context():
+        assert not ProviderFault.select().exists()
+        kinds = sorted(m.kind for m in Message.select())
+    assert kinds == ["password_reset"] * 2 + ["welcome"] * 10
+    assert sorted(provider.delivered_to()) == sorted(f"s{n}@example.org" for n in range(12))
+    # Held messages were probed one at a time, not each sent into the refusal.
+    assert provider.calls - refused <= 12 + 5

@@ -129,7 +129,7 @@ def test_telegram_gets_escaped_html(app_ctx, create_student, telegram):
     assert "&lt;Вася&gt;" in payload["text"] and "&amp;" not in payload["text"]
 
 
-def test_a_blocked_bot_fails_and_flood_control_waits(app_ctx, create_student, telegram):
+def test_a_blocked_bot_stops_and_flood_control_waits(app_ctx, create_student, telegram):
     blocked = create_student(login="blocked", channel=User.TELEGRAM, telegram_chat_id="1")
     flooded = create_student(login="flooded", channel=User.TELEGRAM, telegram_chat_id="2")
 
@@ -146,8 +146,10 @@ def test_a_blocked_bot_fails_and_flood_control_waits(app_ctx, create_student, te
     telegram.expect_request("/bot123:ABC/sendMessage").respond_with_handler(answer)
     first, second = welcome(blocked), welcome(flooded)
     report = delivery.deliver_due()
-    assert (report.failed, report.retried) == (1, 1)
-    assert status(first).status == Message.FAILED
+    assert (report.failed, report.held, report.retried) == (0, 1, 1)
+    # Not retried into the void: kept for the app, the chat unlinked.
+    assert status(first).status == Message.HELD and status(first).fault == delivery.BLOCKED
+    assert User.get_by_id(blocked.id).telegram_chat_id is None
     assert status(second).next_attempt_at == NOW + timedelta(seconds=900)
 
 

@@ -374,8 +374,9 @@ def _tell_teacher(message, reason):
     if teacher is None:
         return
     recipient = User.get_or_none(User.id == message.user_id) if message.user_id else None
+    who = (recipient.full_name or recipient.login) if recipient else message.address or ""
     notify.enqueue(teacher, FAILURE_NOTICE,
-                   {"failed": message, "recipient": recipient, "reason": reason_text(reason)},
+                   {"failed": message, "who": who, "reason": reason_text(reason)},
                    key=f"{FAILURE_NOTICE}:{message.id}",
                    link=notify.app_path("outbox.index", status=Message.FAILED))
 
