@@ -127,16 +127,18 @@ def test_a_prepared_row_is_the_row_peewee_reads(app_ctx, teacher, create_student
     from decimal import Decimal
 
     from tutor.models import Goal, TeacherSettings, User
+    from tutor.services import accounts
 
     goal = Goal.create(name="ЕГЭ", position=1)
     student = create_student(goal=goal, digest_time=time(8, 30), timezone="Asia/Tokyo",
                              last_login_at=datetime(2026, 11, 30, 12, 0, 0, 123456))
+    key = accounts.start_session(student).session_key
     for loaded, read in [
-        (User.from_session_id(student.get_id()), User.get_by_id(student.id)),
+        (User.from_session_id(key), User.get_by_id(student.id)),
         (User.first_teacher(), User.get_by_id(teacher.id)),
     ]:
         assert loaded.__data__ == read.__data__ and loaded._dirty == set()
-    assert User.from_session_id(f"{student.id}:{student.session_version + 1}") is None
+    assert User.from_session_id(key[:-1]) is None
     TeacherSettings.create(teacher=teacher, default_price=Decimal("1500.50"))
     settings = TeacherSettings.for_teacher(teacher)
     assert settings.default_price == Decimal("1500.50") and settings.teacher_id == teacher.id

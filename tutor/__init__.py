@@ -44,6 +44,11 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(User.from_session_id)
+    # Flask-Login's "basic" protection only marks a session not fresh when the IP or
+    # browser changes (nothing here asks for fresh logins), and does it by writing to
+    # an anonymous visitor's session on their first POST: a write that, answering a
+    # page already left, could replace a newer cookie (tutor/sessions.py).
+    login_manager.session_protection = None
     login_manager.unauthorized_handler(_unauthorized)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     app.context_processor(_template_globals)

@@ -84,6 +84,8 @@ class User(UserMixin, BaseModel):
     # (services/activity.py): what the activity check counts as use.
     last_seen_at = DateTimeField(null=True)
     inactive_since = DateTimeField(null=True)
+    # Raised by each password-reset request: only the newest link works.
+    reset_version = IntegerField(default=0)
     feed_version = IntegerField(null=True)  # the calendar feed's; None: no feed
     reminder_hours = IntegerField(null=True)  # before each lesson; 0: none; None: default
     # Set when the password was generated (the first teacher's), cleared when the user

@@ -71,10 +71,15 @@ def test_a_password_is_never_stored_in_clear(app_ctx):
     assert stored.startswith("$argon2id$")
 
 
-def test_session_id_carries_the_version(app_ctx, create_student):
+def test_a_session_id_names_a_login_session_until_it_ends(app_ctx, create_student):
     student = create_student()
-    assert User.from_session_id(student.get_id()).id == student.id
-    User.update(session_version=User.session_version + 1).where(User.id == student.id).execute()
-    assert User.from_session_id(student.get_id()) is None
-    for junk in ["", None, "abc", "1", "1:x", ":1"]:
+    with pytest.raises(RuntimeError):
+        student.get_id()  # a user read from the database is nobody's login
+    key = accounts.start_session(student, "Firefox", "192.0.2.7").get_id()
+    loaded = User.from_session_id(key)
+    assert loaded.id == student.id and loaded.get_id() == key and loaded == student
+    assert len(key) >= 43  # 256 random bits
+    accounts.end_session(loaded)
+    assert User.from_session_id(key) is None
+    for junk in ["", None, "abc", "1", f"{student.id}:0", "x" * 100_000]:
         assert User.from_session_id(junk) is None

@@ -3,7 +3,7 @@ from datetime import time
 
 import pytest
 
-from tutor.models import Message, User
+from tutor.models import LoginSession, Message, User
 from tutor.services import accounts
 from tutor.services.passwords import verify_password
 
@@ -15,10 +15,13 @@ def link_for(token):
 
 
 @pytest.fixture
-def maria(create_student):
-    return create_student(login="maria", first_name="Мария", last_name="Смирнова",
-                          channel=User.EMAIL, email="maria@example.org",
-                          telegram_username="maria_tg", digest_time=time(8, 0))
+def maria(app, create_student):
+    """Maria, logged in on one device (the object carries that session's key)."""
+    student = create_student(login="maria", first_name="Мария", last_name="Смирнова",
+                             channel=User.EMAIL, email="maria@example.org",
+                             telegram_username="maria_tg", digest_time=time(8, 0))
+    with app.app_context():
+        return accounts.start_session(student, "Firefox")
 
 
 @pytest.mark.parametrize("identifier", ["maria", " MARIA ", "maria@example.org",
@@ -28,21 +31,22 @@ def test_a_reset_link_goes_to_the_users_channel(app_ctx, maria, identifier):
     message = Message.get(Message.kind == "password_reset")
     assert message.address == "maria@example.org"
     assert "http://tutor.test/reset/" in message.body_text
-    assert User.get_by_id(maria.id).session_version == maria.session_version + 1
+    assert not LoginSession.of(maria).exists()
 
 
 @pytest.mark.parametrize("identifier", ["nobody", "", "someone@example.org"])
 def test_unknown_identifiers_change_nothing(app_ctx, maria, identifier):
     accounts.request_password_reset(identifier, link_for)
     assert Message.select().count() == 0
-    assert User.get_by_id(maria.id).session_version == maria.session_version
+    assert LoginSession.of(maria).count() == 1
 
 
 def test_a_user_without_notifications_gets_nothing(app_ctx, create_student):
     quiet = create_student(login="quiet", channel=User.NO_CHANNEL)
+    accounts.start_session(quiet)
     accounts.request_password_reset("quiet", link_for)
     assert Message.select().count() == 0
-    assert User.get_by_id(quiet.id).session_version == quiet.session_version
+    assert LoginSession.of(quiet).count() == 1
 
 
 def _token_from_outbox():
@@ -116,12 +120,15 @@ def test_a_taken_login_is_refused(app_ctx, maria, create_student):
 
 
 def test_changing_the_password_needs_the_current_one(app_ctx, maria):
-    version = maria.session_version
+    here = maria.session_key
+    elsewhere = accounts.start_session(User.get_by_id(maria.id)).session_key
     with pytest.raises(accounts.WrongCurrentPassword):
         accounts.change_password(maria, "wrong", NEW_PASSWORD)
+    assert LoginSession.of(maria).count() == 2
     user = accounts.change_password(maria, "Student-test-password-1", NEW_PASSWORD)
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    assert User.get_by_id(maria.id).session_version == version + 1
+    # This session stays, the other one ends.
+    assert User.from_session_id(here) == maria and User.from_session_id(elsewhere) is None
     assert Message.get(Message.kind == "password_changed").address == "maria@example.org"
 
 
@@ -149,7 +156,9 @@ def test_an_email_of_another_account_is_refused(app_ctx, maria, create_student):
 
 
 def test_deactivation_and_reactivation(app_ctx, maria):
+    accounts.start_session(User.get_by_id(maria.id), "phone")
     accounts.deactivate(maria)
     assert User.get_by_id(maria.id).inactive_since is not None
+    assert not LoginSession.of(maria).exists()  # logged out on every device
     user = accounts.authenticate("maria", "Student-test-password-1")
     assert user.inactive_since is None

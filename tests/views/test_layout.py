@@ -104,12 +104,12 @@ def test_expired_session_on_htmx_request_redirects_to_login(app, client):
 
 
 def test_revoked_session_is_logged_out(app, client, auth, teacher):
-    from tutor.models import User
+    from tutor.models import LoginSession
 
     auth.login()
     assert "Выйти" in client.get("/").text
     with app.app_context():
-        User.update(session_version=User.session_version + 1).execute()
+        LoginSession.delete().execute()
     assert "Выйти" not in client.get("/").text
 
 

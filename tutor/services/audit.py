@@ -8,7 +8,7 @@ from playhouse.shortcuts import model_to_dict
 from tutor.models import AuditEntry
 
 # Never written to the log, whatever the record (a form's data may be passed as is).
-SECRET_FIELDS = {"password_hash", "session_version", "telegram_chat_id", "csrf_token"}
+SECRET_FIELDS = {"password_hash", "reset_version", "telegram_chat_id", "csrf_token"}
 
 
 def record(actor, action, target=None, before=None, after=None):

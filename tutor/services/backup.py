@@ -17,12 +17,15 @@ from peewee import (BooleanField, DateField, DateTimeField, DecimalField, TimeFi
 
 from tutor.database import backend
 from tutor.migrate import applied, upgrade
-from tutor.models import MODELS, ChangeCounter, RateLimitCounter
+from tutor.models import MODELS, ChangeCounter, LoginSession, RateLimitCounter
 
 FORMAT = "tutor-backup"
 VERSION = 1
 PREFIX = "tutor-backup-"
 SUFFIX = ".jsonl.gz"
+
+# Columns that later migrations renamed: an older backup's go to their new names.
+RENAMED_COLUMNS = {"users": {"session_version": "reset_version"}}  # 0018
 
 
 class BackupError(Exception):
@@ -32,7 +35,7 @@ class BackupError(Exception):
 def ordered_models():
     """Parents before children, so rows restore without breaking foreign keys."""
     return sort_models([model for model in MODELS
-                        if model not in (ChangeCounter, RateLimitCounter)])
+                        if model not in (ChangeCounter, RateLimitCounter, LoginSession)])
 
 
 def _plain(value):
@@ -138,6 +141,8 @@ def restore_backup(database, path):
             model.delete().execute()
         for model in models:
             columns, rows = tables.get(model._meta.table_name, ([], []))
+            renamed = RENAMED_COLUMNS.get(model._meta.table_name, {})
+            columns = [renamed.get(column, column) for column in columns]
             by_column = {f.column_name: f for f in model._meta.sorted_fields}
             missing = [c for c in columns if c not in by_column]
             if missing:

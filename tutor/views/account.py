@@ -3,7 +3,7 @@ Each section is a form of its own; htmx swaps a section with its errors, success
 reloads the page."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from tutor.forms import (
     ChangePasswordForm,
@@ -14,7 +14,7 @@ from tutor.forms import (
 )
 from tutor.htmx import is_fragment_request, redirect_to, render
 from tutor.services import accounts, delivery, telegram_bot
-from tutor.views.auth import start_session
+from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -82,12 +82,12 @@ def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         try:
-            user = accounts.change_password(current_user, form.current_password.data,
-                                            form.password.data)
+            accounts.change_password(current_user, form.current_password.data,
+                                     form.password.data)
         except accounts.AccountError as error:
             getattr(form, error.field).errors.append(account_error_message(error))
         else:
-            start_session(user)  # this session stays; every other one is logged out
+            # This session stays; every other one is logged out.
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect_to(url_for("account.profile"))
     return render("account/profile.html", "account/partials/_password_form.html",
@@ -152,7 +152,7 @@ def deactivate():
     form = EmptyForm()
     if form.validate_on_submit():
         accounts.deactivate(current_user)
-        logout_user()
+        end_session()
         flash(_("Your account is deactivated. Log in any time to use it again."), "info")
         return redirect_to(url_for("calendar.week"))
     return render_template("account/deactivate.html", form=form)

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tutor import jobs, ratelimits
+from tutor import jobs, ratelimits, sessions
 from tutor.extensions import limiter
 from tutor.forms import (
     ForgotPasswordForm,
@@ -42,14 +42,22 @@ def _account_of(field, key):
 
 
 def start_session(user, remember=False):
-    """A fresh session for the user (no id carried over from before the login). A
-    language picked before logging in is kept and saved on the account."""
-    lang = session.get("lang")
-    session.clear()
+    """A fresh session for the user (no id carried over from before the login),
+    named by a new LoginSession record. A language picked before logging in is kept
+    and saved on the account."""
+    sessions.renew()
+    accounts.start_session(user, request.user_agent.string, request.remote_addr)
     login_user(user, remember=remember)
-    if lang:
-        session["lang"] = lang
-        accounts.set_locale(user, lang)
+    if session.get("lang"):
+        accounts.set_locale(user, session["lang"])
+
+
+def end_session():
+    """Log out here: the LoginSession is deleted, so copies of this browser's
+    session and remember-me cookies open nothing any more."""
+    accounts.end_session(current_user)
+    logout_user()  # asks for the remember-me cookie to be deleted ("_remember")
+    sessions.renew(keep=("lang", "_remember"))
 
 
 # --- logging in and out -------------------------------------------------------------
@@ -79,7 +87,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    end_session()
     flash(_("You are logged out."), "info")
     return redirect_to(url_for("calendar.week"))
 

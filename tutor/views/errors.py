@@ -1,5 +1,5 @@
 """Error pages in the viewer's language; htmx requests get a toast instead of a page."""
-from flask import flash, render_template
+from flask import render_template
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -26,8 +26,11 @@ def _respond(status, message):
         # it, so the page, full of links, cannot be either.
         return message, status, {"Content-Type": "text/plain; charset=utf-8"}
     if is_fragment_request():
-        flash(message, "error")
-        return render_template("partials/_toasts.html", oob=True), status
+        # The toast is handed to the template rather than flashed, so an error answer
+        # leaves the session (and the messages waiting in it for another page) as it
+        # found them, and sends no cookie (tutor/sessions.py).
+        return render_template("partials/_toasts.html", oob=True,
+                               messages=[("error", message)]), status
     return render_template("errors/error.html", status=status, message=message), status
 
 
