@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from tutor.models import Lesson, Message, User
+from tutor.models import InboxItem, Lesson, Message, User
 from tutor.services import booking, notify, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Window
@@ -87,9 +87,11 @@ def test_a_student_books_a_free_slot(teacher, student):
     assert stored.status == Lesson.PENDING
     assert stored.comment == "Past Perfect, please"
     assert stored.price is None and stored.confirmed_at is None and stored.people == 1
-    [message] = outbox()
+    message, requested = outbox()
     assert (message.kind, message.user_id, message.address) == (
         "lesson_booked", teacher.id, "anna@example.com")
+    assert (requested.kind, requested.user_id) == ("lesson_requested", student.id)
+    assert requested.subject == f"Request received: {SLOT_TEXT}"
     assert message.subject == f"New booking: {SLOT_TEXT}"
     assert f"Ivan Petrov has booked a lesson on {SLOT_TEXT}" in message.body_text
     assert "Comment: Past Perfect, please" in message.body_text
@@ -247,7 +249,8 @@ def test_moving_keeps_the_length_and_may_overlap_its_own_old_time(teacher, stude
 def test_confirming_at_the_same_time_is_not_a_move(teacher, student):
     lesson = book(student, teacher)
     booking.confirm_lesson(teacher, lesson, 1000, 1, start=SLOT, now=NOW)
-    assert [m.kind for m in outbox()] == ["lesson_booked", "lesson_confirmed"]
+    assert [m.kind for m in outbox()] == ["lesson_booked", "lesson_requested",
+                                          "lesson_confirmed"]
 
 
 def test_a_lesson_is_never_moved_onto_another(teacher, student, other_student):
@@ -475,9 +478,15 @@ def test_unconfirmed_lessons_expire_when_they_start(teacher, student, other_stud
     assert sorted(m.user_id for m in messages) == sorted([student.id, other_student.id])
     first = next(m for m in messages if m.user_id == student.id)
     assert first.subject == f"Your booking for {SLOT_TEXT} has expired"
+    # The teacher is told too, once, who and when (in the teacher's language).
+    [told] = outbox("requests_expired")
+    assert told.user_id == teacher.id and told.subject == "2 unconfirmed requests expired"
+    assert f"- Ivan Petrov, {SLOT_TEXT}\n" in told.body_text
+    assert "- Olga Smirnova, Tuesday, 2 June 2026, 11:00 (Europe/Moscow)" in told.body_text
     # Idempotent: nothing more to delete, nothing more to say.
     assert booking.expire_unconfirmed(now=now) == 0
     assert len(outbox("lesson_expired")) == 2
+    assert len(outbox("requests_expired")) == 1
 
 
 def test_expiry_without_now_uses_the_clock(teacher, student, time_machine):
@@ -517,7 +526,9 @@ def test_the_teacher_creates_a_lesson_for_a_new_person(teacher):
     assert new.channel == User.NO_CHANNEL
     assert verify_password(new.password_hash, credentials.password)
     assert Lesson.get_by_id(lesson.id).is_confirmed
-    assert outbox() == []  # a new student has no channel yet
+    # A new student has no channel yet: what they are told waits in their inbox.
+    assert {(m.user_id, m.status) for m in outbox()} == {(new.id, Message.HELD)}
+    assert InboxItem.select().where(InboxItem.user == new).count() == len(outbox())
 
 
 def test_a_taken_login_gets_a_number(teacher, create_student):
@@ -610,16 +621,20 @@ def test_only_the_teacher_creates_lessons_and_only_for_students(teacher, student
 
 # --- messages -----------------------------------------------------------------------
 
-def test_nobody_without_a_channel_gets_a_message(teacher, create_student):
+def test_without_a_channel_messages_are_kept_in_the_app_and_held(teacher, create_student):
     quiet = create_student()
     lesson = book(quiet, teacher)
     booking.reject_lesson(teacher, lesson, "no")
-    assert [m.kind for m in outbox()] == ["lesson_booked"]
+    assert [(m.kind, m.status) for m in outbox()] == [
+        ("lesson_booked", Message.PENDING), ("lesson_requested", Message.HELD),
+        ("lesson_rejected", Message.HELD)]
+    assert [i.kind for i in InboxItem.select().where(InboxItem.user == quiet)
+            .order_by(InboxItem.id)] == ["lesson_requested", "lesson_rejected"]
 
 
 def test_plain_text_is_not_html_escaped_but_html_is(teacher, student):
     book(student, teacher, comment="Tom & Jerry <3")
-    [message] = outbox()
+    [message] = outbox("lesson_booked")
     assert "Comment: Tom & Jerry <3" in message.body_text
     assert "Comment: Tom &amp; Jerry &lt;3" in message.body_html
 

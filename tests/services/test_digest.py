@@ -4,8 +4,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from tutor.models import Lesson, Message, User
-from tutor.services import digest
+from tutor.models import Lesson, Message, UnavailableInterval, User
+from tutor.services import booking, digest, housekeeping, periodic
 
 
 @pytest.fixture
@@ -90,3 +90,47 @@ def test_digest_across_daylight_saving_changes(people, day, due_utc, lesson_utc,
     assert "22:00–23:00" in message.body_text or "23:00–00:00" in message.body_text
     late_is_same_day = day.month == 10
     assert ("23:30" in message.body_text) == late_is_same_day
+
+
+def digests_of(user):
+    return list(Message
+                .select()
+                .where((Message.user == user) & (Message.kind == "digest"))
+                .order_by(Message.id))
+
+
+def test_the_teachers_digest_repeats_what_was_removed_since_the_last_one(people, time_machine):
+    """A day without lessons but with an automatic deletion still gets a digest naming
+    it; the next digest does not repeat it; a day with neither gets nothing."""
+    teacher, anna, boris = people
+    request = lesson(teacher, boris, datetime(2026, 11, 23, 12, 0), status=Lesson.PENDING)
+    time_machine.move_to(datetime(2026, 11, 23, 12, 1), tick=False)
+    assert booking.expire_unconfirmed() == 1
+    assert not Lesson.select().where(Lesson.id == request.id).exists()
+
+    time_machine.move_to(datetime(2026, 11, 24, 4, 0), tick=False)  # 07:00 in Moscow
+    assert digest.send_due_digests() == 1
+    [first] = digests_of(teacher)
+    assert first.subject == "Ваша сводка за вторник, 24 ноября 2026"
+    assert "Сегодня занятий нет." in first.body_text
+    assert "Удалено автоматически после прошлой сводки:" in first.body_text
+    assert "* 1 неподтверждённая заявка истекла" in first.body_text
+    assert f"- {boris.full_name}, понедельник, 23 ноября 2026, 15:00 (Europe/Moscow)" \
+        in first.body_text
+    assert boris.full_name in first.body_html
+
+    # The next morning: no lessons, nothing new removed: nothing.
+    time_machine.move_to(datetime(2026, 11, 25, 4, 0), tick=False)
+    assert digest.send_due_digests() == 0
+    # Old days off removed after that, on a day with a lesson: both in one digest.
+    UnavailableInterval.create(teacher=teacher, start=datetime(2026, 10, 1),
+                               end=datetime(2026, 10, 2), reason="Отпуск")
+    time_machine.move_to(datetime(2026, 12, 1, 21, 5), tick=False)  # 2 Dec, 00:05 Moscow
+    assert housekeeping.remove_old_days_off(periodic.aware_now()) == {"removed": 1}
+    lesson(teacher, anna, datetime(2026, 12, 2, 10, 0))
+    time_machine.move_to(datetime(2026, 12, 2, 4, 0), tick=False)
+    assert digest.send_due_digests() == 2  # the teacher's and Anna's
+    latest = digests_of(teacher)[-1]
+    assert latest.subject == "Ваши занятия сегодня, среда, 2 декабря 2026"
+    assert anna.full_name in latest.body_text and "Отпуск" in latest.body_text
+    assert "заявка" not in latest.body_text  # told already
