@@ -185,7 +185,9 @@ def test_e_mail_users_see_no_link_step(client, auth, create_student, telegram):
 
 def test_without_a_bot_the_profile_says_so(logged_in):
     page = logged_in.get("/account").text
-    assert "The Telegram bot is not set up on this site yet" in page
+    assert "The Telegram bot is not set up on this site, so your notifications are shown " \
+        "only in the app" in page
+    assert "Telegram: not set up on this site, so only in the app for now" in page
     assert OPEN_BOT not in page
 
 
