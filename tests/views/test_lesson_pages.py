@@ -152,8 +152,10 @@ def test_a_student_books_a_free_slot(person, app, alisa):
     assert (lesson.student_id, lesson.status, lesson.start, lesson.end, lesson.comment) == (
         alisa.id, Lesson.PENDING, TUESDAY_10, datetime(2026, 11, 24, 8, 0),
         "Хочу разобрать задачи")
-    [(kind, address, text)] = messages(app)
+    [(kind, address, text)] = messages(app, "lesson_booked")
     assert (kind, address) == ("lesson_booked", "teacher@example.org")
+    [(_, address, text_to_her)] = messages(app, "lesson_requested")
+    assert address == "alisa@example.org" and "is with the teacher" in text_to_her
     assert "Алиса Кузнецова" in text
     week = browser.get("/?week=2026-11-24").text
     assert "Your request is sent." in week
@@ -178,7 +180,7 @@ def test_a_taken_slot_is_a_conflict_and_the_form_stays(person, app, pending, bor
     assert '<form id="book-form"' in response.text
     assert "Можно в это время?</textarea>" in response.text
     assert [lesson.student_id for lesson in lessons(app)] == [pending.student_id]
-    assert kinds(app) == ["lesson_booked"]  # Alisa's only
+    assert kinds(app) == ["lesson_booked", "lesson_requested"]  # Alisa's only
 
 
 def test_a_taken_slot_in_the_dialog_keeps_the_dialog(person, app, pending, boris):
@@ -328,7 +330,7 @@ def test_the_teacher_confirms_at_another_time(teacher_browser, app, pending):
     [lesson] = lessons(app)
     assert (lesson.status, lesson.start, lesson.end) == (
         Lesson.CONFIRMED, datetime(2026, 11, 26, 9, 30), datetime(2026, 11, 26, 10, 30))
-    assert kinds(app) == ["lesson_booked", "lesson_moved"]
+    assert kinds(app) == ["lesson_booked", "lesson_requested", "lesson_moved"]
 
 
 def test_a_lesson_cannot_be_moved_onto_another(teacher_browser, app, pending, boris,
@@ -359,7 +361,7 @@ def test_bad_confirm_details_are_field_errors(teacher_browser, app, pending, fie
     assert response.status_code == 200
     assert message in response.text
     assert f'id="{field}-error"' in response.text
-    assert lesson_state(app, pending.id) == "pending" and kinds(app) == ["lesson_booked"]
+    assert lesson_state(app, pending.id) == "pending" and kinds(app) == ["lesson_booked", "lesson_requested"]
 
 
 def test_the_teacher_rejects_with_a_reason(teacher_browser, app, pending):

@@ -165,7 +165,7 @@ def test_without_javascript_the_dates_are_shown_before_the_request_goes(app, per
     assert [(start, status) for start, status, _, _ in state(app)] == [
         (WEEKS[0], "pending"), (WEEKS[1], "pending"), (WEEKS[2], "pending"),
         (WEEKS[3], "pending")]
-    assert kinds(app) == ["lesson_booked", "series_booked"]
+    assert kinds(app) == ["lesson_booked", "lesson_requested", "series_booked"]
     shown = browser.get(second.headers["Location"]).text
     assert "Your request for 3 weekly lessons is sent." in shown
     assert "1 date was not free and is not booked." in shown
@@ -410,7 +410,7 @@ def test_the_teacher_places_a_weekly_series_after_seeing_the_dates(app, person, 
     assert [(start, status, price) for start, status, price, _ in state(app)] == [
         (WEEKS[0], "confirmed", Decimal("1200.00")), (WEEKS[1], "confirmed", Decimal("1200.00")),
         (WEEKS[2], "pending", None), (WEEKS[3], "confirmed", Decimal("1200.00"))]
-    assert kinds(app) == ["lesson_booked", "series_confirmed"]
+    assert kinds(app) == ["lesson_booked", "lesson_requested", "series_confirmed"]
 
 
 def test_a_weekly_series_needs_a_registered_student(app, person):

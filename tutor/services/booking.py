@@ -17,6 +17,9 @@ Decided rules (the tests pin each one):
   (OutsideAvailability); the grid, notice, horizon and buffer do not apply.
 - Only a pending lesson is confirmed or rejected (NotPending); a pending lesson that has
   started can no longer be confirmed (InThePast): it is about to expire.
+- A student may have at most the teacher's max_pending_lessons single requests and
+  max_pending_series series awaiting an answer (TooManyPending), counted under the
+  booking lock; what the teacher creates is never capped.
 - A lesson that has started cannot be cancelled (InThePast). The teacher must give a
   reason; a student cancels a pending lesson any time before it starts, a confirmed one
   until cancellation_notice_hours before its start (exactly then still counts).
@@ -29,7 +32,7 @@ from unidecode import unidecode
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.models import Lesson, User, utcnow
+from tutor.models import Lesson, LessonSeries, User, utcnow
 from tutor.services import availability, notify, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Interval, InvalidInterval
@@ -87,6 +90,28 @@ class TooLateToCancel(BookingError):
         self.deadline = deadline
 
 
+class TooManyPending(BookingError):
+    """The student already has as many requests awaiting the teacher's answer as the
+    teacher allows (TeacherSettings.max_pending_lessons, or max_pending_series for a
+    series)."""
+
+    def __init__(self, limit, series=False):
+        kind = "series" if series else "lessons"
+        super().__init__(f"at most {limit} pending {kind} per student")
+        self.limit = limit
+        self.series = series
+
+
+def check_pending_cap(student, teacher, settings, series=False):
+    """Raise TooManyPending when one more request of `student` would pass the
+    teacher's cap. Called inside schedule.lock(teacher), which every booking with the
+    teacher takes, so simultaneous requests cannot together pass it."""
+    model, limit = ((LessonSeries, settings.max_pending_series) if series
+                    else (Lesson, settings.max_pending_lessons))
+    if model.pending_requests(student, teacher).count() >= limit:
+        raise TooManyPending(limit, series=series)
+
+
 class InvalidDetails(BookingError):
     """A bad price, number of people, name, comment, reason or end time."""
 
@@ -99,14 +124,15 @@ class InvalidDetails(BookingError):
 
 def book_lesson(student, teacher, start, comment="", now=None):
     """Book the free slot starting at `start` (naive UTC) for `student`: a pending
-    lesson, and a message to the teacher. Raises NotAllowed, OutsideAvailability,
-    SlotTaken or InvalidDetails."""
+    lesson, and a message to the teacher. Raises NotAllowed, TooManyPending,
+    OutsideAvailability, SlotTaken or InvalidDetails."""
     now = now or utcnow()
     if student.role != User.STUDENT or not teacher.is_teacher:
         raise NotAllowed("only a student books, and only with the teacher")
     comment = _text(comment, "comment", MAX_COMMENT)
     with schedule.lock(teacher):
         settings = schedule.settings_for(teacher)
+        check_pending_cap(student, teacher, settings)
         rules = schedule.rules_for(teacher, settings)
         slot = Interval(start, start + rules.lesson_length)
         unavailable = schedule.unavailable_between(teacher, slot.start, slot.end)
@@ -119,6 +145,7 @@ def book_lesson(student, teacher, start, comment="", now=None):
         lesson = Lesson.create(teacher=teacher, student=student, start=slot.start,
                                end=slot.end, status=Lesson.PENDING, comment=comment)
         _notify(teacher, "lesson_booked", lesson, settings, student_name=_name(student))
+        _notify(student, "lesson_requested", lesson, settings)
     return lesson
 
 
