@@ -165,16 +165,19 @@ def signed_in_cookies(url, secret, count):
     from tutor import create_app
     from tutor.extensions import db
     from tutor.models import User
+    from tutor.services import accounts
 
     app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
                       "SECRET_KEY": secret})
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
-    with app.app_context():
+    with app.app_context(), db.database.atomic():
         students = (User.select().where(User.role == User.STUDENT).order_by(User.id)
                     .limit(count))
-        cookies = [f"{name}={serializer.dumps({'_user_id': s.get_id(), '_fresh': False})}"
-                   for s in students]
+        # Each a login session of its own (a LoginSession record), as logging in makes.
+        keys = [accounts.start_session(s, "bench").get_id() for s in students]
+        cookies = [f"{name}={serializer.dumps({'_user_id': key, '_fresh': False})}"
+                   for key in keys]
         db.database.close()
     return cookies
 
