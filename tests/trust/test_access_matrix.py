@@ -152,6 +152,7 @@ MATRIX = [
     teacher_only("teacher.day_off", "POST", 400),  # the calendar's button sends the day
     teacher_only("teacher.block_slot", "POST", 400),  # the calendar's button sends the slot
     teacher_only("teacher.remove_unavailable", "POST", GO, values={"interval_id": "@interval"}),
+    teacher_only("teacher.dismiss_onboarding", "POST", GO),
     teacher_only("teacher.new_lesson", "GET", 200),
     teacher_only("teacher.new_lesson", "POST", 200),
     # --- administration: students ---------------------------------------------------
@@ -200,6 +201,12 @@ MATRIX = [
     teacher_only("admin.send_broadcast", "POST", 200),  # empty form: the form again
     teacher_only("admin.settings", "GET", 200),
     teacher_only("admin.audit_log", "GET", 200),
+    # --- the inbox: A's item and A's file ----------------------------------------------
+    members("inbox.index", "GET", 200),
+    members("inbox.bell", "GET", 200),
+    members("inbox.read_all", "POST", GO),
+    row("inbox.read", "POST", LOGIN, GO, 404, 404, 404, values={"item_id": "@inbox_item_a"}),
+    row("inbox.download", "GET", LOGIN, 200, 404, 404, 404, values={"token": "@file_token_a"}),
     # --- outbox, jobs, reports -------------------------------------------------------
     teacher_only("outbox.index", "GET", 200),
     teacher_only("outbox.retry", "POST", GO, values={"message_id": "@message"}),
