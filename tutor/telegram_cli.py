@@ -81,11 +81,18 @@ def telegram_poll(once, timeout):
                     click.echo(f"{count} update(s) handled.")
                     return
             except TelegramError as error:
-                if error.error_code == 409:
+                if error.error_code == 409 and "webhook" in error.description.lower():
                     raise click.ClickException(
                         "Telegram refuses getUpdates while a webhook is set. Remove it with "
                         "`flask telegram-webhook --delete`, or let the webhook receive the "
                         "updates.") from None
+                if error.error_code == 409:
+                    # "terminated by other getUpdates request": two pollers would take
+                    # each other's updates in turn, so this one stops.
+                    raise click.ClickException(
+                        "Another process is fetching this bot's updates (a second "
+                        "`flask telegram-poll`, or another program with the same token). "
+                        "Stop it: only one may poll.") from None
                 if once or (error.permanent and error.error_code != 429):
                     raise click.ClickException(str(error)) from None
                 failures += 1

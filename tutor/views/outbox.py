@@ -18,7 +18,7 @@ def index():
     status = request.args.get("status")
     status = status if status in STATUSES else None
     pages = PaginatedQuery(Message.newest(status), paginate_by=50)
-    return render_template("outbox/index.html", messages=pages.get_object_list(),
+    return render_template("outbox/index.html", outbox_messages=pages.get_object_list(),
                            pages=pages, status=status, counts=delivery.counts(),
                            statuses=STATUSES, reasons=delivery.REASONS)
 
