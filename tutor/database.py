@@ -6,7 +6,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import Alias, Field, PostgresqlDatabase, SqliteDatabase
+from peewee import Alias, DatabaseError, Field, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
 
 SQLITE_PRAGMAS = {
@@ -82,6 +82,100 @@ def _sqlite_writers_queue(database):
         finally:
             held.discard(path)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- maintenance: a restore against running requests ------------------------------------
+
+MAINTENANCE_KEY = zlib.crc32(b"maintenance") - 2**31
+
+
+class InMaintenance(Exception):
+    """The database is being replaced (a restore): come back in a moment."""
+
+
+def enter_request(database):
+    """Let a request in unless a restore runs or waits to run: a token for
+    leave_request(), or InMaintenance. Every request holds the gate shared until it
+    ends, and a restore takes it exclusively (maintenance()), so none sees a database
+    half replaced and none starts a write that the restore would pull the rows from
+    under (a foreign key to a teacher deleted mid-restore).
+
+    SQLite: a flag file beside the database (a restore is coming: refuse at once) and a
+    shared flock on a gate file. PostgreSQL: a shared session advisory lock, which
+    PostgreSQL refuses while an exclusive one is held or waited for. Both hold across
+    processes, and PostgreSQL's across hosts."""
+    if backend(database) == "postgresql":
+        database.connect(reuse_if_open=True)
+        cursor = database.execute_sql("SELECT pg_try_advisory_lock_shared(%s)",
+                                      (MAINTENANCE_KEY,))
+        if not cursor.fetchone()[0]:
+            raise InMaintenance()
+        return MAINTENANCE_KEY
+    paths = _gate_paths(database)
+    if paths is None:
+        return None
+    flag, gate = paths
+    if flag.exists():
+        raise InMaintenance()
+    handle = open(gate, "ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise InMaintenance() from None
+    return handle
+
+
+def leave_request(database, token):
+    """Give back what enter_request() took (a closed PostgreSQL connection has already
+    let its advisory lock go)."""
+    if token is None:
+        return
+    if backend(database) == "postgresql":
+        if not database.is_closed():
+            try:
+                database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (token,))
+            except DatabaseError:  # the connection is broken: closing it lets go too
+                database.close()
+        return
+    token.close()
+
+
+@contextmanager
+def maintenance(database):
+    """The database to oneself: new requests are answered "in maintenance" at once,
+    those in flight are waited for, and nothing else runs until the block ends. For a
+    restore (services/backup.py); on PostgreSQL it holds for every host."""
+    if backend(database) == "postgresql":
+        database.connect(reuse_if_open=True)
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (MAINTENANCE_KEY,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_KEY,))
+        return
+    paths = _gate_paths(database)
+    if paths is None:
+        yield
+        return
+    flag, gate = paths
+    flag.touch()
+    try:
+        with open(gate, "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        flag.unlink(missing_ok=True)
+
+
+def _gate_paths(database):
+    path = getattr(database, "obj", database).database
+    if path == ":memory:":
+        return None
+    return Path(f"{path}-maintenance"), Path(f"{path}-gate.lock")
 
 
 class Prepared:

@@ -15,7 +15,7 @@ from pathlib import Path
 from peewee import (BooleanField, DateField, DateTimeField, DecimalField, TimeField,
                     sort_models)
 
-from tutor.database import backend
+from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade
 from tutor.models import MODELS, ChangeCounter, LoginSession, RateLimitCounter
 
@@ -23,6 +23,7 @@ FORMAT = "tutor-backup"
 VERSION = 1
 PREFIX = "tutor-backup-"
 SUFFIX = ".jsonl.gz"
+
 
 # Columns that later migrations renamed: an older backup's go to their new names.
 RENAMED_COLUMNS = {"users": {"session_version": "reset_version"}}  # 0018
@@ -127,8 +128,19 @@ def read_backup(path):
 def restore_backup(database, path):
     """Replace every row in the database with the backup's, in one transaction: the
     schema is upgraded first, and a backup from a newer schema is refused. Returns
-    {table: rows}."""
+    {table: rows}.
+
+    Meanwhile the app is in maintenance (tutor.database.maintenance): new requests
+    are answered 503 with Retry-After and those in flight are waited for, so no
+    request sees the database half replaced or writes a row whose parent the restore
+    has just deleted; writers outside requests (the consumer) wait for the writers'
+    lock."""
     manifest, tables = read_backup(path)
+    with maintenance(database):
+        return _replace_rows(database, manifest, tables)
+
+
+def _replace_rows(database, manifest, tables):
     upgrade(database)
     unknown = set(manifest["migrations"]) - set(applied(database))
     if unknown:
@@ -136,7 +148,7 @@ def restore_backup(database, path):
                           f"(migrations {', '.join(sorted(unknown))}); upgrade tutor first")
     models = ordered_models()
     counts = {}
-    with database.bind_ctx(MODELS), database.atomic():
+    with database.bind_ctx(MODELS), exclusive(database, "restore"):
         for model in reversed(models):
             model.delete().execute()
         for model in models:

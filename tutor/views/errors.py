@@ -1,11 +1,16 @@
 """Error pages in the viewer's language; htmx requests get a toast instead of a page."""
-from flask import render_template
+from flask import g, make_response, render_template
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from tutor.database import InMaintenance
+from tutor.extensions import login_manager
 from tutor.htmx import is_fragment_request
+
+# How soon to try again while the database is being restored (a restore takes seconds).
+MAINTENANCE_RETRY_SECONDS = 10
 
 
 def _messages():
@@ -16,6 +21,7 @@ def _messages():
         405: _("This action is not available here."),
         413: _("The upload is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
+        503: _("The site is being restored from a backup. Please try again in a minute."),
         500: _("Something went wrong on our side. Nothing you saved is lost; please try again."),
     }
 
@@ -38,6 +44,15 @@ def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _respond(400, _("The form has expired. Please reload the page and try again."))
+
+    @app.errorhandler(InMaintenance)
+    def in_maintenance(error):
+        # Nobody's account is read or written meanwhile (the page would load the user,
+        # and a signed-in request notes when it was seen).
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(_respond(503, _messages()[503]))
+        response.headers["Retry-After"] = str(MAINTENANCE_RETRY_SECONDS)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error):
