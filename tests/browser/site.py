@@ -44,6 +44,8 @@ NOT_PAGES = {
     "reports.download_pdf": "a PDF file",
     "lessons.student": "an htmx fragment (the name), checked inside the calendar",
     "auth.suggest_name": "an htmx fragment (a datalist)",
+    "inbox.bell": "an htmx fragment (the bell), checked inside every page's header",
+    "inbox.download": "a file from the inbox",
 }
 
 

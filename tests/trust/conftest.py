@@ -13,6 +13,7 @@ from tutor.models import (
     AuditEntry,
     Broadcast,
     Goal,
+    InboxItem,
     Lesson,
     Message,
     Payment,
@@ -20,7 +21,8 @@ from tutor.models import (
     UnavailableInterval,
     User,
 )
-from tutor.services import accounts, calendar_feed, schedule, series
+from tutor.integrations.attachments import Attachment
+from tutor.services import accounts, calendar_feed, notify, schedule, series
 
 # Monday 1 March 2027, 12:00 in Moscow: every record below is in the future.
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -59,6 +61,8 @@ class Objects:
     reset_token_a: str
     feed_token_a: str
     free_slot: str
+    inbox_item_a: int
+    file_token_a: str
 
 
 @pytest.fixture
@@ -101,6 +105,10 @@ def objects(app, teacher, create_student, time_machine):
                                      recipients=1)
         AuditEntry.create(actor=teacher, action="student.deactivate", target_type="users",
                           target_id=inactive.id)
+        inbox_item_a = InboxItem.create(user=student_a, kind="welcome", subject="Привет",
+                                        body_text="Алиса, добро пожаловать", key="trust:inbox:a")
+        file_a = notify.store_file(inbox_item_a, student_a,
+                                   Attachment("alisa.csv", b"a;b\n", "text/csv"))
         return Objects(
             teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
             inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id,
@@ -109,7 +117,8 @@ def objects(app, teacher, create_student, time_machine):
             window_weekday=0, window_start="08:00", job="old_days_off", month="2027-02",
             reset_token_a=accounts.make_reset_token(student_a),
             feed_token_a=calendar_feed.turn_on(student_a),
-            free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat())
+            free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
+            inbox_item_a=inbox_item_a.id, file_token_a=file_a.token)
 
 
 LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),

@@ -201,6 +201,12 @@ MATRIX = [
     teacher_only("admin.send_broadcast", "POST", 200),  # empty form: the form again
     teacher_only("admin.settings", "GET", 200),
     teacher_only("admin.audit_log", "GET", 200),
+    # --- the inbox: A's item and A's file ----------------------------------------------
+    members("inbox.index", "GET", 200),
+    members("inbox.bell", "GET", 200),
+    members("inbox.read_all", "POST", GO),
+    row("inbox.read", "POST", LOGIN, GO, 404, 404, 404, values={"item_id": "@inbox_item_a"}),
+    row("inbox.download", "GET", LOGIN, 200, 404, 404, 404, values={"token": "@file_token_a"}),
     # --- outbox, jobs, reports -------------------------------------------------------
     teacher_only("outbox.index", "GET", 200),
     teacher_only("outbox.retry", "POST", GO, values={"message_id": "@message"}),

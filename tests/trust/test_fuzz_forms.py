@@ -169,6 +169,8 @@ FORMS = [
     Form("admin.edit_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
     Form("admin.send_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
     Form("outbox.retry", TEACHER, {}, values={"message_id": "@message"}),
+    Form("inbox.read", STUDENT_A, {}, values={"item_id": "@inbox_item_a"}),
+    Form("inbox.read_all", STUDENT_A, {}),
     Form("jobs.run", TEACHER, {}, values={"name": Choice(("@job",))}),
 ]
 
