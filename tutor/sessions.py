@@ -9,10 +9,16 @@ registration page's password-strength check, sent just after the registration ha
 logged the user in, failed its CSRF check (400) and answered with a toast; Flask wrote
 the session back because the toast had put a message into it and taken it out again,
 and that late cookie replaced the one the next page had just set, taking its CSRF
-token with it: the next page's first form answered 400 too. Now a request that leaves
-the session as it found it (a toast, a strength meter, an error) sends no cookie,
-and a new session gets its CSRF token in the response that starts it, so no later
-request has to add one (tests/views/test_session_race.py replays that interleaving).
+token with it: the next page's first form answered 400 too. (Sent a moment earlier,
+with the old cookie, the check would have written the anonymous session back, as
+Flask-Login's session protection marked it not fresh: logged out.) So:
+- a request that leaves the session as it found it sends no cookie (this module);
+- error answers show their toast without the session (views/errors.py);
+- a new session gets its CSRF token in the response that starts it (renew below), so
+  no later request has to add one;
+- Flask-Login's session protection is off (tutor/__init__.py), and the strength
+  check, which changes nothing, needs no token (views/auth.py).
+tests/views/test_session_race.py replays the interleavings.
 """
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tutor import jobs, ratelimits, sessions
-from tutor.extensions import limiter
+from tutor.extensions import csrf, limiter
 from tutor.forms import (
     ForgotPasswordForm,
     LanguageForm,
@@ -144,8 +144,12 @@ def suggest_name(field):
 
 @bp.post("/password-strength")
 @limiter.limit("120 per minute")
+@csrf.exempt
 def password_strength():
-    """The live strength meter under a new-password field."""
+    """The live strength meter under a new-password field. It changes nothing (a POST
+    only to keep the password out of URLs and logs), so it needs no CSRF token: the
+    registration page's last check, sent as the registration logs the user in, would
+    otherwise carry the token of a session just ended and answer 400."""
     words = [request.form.get(name) for name in ("login", "first_name", "last_name", "email")]
     if current_user.is_authenticated:
         words += [current_user.login, current_user.first_name, current_user.last_name,
