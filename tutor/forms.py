@@ -39,6 +39,7 @@ from tutor.models import CONTROL_CHARACTERS, Goal, User
 from tutor.services import accounts, bounds, channels, reminders
 from tutor.services import reports as report_service
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
+from tutor.services.schedule import SETTING_LIMITS
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 # Dates a tutor's forms may mean; beyond them day arithmetic overflows.
@@ -463,6 +464,11 @@ class ScheduleSettingsForm(FlaskForm):
         InputRequired(_l("Enter the price (0 for a free lesson).")),
         NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
+    max_pending_lessons = _whole(_l("Requests one student may have awaiting your answer"),
+                                 *SETTING_LIMITS["max_pending_lessons"])
+    max_pending_series = _whole(
+        _l("Weekly bookings one student may have awaiting your answer (0: none)"),
+        *SETTING_LIMITS["max_pending_series"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -659,7 +659,7 @@ def test_the_audit_log_records_the_existing_teacher_actions(teacher_browser, app
     teacher_browser.submit("/teacher/availability/settings", {
         "lesson_length_minutes": "45", "buffer_minutes": "0", "min_notice_hours": "12",
         "horizon_days": "56", "cancellation_notice_hours": "24", "default_price": "0",
-        "timezone": "Europe/Moscow"})
+        "timezone": "Europe/Moscow", "max_pending_lessons": "10", "max_pending_series": "2"})
     teacher_browser.submit("/teacher/unavailable", {"first_day": "2026-12-08",
                                                     "last_day": "2026-12-09"})
     teacher_browser.submit(f"/lessons/{lessons['pending'].id}/confirm", {

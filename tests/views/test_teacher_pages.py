@@ -25,7 +25,7 @@ HTMX = {"HX-Request": "true"}
 WINDOWS = [(1, time(10), time(14)), (2, time(10), time(14)), (3, time(10), time(14))]
 SETTINGS = {"lesson_length_minutes": "60", "buffer_minutes": "0", "min_notice_hours": "12",
             "horizon_days": "56", "cancellation_notice_hours": "24", "default_price": "0",
-            "timezone": "Europe/Moscow"}
+            "timezone": "Europe/Moscow", "max_pending_lessons": "10", "max_pending_series": "2"}
 
 
 @pytest.fixture
@@ -84,7 +84,8 @@ def saved_settings(app, teacher):
     with app.app_context():
         s = TeacherSettings.for_teacher(teacher)
         return (s.lesson_length_minutes, s.buffer_minutes, s.min_notice_hours, s.horizon_days,
-                s.cancellation_notice_hours, s.default_price, s.timezone)
+                s.cancellation_notice_hours, s.default_price, s.timezone,
+                s.max_pending_lessons, s.max_pending_series)
 
 
 def lessons(app):
@@ -262,10 +263,11 @@ def test_saving_the_booking_rules(teacher_browser, app, calendar_ready):
     response = teacher_browser.submit("/teacher/availability/settings", {
         "lesson_length_minutes": "90", "buffer_minutes": "15", "min_notice_hours": "2",
         "horizon_days": "30", "cancellation_notice_hours": "48", "default_price": "1500.50",
-        "timezone": "Asia/Yekaterinburg"}, page="/teacher/availability")
+        "timezone": "Asia/Yekaterinburg", "max_pending_lessons": "4",
+        "max_pending_series": "0"}, page="/teacher/availability")
     assert response.status_code == 302
     assert saved_settings(app, calendar_ready) == (90, 15, 2, 30, 48, Decimal("1500.50"),
-                                                   "Asia/Yekaterinburg")
+                                                   "Asia/Yekaterinburg", 4, 0)
     page = teacher_browser.get("/teacher/availability").text
     assert "The booking rules are saved." in page
     assert 'name="lesson_length_minutes" required type="number" value="90"' in page
@@ -278,6 +280,8 @@ def test_saving_the_booking_rules(teacher_browser, app, calendar_ready):
     ("horizon_days", "", "Enter a whole number."),
     ("default_price", "-5", "From 0 to 1,000,000."),
     ("timezone", "Mars/Olympus", "Choose a time zone from the list."),
+    ("max_pending_lessons", "0", "From 1 to 100."),
+    ("max_pending_series", "21", "From 0 to 20."),
 ])
 def test_a_bad_rule_is_a_field_error_and_the_value_stays(teacher_browser, app, calendar_ready,
                                                         field, value, message):

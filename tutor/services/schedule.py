@@ -27,6 +27,9 @@ SETTING_LIMITS = {
     "horizon_days": (1, 366),
     "min_notice_hours": (0, 720),
     "cancellation_notice_hours": (0, 720),
+    # Requests one student may have waiting for the teacher's answer (booking.py).
+    "max_pending_lessons": (1, 100),
+    "max_pending_series": (0, 20),
 }
 MAX_PRICE = Decimal("99999999.99")  # DecimalField(max_digits=10, decimal_places=2)
 MAX_REASON = 200
@@ -132,10 +135,11 @@ def set_windows(teacher, windows):
 
 def update_settings(teacher, **fields):
     """Change some of the teacher's settings: lesson_length_minutes, buffer_minutes,
-    horizon_days, min_notice_hours, cancellation_notice_hours (whole numbers within
-    SETTING_LIMITS), default_price (0 or more, two decimals at most), timezone (an
-    IANA name). Raises InvalidSetting for the first bad value (nothing changes then),
-    TypeError for an unknown name. Returns the saved settings."""
+    horizon_days, min_notice_hours, cancellation_notice_hours, max_pending_lessons,
+    max_pending_series (whole numbers within SETTING_LIMITS), default_price (0 or
+    more, two decimals at most), timezone (an IANA name). Raises InvalidSetting for
+    the first bad value (nothing changes then), TypeError for an unknown name. Returns
+    the saved settings."""
     unknown = set(fields) - set(SETTING_LIMITS) - {"default_price", "timezone"}
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")

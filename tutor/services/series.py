@@ -45,6 +45,7 @@ from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     InvalidDetails,
     NotAllowed,
     NotPending,
+    TooManyPending,
 )
 
 MAX_WEEKS = 52
@@ -213,7 +214,8 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
     one "series_booked" message to the teacher. The teacher books for a registered
     `student` with `price` and `people`: confirmed lessons, one "series_confirmed"
     message to the student. Returns (series, its new lessons, the skipped
-    occurrences). Raises NotAllowed, InvalidDetails or NothingFree (nothing written)."""
+    occurrences). Raises NotAllowed, InvalidDetails, TooManyPending (a student's
+    series beyond the teacher's cap) or NothingFree (nothing written)."""
     now = now or utcnow()
     as_teacher = _side(requester, teacher)
     if as_teacher:
@@ -225,6 +227,9 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
         student = requester
     comment = booking._text(comment, "comment", booking.MAX_COMMENT)
     with schedule.lock(teacher):
+        if not as_teacher:
+            booking.check_pending_cap(student, teacher, schedule.settings_for(teacher),
+                                      series=True)
         plan = plan_series(requester, teacher, first_start, until=until, count=count,
                            minutes=minutes, now=now)
         if not plan.free:

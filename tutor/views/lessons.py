@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tutor.forms import (
@@ -50,6 +51,8 @@ def booking_error(error):
         return _("A confirmed lesson can be cancelled only until %(deadline)s. Please "
                  "contact the teacher.", deadline=calendar.local(
                      error.deadline, _zone(the_teacher())).strftime("%d.%m.%Y %H:%M"))
+    if isinstance(error, booking.TooManyPending):
+        return pending_cap_message(error)
     if isinstance(error, booking.InvalidDetails):
         return {
             "reason": _("Please give the student a reason."),
@@ -57,6 +60,26 @@ def booking_error(error):
             "people": _("Enter a number of people from 1 to 50."),
         }.get(error.field, _("Please check the details."))
     return messages.get(type(error), _("This cannot be done."))
+
+
+def pending_cap_message(error):
+    """Why a student's request is refused when too many of theirs await an answer."""
+    if error.series and error.limit == 0:
+        return _("The teacher does not take weekly bookings by request. Please book "
+                 "lessons one at a time or ask the teacher.")
+    if error.series:
+        return ngettext(
+            "You already have %(num)d weekly booking waiting for the teacher's answer, "
+            "the most the teacher allows. Please wait for the answer or cancel it.",
+            "You already have %(num)d weekly bookings waiting for the teacher's answer, "
+            "the most the teacher allows. Please wait for an answer or cancel one.",
+            error.limit)
+    return ngettext(
+        "You already have %(num)d request waiting for the teacher's answer, the most "
+        "the teacher allows. Please wait for the answer or cancel it.",
+        "You already have %(num)d requests waiting for the teacher's answer, the most "
+        "the teacher allows. Please wait for an answer or cancel one.",
+        error.limit)
 
 
 # --- booking ------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def update_settings():
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in (
             "lesson_length_minutes", "buffer_minutes", "min_notice_hours", "horizon_days",
-            "cancellation_notice_hours", "default_price", "timezone")}
+            "cancellation_notice_hours", "default_price", "timezone",
+            "max_pending_lessons", "max_pending_series")}
         try:
             schedule.update_settings(me(), **fields)
         except schedule.InvalidSetting as error:
