@@ -3,6 +3,7 @@ and across the two; incomplete or newer files are refused; the monthly job keeps
 bounded number of files and sends the newest to the teacher."""
 import gzip
 import json
+import re
 import uuid
 from datetime import datetime, time, timezone
 from decimal import Decimal
@@ -14,8 +15,9 @@ from tests.conftest import POSTGRES_URL, postgres_schema_url
 from tutor import migrate
 from tutor.database import backend, open_database
 from tutor.extensions import db
-from tutor.models import (MODELS, AuditEntry, AvailabilityWindow, Broadcast, Goal, JobRun,
-                          Lesson, Message, TeacherSettings, UnavailableInterval, User)
+from tutor.integrations.attachments import Attachment
+from tutor.models import (MODELS, AuditEntry, AvailabilityWindow, Broadcast, Goal, InboxItem,
+                          JobRun, Lesson, Message, TeacherSettings, UnavailableInterval, User)
 from tutor.services import backup, housekeeping, notify
 
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)
@@ -43,6 +45,9 @@ def data(app_ctx, teacher, create_student):
     Lesson.create(teacher=teacher, student=student, start=datetime(2026, 12, 6, 9),
                   end=datetime(2026, 12, 6, 10))
     notify.enqueue(student, "welcome", key="welcome:1")
+    notify.enqueue(teacher, "activity_check", {"deleted": [], "deactivated": []},
+                   key="files:1", attachments=[Attachment("student-9.csv", b"\xef\xbb\xbf;\x00\xff",
+                                                          "text/csv")])
     Broadcast.create(teacher=teacher, subject="Каникулы", body="Текст", recipients=2)
     AuditEntry.create(actor=teacher, action="goal.create", target_type="goals",
                       target_id=goal.id, after='{"name": "ЕГЭ"}')
@@ -51,10 +56,13 @@ def data(app_ctx, teacher, create_student):
 
 
 def snapshot(database):
-    """Every row of every table a backup holds, as Python values, in id order."""
+    """Every row of every table a backup holds, as Python values, in id order (blobs
+    as bytes, whichever database gave them)."""
+    def plain(row):
+        return {k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()}
     with database.bind_ctx(MODELS):
-        return {model._meta.table_name: list(model.select().order_by(
-            model._meta.primary_key).dicts()) for model in backup.ordered_models()}
+        return {model._meta.table_name: [plain(row) for row in model.select().order_by(
+            model._meta.primary_key).dicts()] for model in backup.ordered_models()}
 
 
 @pytest.fixture
@@ -83,7 +91,8 @@ def test_backup_wipe_restore_gives_every_row_back(data, tmp_path):
     before = snapshot(db.database)
     path, counts = backup.make_backup(db.database, tmp_path, NOW)
     assert counts["lessons"] == 2 and counts["users"] == 3 and counts["job_runs"] == 1
-    assert path.name == "tutor-backup-2026-12-03T010000Z.jsonl.gz"
+    assert re.fullmatch(r"tutor-backup-2026-12-03T010000Z-[0-9a-f]{8}\.jsonl\.gz", path.name)
+    assert counts["stored_files"] == 1 and counts["inbox"] == 2
 
     with db.database.atomic():
         for model in reversed(backup.ordered_models()):
@@ -163,8 +172,16 @@ def test_the_monthly_backup_keeps_a_bounded_number_and_sends_the_newest(data, ap
         counts = housekeeping.send_backup(datetime(2026, 12, day, tzinfo=timezone.utc))
         assert counts["rows"] > 10 and counts["bytes"] > 0
     kept = sorted(p.name for p in (tmp_path / "backups").iterdir())
-    assert kept == ["tutor-backup-2026-12-02T000000Z.jsonl.gz",
-                    "tutor-backup-2026-12-03T000000Z.jsonl.gz"]
+    assert [name[:31] for name in kept] == ["tutor-backup-2026-12-02T000000Z",
+                                            "tutor-backup-2026-12-03T000000Z"]
+    # The inbox keeps a notice of each, and the files of the newest BACKUP_KEEP.
+    notices = list(InboxItem.select().where(InboxItem.kind == "backup").order_by(InboxItem.id))
+    assert len(notices) == 3
+    assert [[f.filename for f in item.files] for item in notices] == [[], [kept[0]], [kept[1]]]
+    # A backup holds no earlier backup's file (each would hold all before it).
+    _, tables = backup.read_backup(tmp_path / "backups" / kept[-1])
+    stored_names = tables["stored_files"][0].index("filename")
+    assert [row[stored_names] for row in tables["stored_files"][1]] == ["student-9.csv"]
     sent = Message.select().where(Message.kind == "backup").order_by(Message.id)
     assert sent.count() == 3
     newest = sent[-1]

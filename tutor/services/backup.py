@@ -6,18 +6,21 @@ followed by one JSON array per row, and a closing line with the row count of eve
 table, so a truncated file is refused instead of half-restored. Values are plain JSON:
 dates and times as ISO text, decimals as text; the models' field types turn them back.
 """
+import base64
 import gzip
 import json
+import secrets
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from peewee import (BooleanField, DateField, DateTimeField, DecimalField, TimeField,
-                    sort_models)
+from peewee import (BlobField, BooleanField, DateField, DateTimeField, DecimalField,
+                    TimeField, sort_models)
 
 from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade
-from tutor.models import MODELS, ChangeCounter, LoginSession, RateLimitCounter
+from tutor.models import (MODELS, ChangeCounter, InboxItem, LoginSession, RateLimitCounter,
+                          StoredFile)
 
 FORMAT = "tutor-backup"
 VERSION = 1
@@ -44,6 +47,8 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -58,7 +63,20 @@ def _parser(field):
         return Decimal
     if isinstance(field, BooleanField):
         return bool
+    if isinstance(field, BlobField):
+        return base64.b64decode
     return None
+
+
+def _rows(model, fields):
+    """The rows of `model` a backup holds: all of them, but for the files of earlier
+    backups kept in the inbox (each backup would hold the ones before it; BACKUP_DIR
+    has them). Their inbox notices stay, without the file after a restore."""
+    query = model.select(*fields).order_by(model._meta.primary_key)
+    if model is StoredFile:
+        query = query.where(StoredFile.item.not_in(
+            InboxItem.select(InboxItem.id).where(InboxItem.kind == "backup")))
+    return query.tuples()
 
 
 def write_backup(database, path, now):
@@ -77,8 +95,7 @@ def write_backup(database, path, now):
                 out.write(json.dumps({"table": model._meta.table_name,
                                       "columns": [f.column_name for f in fields]}) + "\n")
                 rows = 0
-                query = model.select(*fields).order_by(model._meta.primary_key).tuples()
-                for row in query.iterator():
+                for row in _rows(model, fields).iterator():
                     out.write(json.dumps([_plain(v) for v in row], ensure_ascii=False) + "\n")
                     rows += 1
                 counts[model._meta.table_name] = rows
@@ -87,11 +104,12 @@ def write_backup(database, path, now):
 
 
 def make_backup(database, directory, now, keep=None):
-    """A new backup file in `directory` named by `now` (UTC); the oldest beyond `keep`
-    are removed. Returns (path, {table: rows})."""
+    """A new backup file in `directory` named by `now` (UTC) and a random part, so two
+    hosts backing up in the same second sharing the folder never write one file; the
+    oldest beyond `keep` are removed. Returns (path, {table: rows})."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{PREFIX}{now:%Y-%m-%dT%H%M%SZ}{SUFFIX}"
+    path = directory / f"{PREFIX}{now:%Y-%m-%dT%H%M%SZ}-{secrets.token_hex(4)}{SUFFIX}"
     partial = path.with_name(path.name + ".partial")
     counts = write_backup(database, partial, now)
     partial.replace(path)  # only complete files carry the backup name
