@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tutor.integrations.attachments import Attachment
-from tutor.models import (AuditEntry, JobRun, Lesson, Message, StoredFile, TeacherSettings,
-                          UnavailableInterval, User)
+from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
+                          TeacherSettings, UnavailableInterval, User)
 from tutor.services import housekeeping, notify, periodic
 from tutor.services.delivery import attachments_of
 
@@ -172,9 +172,19 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
         stamp = moment.replace(tzinfo=timezone.utc).timestamp()
         os.utime(path, (stamp, stamp))
 
+    # The inbox: notices read over a year ago go, unless unread or carrying files.
+    year_ago = datetime(2025, 12, 13, 20, 0)  # before 14 December 2025 in Moscow
+    InboxItem.update(created_at=year_ago, read_at=year_ago).where(
+        InboxItem.key.in_(["old-sent", "old-failed"])).execute()
+    InboxItem.update(created_at=year_ago).where(InboxItem.key == "new-sent").execute()
+
     now = moscow(2026, 12, 14, 3, 0)
     assert housekeeping.purge_records(now) == {"audit": 1, "messages": 3, "jobs": 1,
-                                               "log_files": 1, "attachment_files": 1}
+                                               "log_files": 1, "attachment_files": 1,
+                                               "inbox": 1}
+    # old-failed went; old-sent carries a file; new-sent is unread.
+    assert "old-failed" not in {i.key for i in InboxItem.select()}
+    assert {"old-sent", "new-sent"} <= {i.key for i in InboxItem.select()}
     assert [a.action for a in AuditEntry.select()] == ["new"]
     assert {m.idempotency_key for m in Message.select()} == {
         "old-failed", "new-sent", "records-purged:2026-12"}
@@ -182,7 +192,8 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
     assert notice.user_id == teacher_with_email.id
     assert notice.subject == "Удалены записи до 1 декабря 2026\u202fг."
     for line in ("- 1 запись журнала действий", "- 3 доставленных сообщения",
-                 "- 1 запись о задаче", "- 1 старый файл журнала: tutor.log.2026-11-29"):
+                 "- 1 запись о задаче", "- 1 старый файл журнала: tutor.log.2026-11-29",
+                 "- 1 уведомление, прочитанное больше года назад"):
         assert line in notice.body_text
     assert not attachment_path.exists()
     # The files kept with the inbox stay: the inbox has its own retention.
@@ -192,7 +203,8 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
     assert sorted(p.name for p in log_file.parent.iterdir()) == ["tutor.log", "tutor.log.2026-12-01"]
 
     assert housekeeping.purge_records(now) == {"audit": 0, "messages": 0, "jobs": 0,
-                                               "log_files": 0, "attachment_files": 0}
+                                               "log_files": 0, "attachment_files": 0,
+                                               "inbox": 0}
     assert Message.select().where(Message.kind == "records_purged").count() == 1
 
 

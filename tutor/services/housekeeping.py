@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 INACTIVE_AFTER_MONTHS = 2  # not seen, no lesson in it and none ahead: inactive
 DELETE_AFTER_MONTHS = 3  # inactive for this long: reported to the teacher, then deleted
+INBOX_KEEP_MONTHS = 12  # notices read longer ago than this leave the inbox
 # Why the activity check kept a long-inactive student (messages/activity_check.html):
 # lessons ahead, a lesson in the last months, seen on the site lately, a lesson booked
 # while the check ran, or the report on them could not be kept.
@@ -251,8 +252,9 @@ def _forget_old_backups(teacher, keep):
 
 def purge_records(now):
     """Log and monitoring records of the previous month and older: audit entries,
-    delivered outbox messages, job records and rotated log files. Failed and waiting
-    messages stay, so nothing undelivered disappears unseen."""
+    delivered outbox messages, job records and rotated log files; and notices read
+    in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
+    unread notices stay, so nothing undelivered disappears unseen."""
     cutoff = month_start(now)
     audit = AuditEntry.delete().where(AuditEntry.created_at < cutoff).execute()
     # Sent, and kept in the app only (held for want of a channel, with no files to
@@ -268,8 +270,10 @@ def purge_records(now):
     jobs = (JobRun.delete()
             .where(JobRun.started_at < cutoff, JobRun.status != JobRun.RUNNING).execute())
     logs = _remove_rotated_logs(cutoff)
+    inbox = _forget_read_notices(months_back(now.astimezone(teacher_zone()),
+                                             INBOX_KEEP_MONTHS))
     counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
-              "attachment_files": files}
+              "attachment_files": files, "inbox": inbox}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
         zone = teacher_zone()
@@ -277,6 +281,17 @@ def purge_records(now):
             "counts": counts, "log_files": logs, "before": _local_day(teacher, cutoff, zone),
         }, key=f"records-purged:{now.astimezone(zone):%Y-%m}")
     return counts
+
+
+def _forget_read_notices(before):
+    """Notices read and older than `before` (a local moment) leave the inbox; unread
+    ones and those carrying files (reports, backups) stay."""
+    return (InboxItem
+            .delete()
+            .where(InboxItem.read_at.is_null(False)
+                   & (InboxItem.created_at < naive_utc(before))
+                   & InboxItem.id.not_in(StoredFile.select(StoredFile.item)))
+            .execute())
 
 
 def _remove_attachment_files(messages):
