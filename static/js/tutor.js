@@ -123,6 +123,16 @@
     }
   }, true);
 
+  // A dialog that names where the focus goes back (data-return-focus: an element id)
+  // sends it there when it closes, e.g. the wrong-login notice to the password field.
+  // (Its upgrade to a modal closes it once too, while it is open again: skipped.)
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement) || dialog.open) return;
+    var target = document.getElementById(dialog.getAttribute("data-return-focus") || "");
+    if (target) target.focus();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   window.addEventListener("resize", markScrollingTables);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });

@@ -23,7 +23,10 @@ def test_start_page_language_switch_login_logout(page, live_server, teacher):
     page.get_by_label("Login").fill("teacher")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_have_text("Wrong login or password.")
+    notice = page.get_by_role("alertdialog", name="Could not log in")
+    expect(notice).to_contain_text("Wrong login or password.")
+    page.keyboard.press("Escape")
+    expect(notice).to_be_hidden()
 
     page.get_by_label("Password").fill(TEACHER_PASSWORD)
     page.get_by_role("button", name="Log in").click()

@@ -41,17 +41,40 @@ def test_login_records_time_and_reactivates(client, auth, create_student, app):
     assert fresh.last_login_at is not None
 
 
-def _form_errors(html):
-    start = html.index('<div class="form-errors"')
-    return html[start:html.index("</div>", start)]
+def _login_failed(html):
+    start = html.index('<dialog class="notice login-failed"')
+    return html[start:html.index("</dialog>", start)]
 
 
 def test_wrong_login_and_wrong_password_say_the_same(client, auth, teacher):
     wrong_password = auth.login("teacher", "wrong-password")
     unknown_login = auth.login("nobody", "Tutor-test-password-1")
     assert wrong_password.status_code == unknown_login.status_code == 200
-    assert "Неверный логин или пароль." in _form_errors(wrong_password.text)
-    assert _form_errors(wrong_password.text) == _form_errors(unknown_login.text)
+    assert "Неверный логин или пароль." in _login_failed(wrong_password.text)
+    assert _login_failed(wrong_password.text) == _login_failed(unknown_login.text)
+
+
+def test_a_wrong_login_is_an_accessible_dialog_that_shows_without_javascript(client, auth,
+                                                                             teacher):
+    notice = _login_failed(auth.login("teacher", "wrong-password").text)
+    # Open in the HTML itself (shown without JavaScript; tutor.js makes it modal),
+    # named by its title, described by the text, closed by a button of its own.
+    assert 'open data-modal data-return-focus="password" role="alertdialog"' in notice
+    assert 'aria-labelledby="login-failed-title" aria-describedby="login-failed-text"' in notice
+    assert '<h2 id="login-failed-title">Не удалось войти</h2>' in notice
+    assert '<p id="login-failed-text">Неверный логин или пароль.</p>' in notice
+    assert '<form method="dialog"' in notice and "autofocus" in notice
+    # Outside the login form (a form inside a form is dropped by the parser), and the
+    # login typed stays; the field the focus goes back to exists.
+    page = auth.login("teacher", "wrong-password").text
+    assert page.index("</dialog>") < page.index('<form id="login-form"')
+    assert 'id="password"' in page and 'value="teacher"' in page
+
+
+def test_a_form_with_empty_fields_opens_no_dialog(client):
+    response = client.submit("/login", {"login": "", "password": ""})
+    assert "login-failed" not in response.text
+    assert "Введите логин." in response.text
 
 
 def test_login_is_case_insensitive(client, auth, teacher):
