@@ -1,5 +1,5 @@
 # make run   — install what is missing, migrate, serve on http://127.0.0.1:$(PORT) with the huey consumer
-# make test  — install what is missing (Chromium too) and run the whole suite
+# make test  — install what is missing (Chromium, Prometheus, nginx too) and run the whole suite
 # make bench — the load benchmark (bench/load.py; figures in bench/RESULTS.md)
 # make audit — bandit over our code, pip-audit over the pinned packages (not part of make test)
 SHELL := /bin/bash
@@ -16,7 +16,7 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve prod test audit install system-deps chromium translations messages migrate requirements clean bench wrk
+.PHONY: run serve prod test audit install system-deps chromium ops-tools translations messages migrate requirements clean bench wrk
 
 run: install translations migrate serve
 
@@ -32,7 +32,7 @@ serve:
 prod: install translations migrate
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: install translations chromium
+test: install translations chromium ops-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
@@ -73,6 +73,16 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 		echo "Installing Debian's Chromium for the browser tests"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium >/dev/null; }
+
+# Debian's Prometheus (with promtool), nginx, openssl and systemd-analyze run deploy/'s
+# files in tests/test_deploy_files.py and tests/test_deploy_live.py. No service starts:
+# containers have policy-rc.d or no init, and the tests start their own processes.
+OPS_DEBS := prometheus nginx openssl systemd
+ops-tools:
+	@test -x /usr/bin/prometheus && test -x /usr/bin/promtool && test -x /usr/sbin/nginx \
+		&& test -x /usr/bin/openssl && test -x /usr/bin/systemd-analyze || { \
+		echo "Installing Debian's Prometheus and nginx for the deploy/ tests"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(OPS_DEBS) >/dev/null; }
 
 translations: $(MO_FILES)
 

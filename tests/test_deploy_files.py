@@ -3,10 +3,12 @@
 No container engine runs on the machines tutor is developed on, so the compose file,
 Grafana, Loki and Promtail are never started here: these tests parse every file and
 hold it against the code (commands, paths, ports, metric and label names, settings).
-Where the real tool is installed they also use it: `nginx` serves the site config in
-front of a stand-in app, `promtool` checks and unit-tests the alert rules and parses
-every dashboard query, `systemd-analyze verify` reads the units. Without the tool
-those tests skip (NGINX= and PROMTOOL= name a binary that is not on PATH)."""
+The real tools run them too: `nginx` serves the site config in front of a stand-in
+app, `promtool` checks and unit-tests the alert rules and parses every dashboard
+query, `systemd-analyze verify` reads the units. `make test` installs nginx and
+promtool (make ops-tools); a missing tool fails those tests rather than skipping them
+(NGINX= and PROMTOOL= name another binary). tests/test_deploy_live.py runs the app
+behind them."""
 import functools
 import gzip
 import http.client
@@ -95,6 +97,18 @@ def tool(env_name, name, *fallbacks):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+def needs(binary, name, package):
+    """A mark for tests that run `binary`: they fail, not skip, when it is missing."""
+    @pytest.fixture
+    def installed():
+        if binary is None:
+            pytest.fail(f"{name} is not installed: `make test` installs it "
+                        f"(apt-get install {package})")
+    fixture_name = f"{name.replace('-', '_')}_installed"
+    globals()[fixture_name] = installed
+    return pytest.mark.usefixtures(fixture_name)
 
 
 # --- what the app exposes ------------------------------------------------------------
@@ -685,8 +699,7 @@ def test_nginx_static_files_are_the_image_static_files(compose):
 
 
 NGINX = tool("NGINX", "nginx", "/usr/sbin/nginx")
-needs_nginx = pytest.mark.skipif(NGINX is None or shutil.which("openssl") is None,
-                                 reason="nginx or openssl is not installed")
+needs_nginx = needs(NGINX and shutil.which("openssl"), "nginx", "nginx openssl")
 
 
 def free_port():
@@ -902,7 +915,7 @@ def test_nginx_logs_json_with_the_request_id_and_no_reset_token(nginx):
 # --- promtool: the rules, their unit tests, every dashboard query ------------------------
 
 PROMTOOL = tool("PROMTOOL", "promtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed")
+needs_promtool = needs(PROMTOOL, "promtool", "prometheus")
 
 
 @needs_promtool
@@ -999,7 +1012,7 @@ def test_the_units_are_sandboxed(name):
 SYSTEMD_ANALYZE = tool("SYSTEMD_ANALYZE", "systemd-analyze")
 
 
-@pytest.mark.skipif(SYSTEMD_ANALYZE is None, reason="systemd-analyze is not installed")
+@needs(SYSTEMD_ANALYZE, "systemd-analyze", "systemd")
 def test_systemd_accepts_the_units():
     """Everything but the absent /opt/tutor (this machine is not the server)."""
     run = subprocess.run([SYSTEMD_ANALYZE, "verify",
