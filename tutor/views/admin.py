@@ -238,8 +238,8 @@ def deactivate_student(student_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if admin.deactivate_student(me(), student):
-        flash(_("The student is deactivated: no messages to all students reach them "
-                "until they log in again."), "success")
+        flash(_("The student is deactivated: logged out on every device, and no messages "
+                "to all students reach them until they log in again."), "success")
     return redirect_to(url_for("admin.student", student_id=student.id))
 
 
