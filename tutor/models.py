@@ -141,6 +141,8 @@ class User(UserMixin, BaseModel):
             return None
         user.session_key = session_id
         now = now or utcnow()
+        if user.session_seen_at <= now - LoginSession.IDLE_LIMIT:
+            return None
         if user.session_seen_at <= now - LoginSession.SEEN_EVERY:
             (LoginSession
              .update(last_seen_at=now)
@@ -209,6 +211,10 @@ class LoginSession(BaseModel):
 
     KEY_MAX_LENGTH = 64  # longer session ids are not ours: refused without a query
     SEEN_EVERY = timedelta(hours=1)  # last_seen_at is written at most this often
+    # Unseen this long, a session has ended: no cookie of ours outlives it (the
+    # remember-me cookie's 365 days, Flask-Login's REMEMBER_COOKIE_DURATION), but a
+    # copy of one, which carries no date, would.
+    IDLE_LIMIT = timedelta(days=365)
 
     user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
     key_hash = CharField(max_length=64, unique=True)

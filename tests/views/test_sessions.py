@@ -188,3 +188,25 @@ def test_a_login_records_the_device(app, client, teacher):
         assert record.device == "Mozilla/5.0 (Android 14) Firefox/133.0"
         assert record.ip == "127.0.0.1" and record.created_at <= utcnow()
         assert re.fullmatch(r"[0-9a-f]{64}", record.key_hash)
+
+
+def test_a_session_unseen_for_a_year_has_ended(app, client, auth, teacher):
+    auth.login(remember="y")
+    copied = {name: client.get_cookie(name).value for name in COOKIES}
+    with app.app_context():
+        [record] = LoginSession.select()
+    seen = record.last_seen_at.replace(tzinfo=timezone.utc)
+    with time_machine.travel(seen + LoginSession.IDLE_LIMIT - timedelta(minutes=1), tick=False):
+        # The session cookie's signature is past Flask's 31 days; remember-me still works.
+        assert replays(FlaskClientDevice(app), copied) == {"session": False,
+                                                           "remember_token": True}
+    with app.app_context():
+        record = LoginSession.get()
+    seen = record.last_seen_at.replace(tzinfo=timezone.utc)
+    with time_machine.travel(seen + LoginSession.IDLE_LIMIT, tick=False):
+        assert replays(FlaskClientDevice(app), copied) == ENDED
+        # The next login clears the ended record away.
+        log_in(FlaskClientDevice(app), "teacher", TEACHER_PASSWORD)
+        with app.app_context():
+            assert LoginSession.select().count() == 1
+            assert LoginSession.get().key_hash != record.key_hash

@@ -209,7 +209,13 @@ def set_locale(user, locale):
 def start_session(user, device="", ip=None):
     """A new login of `user` on one device (`device`: the browser's User-Agent).
     Returns the user carrying the new session's random key, which get_id() hands to
-    the cookies; the database keeps only its hash."""
+    the cookies; the database keeps only its hash. The user's sessions unseen beyond
+    LoginSession.IDLE_LIMIT, ended already, are cleared away."""
+    (LoginSession
+     .delete()
+     .where((LoginSession.user == user.id)
+            & (LoginSession.last_seen_at <= utcnow() - LoginSession.IDLE_LIMIT))
+     .execute())
     key = secrets.token_urlsafe(32)
     LoginSession.create(user=user, key_hash=LoginSession.hash_key(key),
                         device=(device or "")[:255], ip=(ip or None) and ip[:45])
