@@ -6,17 +6,25 @@ target and the secret's path, the listen ports, the certificate, the log and tem
 paths. `make test` installs both tools (make ops-tools); a missing one fails here.
 
 The processes are started once for the module and shared by its tests."""
+import gzip
+import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
+import sqlite3
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import closing
 from datetime import timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -27,7 +35,8 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 PROMETHEUS = "/usr/bin/prometheus"
 METRICS_TOKEN = "metrics-token-for-prometheus"
-PUBLIC_URL = "https://tutor.example.org/"
+SERVER_NAME = "tutor.example.org"  # tutor.conf's server_name
+PUBLIC_URL = f"https://{SERVER_NAME}/"
 TEACHER_PASSWORD = "Tutor-live-password-1"
 pytestmark = pytest.mark.slow
 
@@ -254,3 +263,202 @@ def test_a_failing_job_makes_its_alert_pending(gunicorn, prometheus):
     # The seeded message the outbox gave up on is pending too; nothing fires yet.
     assert [a["state"] for a in alerts(prometheus, "TutorOutboxFailed")] == ["pending"]
     assert alerts(prometheus, "TutorAppDown") == []
+
+
+# --- nginx -------------------------------------------------------------------------------
+
+NGINX = "/usr/sbin/nginx"
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options",
+                    "referrer-policy", "strict-transport-security")
+
+
+@pytest.fixture(scope="module")
+def nginx(gunicorn):
+    """tutor.conf (tests/test_deploy_files.py's nginx_site: loopback ports, a
+    certificate made with openssl, the repository's static files) in front of the
+    app, run as nobody when the tests run as root, everything in a temp prefix."""
+    from tests.test_deploy_files import nginx_site
+
+    required(NGINX, "nginx")
+    required("/usr/bin/openssl", "openssl")
+    home = Path(tempfile.mkdtemp(prefix="tutor-nginx-"))
+    http_port, https_port = free_port(), free_port()
+    command = [NGINX, *nginx_site(home, gunicorn["port"], http_port, https_port)[1:]]
+    unprivileged = {}
+    if os.geteuid() == 0:
+        unprivileged = {"user": "nobody", "group": "nogroup", "extra_groups": []}
+        for path in (home, *home.rglob("*")):
+            shutil.chown(path, "nobody", "nogroup")
+    process = subprocess.Popen(command + ["-g", "daemon off;"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, **unprivileged)
+
+    def listening():
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    until(listening, "nginx listening", timeout=15, process=process)
+    yield {"http": http_port, "https": https_port, "pid": process.pid,
+           "log": home / "access.log"}
+    process.terminate()
+    process.wait(timeout=15)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+class Browser:
+    """HTTPS to nginx on 127.0.0.1 from a loopback address of its own (127.0.0.N: the
+    client's address nginx sees), with the site's name in SNI and Host, keeping cookies."""
+
+    def __init__(self, port, source="127.0.0.1"):
+        self.port, self.source, self.cookies = port, source, {}
+
+    def request(self, method, path, *, headers=None, body=None):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=30,
+                                       source_address=(self.source, 0))
+        with context.wrap_socket(raw, server_hostname=SERVER_NAME) as tls:
+            connection = http.client.HTTPConnection("127.0.0.1")
+            connection.sock = tls
+            sent = {"Host": SERVER_NAME, **(headers or {})}
+            if self.cookies:
+                sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            content = response.read()
+            pairs = [(name.lower(), value) for name, value in response.getheaders()]
+        for name, value in pairs:
+            if name == "set-cookie":
+                for morsel in SimpleCookie(value).values():
+                    self.cookies[morsel.key] = morsel.value
+        return Answer(response.status, pairs, content)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def submit(self, path, fields, page=None, headers=None):
+        """A form post as a browser sends it: the CSRF token of the page the form is
+        on, and that page as the Referer (Flask-WTF checks it on HTTPS, which the app
+        knows of from X-Forwarded-Proto)."""
+        page = page or path
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(page).text)[1]
+        return self.request("POST", path, body=urlencode({"csrf_token": token, **fields}),
+                            headers={"Content-Type": "application/x-www-form-urlencoded",
+                                     "Referer": f"https://{SERVER_NAME}{page}",
+                                     **(headers or {})})
+
+
+class Answer:
+    def __init__(self, status, pairs, content):
+        self.status, self.pairs, self.content = status, pairs, content
+        self.headers = dict(pairs)
+        self.text = content.decode("utf-8", "replace")
+
+    def all(self, name):
+        return [value for key, value in self.pairs if key == name]
+
+
+def sqlite_rows(gunicorn, sql, *params):
+    path = gunicorn["database_url"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def test_nginx_runs_unprivileged(nginx):
+    if os.geteuid() == 0:
+        status = Path(f"/proc/{nginx['pid']}/status").read_text()
+        assert re.search(r"^Uid:\s+65534\s", status, re.M), status
+
+
+def test_the_app_answers_over_tls_with_its_own_security_headers(gunicorn, nginx):
+    through = Browser(nginx["https"]).get("/login")
+    direct = requests.get(f"{gunicorn['base']}/login", timeout=10)
+    assert through.status == direct.status_code == 200
+    assert 'name="csrf_token"' in through.text
+    for name in SECURITY_HEADERS:
+        assert through.all(name) == [direct.headers[name]], name  # once, as the app says
+    assert "max-age=31536000" in through.headers["strict-transport-security"]
+    (session,) = through.all("set-cookie")
+    assert "Secure" in session and "HttpOnly" in session
+    assert "content-encoding" not in through.headers  # no gzip on pages (BREACH)
+    assert "server" not in through.headers or through.headers["server"] == "nginx"
+
+
+def test_the_pages_static_files_come_from_nginx_cached_and_compressed(nginx):
+    browser = Browser(nginx["https"])
+    page = browser.get("/login")
+    assets = sorted(set(re.findall(r'(?:src|href)="(/static/[^"?]+)', page.text)))
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    for path in assets:
+        answer = browser.get(path, headers={"Accept-Encoding": "gzip"})
+        assert answer.status == 200, path
+        content = answer.content
+        if path.endswith((".css", ".js")) and len(content) > 512:
+            assert answer.headers["content-encoding"] == "gzip", path
+            content = gzip.decompress(content)
+        assert content == (ROOT / path.lstrip("/")).read_bytes(), path
+        if path.startswith("/static/vendor/"):
+            assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+        else:
+            assert answer.headers["cache-control"] == "public, max-age=3600", path
+
+
+def test_the_reset_link_names_the_public_address_and_opens_through_nginx(gunicorn, nginx):
+    browser = Browser(nginx["https"], source="127.0.0.5")
+    asked = browser.submit("/forgot", {"identifier": "anna@example.org"})
+    assert asked.status == 302
+    assert asked.headers["location"] in ("/login", f"{PUBLIC_URL}login")
+    # The consumer sends the link: the one deploy/ runs, for as long as this takes.
+    consumer = subprocess.Popen([str(VENV_BIN / "huey_consumer"), "tasks.huey", "--no-periodic",
+                                 "--workers", "1", "--worker-type", "thread"], cwd=ROOT,
+                                env=gunicorn["env"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    try:
+        ((body,),) = until(lambda: sqlite_rows(gunicorn, "SELECT body_text FROM outbox "
+                                                         "WHERE kind = 'password_reset'"),
+                           "the reset message in the outbox", process=consumer)
+    finally:
+        consumer.send_signal(signal.SIGINT)
+        consumer.wait(timeout=30)
+    link = re.search(r"https?://\S+/reset/[\w.-]+", body)[0]
+    assert link.startswith(f"{PUBLIC_URL}reset/"), link
+    token = link.rsplit("/", 1)[1]
+    opened = browser.get(f"/reset/{token}")
+    assert opened.status == 200 and 'name="password"' in opened.text
+
+    def logged():
+        return [json.loads(line) for line in nginx["log"].read_text().splitlines()
+                if '"/reset/' in line]
+
+    (entry,) = until(logged, "the reset page in nginx's access log", timeout=5)
+    assert entry["path"] == "/reset/[redacted]" and entry["remote_addr"] == "127.0.0.5"
+    assert token not in nginx["log"].read_text()
+
+
+def test_the_clients_address_reaches_the_rate_limits(gunicorn, nginx):
+    """PROXY_COUNT=1: the app counts login attempts by the address nginx saw, never
+    by one the client claims, and not all clients as the proxy's 127.0.0.1."""
+    guesser = Browser(nginx["https"], source="127.0.0.2")
+    for n in range(3):  # LOGIN_RATE_LIMIT=3 per minute
+        answer = guesser.submit("/login", {"login": "teacher", "password": f"guess-{n}"})
+        assert answer.status == 200, answer.status  # the form again, with its error
+    forged = guesser.submit("/login", {"login": "teacher", "password": TEACHER_PASSWORD},
+                            headers={"X-Forwarded-For": "203.0.113.7"})
+    assert forged.status == 429
+    teacher = Browser(nginx["https"], source="127.0.0.3")
+    logged_in = teacher.submit("/login", {"login": "teacher", "password": TEACHER_PASSWORD})
+    assert logged_in.status == 302
+    assert sqlite_rows(gunicorn, "SELECT ip FROM login_sessions") == [("127.0.0.3",)]
+
+
+def test_nginx_limits_request_bodies_before_the_app(nginx):
+    browser = Browser(nginx["https"], source="127.0.0.4")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    small = browser.request("POST", "/password-strength", headers=form,
+                            body="password=" + "x" * (900 << 10))
+    assert small.status == 200  # the app's answer: under client_max_body_size 1m
+    large = browser.request("POST", "/password-strength", headers=form,
+                            body="password=" + "x" * (1100 << 10))
+    assert large.status == 413
