@@ -14,8 +14,8 @@ with the old cookie, the check would have written the anonymous session back, as
 Flask-Login's session protection marked it not fresh: logged out.) So:
 - a request that leaves the session as it found it sends no cookie (this module);
 - error answers show their toast without the session (views/errors.py);
-- a new session gets its CSRF token in the response that starts it (renew below), so
-  no later request has to add one;
+- a login's session gets its new CSRF token in the response that starts it, and a
+  logout keeps the token (renew below), so no later request has to add one;
 - Flask-Login's session protection is off (tutor/__init__.py), and the strength
   check, which changes nothing, needs no token (views/auth.py).
 tests/views/test_session_race.py replays the interleavings.
@@ -53,13 +53,21 @@ class SessionInterface(SecureCookieSessionInterface):
             return {}
 
 
-def renew(keep=("lang",)):
+def renew(keep=("lang",), new_token=True):
     """Start the session over, as Django's cycle_key() on login and flush() on logout:
-    nothing of the old one is carried but `keep` (the language picked), and the new
-    CSRF token is made at once, so it travels in this response's cookie. Pages still
-    open from before send the old token, and get 400 without rewriting the cookie."""
-    kept = {name: session[name] for name in keep if name in session}
+    nothing of the old one is carried but `keep` (the language picked).
+
+    A login gets a new CSRF token (`new_token`), so a token planted before the login
+    is worth nothing after it; it is made at once, to travel in this response's
+    cookie. A logout keeps the token: nothing can be done with it that an anonymous
+    visitor cannot do, and a late answer to the page left behind, which may still
+    write the old session back (a "please log in" notice), then does not take the
+    next page's token away with it."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    kept = {name: session[name] for name in (*keep, *(() if new_token else (field,)))
+            if name in session}
     session.clear()
     session.update(kept)
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    if new_token:
+        g.pop(field, None)
     generate_csrf()

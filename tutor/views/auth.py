@@ -57,7 +57,7 @@ def end_session():
     session and remember-me cookies open nothing any more."""
     accounts.end_session(current_user)
     logout_user()  # asks for the remember-me cookie to be deleted ("_remember")
-    sessions.renew(keep=("lang", "_remember"))
+    sessions.renew(keep=("lang", "_remember"), new_token=False)
 
 
 # --- logging in and out -------------------------------------------------------------
