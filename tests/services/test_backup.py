@@ -157,6 +157,29 @@ def test_a_backup_from_a_newer_schema_is_refused(data, tmp_path):
     assert Lesson.select().count() == 2
 
 
+def test_login_sessions_are_not_restored_and_an_older_backup_names_columns_as_it_did(
+        data, tmp_path):
+    """A restore ends every login (sessions ended since the backup stay ended); a
+    backup made before migration 0018 has users.session_version, now reset_version."""
+    from tutor.models import LoginSession, User
+    from tutor.services import accounts
+
+    accounts.start_session(User.get(User.login == "teacher"))
+    User.update(reset_version=3).execute()
+    path, counts = backup.make_backup(db.database, tmp_path, NOW)
+    assert "login_sessions" not in counts
+    lines = gzip.open(path, "rt", encoding="utf-8").read().splitlines()
+    older = tmp_path / "older.jsonl.gz"
+    with gzip.open(older, "wt", encoding="utf-8") as out:
+        out.write("\n".join(line.replace('"reset_version"', '"session_version"')
+                            for line in lines) + "\n")
+    assert "session_version" in gzip.open(older, "rt", encoding="utf-8").read()
+    User.update(reset_version=0).execute()
+    backup.restore_backup(db.database, older)
+    assert {u.reset_version for u in User.select()} == {3}
+    assert LoginSession.select().count() == 0
+
+
 def test_restore_into_an_empty_database_builds_the_schema_first(data, tmp_path):
     path, _ = backup.make_backup(db.database, tmp_path, NOW)
     empty = open_database(f"sqlite:///{tmp_path / 'empty.db'}")
