@@ -62,7 +62,8 @@ MAX_BACKOFF = timedelta(hours=6)
 MAILGUN_KEY = "mailgun_key"
 MAILGUN_DOMAIN = "mailgun_domain"
 SMTP_AUTH = "smtp_auth"
-TELEGRAM_TOKEN = "telegram_token"
+# A fault's name (bandit takes it for a password); the token is in the config.
+TELEGRAM_TOKEN = "telegram_token"  # nosec B105
 ADDRESS_REFUSED = "address_refused"
 CHAT_NOT_FOUND = "chat_not_found"
 REFUSED = "refused"
