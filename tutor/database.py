@@ -86,7 +86,9 @@ def _sqlite_writers_queue(database):
 
 # --- maintenance: a restore against running requests ------------------------------------
 
-MAINTENANCE_KEY = zlib.crc32(b"maintenance") - 2**31
+# With the schema's hash: apps sharing a PostgreSQL database in schemas of their own
+# (the tests do) do not wait for each other's restores.
+MAINTENANCE_KEY = zlib.crc32(b"maintenance") % 2**31
 
 
 class InMaintenance(Exception):
@@ -103,11 +105,12 @@ def enter_request(database):
     SQLite: a flag file beside the database (a restore is coming: refuse at once) and a
     shared flock on a gate file. PostgreSQL: a shared session advisory lock, which
     PostgreSQL refuses while an exclusive one is held or waited for. Both hold across
-    processes, and PostgreSQL's across hosts."""
+    processes, and PostgreSQL's across hosts (keyed by the schema too)."""
     if backend(database) == "postgresql":
         database.connect(reuse_if_open=True)
-        cursor = database.execute_sql("SELECT pg_try_advisory_lock_shared(%s)",
-                                      (MAINTENANCE_KEY,))
+        cursor = database.execute_sql(
+            "SELECT pg_try_advisory_lock_shared(%s, hashtext(current_schema()))",
+            (MAINTENANCE_KEY,))
         if not cursor.fetchone()[0]:
             raise InMaintenance()
         return MAINTENANCE_KEY
@@ -134,7 +137,9 @@ def leave_request(database, token):
     if backend(database) == "postgresql":
         if not database.is_closed():
             try:
-                database.execute_sql("SELECT pg_advisory_unlock_shared(%s)", (token,))
+                database.execute_sql(
+                    "SELECT pg_advisory_unlock_shared(%s, hashtext(current_schema()))",
+                    (token,))
             except DatabaseError:  # the connection is broken: closing it lets go too
                 database.close()
         return
@@ -148,11 +153,13 @@ def maintenance(database):
     restore (services/backup.py); on PostgreSQL it holds for every host."""
     if backend(database) == "postgresql":
         database.connect(reuse_if_open=True)
-        database.execute_sql("SELECT pg_advisory_lock(%s)", (MAINTENANCE_KEY,))
+        database.execute_sql("SELECT pg_advisory_lock(%s, hashtext(current_schema()))",
+                             (MAINTENANCE_KEY,))
         try:
             yield
         finally:
-            database.execute_sql("SELECT pg_advisory_unlock(%s)", (MAINTENANCE_KEY,))
+            database.execute_sql(
+                "SELECT pg_advisory_unlock(%s, hashtext(current_schema()))", (MAINTENANCE_KEY,))
         return
     paths = _gate_paths(database)
     if paths is None:

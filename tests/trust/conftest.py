@@ -155,9 +155,15 @@ def fingerprint(app, skip=()):
                 continue
             # The table names come from the database's own catalog.
             rows = database.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()
-            digest = hashlib.sha256(repr([tuple(map(str, row)) for row in rows]).encode())
+            digest = hashlib.sha256(repr([tuple(map(_text, row)) for row in rows]).encode())
             result[table] = (len(rows), digest.hexdigest())
         return result
+
+
+def _text(value):
+    """A column's value as text; PostgreSQL's bytea comes as a memoryview, whose str()
+    names its address, not its bytes."""
+    return str(bytes(value) if isinstance(value, memoryview) else value)
 
 
 @pytest.fixture
