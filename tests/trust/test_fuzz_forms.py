@@ -134,6 +134,7 @@ FORMS = [
     Form("teacher.day_off", TEACHER, {"day": DATE}),
     Form("teacher.block_slot", TEACHER, {"start": MOMENT, "end": MOMENT}),
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
+    Form("teacher.dismiss_onboarding", TEACHER, {}),
     Form("teacher.new_lesson", TEACHER, {
         "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
         "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
