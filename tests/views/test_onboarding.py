@@ -176,8 +176,7 @@ def test_a_channel_that_stops_being_set_up_brings_the_banner_back(client, app, n
     profile = client.get("/account").text
     # The stored choice is kept and shown, as not set up.
     assert "Your chosen channel is not set up on this site now" in profile
-    assert 'checked id="channel-2" name="channel" type="radio" value="email"' in profile or \
-        re.search(r'<input checked[^>]*value="email"', profile)
+    assert re.search(r'<input checked[^>]*name="channel" type="radio" value="email"', profile)
     with app.app_context():
         assert User.first_teacher().channel == User.EMAIL
 
