@@ -6,7 +6,15 @@ import pytest
 import requests
 from werkzeug import Response
 
-from tutor.integrations.email_verifier import Verdict, VerifierUnavailable, verify_email
+from tutor.integrations.email_verifier import (
+    DISPOSABLE,
+    NO_MAIL,
+    SYNTAX,
+    UNDELIVERABLE,
+    Verdict,
+    VerifierUnavailable,
+    verify_email,
+)
 
 
 @pytest.fixture
@@ -37,7 +45,23 @@ def test_rejected_address_is_invalid_with_the_reason(httpserver, base_url, messa
 
     verdict = verify_email("temp@mailinator.com", token="t", base_url=base_url)
 
-    assert verdict == Verdict(valid=False, reason=message)
+    assert verdict == Verdict(valid=False, reason=message, code=2)
+    assert verdict.kind == DISPOSABLE  # code 2, whatever the words
+
+
+@pytest.mark.parametrize("error, kind", [
+    ({"code": 2, "message": "Disposable mailbox"}, DISPOSABLE),
+    ({"code": 5, "message": "Invalid email syntax"}, SYNTAX),
+    ({"code": 3, "message": "No MX records found for domain"}, NO_MAIL),
+    ({"message": "Mailbox does not exist"}, NO_MAIL),
+    ({"code": "x", "message": "Temporary address"}, DISPOSABLE),
+    ({"code": 9, "message": "Rejected"}, UNDELIVERABLE),
+])
+def test_the_reason_is_named_in_our_terms(httpserver, base_url, error, kind):
+    httpserver.expect_request("/verify/a@example.com", method="GET").respond_with_json(
+        {"status": False, "error": error})
+
+    assert verify_email("a@example.com", token="t", base_url=base_url).kind == kind
 
 
 @pytest.mark.parametrize("email, raw_path", [
