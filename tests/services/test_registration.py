@@ -134,6 +134,7 @@ def test_the_verifier_refuses_an_address_with_its_reason(app_ctx, verifier):
     with pytest.raises(accounts.EmailRejected) as caught:
         accounts.check_email_address("temp@mailinator.com")
     assert caught.value.reason == "Disposable email address"
+    assert caught.value.kind == "disposable"  # the page says it in our words
 
 
 def test_a_verifier_outage_falls_back_to_syntax_and_is_logged(app_ctx, verifier, caplog):
