@@ -90,12 +90,12 @@ def check_activity(now):
     students = User.role == User.STUDENT
 
     deleted, kept = [], []
-    doomed = (User
-              .select()
-              .where(students
-                     & User.inactive_since.is_null(False)
-                     & (User.inactive_since <= delete_before))
-              .order_by(User.id))
+    doomed = list(User  # read out first: the loop deletes rows of this table
+                  .select()
+                  .where(students
+                         & User.inactive_since.is_null(False)
+                         & (User.inactive_since <= delete_before))
+                  .order_by(User.id))
     for student in doomed if teacher is not None else ():  # no teacher: no report
         kept_for = (_kept_because(student, moment, inactive_before, zone, teacher)
                     or _delete_with_report(teacher, student, moment))
