@@ -93,21 +93,23 @@ def test_search_deactivate_goals_and_broadcast(browser, live_server, app, teache
 
     # A broadcast: preview, the count of recipients, then the outbox.
     page.goto(live_server + "/teacher/broadcasts")
-    expect(page.locator("#broadcast")).to_contain_text("1 active student with notifications on")
+    expect(page.locator("#broadcast")).to_contain_text("2 active students will get it")
     page.get_by_label("Subject").fill("Каникулы")
     page.get_by_label("Message", exact=True).fill("Занятий не будет с 1 по 7 января.")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator(".preview")).to_contain_text("Занятий не будет с 1 по 7 января.")
-    page.get_by_role("button", name="Send to 1 student").click()
-    expect(page.locator(".toast-success")).to_contain_text("on its way to 1 student")
+    page.get_by_role("button", name="Send to 2 students").click()
+    expect(page.locator(".toast-success")).to_contain_text("on its way to 2 students")
     expect(page.locator("table.broadcasts")).to_contain_text("Каникулы")
     with app.app_context():
-        sent = [m.user.login for m in Message.select().where(Message.kind == "broadcast")]
-    assert sent == ["vera"]  # Egor has no channel; the rest are inactive
+        sent = {m.user.login: m.status for m in Message.select().where(
+            Message.kind == "broadcast")}
+    # Egor has no channel: his copy waits in his inbox; the rest are inactive.
+    assert sent == {"vera": Message.PENDING, "egor": Message.HELD}
     page.goto(live_server + "/teacher/outbox")
-    expect(page.locator("table.list tbody tr", has_text="Каникулы")).to_have_count(1)
-    expect(page.locator("table.list tbody tr", has_text="Каникулы")).to_contain_text(
-        "vera@example.org")
+    expect(page.locator("table.list tbody tr", has_text="Каникулы")).to_have_count(2)
+    expect(page.locator("table.list tbody tr", has_text="vera@example.org")).to_contain_text(
+        "Каникулы")
 
 
 def test_reject_and_cancel_from_the_lesson_list(browser, live_server, app, teacher, students):

@@ -603,7 +603,7 @@ def test_move_and_retire_by_htmx(teacher_browser, app, person, people):
 
 def test_compose_preview_and_send(teacher_browser, app, people):
     page = teacher_browser.get("/teacher/broadcasts").text
-    assert "2 active students with notifications on will get it." in page  # Alisa, Boris
+    assert "3 active students will get it" in page  # Alisa, Boris, and Gleb in the app
     assert 'hx-post="/teacher/broadcasts/preview"' in page and "No broadcasts yet." in page
 
     preview = teacher_browser.submit("/teacher/broadcasts/preview", BROADCAST,
@@ -611,10 +611,10 @@ def test_compose_preview_and_send(teacher_browser, app, people):
     assert preview.text.lstrip().startswith('<div id="broadcast" hx-target="this"')
     assert "<html" not in preview.text and "HX-Request" in preview.headers["Vary"]
     assert "Каникулы" in preview.text and "Занятий не будет\nс 1 по 7 января." in preview.text
-    assert "Send to 2 students" in preview.text
+    assert "Send to 3 students" in preview.text
     plain = teacher_browser.submit("/teacher/broadcasts/preview", BROADCAST,
                                    page="/teacher/broadcasts")
-    assert "<html" in plain.text and "Send to 2 students" in plain.text
+    assert "<html" in plain.text and "Send to 3 students" in plain.text
     back = teacher_browser.submit("/teacher/broadcasts/edit", BROADCAST,
                                   page="/teacher/broadcasts", headers=HTMX)
     assert ">\r\nЗанятий не будет\nс 1 по 7 января.</textarea>" in back.text
@@ -623,11 +623,11 @@ def test_compose_preview_and_send(teacher_browser, app, people):
                                   headers=HTMX)
     assert sent.status_code == 204 and sent.headers["HX-Redirect"] == "/teacher/broadcasts"
     history = teacher_browser.get("/teacher/broadcasts").text
-    assert "The message is on its way to 2 students." in history
+    assert "The message is on its way to 3 students." in history
     assert "Каникулы" in history
     with app.app_context():
         recipients = {m.user.login for m in Message.select().where(Message.kind == "broadcast")}
-        assert recipients == {"alisa", "boris"}
+        assert recipients == {"alisa", "boris", "gleb"}  # Gleb's in his inbox
 
 
 def test_broadcast_errors_and_repeats(teacher_browser, app, people):
