@@ -4,7 +4,7 @@ from datetime import time
 
 import pytest
 
-from tutor.models import Goal, Message, User
+from tutor.models import Goal, InboxItem, Message, User
 from tutor.services import accounts
 from tutor.services.passwords import verify_password
 
@@ -44,11 +44,14 @@ def test_the_welcome_message_is_written_once_in_the_users_language(app_ctx):
     assert Message.select().count() == 1
 
 
-def test_opting_out_writes_no_message_and_keeps_no_address(app_ctx):
+def test_opting_out_keeps_messages_in_the_app_and_no_address(app_ctx):
     user = accounts.register_student(registration(channel=User.NO_CHANNEL))
     assert user.channel == User.NO_CHANNEL
     assert user.email is None and user.digest_time is None
-    assert Message.select().count() == 0
+    # The welcome waits in the inbox; nothing is addressed outside.
+    [welcome] = Message.select()
+    assert (welcome.kind, welcome.status, welcome.address) == ("welcome", Message.HELD, None)
+    assert InboxItem.get(InboxItem.user == user).kind == "welcome"
 
 
 def test_telegram_students_wait_for_the_chat_link(app_ctx):

@@ -376,8 +376,10 @@ def test_stop_turns_telegram_notifications_off(telegram, maria):
     assert (maria.channel, maria.digest_time) == (User.NO_CHANNEL, None)
     assert reply.text.startswith("Telegram notifications are off for your account maria.")
     assert telegram.sent[-1] == reply_body(reply.text)
-    # Nothing is written for her any more; the chat stays linked for /today.
-    assert notify.enqueue(maria, "welcome") is None
+    # Nothing goes to Telegram any more (kept in her inbox, held); the chat stays
+    # linked for /today.
+    held = notify.enqueue(maria, "welcome")
+    assert (held.channel, held.status) == (User.NO_CHANNEL, Message.HELD)
     assert maria.telegram_chat_id == str(CHAT)
     assert send("/today").text.startswith("No lessons today")
     assert send("/stop").text == \
