@@ -11,7 +11,7 @@ from tutor.models import AvailabilityWindow, Goal, TeacherSettings, User, utcnow
 from tutor.services import channels
 
 # In the order the checklist shows them; the template knows each one's label and link.
-PASSWORD = "password"  # the generated login/password changed
+PASSWORD = "password"  # nosec B105 (a step's name): the generated login/password changed
 CHANNEL = "channel"  # an outside channel that delivers, with an address
 HOURS = "hours"  # weekly hours
 PRICE = "price"  # lesson length and the usual price
