@@ -20,6 +20,7 @@ from tutor.models import (
     TeacherSettings,
     UnavailableInterval,
     User,
+    utcnow,
 )
 from tutor.integrations.attachments import Attachment
 from tutor.services import accounts, calendar_feed, notify, schedule, series
@@ -129,8 +130,9 @@ LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", S
 @pytest.fixture
 def browser_as(app, client, objects):
     """A client of its own for `role`, logged in through the real login form. The
-    inactive student is deactivated after logging in (as the teacher's "deactivate"
-    does to a student who is still logged in somewhere)."""
+    inactive student is marked inactive after logging in, as the monthly activity
+    check marks a student still logged in somewhere (deactivating by hand, the
+    student's or the teacher's, ends their sessions too)."""
     def open_as(role):
         browser = app.test_client()
         if role == ANONYMOUS:
@@ -140,7 +142,7 @@ def browser_as(app, client, objects):
         assert response.status_code == 302, f"{role} could not log in"
         if role == INACTIVE:
             with app.app_context():
-                accounts.deactivate(User.get_by_id(objects.inactive))
+                User.update(inactive_since=utcnow()).where(User.id == objects.inactive).execute()
         return browser
     return open_as
 
