@@ -16,7 +16,7 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve prod test audit install system-deps chromium ops-tools translations messages migrate requirements clean bench wrk
+.PHONY: run serve prod test audit install system-deps chromium ops-tools container-tools translations messages migrate requirements clean bench wrk
 
 run: install translations migrate serve
 
@@ -32,7 +32,7 @@ serve:
 prod: install translations migrate
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: install translations chromium ops-tools
+test: install translations chromium ops-tools container-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
@@ -83,6 +83,14 @@ ops-tools:
 		&& test -x /usr/bin/openssl && test -x /usr/bin/systemd-analyze || { \
 		echo "Installing Debian's Prometheus and nginx for the deploy/ tests"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(OPS_DEBS) >/dev/null; }
+
+# podman (on runc: crun cannot run on hosts with hybrid cgroups) and debootstrap:
+# tests/test_container.py builds the Containerfile on a Debian base it makes itself.
+CONTAINER_DEBS := podman runc debootstrap
+container-tools:
+	@test -x /usr/bin/podman && test -x /usr/sbin/runc && test -x /usr/sbin/debootstrap || { \
+		echo "Installing Debian's podman, runc and debootstrap for the container test"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(CONTAINER_DEBS) >/dev/null; }
 
 translations: $(MO_FILES)
 

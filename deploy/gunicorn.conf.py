@@ -16,6 +16,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
+# No control socket (gunicornc): reloads and stops are signals (HUP, TERM), and its
+# default place, ~/.gunicorn, is not writable for the image's user (home: /app).
+control_socket_disable = True
 # The app logs every request itself, as JSON with its request id.
 accesslog = None
 errorlog = "-"
