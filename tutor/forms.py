@@ -367,6 +367,14 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
         return [self.user.login, self.user.first_name, self.user.last_name, self.user.email]
 
 
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's own account: the password, typed again, confirms it."""
+
+    password = PasswordField(_l("Your password"), validators=[
+        InputRequired(_l("Enter your password to confirm."))],
+        render_kw={"autocomplete": "current-password"})
+
+
 class NotificationsForm(FlaskForm):
     channel = RadioField(_l("Send me notifications by"), validate_choice=False)
     email = StringField(_l("E-mail address"), validators=[Length(max=254)],

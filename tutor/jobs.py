@@ -13,7 +13,7 @@ from huey import crontab
 from tutor.queue import app_periodic_task, app_task
 from tutor.services import (accounts, booking, delivery, digest, housekeeping, periodic,
                             reminders)
-from tutor.services import telegram_bot
+from tutor.services import personal_data, telegram_bot
 
 
 @app_task(retries=2, retry_delay=30)
@@ -23,6 +23,13 @@ def send_password_reset(identifier, url_root):
     with current_app.test_request_context(base_url=url_root):
         accounts.request_password_reset(
             identifier, lambda token: url_for("auth.reset_password", token=token, _external=True))
+
+
+@app_task(retries=2, retry_delay=30)
+def export_personal_data(user_id, request_id):
+    """A student's "download my data": the ZIP is made here, off the request, and
+    waits in their inbox (the request's id keeps a retry to one copy)."""
+    personal_data.send_export(user_id, request_id)
 
 
 @app_task(retries=2, retry_delay=10)

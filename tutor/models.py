@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from flask_login import UserMixin
 from peewee import (
     JOIN,
@@ -58,6 +59,9 @@ class Goal(BaseModel):
 class User(UserMixin, BaseModel):
     TEACHER = "teacher"
     STUDENT = "student"
+    # A student who deleted their account: the row stays, anonymised, to keep their
+    # past lessons and payments in the teacher's reports (services/personal_data.py).
+    DELETED = "deleted"
     ROLES = (TEACHER, STUDENT)
 
     EMAIL = "email"
@@ -104,7 +108,13 @@ class User(UserMixin, BaseModel):
         return self.role == self.TEACHER
 
     @property
+    def is_deleted(self):
+        return self.role == self.DELETED
+
+    @property
     def full_name(self):
+        if self.role == self.DELETED:
+            return gettext("Deleted student")
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
     # The key of the LoginSession this object was logged in or loaded with; None for a

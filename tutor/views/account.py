@@ -3,17 +3,22 @@ Each section is a form of its own; htmx swaps a section with its errors, success
 reloads the page."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from tutor import jobs
+from tutor.formatting import local_datetime
 from tutor.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     EmptyForm,
     NotificationsForm,
     ProfileForm,
     account_error_message,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render
-from tutor.services import accounts, delivery, telegram_bot
+from tutor.models import User
+from tutor.services import accounts, delivery, devices, personal_data, telegram_bot
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -49,6 +54,7 @@ def _page(**forms):
         "telegram": telegram_bot.link_state(current_user),
         "unlink_form": EmptyForm(),
         "feed_url": feed_url(current_user),
+        "devices": devices.devices_of(current_user),
         **forms,
     }
     return forms
@@ -156,3 +162,81 @@ def deactivate():
         flash(_("Your account is deactivated. Log in any time to use it again."), "info")
         return redirect_to(url_for("calendar.week"))
     return render_template("account/deactivate.html", form=form)
+
+
+# --- your devices -------------------------------------------------------------------
+
+@bp.post("/devices/<int:session_id>/sign-out")
+def sign_out_device(session_id):
+    """End one of the user's own sessions; another's, or an unknown id, is not found.
+    Signing out the current one is a logout."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    current = devices.is_current(current_user, session_id)
+    try:
+        devices.sign_out(current_user, session_id)
+    except devices.NotYours:
+        abort(404)
+    if current:
+        end_session()
+        flash(_("You are logged out."), "info")
+        return redirect_to(url_for("auth.login"))
+    flash(_("That device is signed out: its next page asks it to log in."), "success")
+    return redirect_to(url_for("account.profile", _anchor="devices-heading"))
+
+
+@bp.post("/devices/sign-out-others")
+def sign_out_other_devices():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = devices.sign_out_others(current_user)
+    flash(ngettext("%(num)d other device is signed out.", "%(num)d other devices are signed out.",
+                   count) if count else _("No other device was signed in."), "success")
+    return redirect_to(url_for("account.profile", _anchor="devices-heading"))
+
+
+# --- your data ----------------------------------------------------------------------
+
+@bp.post("/export")
+def export_data():
+    """Ask for one's data: made by the consumer, it arrives in the inbox."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if current_user.role != User.STUDENT:
+        flash(_("Only a student's data is exported here."), "error")
+        return redirect_to(url_for("account.profile"))
+    try:
+        request_record = personal_data.request_export(current_user)
+    except personal_data.ExportTooSoon as error:
+        flash(_("You asked for your data less than an hour ago. You can ask again after "
+                "%(time)s.", time=local_datetime(error.next_at)), "warning")
+    else:
+        jobs.export_personal_data(current_user.id, request_record.id)
+        flash(_("We are collecting your data. You will find the file in your notifications "
+                "in a few minutes."), "success")
+    return redirect_to(url_for("account.profile", _anchor="data-heading"))
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete_account():
+    """Deleting one's own account, confirmed with the password: a page of its own that
+    says what happens to the lessons first."""
+    if current_user.role != User.STUDENT:
+        flash(_("The teacher's account cannot be deleted."), "error")
+        return redirect_to(url_for("account.profile"))
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_account(current_user, form.password.data)
+        except personal_data.WrongPassword:
+            form.password.errors.append(_("That is not your password."))
+        except personal_data.LessonTooSoon as error:
+            form.password.errors.append(_(
+                "Your lesson on %(time)s can no longer be cancelled. You can delete the "
+                "account after it.", time=local_datetime(error.lesson.start)))
+        else:
+            end_session()
+            flash(_("Your account is deleted. Thank you for the lessons!"), "info")
+            return redirect_to(url_for("auth.login"))
+    return render_template("account/delete.html", form=form,
+                           plan=personal_data.deletion_plan(current_user))
