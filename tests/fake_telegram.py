@@ -5,7 +5,12 @@ request and answer formats of https://core.telegram.org/bots/api and
 HTML as Telegram does (only its tags; an unescaped `<` or `&` is refused with Telegram's
 own 400 description) and counting the parsed text in UTF-16 units against the
 4096/1024 limits, 401 for a token it does not know, 403 for a chat that blocked the bot
-or a deleted user, 400 for an unknown chat."""
+or a deleted user, 400 for an unknown chat. Inline keyboards are checked as Telegram
+checks them (callback_data of 1-64 bytes, http(s) URLs); `press()` makes the
+callback_query update a tap on a button of a sent message delivers, and
+answerCallbackQuery, editMessageText and editMessageReplyMarkup answer as Telegram
+does (an unknown or already answered query, a message not found, "message is not
+modified")."""
 import itertools
 import json
 import re
@@ -30,6 +35,11 @@ CONFLICT_WEBHOOK = ("Conflict: can't use getUpdates method while webhook is acti
                     "use deleteWebhook to delete the webhook first")
 CONFLICT_POLLER = ("Conflict: terminated by other getUpdates request; make sure that only "
                    "one bot instance is running")
+QUERY_INVALID = ("Bad Request: query is too old and response timeout expired or query ID "
+                 "is invalid")
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message")
 
 
 def _json(payload, status=200):
@@ -38,6 +48,31 @@ def _json(payload, status=200):
 
 def _error(code, description):
     return _json({"ok": False, "error_code": code, "description": description}, status=code)
+
+
+def markup_refusal(markup):
+    """Telegram's 400 description for a reply_markup it refuses, or None."""
+    if markup is None:
+        return None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return "Bad Request: can't parse reply keyboard markup JSON object"
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not button.get("text"):
+                return "Bad Request: can't parse inline keyboard button: Text buttons are " \
+                       "unallowed in the inline keyboard"
+            if "callback_data" in button:
+                if not 1 <= len(str(button["callback_data"]).encode()) <= 64:
+                    return "Bad Request: BUTTON_DATA_INVALID"
+            elif "url" in button:
+                if not re.match(r"https?://[^\s/]+", str(button["url"])):
+                    return (f"Bad Request: inline keyboard button URL '{button['url']}' is "
+                            "invalid: Wrong HTTP URL")
+            else:
+                return "Bad Request: can't parse inline keyboard button: Field \"url\" " \
+                       "must be of type String"
+    return None
 
 
 class EntityError(ValueError):
@@ -113,6 +148,12 @@ class FakeTelegram:
         self.missing_chats = set()  # chat ids Telegram does not know
         self.outage = 0  # the next this many calls answer 502 Bad Gateway
         self.message_ids = itertools.count(100)
+        # What each chat shows: (chat_id str, message_id) -> {"text", "reply_markup"}.
+        self.messages = {}
+        self.queries = {}  # callback_query ids delivered -> answered yet
+        self.answers = []  # answerCallbackQuery bodies
+        self.edits = []  # editMessageText / editMessageReplyMarkup bodies
+        self.update_ids = itertools.count(90_000)
         self.lock = threading.Lock()
         httpserver.expect_request(re.compile(r"^/bot[^/]*/[A-Za-z]+$")) \
             .respond_with_handler(self._dispatch)
@@ -147,8 +188,41 @@ class FakeTelegram:
 
     def _message(self, chat_id, **fields):
         chat = {"id": int(chat_id), "type": "private", "first_name": "Мария"}
-        return _json({"ok": True, "result": {"message_id": next(self.message_ids), "from": BOT,
+        message_id = next(self.message_ids)
+        if "text" in fields:
+            self.messages[(str(chat_id), message_id)] = {
+                "text": fields["text"], "reply_markup": fields.get("reply_markup")}
+        return _json({"ok": True, "result": {"message_id": message_id, "from": BOT,
                                              "chat": chat, "date": DATE, **fields}})
+
+    def message_with_buttons(self, chat_id):
+        """The newest message shown in the chat that has an inline keyboard:
+        (message_id, shown)."""
+        found = [(key[1], shown) for key, shown in self.messages.items()
+                 if key[0] == str(chat_id) and shown["reply_markup"]]
+        return found[-1]
+
+    def buttons(self, chat_id, message_id):
+        shown = self.messages[(str(chat_id), message_id)]
+        markup = shown["reply_markup"] or {"inline_keyboard": []}
+        return [button for row in markup["inline_keyboard"] for button in row]
+
+    def press(self, chat_id, message_id, data, from_id=None, username="Maria_TG"):
+        """The callback_query update Telegram delivers when the user `from_id` taps
+        the button carrying `data` under the message `message_id` of `chat_id`."""
+        query_id = str(4_000_000_000_000_000 + len(self.queries))
+        self.queries[query_id] = False
+        sender = {"id": from_id or chat_id, "is_bot": False, "first_name": "Мария",
+                  "language_code": "ru", "username": username}
+        shown = self.messages.get((str(chat_id), message_id), {})
+        message = {"message_id": message_id, "from": BOT, "date": DATE,
+                   "chat": {"id": chat_id, "type": "private", "first_name": "Мария"},
+                   "text": shown.get("text", "")}
+        if shown.get("reply_markup"):
+            message["reply_markup"] = shown["reply_markup"]
+        return {"update_id": next(self.update_ids),
+                "callback_query": {"id": query_id, "from": sender, "message": message,
+                                   "chat_instance": "-5544332211", "data": data}}
 
     def _sendMessage(self, request):
         body = request.get_json()
@@ -166,8 +240,63 @@ class FakeTelegram:
             return _error(400, "Bad Request: message text is empty")
         if utf16_length(text) > TEXT_LIMIT:
             return _error(400, "Bad Request: message is too long")
+        refusal = markup_refusal(body.get("reply_markup"))
+        if refusal:
+            return _error(400, refusal)
         self.sent.append(body)
+        if body.get("reply_markup"):
+            return self._message(body["chat_id"], text=text, reply_markup=body["reply_markup"])
         return self._message(body["chat_id"], text=text)
+
+    def _answerCallbackQuery(self, request):
+        body = request.get_json()
+        query_id = str(body.get("callback_query_id", ""))
+        if self.queries.get(query_id, True):  # unknown, or answered already
+            return _error(400, QUERY_INVALID)
+        if len(body.get("text", "")) > 200:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.queries[query_id] = True
+        self.answers.append(body)
+        return _json({"ok": True, "result": True})
+
+    def _edit(self, body, text=None):
+        key = (str(body.get("chat_id", "")), body.get("message_id"))
+        shown = self.messages.get(key)
+        if shown is None:
+            return _error(400, "Bad Request: message to edit not found")
+        refusal = markup_refusal(body.get("reply_markup"))
+        if refusal:
+            return _error(400, refusal)
+        new = {"text": shown["text"] if text is None else text,
+               "reply_markup": body.get("reply_markup")}
+        if new == shown:
+            return _error(400, NOT_MODIFIED)
+        self.messages[key] = new
+        self.edits.append(body)
+        chat = {"id": int(key[0]), "type": "private", "first_name": "Мария"}
+        result = {"message_id": key[1], "from": BOT, "chat": chat, "date": DATE,
+                  "edit_date": DATE + 1, "text": new["text"]}
+        if new["reply_markup"]:
+            result["reply_markup"] = new["reply_markup"]
+        return _json({"ok": True, "result": result})
+
+    def _editMessageText(self, request):
+        body = request.get_json()
+        text = body.get("text", "")
+        if body.get("parse_mode") == "HTML":
+            try:
+                text = parse_html(text)
+            except EntityError as error:
+                return _error(400, str(error))
+        text = text.strip()
+        if not text:
+            return _error(400, "Bad Request: message text is empty")
+        if utf16_length(text) > TEXT_LIMIT:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        return self._edit(body, text)
+
+    def _editMessageReplyMarkup(self, request):
+        return self._edit(request.get_json())
 
     def _sendDocument(self, request):
         form, upload = request.form, request.files.get("document")

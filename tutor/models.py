@@ -288,6 +288,9 @@ class Message(BaseModel):
     # Why it failed or is held, as one of delivery.REASONS (the outbox page and
     # the teacher's notice say it in the teacher's language); "" when nothing is wrong.
     fault = CharField(max_length=32, default="")
+    # Telegram: the inline keyboard ({"inline_keyboard": [...]}, JSON) the last piece
+    # of the text carries (quick_actions.keyboard); "" for none.
+    buttons = TextField(default="")
 
     class Meta:
         table_name = "outbox"
@@ -844,3 +847,20 @@ class ProviderFault(BaseModel):
 
 
 MODELS += [ProviderFault]
+
+
+class ActionUse(BaseModel):
+    """A one-tap answer already given (a Telegram button, an e-mail confirmation
+    link): the hash of what was pressed, so the same button or link works once. Kept
+    until the lesson it was about has started (`expires_at`), after which the signed
+    data expires by itself."""
+
+    key = CharField(max_length=64, unique=True)  # sha256 hex of the callback data or token
+    used_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "action_uses"
+
+
+MODELS += [ActionUse]

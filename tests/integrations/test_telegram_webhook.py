@@ -51,7 +51,9 @@ def test_the_webhook_links_a_chat_with_the_right_secret(client, app, telegram, l
         "chat_id": CHAT,
         "text": "Done! This chat is now linked to your account maria.\n\n"
                 "Your notifications will come here.\n\n"
-                "Commands:\n/today — your lessons today\n/stop — turn Telegram notifications off",
+                "Commands:\n/today — your lessons today\n/week — your lessons in the next 7 "
+                "days\n/pending — lessons awaiting confirmation\n/stop — turn Telegram "
+                "notifications off",
         "parse_mode": "HTML",
         "link_preview_options": {"is_disabled": True},
     }]
@@ -121,15 +123,15 @@ def test_poll_once_handles_the_waiting_updates_and_confirms_them(runner, app, te
     assert telegram.texts(CHAT)[1].startswith("No lessons today")
     # The first request asks for all unconfirmed updates; the second confirms them.
     assert telegram.polls == [
-        {"timeout": 3, "allowed_updates": ["message"]},
-        {"timeout": 0, "offset": 502, "allowed_updates": ["message"]},
+        {"timeout": 3, "allowed_updates": ["message", "callback_query"]},
+        {"timeout": 0, "offset": 502, "allowed_updates": ["message", "callback_query"]},
     ]
     assert telegram.updates == []
 
     # Nothing new: nothing handled, nothing confirmed.
     result = runner.invoke(args=["telegram-poll", "--once", "--timeout", "0"])
     assert "0 update(s) handled." in result.output
-    assert telegram.polls[2:] == [{"timeout": 0, "allowed_updates": ["message"]}]
+    assert telegram.polls[2:] == [{"timeout": 0, "allowed_updates": ["message", "callback_query"]}]
     assert len(telegram.sent) == 2
 
 
@@ -173,7 +175,7 @@ def test_setting_and_deleting_the_webhook(runner, telegram):
     result = runner.invoke(args=["telegram-webhook", url])
     assert result.exit_code == 0, result.output
     assert telegram.webhook == {"url": url, "secret_token": WEBHOOK_SECRET,
-                                "allowed_updates": ["message"]}
+                                "allowed_updates": ["message", "callback_query"]}
     assert "telegram-poll is refused" in result.output
 
     result = runner.invoke(args=["telegram-webhook", "--delete"])

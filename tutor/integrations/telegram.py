@@ -37,12 +37,31 @@ class TelegramBot:
         self.timeout = timeout
         self.session = session
 
-    def send_message(self, chat_id, text, *, link_preview=False):
-        """Send `text` (HTML, at most MESSAGE_LIMIT long) and return the message's id."""
+    def send_message(self, chat_id, text, *, link_preview=False, reply_markup=None):
+        """Send `text` (HTML, at most MESSAGE_LIMIT long), with an inline keyboard
+        when `reply_markup` is given, and return the message's id."""
         payload = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
         if not link_preview:
             payload["link_preview_options"] = {"is_disabled": True}
+        if reply_markup:
+            payload["reply_markup"] = reply_markup
         return _message_id(self.call("sendMessage", json=payload), "sendMessage")
+
+    def answer_callback_query(self, callback_query_id, text=""):
+        """Answer a button press (Telegram shows `text` as a short notice)."""
+        payload = {"callback_query_id": callback_query_id}
+        if text:
+            payload["text"] = text[:200]
+        return self.call("answerCallbackQuery", json=payload)
+
+    def edit_message_text(self, chat_id, message_id, text, *, reply_markup=None):
+        """Replace the text (HTML) of a message the bot sent, and its keyboard: none
+        unless `reply_markup` is given."""
+        payload = {"chat_id": chat_id, "message_id": message_id, "text": text,
+                   "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+        if reply_markup:
+            payload["reply_markup"] = reply_markup
+        return self.call("editMessageText", json=payload)
 
     def send_document(self, chat_id, filename, content, caption=""):
         """Send `content` as a file named `filename`, with an HTML caption (at most

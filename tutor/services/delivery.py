@@ -38,6 +38,7 @@ under `exclusive`, and only a due message (pending, or claimed with its lease ru
 can be claimed. The lease must outlast a send (OUTBOX_LEASE_SECONDS, default 300 s,
 against the providers' 10 s timeouts)."""
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -600,9 +601,13 @@ def _chat_gone(error):
 
 
 def telegram_parts(telegram, message):
-    """The calls that send `message`, in order: the pieces of its text, then its files."""
-    for piece in split_message(telegram_text(message)):
-        yield lambda piece=piece: telegram.send_message(message.address, piece)
+    """The calls that send `message`, in order: the pieces of its text (the last one
+    carrying the message's buttons, if any), then its files."""
+    pieces = list(split_message(telegram_text(message)))
+    markup = json.loads(message.buttons) if message.buttons else None
+    for number, piece in enumerate(pieces, start=1):
+        yield lambda piece=piece, number=number: telegram.send_message(
+            message.address, piece, reply_markup=markup if number == len(pieces) else None)
     for attachment in attachments_of(message):
         yield lambda attachment=attachment: telegram.send_document(
             message.address, attachment.filename, attachment.content)

@@ -24,6 +24,7 @@ from werkzeug.routing import BuildError
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import InboxItem, Message, StoredFile, User, utcnow
+from tutor.services import action_links
 
 # Kinds not kept in the app: a reset link is for somebody who cannot sign in.
 NOT_KEPT = frozenset({"password_reset"})
@@ -90,7 +91,11 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     key = key or f"{kind}:{user.id}:{uuid.uuid4().hex}"
     locale = recipient_locale(user)
     context = context or {}
-    rendered = _render(kind, locale, {"user": user, **context})
+    # One-tap answers: links in an e-mail, buttons under a Telegram message.
+    lesson = context.get("lesson")
+    rendered = _render(kind, locale, {
+        "user": user, "actions": action_links.links(kind, user, lesson, channel), **context})
+    buttons = action_links.keyboard(kind, user, lesson)
     files = [_attachment(item) for item in attachments]
     try:
         # The unique key, not a look-up first, decides: a repeat costs one failed insert.
@@ -106,6 +111,7 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
                 user=user, channel=channel, address=address, kind=kind, locale=locale,
                 subject=rendered["subject"], body_text=rendered["text"],
                 body_html=rendered.get("html", ""), idempotency_key=key,
+                buttons=json.dumps(buttons, ensure_ascii=False) if buttons else "",
                 status=Message.HELD if channel == User.NO_CHANNEL else Message.PENDING,
                 attachments=json.dumps([_reference(file, stored_file)
                                         for file, stored_file in zip(files, stored)]))

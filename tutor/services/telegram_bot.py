@@ -1,5 +1,6 @@
-"""The Telegram bot: binding a chat to an account through a one-time deep link, and
-the commands /start, /today and /stop.
+"""The Telegram bot: binding a chat to an account through a one-time deep link, the
+commands /start, /today, /week, /pending and /stop, and the buttons under messages
+(quick_actions: confirm or reject a request, accept or cancel a moved lesson).
 
 Updates come from the webhook (views/telegram.py, through a huey task) or from long
 polling (`flask telegram-poll`); either way handle_update() takes one Update, handles
@@ -20,14 +21,26 @@ from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations.telegram import TelegramError, split_message, telegram_html
 from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
-from tutor.services import availability, bounds, channels, delivery, notify
+from tutor.services import (
+    action_links,
+    availability,
+    booking,
+    bounds,
+    channels,
+    delivery,
+    notify,
+    quick_actions,
+)
 
 log = logging.getLogger("tutor.telegram")
 
 LINK_LIFETIME = timedelta(hours=24)
 LINKS_KEPT = 5  # unexpired links one user may hold at once (one per open page, say)
 UPDATES_KEPT = timedelta(days=7)  # longer than Telegram retries a webhook delivery
-ALLOWED_UPDATES = ("message",)  # all the bot reads; asked for in setWebhook/getUpdates
+# All the bot reads; asked for in setWebhook/getUpdates.
+ALLOWED_UPDATES = ("message", "callback_query")
+WEEK = 7  # days /week lists, from today
+PENDING_LISTED = 10  # requests /pending sends, each with its buttons, soonest first
 
 
 class BotNotConfigured(Exception):
@@ -42,6 +55,21 @@ class InvalidUpdate(Exception):
 class Reply:
     chat_id: int
     text: str  # Telegram HTML
+    markup: dict | None = None  # an inline keyboard under the (last piece of the) text
+    more: tuple = ()  # further Replies sent after this one (a pending request each)
+
+
+@dataclass(frozen=True)
+class Press:
+    """The answer to a button press: a notice (answerCallbackQuery) and, when the
+    press did something, the message edited to say what (its buttons gone)."""
+
+    callback_id: str
+    notice: str
+    chat_id: int | None = None
+    message_id: int | None = None
+    text: str | None = None  # the message's new text (HTML); None: not edited
+    markup: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +175,13 @@ def handle_update(update, now=None):
          .delete()
          .where(TelegramUpdate.received_at < now - UPDATES_KEPT)
          .execute())
-        reply = _answer(update.get("message"), now)
-    if reply is not None:
+        if "callback_query" in update:
+            reply = _press(update["callback_query"], now)
+        else:
+            reply = _answer(update.get("message"), now)
+    if isinstance(reply, Press):
+        _answer_press(reply)
+    elif reply is not None:
         _send(reply)
     return reply
 
@@ -179,11 +212,30 @@ def _send(reply):
         log.info("Telegram reply to %s: %s", reply.chat_id, reply.text)
         return
     try:
-        for piece in split_message(reply.text):
-            bot.send_message(reply.chat_id, piece)
+        pieces = list(split_message(reply.text))
+        for number, piece in enumerate(pieces, start=1):
+            bot.send_message(reply.chat_id, piece,
+                             reply_markup=reply.markup if number == len(pieces) else None)
     except TelegramError as error:
         # What the update changed stands; only the answer is lost.
         log.warning("Telegram reply to chat %s failed: %s", reply.chat_id, error)
+    for more in reply.more:
+        _send(more)
+
+
+def _answer_press(press):
+    bot = delivery.bot()
+    if bot is None:
+        log.info("Telegram button answer: %s", press.notice)
+        return
+    try:
+        # First: Telegram shows a spinner on the button until it is answered.
+        bot.answer_callback_query(press.callback_id, press.notice)
+        if press.text is not None:
+            bot.edit_message_text(press.chat_id, press.message_id, press.text,
+                                  reply_markup=press.markup)
+    except TelegramError as error:
+        log.warning("Telegram answer to a button press failed: %s", error)
 
 
 def _answer(message, now):
@@ -213,6 +265,10 @@ def _answer(message, now):
                 _how_to_link()]))
         if command == "/today":
             return Reply(chat_id, _today(user, now))
+        if command == "/week":
+            return Reply(chat_id, _week(user, now))
+        if command == "/pending":
+            return _pending(chat_id, user, now)
         if command == "/stop":
             return Reply(chat_id, _stop(user))
         if command == "/start":
@@ -296,38 +352,123 @@ def _stop(user):
                         "/today still works here."))])
 
 
+def _lessons_between(user, start, end):
+    """The user's lessons overlapping [start, end): the teacher's own lessons (with
+    the students' names), a student's own ones."""
+    owner = Lesson.teacher if user.is_teacher else Lesson.student
+    return list(Lesson
+                .select(Lesson, User)
+                .join(User, on=(Lesson.student == User.id))
+                .where((owner == user) & (Lesson.start < end) & (Lesson.end > start))
+                .order_by(Lesson.start))
+
+
+def _lesson_line(user, lesson, zone, day=False):
+    start = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone)
+    end = lesson.end.replace(tzinfo=timezone.utc).astimezone(zone)
+    parts = [f"{start:%H:%M}–{end:%H:%M}"]
+    if day:
+        parts[0] = f"{format_date(start.date(), 'EEE d MMM')} {parts[0]}"
+    if user.is_teacher:
+        parts.append(lesson.student.full_name or lesson.student.login)
+    parts.append(_("confirmed") if lesson.is_confirmed else _("awaiting confirmation"))
+    return telegram_html(" · ".join(parts))
+
+
 def _today(user, now):
-    """The user's lessons of their today, in their zone: the teacher's own lessons
-    (with the students' names), a student's own ones."""
+    """The user's lessons of their today, in their zone."""
     zone = ZoneInfo(notify.recipient_zone(user))
     today = now.replace(tzinfo=timezone.utc).astimezone(zone).date()
     day = availability.local_day_bounds(today, zone.key)
-    owner = Lesson.teacher if user.is_teacher else Lesson.student
-    lessons = list(Lesson
-                   .select(Lesson, User)
-                   .join(User, on=(Lesson.student == User.id))
-                   .where((owner == user) & (Lesson.start < day.end) & (Lesson.end > day.start))
-                   .order_by(Lesson.start))
+    lessons = _lessons_between(user, day.start, day.end)
     title = format_date(today, "EEEE, d MMMM")
     if not lessons:
         return telegram_html(_("No lessons today (%(day)s).", day=title))
     lines = [f"<b>{telegram_html(_('Your lessons today, %(day)s', day=title))}</b>",
              telegram_html(_("Times in %(zone)s.", zone=zone.key)), ""]
-    for lesson in lessons:
-        start = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone)
-        end = lesson.end.replace(tzinfo=timezone.utc).astimezone(zone)
-        parts = [f"{start:%H:%M}–{end:%H:%M}"]
-        if user.is_teacher:
-            parts.append(lesson.student.full_name or lesson.student.login)
-        parts.append(_("confirmed") if lesson.is_confirmed else _("awaiting confirmation"))
-        lines.append(telegram_html(" · ".join(parts)))
+    lines += [_lesson_line(user, lesson, zone) for lesson in lessons]
     return "\n".join(lines)
+
+
+def _week(user, now):
+    """The user's lessons from the start of their today for WEEK days, in their zone."""
+    zone = ZoneInfo(notify.recipient_zone(user))
+    today = now.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    start = availability.local_day_bounds(today, zone.key).start
+    end = availability.local_day_bounds(today + timedelta(days=WEEK - 1), zone.key).end
+    lessons = _lessons_between(user, start, end)
+    if not lessons:
+        return telegram_html(_("No lessons in the next 7 days."))
+    lines = [f"<b>{telegram_html(_('Your lessons in the next 7 days'))}</b>",
+             telegram_html(_("Times in %(zone)s.", zone=zone.key)), ""]
+    lines += [_lesson_line(user, lesson, zone, day=True) for lesson in lessons]
+    return "\n".join(lines)
+
+
+def _pending(chat_id, user, now):
+    """/pending: the lessons awaiting the teacher's answer that have not started. A
+    teacher gets each request as its own message with the Confirm/Reject buttons of
+    the "new booking request"; a student, the list of their own requests."""
+    zone = ZoneInfo(notify.recipient_zone(user))
+    owner = Lesson.teacher if user.is_teacher else Lesson.student
+    lessons = list(Lesson
+                   .select(Lesson, User)
+                   .join(User, on=(Lesson.student == User.id))
+                   .where((owner == user) & (Lesson.status == Lesson.PENDING)
+                          & (Lesson.start > now))
+                   .order_by(Lesson.start)
+                   .limit(PENDING_LISTED))
+    if not lessons:
+        return Reply(chat_id, telegram_html(_("Nothing is awaiting confirmation.")))
+    title = telegram_html(_("Awaiting confirmation (times in %(zone)s):", zone=zone.key))
+    if not user.is_teacher:
+        return Reply(chat_id, "\n".join(
+            [f"<b>{title}</b>"] + [_lesson_line(user, lesson, zone, day=True)
+                                   for lesson in lessons]))
+    more = tuple(Reply(chat_id, _lesson_line(user, lesson, zone, day=True),
+                       markup=action_links.keyboard("lesson_booked", user, lesson, now))
+                 for lesson in lessons)
+    return Reply(chat_id, f"<b>{title}</b>", more=more)
+
+
+def _press(callback, now):
+    """A button under one of our messages was pressed: do what it says if the chat
+    pressing is the one it was for (quick_actions checks the rest)."""
+    if not isinstance(callback, dict) or not isinstance(callback.get("id"), str):
+        return None
+    sender, message = callback.get("from"), callback.get("message")
+    sender_id = sender.get("id") if isinstance(sender, dict) else None
+    if not isinstance(sender_id, int):
+        return None
+    user = User.get_or_none(User.telegram_chat_id == str(sender_id))
+    chat = message.get("chat") if isinstance(message, dict) else None
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    message_id = message.get("message_id") if isinstance(message, dict) else None
+    with force_locale(chat_locale(user, sender)):
+        try:
+            action = action_links.read_callback(callback.get("data"))
+            outcome = quick_actions.perform(action, user, now)
+        except (action_links.Forged, quick_actions.ActionRefused,
+                booking.BookingError) as error:
+            return Press(callback["id"], quick_actions.refusal_text(error))
+        notice = quick_actions.outcome_text(outcome)
+        if not (isinstance(chat_id, int) and isinstance(message_id, int)):
+            return Press(callback["id"], notice)  # too old a message to edit
+        shown = message.get("text") if isinstance(message.get("text"), str) else ""
+        text = "\n\n".join(part for part in (telegram_html(shown.strip()),
+                                                 f"<b>{telegram_html(notice)}</b>") if part)
+        rows = action_links.open_row(outcome.lesson) if outcome.code in (
+            action_links.CONFIRM, action_links.ACCEPT) else []
+        return Press(callback["id"], notice, chat_id, message_id, text,
+                     {"inline_keyboard": rows} if rows else None)
 
 
 def _commands():
     return "\n".join([
         telegram_html(_("Commands:")),
         telegram_html(_("/today — your lessons today")),
+        telegram_html(_("/week — your lessons in the next 7 days")),
+        telegram_html(_("/pending — lessons awaiting confirmation")),
         telegram_html(_("/stop — turn Telegram notifications off"))])
 
 
