@@ -15,6 +15,7 @@ from tutor.models import (
     Goal,
     InboxItem,
     Lesson,
+    LoginSession,
     Message,
     Payment,
     TeacherSettings,
@@ -23,7 +24,7 @@ from tutor.models import (
     utcnow,
 )
 from tutor.integrations.attachments import Attachment
-from tutor.services import accounts, calendar_feed, notify, schedule, series
+from tutor.services import accounts, action_links, calendar_feed, notify, schedule, series
 
 # Monday 1 March 2027, 12:00 in Moscow: every record below is in the future.
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -64,6 +65,9 @@ class Objects:
     free_slot: str
     inbox_item_a: int
     file_token_a: str
+    session_a: int  # a login of A's on another device (the profile's "your devices")
+    # The e-mail link confirming A's pending lesson (views/actions.py): one use.
+    action_token_a: str = ""
 
 
 @pytest.fixture
@@ -110,6 +114,8 @@ def objects(app, teacher, create_student, time_machine):
                                         body_text="Алиса, добро пожаловать", key="trust:inbox:a")
         file_a = notify.store_file(inbox_item_a, student_a,
                                    Attachment("alisa.csv", b"a;b\n", "text/csv"))
+        session_a = LoginSession.get(LoginSession.key_hash == LoginSession.hash_key(
+            accounts.start_session(student_a, device="Firefox/133.0").session_key))
         return Objects(
             teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
             inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id,
@@ -119,7 +125,8 @@ def objects(app, teacher, create_student, time_machine):
             reset_token_a=accounts.make_reset_token(student_a),
             feed_token_a=calendar_feed.turn_on(student_a),
             free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
-            inbox_item_a=inbox_item_a.id, file_token_a=file_a.token)
+            inbox_item_a=inbox_item_a.id, file_token_a=file_a.token, session_a=session_a.id,
+            action_token_a=action_links.token(action_links.CONFIRM, lesson_a))
 
 
 LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),

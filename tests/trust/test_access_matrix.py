@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
+from tests.conftest import STUDENT_PASSWORD
 from tests.trust.conftest import ANONYMOUS, INACTIVE, ROLES, STUDENT_A, STUDENT_B, TEACHER
 
 LOGIN = "log in"  # 302 to the login page
@@ -107,8 +108,26 @@ MATRIX = [
     # A calendar app has no session: the signed, revocable address is the key.
     public("feeds.feed", "GET", 200, values={"token": "@feed_token_a"}, label="A", bearer=True),
     public("feeds.feed", "GET", 404, values={"token": "not-a-token"}, label="forged"),
+    # An e-mail's one-tap link: the signed, single-use token is the key (no login); the
+    # GET only shows the lesson, the POST confirms it (tests/views/test_actions.py).
+    public("actions.confirm", "GET", 200, values={"token": "@action_token_a"}, label="A",
+           bearer=True),
+    public("actions.confirm", "POST", 200, values={"token": "@action_token_a"}, label="A",
+           bearer=True),
+    public("actions.confirm", "GET", 404, values={"token": "not-a-token"}, label="forged"),
+    public("actions.confirm", "POST", 404, values={"token": "not-a-token"}, label="forged"),
     row("account.deactivate", "GET", LOGIN, 200, 200, 200, GO),  # not the teacher's
     row("account.deactivate", "POST", LOGIN, GO, GO, GO, GO),
+    # Your devices: only one's own sessions (A's other device; anyone else's is not found).
+    row("account.sign_out_device", "POST", LOGIN, GO, 404, 404, 404,
+        values={"session_id": "@session_a"}),
+    members("account.sign_out_other_devices", "POST", GO),
+    # Your data: a student's own; the teacher is sent back to the profile.
+    members("account.export_data", "POST", GO),
+    row("account.delete_account", "GET", LOGIN, 200, 200, 200, GO),
+    row("account.delete_account", "POST", LOGIN, 200, 200, 200, GO),  # no password: the form
+    row("account.delete_account", "POST", LOGIN, GO, GO, GO, GO, label="password",
+        data={"password": STUDENT_PASSWORD}),
     # --- booking and lessons: A's lesson is pending, B's confirmed -------------------
     row("lessons.new", "GET", LOGIN, 200, 200, 200, GO, query={"start": "@free_slot"}),
     row("lessons.create", "POST", LOGIN, GO, GO, GO, 403, data={"start": "@free_slot"}),

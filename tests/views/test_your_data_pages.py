@@ -172,7 +172,8 @@ def test_deleting_the_account_with_the_password(app, browser_of, alisa, teacher,
     wrong = phone.submit("/account/delete", {"password": "guess"})
     assert wrong.status_code == 200 and "That is not your password." in wrong.text
     response = phone.submit("/account/delete", {"password": STUDENT_PASSWORD})
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "Your account is deleted." in phone.get(response.headers["Location"]).text
     assert phone.get("/account").status_code == 302
     assert laptop.get("/account").status_code == 302
     with app.app_context():

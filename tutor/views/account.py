@@ -237,6 +237,6 @@ def delete_account():
         else:
             end_session()
             flash(_("Your account is deleted. Thank you for the lessons!"), "info")
-            return redirect_to(url_for("auth.login"))
+            return redirect_to(url_for("calendar.week"))
     return render_template("account/delete.html", form=form,
                            plan=personal_data.deletion_plan(current_user))
