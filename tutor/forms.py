@@ -508,18 +508,12 @@ class DaysOffForm(FlaskForm):
     last_day = DateField(_l("Last day"), validators=[InputRequired(_l("Enter the date."))])
     end_time = TimeField(_l("Until (time, optional)"), validators=[Optional()])
     reason = StringField(_l("Note (only you see it)"), validators=[Length(max=200)])
+    seen = HiddenField()
 
     def validate_last_day(self, field):
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day must not come before the first."))
 
-
-    seen = HiddenField()
-class DayOffForm(FlaskForm):
-    day = DateField(validators=[InputRequired()])
-
-
-class NewLessonForm(FlaskForm):
     def validate_end_time(self, field):
         if (field.data is not None and self.first_day.data
                 and self.first_day.data == self.last_day.data
@@ -529,6 +523,12 @@ class NewLessonForm(FlaskForm):
     def seen_lessons(self):
         return {int(part) for part in (self.seen.data or "").split(",") if part.isdigit()}
 
+
+class DayOffForm(FlaskForm):
+    day = DateField(validators=[InputRequired()])
+
+
+class NewLessonForm(FlaskForm):
     student = SelectField(_l("Student"), coerce=_optional_int, validate_choice=False)
     first_name = StringField(_l("First name of a new student"), validators=[
         Length(max=100), _person_name])

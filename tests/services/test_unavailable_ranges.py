@@ -233,3 +233,15 @@ def test_a_lesson_booked_after_the_list_was_shown_is_listed_again(moscow, studen
         schedule.add_unavailable_days(moscow, date(2026, 12, 10), date(2026, 12, 10),
                                       seen_lessons=seen)
     assert [lesson.id for lesson in raised.value.lessons] == [first.id, late.id]
+
+
+@pytest.mark.parametrize("day,wall,zone,expected", [
+    (date(2026, 3, 29), time(2, 30), "Europe/Berlin", calendar.SKIPPED),
+    (date(2026, 10, 25), time(2, 30), "Europe/Berlin", calendar.REPEATED),
+    (date(2026, 3, 29), time(3, 0), "Europe/Berlin", None),
+    (date(2026, 10, 25), time(3, 0), "Europe/Berlin", None),
+    (date(2026, 3, 29), time(2, 30), "Europe/Moscow", None),
+    (date(2026, 10, 25), time(2, 30), "Europe/Moscow", None),
+])
+def test_which_typed_times_the_clocks_skip_or_repeat(day, wall, zone, expected):
+    assert calendar.clock_change_at(day, wall, zone) == expected

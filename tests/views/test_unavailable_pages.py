@@ -223,3 +223,20 @@ def test_the_teachers_calendar_shows_the_range_and_students_see_no_slots(
     assert month.count("unavailable all day</span>") == 1
     assert month.count("partly unavailable</span>") == 2
     assert "unavailable" not in visitor().get("/month?month=2026-12").text
+
+
+def test_a_time_the_clocks_skip_or_repeat_is_taken_and_told(teacher_browser, app, ready):
+    with app.app_context():
+        schedule.update_settings(ready, timezone="Europe/Berlin")
+    response = teacher_browser.submit("/teacher/unavailable", {
+        "first_day": "2027-03-28", "start_time": "02:30", "last_day": "2027-10-31",
+        "end_time": "02:30"}, page=PAGE)
+    assert response.status_code == 302
+    # 02:30 does not exist on 28 March (03:30 summer time is meant); on 31 October it
+    # comes twice (the first, still summer time, is meant).
+    assert intervals(app) == [(datetime(2027, 3, 28, 1, 30), datetime(2027, 10, 31, 0, 30), "")]
+    page = teacher_browser.get(PAGE).text
+    assert "The clocks skip 02:30 on 28 March: it is taken as 03:30." in page
+    assert "02:30 comes twice on 31 October (the clocks go back): it is taken as the first " \
+           "one." in page
+    assert "28 March 2027 03:30 – 31 October 2027 02:30" in page

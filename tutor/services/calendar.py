@@ -244,6 +244,22 @@ def to_utc(day, wall_time, zone_name):
     return aware.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+SKIPPED, REPEATED = "skipped", "repeated"
+
+
+def clock_change_at(day, wall_time, zone_name):
+    """SKIPPED when the clocks jump over this wall time that day (spring forward),
+    REPEATED when they pass it twice (fall back), else None: what to_utc decided is
+    then worth telling the person who typed it."""
+    wall = datetime.combine(day, wall_time)
+    zone = ZoneInfo(zone_name)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    back = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+    return SKIPPED if back != wall else REPEATED
+
+
 def range_to_utc(first_day, start_time, last_day, end_time, zone_name):
     """The naive-UTC (start, end) of a from–to range entered in `zone_name`: from
     `start_time` on the first day (its midnight when None) to `end_time` on the last

@@ -51,9 +51,6 @@ class IntervalNotFound(ScheduleError):
     """No such unavailable interval of this teacher."""
 
 
-def lock(teacher):
-    """The transaction every check-then-write on the teacher's calendar runs in."""
-    return exclusive(db.database, f"lessons:{_id(teacher)}")
 class LessonsInside(ScheduleError):
     """Lessons fall inside the time being marked unavailable and the teacher has not
     seen them all yet: `lessons` are all of them, by start. Nothing is saved then; the
@@ -64,6 +61,9 @@ class LessonsInside(ScheduleError):
         self.lessons = lessons
 
 
+def lock(teacher):
+    """The transaction every check-then-write on the teacher's calendar runs in."""
+    return exclusive(db.database, f"lessons:{_id(teacher)}")
 
 
 # --- reading ------------------------------------------------------------------------
@@ -175,19 +175,19 @@ def add_unavailable(teacher, start, end, reason="", seen_lessons=None):
     (restores, tests). Raises InvalidInterval for an empty, reversed or out-of-bounds
     interval."""
     interval = Interval(start, end)
+    if not (bounds.within_moments(interval.start) and bounds.within_moments(interval.end)):
+        raise InvalidInterval(f"interval beyond the calendar: {start}, {end}")
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise InvalidSetting("reason", f"at most {MAX_REASON} characters")
-    if not (bounds.within_moments(interval.start) and bounds.within_moments(interval.end)):
-        raise InvalidInterval(f"interval beyond the calendar: {start}, {end}")
     with lock(teacher):
-        return UnavailableInterval.create(teacher=teacher, start=interval.start,
-                                          end=interval.end, reason=reason)
-
         if seen_lessons is not None:
             inside = lessons_inside(teacher, interval.start, interval.end)
             if {lesson.id for lesson in inside} - set(seen_lessons):
                 raise LessonsInside(inside)
+        return UnavailableInterval.create(teacher=teacher, start=interval.start,
+                                          end=interval.end, reason=reason)
+
 
 def add_unavailable_days(teacher, first_day, last_day, reason="", seen_lessons=None):
     """Mark the local days first_day..last_day (inclusive, in the teacher's zone)

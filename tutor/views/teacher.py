@@ -3,6 +3,7 @@ off, and lessons placed by hand (for a new person too)."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -128,10 +129,10 @@ def remove_window(weekday, start):
 
 @bp.post("/unavailable")
 def add_days_off():
-    form = DaysOffForm()
     """Unavailable time from the availability page: whole days or from a time to a
     time, across days. Lessons inside are listed first and kept only once the teacher
     has seen them (schedule.LessonsInside)."""
+    form = DaysOffForm()
     if form.validate_on_submit():
         start, end = _range_of(form)
         seen = form.seen_lessons()
@@ -150,6 +151,7 @@ def add_days_off():
             whole_days = form.start_time.data is None and form.end_time.data is None
             flash(_("These days are marked unavailable.") if whole_days
                   else _("This time is marked unavailable."), "success")
+            _tell_clock_changes(form, start, end)
             if kept:
                 flash(ngettext(
                     "%(num)d lesson inside it stays: cancel it on its page if it will not "
@@ -160,11 +162,28 @@ def add_days_off():
     return _availability_page(days_off_form=form)
 
 
+def _tell_clock_changes(form, start, end):
+    """A typed time the clocks skip or repeat that day is taken as calendar.to_utc
+    decides; the teacher is told which moment that is."""
+    zone = schedule.settings_for(me()).timezone
+    for day, wall, moment in ((form.first_day.data, form.start_time.data, start),
+                              (form.last_day.data, form.end_time.data, end)):
+        change = calendar.clock_change_at(day, wall, zone) if wall is not None else None
+        if change == calendar.SKIPPED:
+            flash(_("The clocks skip %(time)s on %(day)s: it is taken as %(taken)s.",
+                    time=wall.strftime("%H:%M"), day=format_date(day, "d MMMM"),
+                    taken=calendar.local(moment, zone).strftime("%H:%M")), "info")
+        elif change == calendar.REPEATED:
+            flash(_("%(time)s comes twice on %(day)s (the clocks go back): it is taken as "
+                    "the first one.", time=wall.strftime("%H:%M"),
+                    day=format_date(day, "d MMMM")), "info")
+
+
 @bp.post("/unavailable/day")
 def day_off():
-    form = DayOffForm()
     """A whole day off from the calendar. A day with lessons goes to the availability
     page instead, with the day filled in and its lessons listed."""
+    form = DayOffForm()
     if not form.validate_on_submit():
         abort(400)
     day = form.day.data.isoformat()
