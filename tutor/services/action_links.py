@@ -155,10 +155,11 @@ def links(kind, user, lesson, channel, now=None):
     if channel != User.EMAIL or not codes or getattr(lesson, "id", None) is None:
         return []
     found = []
-    for code in codes:
-        url = site_url("actions.confirm", token=token(code, lesson))
-        if url and available(code, lesson, now):
-            found.append((link_label(code), url))
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for code in codes:
+            url = site_url("actions.confirm", token=token(code, lesson))
+            if url and available(code, lesson, now):
+                found.append((link_label(code), url))
     return found
 
 
