@@ -142,6 +142,7 @@ def test_a_wrong_password_deletes_nothing(maria):
 
 
 def test_the_deletion_cancels_the_future_and_anonymises_the_past(maria, teacher):
+    personal_data.send_export(maria.id, 1, now=NOW)  # a file in her inbox
     plan = personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
     assert (len(plan.cancelled), plan.kept) == (2, 2)
     gone = User.get_by_id(maria.id)
@@ -160,6 +161,7 @@ def test_the_deletion_cancels_the_future_and_anonymises_the_past(maria, teacher)
     # Her own things are gone, and so is every session.
     assert not Feedback.select().where(Feedback.student == maria.id).exists()
     assert not InboxItem.select().where(InboxItem.user == maria.id).exists()
+    assert not StoredFile.select().where(StoredFile.owner == maria.id).exists()
     assert not LoginSession.select().where(LoginSession.user == maria.id).exists()
     assert not Message.select().where(Message.user == maria.id).exists()
     # Nobody logs in as her, under the old login or the new one.

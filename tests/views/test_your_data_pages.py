@@ -191,3 +191,20 @@ def test_the_deletion_form_speaks_russian(browser_of, alisa):
     assert "Удалить учётную запись?" in page and "Ваш пароль" in page
     empty = phone.submit("/account/delete", {"password": ""})
     assert "Введите пароль для подтверждения." in empty.text
+
+
+def test_the_teacher_sees_a_deleted_student_without_a_name(app, browser_of, alisa, teacher,
+                                                          time_machine):
+    time_machine.move_to(NOW, tick=False)
+    with app.app_context():
+        Lesson.create(teacher=teacher, student=alisa, start=NOW - timedelta(days=3),
+                      end=NOW - timedelta(days=3, hours=-1), status=Lesson.CONFIRMED,
+                      price=1000, attendance=Lesson.ATTENDED)
+    browser_of("alisa").submit("/account/delete", {"password": STUDENT_PASSWORD})
+    desk = browser_of("teacher", TEACHER_PASSWORD)
+    lessons = desk.get("/teacher/lessons?first_day=2026-11-01&last_day=2026-11-30").text
+    assert "Удалённый ученик" in lessons and "Алиса" not in lessons
+    assert f"/teacher/students/{alisa.id}" not in lessons  # no link to a page that is gone
+    assert desk.get(f"/teacher/students/{alisa.id}").status_code == 404
+    audit = desk.get("/teacher/audit").text
+    assert "Ученик удалил свою учётную запись" in audit

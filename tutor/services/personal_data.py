@@ -330,7 +330,8 @@ def delete_account(user, password, now=None):
         LoginSession.delete().where(LoginSession.user == user.id).execute()
         TelegramLink.delete().where(TelegramLink.user == user.id).execute()
         Feedback.delete().where(Feedback.student == user.id).execute()
-        InboxItem.delete().where(InboxItem.user == user.id).execute()  # files cascade
+        StoredFile.delete().where(StoredFile.owner == user.id).execute()
+        InboxItem.delete().where(InboxItem.user == user.id).execute()
         (Message
          .delete()
          .where((Message.user == user.id) & (Message.status != Message.SENT))
