@@ -11,7 +11,6 @@ import pytest
 
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import AuditEntry, InboxItem, Lesson, LoginSession, StoredFile, User
-from tutor.services import accounts
 
 PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
          "Chrome/131.0.0.0 Mobile Safari/537.36")

@@ -69,7 +69,8 @@ EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
 EXPORT_ACTION = "account.export"
 DELETE_ACTION = "account.delete"
 DELETED_LOGIN = "~deleted-{id}"
-UNUSABLE_PASSWORD = "!"  # not an argon2 hash: verify_password says no to everything
+# Not an argon2 hash, so verify_password says no to every password; not a secret.
+NO_HASH = "!"
 
 
 class NotAStudent(Exception):
@@ -339,7 +340,7 @@ def delete_account(user, password, now=None):
         Message.update(user=None).where(Message.user == user.id).execute()
         User.update(
             role=User.DELETED, login=DELETED_LOGIN.format(id=user.id),
-            password_hash=UNUSABLE_PASSWORD, first_name="", last_name="", email=None,
+            password_hash=NO_HASH, first_name="", last_name="", email=None,
             telegram_chat_id=None, telegram_username=None, channel=User.NO_CHANNEL,
             digest_time=None, goal=None, timezone=None, locale=None, feed_version=None,
             reminder_hours=None, inactive_since=now, reset_version=User.reset_version + 1,
