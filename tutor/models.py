@@ -387,7 +387,8 @@ class UnavailableInterval(BaseModel):
 
     class Meta:
         table_name = "unavailable_intervals"
-        indexes = ((("teacher", "start"), False),)
+        # (teacher, end): the ranges not ended yet, and the ended ones to clean up.
+        indexes = ((("teacher", "start"), False), (("teacher", "end"), False))
 
     @classmethod
     def upcoming(cls, teacher, now):
