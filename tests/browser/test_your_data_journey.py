@@ -14,6 +14,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.site import PHONE as PHONE_SCREEN
+from tests.browser.site import axe_problems, overflow_problems
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, Message, Payment, User
 
@@ -88,8 +90,11 @@ def test_an_export_is_made_downloaded_and_opened(browser, live_server, october):
 
 def test_signing_out_the_other_device(browser, live_server, october):
     laptop = open_logged_in(browser, live_server, "maria", STUDENT_PASSWORD, user_agent=LAPTOP)
-    phone = open_logged_in(browser, live_server, "maria", STUDENT_PASSWORD, user_agent=PHONE)
+    phone = open_logged_in(browser, live_server, "maria", STUDENT_PASSWORD, user_agent=PHONE,
+                           viewport=PHONE_SCREEN)
     phone.goto(live_server + "/account")
+    # The profile with both devices listed: accessible, and it fits a phone.
+    assert axe_problems(phone, "profile") + overflow_problems(phone, "profile") == []
     devices = phone.locator("#devices")
     expect(devices.locator("li.device.current")).to_contain_text("Chrome on Android")
     expect(devices.locator("li.device.current")).to_contain_text("This device")
@@ -116,6 +121,7 @@ def test_a_deletion_keeps_the_teachers_report_right(browser, live_server, app, o
     page.get_by_label("Your password").fill("not my password")
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("That is not your password.")).to_be_visible()
+    assert axe_problems(page, "delete") == []
     page.get_by_label("Your password").fill(STUDENT_PASSWORD)
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Your account is deleted.")).to_be_visible()
