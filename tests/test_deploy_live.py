@@ -55,10 +55,19 @@ def until(check, what, timeout=30, process=None):
         if result:
             return result
         if process is not None and process.poll() is not None:
-            pytest.fail(f"{what}: the process exited:\n{process.stdout.read()}")
+            pytest.fail(f"{what}: the process exited:\n{process.log.read_text()[-5000:]}")
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: not within {timeout} s")
         time.sleep(0.1)
+
+
+def start(command, log, **kwargs):
+    """A process whose output goes to `log` (a pipe nobody reads would fill and
+    stop it)."""
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **kwargs)
+    process.log = Path(log)
+    return process
 
 
 def required(path, package):
@@ -116,9 +125,8 @@ def gunicorn(tmp_path_factory):
            "LOGIN_RATE_LIMIT": "3 per minute", "ARGON2_TIME_COST": "1",
            "ARGON2_MEMORY_COST": "1024"}
     env.pop("RATELIMIT_STORAGE_URI", None)
-    process = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                                "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = start([str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+                    home / "gunicorn.log", cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
 
     def answers():
@@ -128,7 +136,7 @@ def gunicorn(tmp_path_factory):
             return False
 
     until(answers, "gunicorn answering /healthz", timeout=60, process=process)
-    yield {"base": base, "port": port, "env": env, "database_url": database_url}
+    yield {"base": base, "port": port, "env": env, "database_url": database_url, "home": home}
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
 
@@ -162,10 +170,8 @@ def prometheus(gunicorn, tmp_path_factory):
     home = tmp_path_factory.mktemp("prometheus")
     port = free_port()
     config = prometheus_config(home, gunicorn["port"], port)
-    process = subprocess.Popen([binary, f"--config.file={config}",
-                                f"--storage.tsdb.path={home / 'data'}",
-                                f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = start([binary, f"--config.file={config}", f"--storage.tsdb.path={home / 'data'}",
+                     f"--web.listen-address=127.0.0.1:{port}"], home / "prometheus.log")
     base = f"http://127.0.0.1:{port}"
 
     def ready():
@@ -289,8 +295,7 @@ def nginx(gunicorn):
         unprivileged = {"user": "nobody", "group": "nogroup", "extra_groups": []}
         for path in (home, *home.rglob("*")):
             shutil.chown(path, "nobody", "nogroup")
-    process = subprocess.Popen(command + ["-g", "daemon off;"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, **unprivileged)
+    process = start(command + ["-g", "daemon off;"], home / "nginx.out", **unprivileged)
 
     def listening():
         try:
@@ -411,10 +416,9 @@ def test_the_reset_link_names_the_public_address_and_opens_through_nginx(gunicor
     assert asked.status == 302
     assert asked.headers["location"] in ("/login", f"{PUBLIC_URL}login")
     # The consumer sends the link: the one deploy/ runs, for as long as this takes.
-    consumer = subprocess.Popen([str(VENV_BIN / "huey_consumer"), "tasks.huey", "--no-periodic",
-                                 "--workers", "1", "--worker-type", "thread"], cwd=ROOT,
-                                env=gunicorn["env"], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+    consumer = start([str(VENV_BIN / "huey_consumer"), "tasks.huey", "--no-periodic",
+                      "--workers", "1", "--worker-type", "thread"], gunicorn["home"] / "huey.log",
+                     cwd=ROOT, env=gunicorn["env"])
     try:
         ((body,),) = until(lambda: sqlite_rows(gunicorn, "SELECT body_text FROM outbox "
                                                          "WHERE kind = 'password_reset'"),
