@@ -80,6 +80,7 @@ def test_a_range_across_days_takes_the_students_slots(browser, live_server, app,
     teacher.goto(f"{live_server}/month?month={thursday.strftime('%Y-%m')}")
     thursday_cell = teacher.locator(f"a[href='/?week={thursday.isoformat()}']")
     expect(thursday_cell).to_contain_text("unavailable all day")
+    assert axe_problems(teacher, "the teacher's month with unavailable days") == []
     student.context.close()
     teacher.context.close()
 
