@@ -139,5 +139,6 @@ def test_a_deletion_keeps_the_teachers_report_right(browser, live_server, app, o
     expect(teacher_page.locator('[data-total="lessons"]')).to_have_text("2")
     expect(teacher_page.locator('[data-total="cost"]')).to_have_text("2,700 ₽")
     expect(teacher_page.get_by_role("cell", name="Deleted student").first).to_be_visible()
+    expect(teacher_page.get_by_role("link", name="Deleted student")).to_have_count(0)
     expect(teacher_page.get_by_role("cell", name="Пётр Орлов").first).to_be_visible()
     expect(teacher_page.locator("main")).not_to_contain_text("Мария")

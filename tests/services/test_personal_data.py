@@ -192,8 +192,10 @@ def test_the_monthly_report_and_balances_stay_right(maria, teacher, create_stude
     assert names == {maria.id: "Удалённый ученик", petr.id: "Пётр Орлов"}
     assert {row.name: row.closing for row in after.balances} == {
         "Удалённый ученик": Decimal("-500.00"), "Пётр Орлов": Decimal("-1000.00")}
+    assert [(s.name, s.login, s.deleted) for s in after.students] == [
+        ("Пётр Орлов", "petr", False), ("Удалённый ученик", "", True)]
     csv_text = reports.monthly_csv(after, "ru").decode("utf-8-sig")
-    assert "Мария" not in csv_text and "Соколова" not in csv_text
+    assert "Мария" not in csv_text and "maria" not in csv_text and "~deleted" not in csv_text
 
 
 def test_a_lesson_inside_the_notice_stops_the_deletion(maria, teacher):

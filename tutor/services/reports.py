@@ -119,6 +119,7 @@ class Line:
     people: int
     price: Decimal
     attendance: str = None  # the teacher's mark (Lesson.ATTENDANCE) or None
+    student_deleted: bool = False  # the student deleted their account: no profile to open
 
     @property
     def hours(self):
@@ -137,6 +138,7 @@ class StudentSummary:
     lessons: int
     minutes: int
     cost: Decimal
+    deleted: bool = False  # see Line.student_deleted
 
     @property
     def hours(self):
@@ -257,14 +259,19 @@ def _display_name(user):
     return user.full_name or user.login
 
 
+def _login(user):
+    """A deleted student's placeholder login means nothing to the teacher: none."""
+    return "" if user.is_deleted else user.login
+
+
 def _line(lesson, zone):
     student = lesson.student
     return Line(start=_local(lesson.start, zone), end=_local(lesson.end, zone),
                 minutes=int((lesson.end - lesson.start).total_seconds() // 60),
                 student_id=student.id, student_name=_display_name(student),
-                student_login=student.login, people=lesson.people,
+                student_login=_login(student), people=lesson.people,
                 price=Decimal(lesson.price or 0).quantize(CENT),
-                attendance=lesson.attendance)
+                attendance=lesson.attendance, student_deleted=student.is_deleted)
 
 
 def _taught(query, now):
@@ -300,7 +307,7 @@ def _balances(teacher, month):
     people = {user.id: user for user in User.select().where(
         User.id.in_([m.student_id for m in movements]))} if movements else {}
     rows = [BalanceRow(student_id=m.student_id, name=_display_name(people[m.student_id]),
-                       login=people[m.student_id].login, opening=m.opening, paid=m.paid,
+                       login=_login(people[m.student_id]), opening=m.opening, paid=m.paid,
                        charged=m.charged)
             for m in movements if m.student_id in people]
     return tuple(sorted(rows, key=lambda r: (r.name.casefold(), r.login)))
@@ -314,7 +321,8 @@ def _per_student(lines):
     summaries = [StudentSummary(student_id=student_id, name=group[0].student_name,
                                 login=group[0].student_login, lessons=len(group),
                                 minutes=sum(line.minutes for line in group),
-                                cost=sum((line.price for line in group), Decimal(0)))
+                                cost=sum((line.price for line in group), Decimal(0)),
+                                deleted=group[0].student_deleted)
                  for student_id, group in grouped.items()]
     return tuple(sorted(summaries, key=lambda s: (s.name.casefold(), s.login)))
 
