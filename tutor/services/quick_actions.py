@@ -15,7 +15,6 @@ from tutor.services import audit, booking, notify, schedule
 from tutor.services.calendar import local
 from tutor.services.action_links import ACCEPT, CANCEL, CONFIRM, REJECT, Forged, actor_of, version
 
-__all__ = ["Forged", "perform", "check", "outcome_text", "refusal_text"]
 USES_KEPT = timedelta(days=1)  # after the lesson's start, past any token's expiry
 
 
