@@ -46,6 +46,10 @@ class Checklist:
 
 
 def checklist(teacher):
+    """The teacher's steps, worked out from the data; none once they hid the list (it
+    is asked on every visit to the calendar)."""
+    if teacher.onboarding_dismissed_at is not None:
+        return Checklist(steps=(), dismissed=True)
     settings = TeacherSettings.for_teacher(teacher)
     done = {
         PASSWORD: teacher.password_generated_at is None,

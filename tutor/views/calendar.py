@@ -42,7 +42,8 @@ def week():
     if is_fragment_request() and not (who and who.is_teacher):
         return with_toasts(_kept_week(who, day, now))
     week = calendar.build_week(the_teacher(), who, day, now)
-    checklist = onboarding.checklist(who) if who and who.is_teacher else None
+    shows_checklist = who and who.is_teacher and not is_fragment_request()
+    checklist = onboarding.checklist(who) if shows_checklist else None
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
                   onboarding=checklist)
 
