@@ -3,7 +3,6 @@ in the database when there is no Redis, so every gunicorn worker and host shares
 count; a student may have at most max_pending_lessons single requests and
 max_pending_series series waiting for the teacher's answer."""
 from peewee import CharField, DoubleField, IntegerField, Model
-from playhouse.migrate import SchemaMigrator, migrate
 
 
 class RateLimitCounter(Model):
@@ -18,8 +17,9 @@ class RateLimitCounter(Model):
 def upgrade(database):
     with database.bind_ctx([RateLimitCounter]):
         database.create_tables([RateLimitCounter])
-    migrator = SchemaMigrator.from_database(database)
-    migrate(
-        migrator.add_column("teacher_settings", "max_pending_lessons", IntegerField(default=10)),
-        migrator.add_column("teacher_settings", "max_pending_series", IntegerField(default=2)),
-    )
+    # Plain ADD COLUMN on both databases: peewee's migrator makes a NOT NULL column on
+    # SQLite by rebuilding the table, which drops teacher_settings' calendar triggers
+    # (migration 0013).
+    for column, default in (("max_pending_lessons", 10), ("max_pending_series", 2)):
+        database.execute_sql(f"ALTER TABLE teacher_settings ADD COLUMN {column} "
+                             f"INTEGER NOT NULL DEFAULT {default}")
