@@ -178,7 +178,7 @@ def signed_in_cookies(url, secret, count):
         keys = [accounts.start_session(s, "bench").get_id() for s in students]
         cookies = [f"{name}={serializer.dumps({'_user_id': key, '_fresh': False})}"
                    for key in keys]
-        db.database.close()
+    db.database.close()
     return cookies
 
 

@@ -100,6 +100,7 @@ def _fill(rng, students, lessons, years, anchor, log):
                               UnavailableInterval, User)
     from tutor.services import availability
     from tutor.services.passwords import hash_password
+    from tutor.services.schedule import SETTING_LIMITS
 
     password_hash = hash_password(BENCH_PASSWORD)  # once: argon2 is slow on purpose
     zone = "Europe/Moscow"
@@ -112,7 +113,9 @@ def _fill(rng, students, lessons, years, anchor, log):
     TeacherSettings.create(teacher=teacher, lesson_length_minutes=LESSON_MINUTES,
                            horizon_days=HORIZON_DAYS, min_notice_hours=12,
                            cancellation_notice_hours=24, default_price=Decimal("1500"),
-                           timezone=zone)
+                           timezone=zone,
+                           # The booking scenarios book many times as few students.
+                           max_pending_lessons=SETTING_LIMITS["max_pending_lessons"][1])
     AvailabilityWindow.insert_many([{"teacher": teacher.id, "weekday": day, "start": start,
                                      "end": end} for day, start, end in WINDOWS]).execute()
 
