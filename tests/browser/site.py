@@ -22,7 +22,7 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import accounts, schedule, series
+from tutor.services import accounts, action_links, schedule, series
 
 ANONYMOUS, STUDENT, TEACHER = ROLES = ("anonymous", "student", "teacher")
 LOGINS = {STUDENT: ("alisa", STUDENT_PASSWORD), TEACHER: ("teacher", TEACHER_PASSWORD)}
@@ -61,6 +61,7 @@ class Site:
     month: str
     free_slot: str  # ISO start of a bookable slot in that week
     reset_token: str
+    action_token: str  # an e-mail's one-tap link: confirm the pending lesson
 
     def values(self, endpoint, role):
         """URL variables and query arguments that open `endpoint` on a real record."""
@@ -78,6 +79,7 @@ class Site:
             "admin.confirm_deactivation": {"ids": [self.student, self.other]},
             "teacher.new_lesson": {"start": self.free_slot},
             "auth.reset_password": {"token": self.reset_token},
+            "actions.confirm": {"token": self.action_token},
             "reports.index": {"month": self.month},
         }.get(endpoint, {})
 
@@ -118,7 +120,8 @@ def build_site(app, teacher, create_student):
                     confirmed=confirmed.id, series=weekly.id, week=monday.isoformat(),
                     month=monday.strftime("%Y-%m"),
                     free_slot=(day + timedelta(days=3, hours=7)).isoformat() + "+00:00",
-                    reset_token=accounts.make_reset_token(User.get_by_id(alisa.id)))
+                    reset_token=accounts.make_reset_token(User.get_by_id(alisa.id)),
+                    action_token=action_links.token(action_links.CONFIRM, pending))
 
 
 def page_urls(app, site, role):

@@ -53,7 +53,7 @@ def test_every_page_is_accessible_and_fits_a_phone(browser, live_server, app, si
         page.locator("#login").fill("nobody")
         page.locator("#password").fill("wrong")
         page.locator("form#login-form button[type=submit]").click()
-        expect(page.get_by_role("alert")).to_be_visible()
+        expect(page.get_by_role("alertdialog")).to_be_visible()
         problems += overflow_problems(page, "login with an error")
         problems += axe_problems(page, "login with an error")
         page.goto(live_server + "/register")
