@@ -232,3 +232,19 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+# --- outside services, faked on 127.0.0.1 ---------------------------------------------
+
+@pytest.fixture
+def fake_mailgun(app, httpserver):
+    """The app sends e-mail through Mailgun, played by tests/fake_mailgun.py."""
+    from tests.fake_mailgun import DOMAIN, FakeMailgun
+
+    fake = FakeMailgun(httpserver)
+    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN=DOMAIN,
+                      MAILGUN_API_KEY=fake.api_key, MAILGUN_URL=fake.url,
+                      EMAIL_FROM=f"Репетитор <no-reply@{DOMAIN}>")
+    yield fake
+    for request, _ in httpserver.log:
+        request.close()

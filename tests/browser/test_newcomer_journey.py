@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.site import on_next_week, signed_in
-from tests.fake_mailgun import FakeMailgun
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor import jobs
 from tutor.models import InboxItem, Lesson, Message, User
@@ -93,19 +92,8 @@ def test_a_new_tutor_loses_nothing_on_the_defaults(browser, live_server, app, ne
     assert saved.read_bytes().startswith(b"%PDF-")
 
 
-@pytest.fixture
-def mailgun(app, httpserver):
-    fake = FakeMailgun(httpserver)
-    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN="mg.example.com",
-                      MAILGUN_API_KEY="key-1", MAILGUN_URL=fake.url,
-                      EMAIL_FROM="Репетитор <no-reply@mg.example.com>")
-    yield fake
-    for request, _ in httpserver.log:
-        request.close()
-
-
 def test_with_e_mail_set_up_the_same_notices_go_out_and_stay_in_the_app(
-        browser, live_server, app, new_install, mailgun, time_machine):
+        browser, live_server, app, new_install, fake_mailgun, time_machine):
     with app.app_context():
         User.update(channel=User.EMAIL, email="anna.teacher@example.org").where(
             User.login == "teacher").execute()
@@ -120,7 +108,7 @@ def test_with_e_mail_set_up_the_same_notices_go_out_and_stay_in_the_app(
     expect(anna.locator(".toast-success")).to_contain_text("Your request is sent.")
     with app.app_context():
         assert delivery.deliver_due().sent == 2
-    assert sorted(mailgun.delivered_to()) == ["anna.teacher@example.org", "anna@example.org"]
+    assert sorted(fake_mailgun.delivered_to()) == ["anna.teacher@example.org", "anna@example.org"]
 
     teacher.reload()
     expect(bell(teacher)).to_contain_text("1")
@@ -131,7 +119,8 @@ def test_with_e_mail_set_up_the_same_notices_go_out_and_stay_in_the_app(
     with app.app_context():
         jobs.run_monthly_jobs.call_local()
         assert delivery.deliver_due().sent == 1
-    [report] = [form for form in mailgun.accepted if "report" in " ".join(form["attachments"])]
+    [report] = [form for form in fake_mailgun.accepted
+                if "report" in " ".join(form["attachments"])]
     assert sorted(report["attachments"]) == ["report-2026-11.csv", "report-2026-11.pdf"]
     teacher.goto(live_server + "/inbox")
     expect(teacher.locator(".inbox-item", has_text="Report for").first.get_by_role(

@@ -8,7 +8,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.fake_mailgun import FakeMailgun
 from tests.fake_telegram import FakeTelegram
 from tutor.models import InboxItem, Message, ProviderFault, User
 from tutor.services import delivery, notify
@@ -29,14 +28,8 @@ def maria(create_student):
 
 
 @pytest.fixture
-def mailgun(app, httpserver):
-    fake = FakeMailgun(httpserver)
-    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN="mg.example.com",
-                      MAILGUN_API_KEY="key-1", MAILGUN_URL=fake.url,
-                      EMAIL_FROM="Репетитор <no-reply@mg.example.com>")
-    yield fake
-    for request, _ in httpserver.log:
-        request.close()
+def mailgun(fake_mailgun):
+    return fake_mailgun
 
 
 @pytest.fixture
