@@ -9,6 +9,7 @@ query, `systemd-analyze verify` reads the units. `make test` installs nginx and
 promtool (make ops-tools); a missing tool fails those tests rather than skipping them
 (NGINX= and PROMTOOL= name another binary). tests/test_deploy_live.py runs the app
 behind them."""
+import atexit
 import functools
 import gzip
 import http.client
@@ -740,9 +741,23 @@ def upstream():
     server.server_close()
 
 
+@functools.cache
+def readable_static():
+    """A copy of static/ that nginx's workers (nobody, when the tests run as root) can
+    read: a fresh clone may sit under a folder only its owner may enter (mktemp -d)."""
+    folder = Path(tempfile.mkdtemp(prefix="tutor-static-"))
+    folder.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    copy = folder / "static"
+    shutil.copytree(ROOT / "static", copy)
+    for path in [copy, *copy.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return copy
+
+
 def nginx_site(tmp_path, upstream_port, http_port=80, https_port=443):
     """tutor.conf with the host's paths and ports: the upstream, the certificate, the
-    static files (the repository's), the log; no IPv6 listeners."""
+    static files (a readable copy of the repository's), the log; no IPv6 listeners."""
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", f"/CN={SERVER_NAME}", "-keyout", str(tmp_path / "key.pem"),
                     "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
@@ -751,7 +766,7 @@ def nginx_site(tmp_path, upstream_port, http_port=80, https_port=443):
                      ("/etc/nginx/tls/fullchain.pem", str(tmp_path / "cert.pem")),
                      ("/etc/nginx/tls/privkey.pem", str(tmp_path / "key.pem")),
                      ("/var/log/nginx/access.log", str(tmp_path / "access.log")),
-                     ("/app/static/", f"{ROOT / 'static'}/")):
+                     ("/app/static/", f"{readable_static()}/")):
         assert old in site, old
         site = site.replace(old, new)
     site = re.sub(r"^\s*listen \[::\]:.*$", "", site, flags=re.M)
