@@ -25,6 +25,8 @@ def test_start_page_language_switch_login_logout(page, live_server, teacher):
     page.get_by_role("button", name="Log in").click()
     notice = page.get_by_role("alertdialog", name="Could not log in")
     expect(notice).to_contain_text("Wrong login or password.")
+    # Escape closes it once the script has made it modal (focus on its button).
+    expect(notice.get_by_role("button", name="OK")).to_be_focused()
     page.keyboard.press("Escape")
     expect(notice).to_be_hidden()
 
