@@ -133,6 +133,23 @@ def utf16_length(text):
     return len(text.encode("utf-16-le")) // 2
 
 
+def _shown_text(body, too_long):
+    """(the text a sendMessage/editMessageText `body` shows, None), or (None, the 400
+    Telegram answers: bad HTML, empty, or `too_long`, which the two word differently)."""
+    text = body.get("text", "")
+    if body.get("parse_mode") == "HTML":
+        try:
+            text = parse_html(text)
+        except EntityError as error:
+            return None, _error(400, str(error))
+    text = text.strip()
+    if not text:
+        return None, _error(400, "Bad Request: message text is empty")
+    if utf16_length(text) > TEXT_LIMIT:
+        return None, _error(400, too_long)
+    return text, None
+
+
 class FakeTelegram:
     def __init__(self, httpserver, token=TOKEN):
         self.url = httpserver.url_for("").rstrip("/")
@@ -229,17 +246,9 @@ class FakeTelegram:
         refusal = self._chat_refusal(body.get("chat_id", ""))
         if refusal:
             return refusal
-        text = body.get("text", "")
-        if body.get("parse_mode") == "HTML":
-            try:
-                text = parse_html(text)
-            except EntityError as error:
-                return _error(400, str(error))
-        text = text.strip()
-        if not text:
-            return _error(400, "Bad Request: message text is empty")
-        if utf16_length(text) > TEXT_LIMIT:
-            return _error(400, "Bad Request: message is too long")
+        text, refusal = _shown_text(body, "Bad Request: message is too long")
+        if refusal:
+            return refusal
         refusal = markup_refusal(body.get("reply_markup"))
         if refusal:
             return _error(400, refusal)
@@ -282,17 +291,9 @@ class FakeTelegram:
 
     def _editMessageText(self, request):
         body = request.get_json()
-        text = body.get("text", "")
-        if body.get("parse_mode") == "HTML":
-            try:
-                text = parse_html(text)
-            except EntityError as error:
-                return _error(400, str(error))
-        text = text.strip()
-        if not text:
-            return _error(400, "Bad Request: message text is empty")
-        if utf16_length(text) > TEXT_LIMIT:
-            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        text, refusal = _shown_text(body, "Bad Request: MESSAGE_TOO_LONG")
+        if refusal:
+            return refusal
         return self._edit(body, text)
 
     def _editMessageReplyMarkup(self, request):
