@@ -131,7 +131,9 @@ def enter_request(database):
 
 def leave_request(database, token):
     """Give back what enter_request() took (a closed PostgreSQL connection has already
-    let its advisory lock go)."""
+    let its advisory lock go: a request's has, tutor/maintenance.py). open_database()
+    makes no connection pool, whose close() would keep the lock in the pooled
+    connection."""
     if token is None:
         return
     if backend(database) == "postgresql":

@@ -1,7 +1,10 @@
 """A restore replaces every row of the database; meanwhile requests are answered 503
 with Retry-After (tutor/views/errors.py) instead of meeting a database half replaced.
 Each request passes the gate of tutor.database.enter_request() before anything else
-reads or writes (the rate limiter, the user's session), and leaves it at teardown."""
+reads or writes (the rate limiter, the user's session), and leaves it at teardown,
+after the database's own teardown: a PostgreSQL connection is closed there
+(extensions.TutorDB), which lets its advisory lock go, so no request pays a round trip
+to release it (a SQLite gate is a file handle, closed either way)."""
 from flask import current_app, g, request
 
 from tutor.database import enter_request, leave_request
@@ -11,7 +14,8 @@ from tutor.extensions import db
 def register(app):
     # First of all before_request functions: the rate limiter writes its counters.
     app.before_request_funcs.setdefault(None, []).insert(0, _enter)
-    app.teardown_request(_leave)
+    # Last of all teardown functions (Flask runs them in reverse): after TutorDB's.
+    app.teardown_request_funcs.setdefault(None, []).insert(0, _leave)
 
 
 def _enter():
