@@ -178,10 +178,8 @@ def site_url(endpoint, **values):
     base = (current_app.config.get("PUBLIC_URL") or "").strip()
     if not base and has_request_context():
         base = request.url_root
-    if not base:
-        return None
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base.rstrip("/") + path
+    path = notify.app_path(endpoint, **values)
+    return base.rstrip("/") + path if base and path else None
 
 
 def _amount(user, amount):
