@@ -159,19 +159,15 @@ def _profile(user):
 
 
 def _lessons(user):
-    teachers = {}
-    rows = []
-    for lesson in Lesson.for_student(user):
-        if lesson.teacher_id not in teachers:
-            teachers[lesson.teacher_id] = User.get_by_id(lesson.teacher_id).full_name
-        rows.append({
-            "id": lesson.id, "start": _moment(lesson.start), "end": _moment(lesson.end),
-            "teacher": teachers[lesson.teacher_id], "status": lesson.status,
-            "attendance": lesson.attendance, "price": _money(lesson.price),
-            "people": lesson.people, "comment": lesson.comment, "series": lesson.series_id,
-            "requested_at": _moment(lesson.created_at),
-            "confirmed_at": _moment(lesson.confirmed_at)})
-    return rows
+    return [{"id": lesson.id, "start": _moment(lesson.start), "end": _moment(lesson.end),
+             "teacher": lesson.teacher.full_name, "status": lesson.status,
+             "attendance": lesson.attendance, "price": _money(lesson.price),
+             "people": lesson.people, "comment": lesson.comment, "series": lesson.series_id,
+             "requested_at": _moment(lesson.created_at),
+             "confirmed_at": _moment(lesson.confirmed_at)}
+            for lesson in (Lesson.for_student(user)
+                           .select_extend(User)
+                           .join(User, on=(Lesson.teacher == User.id)))]
 
 
 def _payments(user):
