@@ -92,7 +92,7 @@ def keyboard(kind, user, lesson, now=None):
     codes = BUTTONS.get(kind)
     if not codes or getattr(lesson, "id", None) is None:
         return None
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(notify.recipient_locale(user)):
         row = [{"text": button_label(code, lesson, user),
                 "callback_data": callback_data(code, lesson)}
                for code in codes if available(code, lesson, now)]
@@ -110,7 +110,7 @@ def open_row(lesson):
 def button_label(code, lesson, user):
     if code == CONFIRM:
         price = TeacherSettings.for_teacher(lesson.teacher_id).default_price
-        return _("Confirm (%(price)s ₽)", price=_amount(user, price))
+        return _("Confirm (%(price)s ₽)", price=notify.local_amount(user, price))
     return {REJECT: _("Reject"), ACCEPT: _("Accept"), CANCEL: _("Cancel the lesson")}[code]
 
 
@@ -156,7 +156,7 @@ def links(kind, user, lesson, channel, now=None):
     if channel != User.EMAIL or not codes or getattr(lesson, "id", None) is None:
         return []
     found = []
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(notify.recipient_locale(user)):
         for code in codes:
             url = site_url("actions.confirm", token=token(code, lesson))
             if url and available(code, lesson, now):
@@ -180,10 +180,6 @@ def site_url(endpoint, **values):
         base = request.url_root
     path = notify.app_path(endpoint, **values)
     return base.rstrip("/") + path if base and path else None
-
-
-def _amount(user, amount):
-    return notify.local_amount(user, amount)
 
 
 def _mac(body):
