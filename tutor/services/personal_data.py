@@ -62,7 +62,7 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import audit, booking, notify, schedule
+from tutor.services import accounts, audit, booking, notify, schedule
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
@@ -324,7 +324,7 @@ def delete_account(user, password, now=None):
         except booking.LessonNotFound:  # gone meanwhile (the teacher rejected it)
             pass
     with db.database.atomic():
-        LoginSession.delete().where(LoginSession.user == user.id).execute()
+        accounts.end_sessions(user)
         TelegramLink.delete().where(TelegramLink.user == user.id).execute()
         Feedback.delete().where(Feedback.student == user.id).execute()
         StoredFile.delete().where(StoredFile.owner == user.id).execute()
