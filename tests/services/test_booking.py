@@ -5,14 +5,12 @@ writes, and no double booking across processes.
 The teacher works every day 10:00-14:00 Moscow = 07:00-11:00 UTC, 60-minute lessons,
 12 hours' notice. NOW is Monday 2026-06-01 00:00 UTC, so Monday's slots are too soon
 and Tuesday 07:00 UTC (10:00 in Moscow) is the first bookable one."""
-import os
-import subprocess
-import sys
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
 from tutor.services import booking, notify, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
@@ -686,25 +684,8 @@ with app.app_context():
 
 
 def race(database_url, teacher, students, modes):
-    env = {**os.environ, "SECRET_KEY": "test-secret-key"}
-    processes = [subprocess.Popen([sys.executable, "-c", RACER, database_url, str(teacher.id),
-                                   str(s.id), mode, NOW.isoformat()],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-                 for s, mode in zip(students, modes)]
-    try:
-        for process in processes:  # wait until every one has its connection ready
-            assert process.stdout.readline().strip() == "ready", process.stderr.read()
-        for process in processes:
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=120) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-    assert all(p.returncode == 0 for p in processes), [err for _, err in results]
-    return sorted(out.strip() for out, _ in results)
+    return sorted(racers.race(RACER, [(database_url, teacher.id, s.id, mode, NOW.isoformat())
+                                      for s, mode in zip(students, modes)]))
 
 
 @pytest.mark.slow

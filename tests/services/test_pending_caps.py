@@ -5,14 +5,12 @@ several processes cannot together pass the cap; what the teacher creates is not 
 
 The teacher works every day 10:00-14:00 Moscow = 07:00-11:00 UTC, 60-minute lessons:
 four slots a day. NOW is Monday 2026-06-01 00:00 UTC."""
-import os
-import subprocess
-import sys
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests import racers
 from tutor.models import Lesson, LessonSeries, TeacherSettings, User
 from tutor.services import booking, schedule, series
 from tutor.services.availability import Window
@@ -175,25 +173,9 @@ with app.app_context():
 
 def race(database_url, teacher, student, requests):
     """Each (kind, start) of `requests` from its own process, all at once."""
-    env = {**os.environ, "SECRET_KEY": "test-secret-key"}
-    processes = [subprocess.Popen([sys.executable, "-c", RACER, database_url, str(teacher.id),
-                                   str(student.id), kind, start.isoformat(), NOW.isoformat()],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-                 for kind, start in requests]
-    try:
-        for process in processes:  # every one connected and waiting
-            assert process.stdout.readline().strip() == "ready", process.stderr.read()
-        for process in processes:
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=120) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-    assert all(p.returncode == 0 for p in processes), [err for _, err in results]
-    return sorted(out.strip() for out, _ in results)
+    return sorted(racers.race(RACER, [(database_url, teacher.id, student.id, kind,
+                                       start.isoformat(), NOW.isoformat())
+                                      for kind, start in requests]))
 
 
 @pytest.mark.slow

@@ -7,14 +7,12 @@ The teacher works in Berlin (DST: 29 March and 25 October 2026), every day 10:00
 60-minute lessons, 12 hours' notice, a 120-day horizon. NOW is Monday 2 March 2026,
 00:00 UTC. Tuesday 17 March 10:00 in Berlin is 09:00 UTC (CET, UTC+1); from 31 March
 the same 10:00 is 08:00 UTC (CEST, UTC+2)."""
-import os
-import subprocess
-import sys
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests import racers
 from tutor.models import Lesson, LessonSeries, Message, User
 from tutor.services import booking, reports, schedule, series
 from tutor.services.availability import Window
@@ -462,25 +460,9 @@ def test_series_and_single_bookings_racing_never_overlap(database_url, teacher,
                                                          create_student):
     students = [create_student() for _ in range(8)]
     modes = ["series", "single"] * 4
-    env = {**os.environ, "SECRET_KEY": "test-secret-key"}
-    processes = [subprocess.Popen([sys.executable, "-c", RACER, database_url, str(teacher.id),
-                                   str(s.id), mode, NOW.isoformat()],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-                 for s, mode in zip(students, modes)]
-    try:
-        for process in processes:
-            assert process.stdout.readline().strip() == "ready", process.stderr.read()
-        for process in processes:
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        results = [process.communicate(timeout=120) for process in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-    assert all(p.returncode == 0 for p in processes), [err for _, err in results]
-    booked = sum(int(out.strip()) for out, _ in results)
+    results = racers.race(RACER, [(database_url, teacher.id, s.id, mode, NOW.isoformat())
+                                  for s, mode in zip(students, modes)])
+    booked = sum(int(out) for out in results)
     assert booked == 4  # the four weeks, each taken once
     assert sorted(lesson.start for lesson in Lesson.select()) == SPRING
     # A series is written whole or not at all: its lessons are all the ones it reported.
