@@ -197,9 +197,9 @@ def remove_old_days_off(now):
     """Unavailable intervals that ended before this month (teacher's zone) go; the
     current and future ones stay. The teacher is told how many went and which, in
     the same transaction."""
-    cutoff = month_start(now)
-    teacher = _teacher()
     zone = teacher_zone()
+    cutoff = month_start(now, zone)
+    teacher = _teacher()
     with db.database.atomic():
         old = list(UnavailableInterval
                    .select()
@@ -255,7 +255,8 @@ def purge_records(now):
     delivered outbox messages, job records and rotated log files; and notices read
     in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
     unread notices stay, so nothing undelivered disappears unseen."""
-    cutoff = month_start(now)
+    zone = teacher_zone()
+    cutoff = month_start(now, zone)
     audit = AuditEntry.delete().where(AuditEntry.created_at < cutoff).execute()
     # Sent, and kept in the app only (held for want of a channel, with no files to
     # send once there is one): the inbox has them.
@@ -270,13 +271,11 @@ def purge_records(now):
     jobs = (JobRun.delete()
             .where(JobRun.started_at < cutoff, JobRun.status != JobRun.RUNNING).execute())
     logs = _remove_rotated_logs(cutoff)
-    inbox = _forget_read_notices(months_back(now.astimezone(teacher_zone()),
-                                             INBOX_KEEP_MONTHS))
+    inbox = _forget_read_notices(months_back(now.astimezone(zone), INBOX_KEEP_MONTHS))
     counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
               "attachment_files": files, "inbox": inbox}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
-        zone = teacher_zone()
         notify.enqueue(teacher, "records_purged", {
             "counts": counts, "log_files": logs, "before": _local_day(teacher, cutoff, zone),
         }, key=f"records-purged:{now.astimezone(zone):%Y-%m}")
