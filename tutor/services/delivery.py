@@ -43,6 +43,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -50,8 +51,9 @@ from peewee import IntegrityError, fn
 
 from tutor.database import exclusive
 from tutor.integrations import mailgun, smtp
+from tutor.integrations.attachments import Attachment
 from tutor.integrations.telegram import TelegramBot, TelegramError, split_message, telegram_html
-from tutor.models import Message, ProviderFault, User, utcnow
+from tutor.models import Message, ProviderFault, StoredFile, User, utcnow
 from tutor.services import notify
 
 log = logging.getLogger("tutor.outbox")
@@ -493,7 +495,21 @@ def email_message_id(message):
 
 
 def attachments_of(message):
-    return notify.attached_files(message)
+    """The files a message carries: kept in the database (notify stores them), or, for
+    a message written before they were, a file under the instance folder."""
+    found = []
+    for reference in json.loads(message.attachments or "[]"):
+        if "file_id" in reference:
+            stored = StoredFile.get_or_none(StoredFile.id == reference["file_id"])
+            if stored is None:
+                raise FileNotFoundError(f"stored file {reference['file_id']} is gone")
+            found.append(Attachment(stored.filename, bytes(stored.content),
+                                    stored.content_type))
+        else:
+            path = Path(current_app.instance_path) / reference["path"]
+            found.append(Attachment(reference["filename"], path.read_bytes(),
+                                    reference.get("content_type", "application/octet-stream")))
+    return found
 
 
 def _send_email(message):

@@ -139,12 +139,9 @@ def app_path(endpoint, **values):
 
 def _attachment(item):
     if isinstance(item, Path):
-        return Attachment(item.name, item.read_bytes(), _content_type(item.name))
+        content_type = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+        return Attachment(item.name, item.read_bytes(), content_type)
     return item
-
-
-def _content_type(filename):
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def store_file(item, owner, attachment):
@@ -158,24 +155,6 @@ def _reference(attachment, stored_file):
     """The outbox's reference to a file kept in the database."""
     return {"filename": attachment.filename, "content_type": attachment.content_type,
             "file_id": stored_file.id}
-
-
-def attached_files(message):
-    """The files a message carries: kept in the database, or, for a message written
-    before they were, a file under the instance folder."""
-    found = []
-    for reference in json.loads(message.attachments or "[]"):
-        if "file_id" in reference:
-            stored = StoredFile.get_or_none(StoredFile.id == reference["file_id"])
-            if stored is None:
-                raise FileNotFoundError(f"stored file {reference['file_id']} is gone")
-            found.append(Attachment(stored.filename, bytes(stored.content),
-                                    stored.content_type))
-        else:
-            path = Path(current_app.instance_path) / reference["path"]
-            found.append(Attachment(reference["filename"], path.read_bytes(),
-                                    reference.get("content_type", "application/octet-stream")))
-    return found
 
 
 def deliver_waiting(user, now=None):
