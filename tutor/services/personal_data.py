@@ -292,8 +292,12 @@ def deletion_plan(user, now=None):
     now = now or utcnow()
     future = _future(user, now)
     blocking = deadline = None
+    # One notice per teacher and lessons in start order: when a teacher's first
+    # confirmed lesson can still be cancelled, so can their later ones.
+    asked = set()
     for lesson in future:
-        if lesson.is_confirmed:
+        if lesson.is_confirmed and lesson.teacher_id not in asked:
+            asked.add(lesson.teacher_id)
             notice = schedule.settings_for(lesson.teacher_id).cancellation_notice_hours
             limit = lesson.start - timedelta(hours=notice)
             if now > limit:
