@@ -193,6 +193,13 @@ def create_student(create_user):
     return create
 
 
+@pytest.fixture
+def maria(create_student):
+    """A student told things by e-mail (a file may define a Maria of its own)."""
+    return create_student(login="maria", first_name="Мария", channel=User.EMAIL,
+                          email="maria@example.org")
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
@@ -237,14 +244,21 @@ def browser_type_launch_args(browser_type_launch_args):
 # --- outside services, faked on 127.0.0.1 ---------------------------------------------
 
 @pytest.fixture
-def fake_mailgun(app, httpserver):
-    """The app sends e-mail through Mailgun, played by tests/fake_mailgun.py."""
-    from tests.fake_mailgun import DOMAIN, FakeMailgun
+def mailgun(app, httpserver):
+    """The app sends e-mail through Mailgun at `httpserver`, which the test answers."""
+    from tests.fake_mailgun import API_KEY, DOMAIN
 
-    fake = FakeMailgun(httpserver)
-    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN=DOMAIN,
-                      MAILGUN_API_KEY=fake.api_key, MAILGUN_URL=fake.url,
+    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN=DOMAIN, MAILGUN_API_KEY=API_KEY,
+                      MAILGUN_URL=httpserver.url_for("").rstrip("/"),
                       EMAIL_FROM=f"Репетитор <no-reply@{DOMAIN}>")
-    yield fake
+    yield httpserver
     for request, _ in httpserver.log:
         request.close()
+
+
+@pytest.fixture
+def fake_mailgun(mailgun):
+    """The app sends e-mail through Mailgun, played by tests/fake_mailgun.py."""
+    from tests.fake_mailgun import FakeMailgun
+
+    return FakeMailgun(mailgun)

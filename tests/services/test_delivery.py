@@ -19,22 +19,6 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def maria(create_student):
-    return create_student(login="maria", first_name="Мария", channel=User.EMAIL,
-                          email="maria@example.org")
-
-
-@pytest.fixture
-def mailgun(app, httpserver):
-    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN="mg.example.com",
-                      MAILGUN_API_KEY="key-1", MAILGUN_URL=httpserver.url_for("").rstrip("/"),
-                      EMAIL_FROM="Репетитор <no-reply@mg.example.com>")
-    yield httpserver
-    for request, _ in httpserver.log:
-        request.close()
-
-
-@pytest.fixture
 def telegram(app, httpserver):
     app.config.update(TELEGRAM_BOT_TOKEN="123:ABC",
                       TELEGRAM_API_URL=httpserver.url_for("").rstrip("/"))

@@ -22,17 +22,6 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def maria(create_student):
-    return create_student(login="maria", first_name="Мария", channel=User.EMAIL,
-                          email="maria@example.org")
-
-
-@pytest.fixture
-def mailgun(fake_mailgun):
-    return fake_mailgun
-
-
-@pytest.fixture
 def telegram(app, httpserver):
     fake = FakeTelegram(httpserver)
     app.config.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url)
@@ -57,10 +46,10 @@ def statuses():
     (lambda fake: setattr(fake, "api_key", "key-other"), delivery.MAILGUN_KEY),
     (lambda fake: setattr(fake, "domains", {"other.example.com"}), delivery.MAILGUN_DOMAIN),
 ])
-def test_a_refused_mailgun_configuration_holds_and_resumes(app_ctx, maria, mailgun,
+def test_a_refused_mailgun_configuration_holds_and_resumes(app_ctx, maria, fake_mailgun,
                                                            time_machine, break_it, reason):
-    good_key, good_domains = mailgun.api_key, set(mailgun.domains)
-    break_it(mailgun)
+    good_key, good_domains = fake_mailgun.api_key, set(fake_mailgun.domains)
+    break_it(fake_mailgun)
     first = welcome(maria)
 
     report = delivery.deliver_due()
@@ -73,59 +62,59 @@ def test_a_refused_mailgun_configuration_holds_and_resumes(app_ctx, maria, mailg
 
     # What comes meanwhile waits with it, without asking Mailgun again.
     second = welcome(maria, 1)
-    calls = mailgun.calls
+    calls = fake_mailgun.calls
     assert delivery.deliver_due().sent == 0
-    assert mailgun.calls == calls
+    assert fake_mailgun.calls == calls
     assert fresh(second).status == Message.CONFIG and fresh(second).attempts == 0
 
     # A probe a few minutes later, one message: still refused.
     time_machine.move_to(NOW + PROBE, tick=False)
     assert delivery.deliver_due().waiting == 1
-    assert mailgun.calls == calls + 1
+    assert fake_mailgun.calls == calls + 1
     assert statuses() == [Message.CONFIG] * 2
     assert fresh(first).attempts == 0  # attempts not burnt
 
     # Fixed: the next probe goes out, and every waiting message with it.
-    mailgun.api_key, mailgun.domains = good_key, good_domains
+    fake_mailgun.api_key, fake_mailgun.domains = good_key, good_domains
     time_machine.move_to(NOW + 2 * PROBE, tick=False)
     report = delivery.deliver_due()
     assert report.sent == 2
     assert statuses() == [Message.SENT] * 2
     assert not ProviderFault.select().exists()
-    assert sorted(mailgun.delivered_to()) == ["maria@example.org"] * 2
+    assert sorted(fake_mailgun.delivered_to()) == ["maria@example.org"] * 2
     assert {fresh(first).fault, fresh(second).fault} == {""}
 
 
-def test_a_probe_is_not_tried_before_its_time(app_ctx, maria, mailgun, time_machine):
-    mailgun.api_key = "revoked"
+def test_a_probe_is_not_tried_before_its_time(app_ctx, maria, fake_mailgun, time_machine):
+    fake_mailgun.api_key = "revoked"
     welcome(maria)
     delivery.deliver_due()
     for seconds in (60, 120, 299):
         time_machine.move_to(NOW + timedelta(seconds=seconds), tick=False)
         delivery.deliver_due()
-    assert mailgun.calls == 1
+    assert fake_mailgun.calls == 1
 
 
-def test_a_password_reset_is_held_not_lost(app_ctx, maria, mailgun, time_machine):
-    mailgun.api_key = "revoked"
+def test_a_password_reset_is_held_not_lost(app_ctx, maria, fake_mailgun, time_machine):
+    fake_mailgun.api_key = "revoked"
     reset = notify.enqueue(maria, "password_reset", {"link": "https://t.example/r/x",
                                                      "hours": 2}, key="reset:1")
     delivery.deliver_due()
     assert fresh(reset).status == Message.CONFIG
-    mailgun.api_key = "key-1"
+    fake_mailgun.api_key = "key-1"
     time_machine.move_to(NOW + PROBE, tick=False)
     assert delivery.deliver_due().sent == 1
     assert fresh(reset).status == Message.SENT
 
 
 def test_the_probe_clears_the_fault_when_only_the_address_is_refused(app_ctx, create_student,
-                                                                    mailgun, time_machine):
+                                                                    fake_mailgun, time_machine):
     bad = create_student(login="bad", channel=User.EMAIL, email="nobody@example.org")
     good = create_student(login="good", channel=User.EMAIL, email="good@example.org")
-    mailgun.api_key = "revoked"
+    fake_mailgun.api_key = "revoked"
     first, second = welcome(bad), welcome(good)
     delivery.deliver_due()
-    mailgun.api_key, mailgun.bounce = "key-1", {"nobody@example.org"}
+    fake_mailgun.api_key, fake_mailgun.bounce = "key-1", {"nobody@example.org"}
     time_machine.move_to(NOW + PROBE, tick=False)
     delivery.deliver_due()
     assert fresh(first).status == Message.FAILED  # the key works: the address is wrong
@@ -175,7 +164,7 @@ def test_an_smtp_login_refused_holds_and_resumes(app, app_ctx, maria, time_machi
     assert not ProviderFault.select().exists()
 
 
-def test_a_refused_bot_token_holds_telegram_only(app_ctx, create_student, maria, mailgun,
+def test_a_refused_bot_token_holds_telegram_only(app_ctx, create_student, maria, fake_mailgun,
                                                  telegram, time_machine):
     student = create_student(login="tg", channel=User.TELEGRAM, telegram_chat_id="4242")
     telegram.token = "123456789:revoked"
@@ -234,10 +223,10 @@ def test_a_chat_that_was_linked_again_meanwhile_stays_linked(app_ctx, create_stu
 
 # --- refused for good ---------------------------------------------------------------
 
-def test_a_refused_address_is_told_to_the_teacher_once(app_ctx, teacher, maria, mailgun,
+def test_a_refused_address_is_told_to_the_teacher_once(app_ctx, teacher, maria, fake_mailgun,
                                                        time_machine):
     User.update(locale="ru", channel=User.NO_CHANNEL).where(User.id == teacher.id).execute()
-    mailgun.bounce.add("maria@example.org")
+    fake_mailgun.bounce.add("maria@example.org")
     message = welcome(maria)
 
     assert delivery.deliver_due().failed == 1
@@ -257,19 +246,19 @@ def test_a_refused_address_is_told_to_the_teacher_once(app_ctx, teacher, maria, 
     assert InboxItem.select().where(InboxItem.kind == delivery.FAILURE_NOTICE).count() == 1
 
 
-def test_giving_up_is_told_to_the_teacher(app, app_ctx, teacher, maria, mailgun, time_machine):
+def test_giving_up_is_told_to_the_teacher(app, app_ctx, teacher, maria, fake_mailgun, time_machine):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 1
-    mailgun.outage = 5
+    fake_mailgun.outage = 5
     welcome(maria)
     assert delivery.deliver_due().failed == 1
     notice = InboxItem.get(InboxItem.kind == delivery.FAILURE_NOTICE)
     assert notice.user_id == teacher.id
 
 
-def test_a_failed_failure_notice_is_not_reported_again(app_ctx, teacher, maria, mailgun):
+def test_a_failed_failure_notice_is_not_reported_again(app_ctx, teacher, maria, fake_mailgun):
     User.update(channel=User.EMAIL, email="teacher@broken.example").where(
         User.id == teacher.id).execute()
-    mailgun.bounce.update({"maria@example.org", "teacher@broken.example"})
+    fake_mailgun.bounce.update({"maria@example.org", "teacher@broken.example"})
     welcome(maria)
     delivery.deliver_due()  # maria's fails; the teacher's notice is written
     delivery.deliver_due()  # the notice fails too

@@ -30,22 +30,6 @@ def clock(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
-@pytest.fixture
-def maria(create_student):
-    return create_student(login="maria", first_name="Мария", channel=User.EMAIL,
-                          email="maria@example.org")
-
-
-@pytest.fixture
-def mailgun(app, httpserver):
-    app.config.update(EMAIL_BACKEND="mailgun", MAILGUN_DOMAIN=DOMAIN, MAILGUN_API_KEY="key-1",
-                      MAILGUN_URL=httpserver.url_for("").rstrip("/"),
-                      EMAIL_FROM=f"Репетитор <no-reply@{DOMAIN}>")
-    yield httpserver
-    for request, _ in httpserver.log:
-        request.close()
-
-
 def welcome(user):
     return notify.enqueue(user, "welcome", key=f"welcome:{user.id}")
 

@@ -12,12 +12,6 @@ from tutor.services import delivery, notify
 
 
 @pytest.fixture
-def maria(create_student):
-    return create_student(login="maria", first_name="Мария", channel=User.EMAIL,
-                          email="maria@example.org")
-
-
-@pytest.fixture
 def key_refused(app, maria):
     """Mailgun refuses the key: a fault on record and Maria's message waiting on it."""
     with app.app_context():
