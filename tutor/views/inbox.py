@@ -24,8 +24,7 @@ def index():
     pages = PaginatedQuery(InboxItem.of(current_user), paginate_by=PER_PAGE, check_bounds=False)
     items = list(pages.get_object_list())
     return render("inbox/index.html", "inbox/partials/_items.html", items=items,
-                  files=inbox.files_of(items), pages=pages, form=EmptyForm(),
-                  unread=InboxItem.unread_count(current_user))
+                  files=inbox.files_of(items), pages=pages, form=EmptyForm())
 
 
 @bp.get("/bell")
