@@ -125,16 +125,12 @@ def check_activity(now):
 def _kept_because(student, moment, inactive_before, zone, teacher):
     """Why a long-inactive student is not deleted, for the teacher's notice
     ({"reason": one of KEPT_REASONS, "when": the teacher's local time}), or None."""
-    upcoming = (Lesson
-                .select()
-                .where((Lesson.student == student) & (Lesson.end > moment))
-                .order_by(Lesson.start)
-                .first())
+    lessons = Lesson.for_student(student)
+    upcoming = lessons.where(Lesson.end > moment).first()
     if upcoming is not None:
         return {"reason": "ahead", "when": notify.local_time(teacher, upcoming.start, zone.key)}
-    recent = (Lesson
-              .select()
-              .where((Lesson.student == student) & (Lesson.start > inactive_before))
+    recent = (lessons
+              .where(Lesson.start > inactive_before)
               .order_by(Lesson.start.desc())
               .first())
     if recent is not None:
@@ -153,7 +149,7 @@ def _delete_with_report(teacher, student, moment):
 
     report = reports.deleted_student_report(student, moment)
     with schedule.lock(teacher):
-        if Lesson.select().where((Lesson.student == student) & (Lesson.end > moment)).exists():
+        if Lesson.for_student(student).where(Lesson.end > moment).exists():
             return {"reason": "booked", "when": ""}
         stored = notify.enqueue(
             teacher, "student_deleted", {"student": student, "report": report},
