@@ -41,7 +41,6 @@ import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -62,7 +61,7 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import accounts, audit, booking, notify, schedule
+from tutor.services import accounts, audit, booking, calendar, notify, schedule
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
@@ -232,7 +231,7 @@ def _json(data):
 
 
 def export_filename(user, now):
-    day = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(notify.recipient_zone(user)))
+    day = calendar.local(now, notify.recipient_zone(user))
     return f"tutor-data-{user.login}-{day:%Y-%m-%d}.zip"
 
 
