@@ -233,16 +233,13 @@ def send_backup(now):
 def _forget_old_backups(teacher, keep):
     """The inbox keeps the files of the newest `keep` backups, as BACKUP_DIR does; the
     notices of older ones stay, without their file."""
-    newest = (InboxItem
-              .select(InboxItem.id)
-              .where((InboxItem.user == teacher) & (InboxItem.kind == "backup"))
-              .order_by(InboxItem.id.desc())
-              .limit(keep))
+    backups = (InboxItem
+               .select(InboxItem.id)
+               .where((InboxItem.user == teacher) & (InboxItem.kind == "backup")))
+    newest = backups.order_by(InboxItem.id.desc()).limit(keep)
     return (StoredFile
             .delete()
-            .where(StoredFile.item.in_(InboxItem.select(InboxItem.id).where(
-                (InboxItem.user == teacher) & (InboxItem.kind == "backup")))
-                   & StoredFile.item.not_in(newest))
+            .where(StoredFile.item.in_(backups) & StoredFile.item.not_in(newest))
             .execute())
 
 
