@@ -152,6 +152,13 @@ def split_message(text, limit=MESSAGE_LIMIT):
     return [piece.strip() for piece in pieces if piece.strip()]
 
 
+def markup_on_last(pieces, markup):
+    """[(piece, its reply_markup)] for the pieces of one message: the keyboard goes
+    under the last piece only, where the whole text has been read."""
+    return [(piece, markup if number == len(pieces) else None)
+            for number, piece in enumerate(pieces, start=1)]
+
+
 def _width(text):
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 

@@ -52,7 +52,13 @@ from peewee import IntegrityError, fn
 from tutor.database import exclusive
 from tutor.integrations import mailgun, smtp
 from tutor.integrations.attachments import Attachment
-from tutor.integrations.telegram import TelegramBot, TelegramError, split_message, telegram_html
+from tutor.integrations.telegram import (
+    TelegramBot,
+    TelegramError,
+    markup_on_last,
+    split_message,
+    telegram_html,
+)
 from tutor.models import Message, ProviderFault, StoredFile, User, utcnow
 from tutor.services import notify
 
@@ -619,11 +625,10 @@ def _chat_gone(error):
 def telegram_parts(telegram, message):
     """The calls that send `message`, in order: the pieces of its text (the last one
     carrying the message's buttons, if any), then its files."""
-    pieces = list(split_message(telegram_text(message)))
     markup = json.loads(message.buttons) if message.buttons else None
-    for number, piece in enumerate(pieces, start=1):
-        yield lambda piece=piece, number=number: telegram.send_message(
-            message.address, piece, reply_markup=markup if number == len(pieces) else None)
+    for piece, piece_markup in markup_on_last(split_message(telegram_text(message)), markup):
+        yield lambda piece=piece, piece_markup=piece_markup: telegram.send_message(
+            message.address, piece, reply_markup=piece_markup)
     for attachment in attachments_of(message):
         yield lambda attachment=attachment: telegram.send_document(
             message.address, attachment.filename, attachment.content)

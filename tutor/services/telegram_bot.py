@@ -19,7 +19,12 @@ from flask_babel import gettext as _
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.integrations.telegram import TelegramError, split_message, telegram_html
+from tutor.integrations.telegram import (
+    TelegramError,
+    markup_on_last,
+    split_message,
+    telegram_html,
+)
 from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
 from tutor.services import (
     action_links,
@@ -212,10 +217,8 @@ def _send(reply):
         log.info("Telegram reply to %s: %s", reply.chat_id, reply.text)
         return
     try:
-        pieces = list(split_message(reply.text))
-        for number, piece in enumerate(pieces, start=1):
-            bot.send_message(reply.chat_id, piece,
-                             reply_markup=reply.markup if number == len(pieces) else None)
+        for piece, markup in markup_on_last(split_message(reply.text), reply.markup):
+            bot.send_message(reply.chat_id, piece, reply_markup=markup)
     except TelegramError as error:
         # What the update changed stands; only the answer is lost.
         log.warning("Telegram reply to chat %s failed: %s", reply.chat_id, error)
