@@ -355,15 +355,20 @@ def _stop(user):
                         "/today still works here."))])
 
 
-def _lessons_between(user, start, end):
-    """The user's lessons overlapping [start, end): the teacher's own lessons (with
-    the students' names), a student's own ones."""
+def _lessons_of(user):
+    """The user's lessons, soonest first: the teacher's own lessons (with the
+    students' names), a student's own ones."""
     owner = Lesson.teacher if user.is_teacher else Lesson.student
-    return list(Lesson
-                .select(Lesson, User)
-                .join(User, on=(Lesson.student == User.id))
-                .where((owner == user) & (Lesson.start < end) & (Lesson.end > start))
-                .order_by(Lesson.start))
+    return (Lesson
+            .select(Lesson, User)
+            .join(User, on=(Lesson.student == User.id))
+            .where(owner == user)
+            .order_by(Lesson.start))
+
+
+def _lessons_between(user, start, end):
+    """The user's lessons overlapping [start, end)."""
+    return list(_lessons_of(user).where((Lesson.start < end) & (Lesson.end > start)))
 
 
 def _lesson_line(user, lesson, zone, day=False):
@@ -413,13 +418,8 @@ def _pending(chat_id, user, now):
     teacher gets each request as its own message with the Confirm/Reject buttons of
     the "new booking request"; a student, the list of their own requests."""
     zone = ZoneInfo(notify.recipient_zone(user))
-    owner = Lesson.teacher if user.is_teacher else Lesson.student
-    lessons = list(Lesson
-                   .select(Lesson, User)
-                   .join(User, on=(Lesson.student == User.id))
-                   .where((owner == user) & (Lesson.status == Lesson.PENDING)
-                          & (Lesson.start > now))
-                   .order_by(Lesson.start)
+    lessons = list(_lessons_of(user)
+                   .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now))
                    .limit(PENDING_LISTED))
     if not lessons:
         return Reply(chat_id, telegram_html(_("Nothing is awaiting confirmation.")))
