@@ -36,14 +36,13 @@ from wtforms.widgets import HiddenInput
 
 from tutor.integrations import email_verifier
 from tutor.models import CONTROL_CHARACTERS, Goal, User
-from tutor.services import accounts, bounds, channels, reminders
+from tutor.services import accounts, bounds, booking, channels, feedback, reminders
 from tutor.services import reports as report_service
+from tutor.services import schedule, series
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 from tutor.services.schedule import SETTING_LIMITS
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
-# Dates a tutor's forms may mean; beyond them day arithmetic overflows.
-EARLIEST_DATE, LATEST_DATE = bounds.EARLIEST_DATE, bounds.LATEST_DATE
 
 
 def _without_control_characters(value):
@@ -70,8 +69,7 @@ def _within_numbers(form, field):
 class FlaskForm(_FlaskForm):
     """The base of every form below: control characters are taken out of everything
     posted before any field reads it (so a required field of NUL alone is empty), every
-    date must lie between EARLIEST_DATE and LATEST_DATE, and every number within
-    tutor.services.bounds."""
+    date and every number must lie within tutor.services.bounds."""
 
     class Meta(_FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
@@ -419,17 +417,12 @@ class NotificationsForm(FlaskForm):
 class BookingForm(FlaskForm):
     start = HiddenField(validators=[InputRequired()])
     comment = TextAreaField(_l("Comment for the teacher (optional)"), validators=[
-        Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        Length(max=booking.MAX_COMMENT,
+               message=_l("At most %(max)d characters.", max=booking.MAX_COMMENT))],
         render_kw={"rows": 3})
 
     def start_utc(self):
-        return parse_utc(self.start.data)
-
-
-def parse_utc(value):
-    """A naive-UTC datetime from an ISO string, or None (also for one beyond
-    tutor.services.bounds)."""
-    return bounds.parse_moment(value)
+        return bounds.parse_moment(self.start.data)
 
 
 class ConfirmLessonForm(FlaskForm):
@@ -439,14 +432,17 @@ class ConfirmLessonForm(FlaskForm):
         render_kw={"inputmode": "decimal"})
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 3})
+        NumberRange(min=1, max=booking.MAX_PEOPLE,
+                    message=_l("From %(min)s to %(max)s."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
+                            render_kw={"rows": 3})
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the time."))])
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)], render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=booking.MAX_REASON)],
+                           render_kw={"rows": 2})
 
 
 # --- the teacher's availability and lessons ------------------------------------------
@@ -462,12 +458,17 @@ def _whole(label, low, high):
 
 
 class ScheduleSettingsForm(FlaskForm):
-    lesson_length_minutes = _whole(_l("Lesson length, minutes"), 10, 480)
-    buffer_minutes = _whole(_l("Break between lessons, minutes"), 0, 240)
-    min_notice_hours = _whole(_l("Book at least this many hours ahead"), 0, 720)
-    horizon_days = _whole(_l("Book at most this many days ahead"), 1, 366)
+    lesson_length_minutes = _whole(_l("Lesson length, minutes"),
+                                   *SETTING_LIMITS["lesson_length_minutes"])
+    buffer_minutes = _whole(_l("Break between lessons, minutes"),
+                            *SETTING_LIMITS["buffer_minutes"])
+    min_notice_hours = _whole(_l("Book at least this many hours ahead"),
+                              *SETTING_LIMITS["min_notice_hours"])
+    horizon_days = _whole(_l("Book at most this many days ahead"),
+                          *SETTING_LIMITS["horizon_days"])
     cancellation_notice_hours = _whole(
-        _l("Students cancel a confirmed lesson up to this many hours before"), 0, 720)
+        _l("Students cancel a confirmed lesson up to this many hours before"),
+        *SETTING_LIMITS["cancellation_notice_hours"])
     default_price = DecimalField(_l("Usual price, ₽"), places=2, validators=[
         InputRequired(_l("Enter the price (0 for a free lesson).")),
         NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
@@ -507,7 +508,8 @@ class DaysOffForm(FlaskForm):
     start_time = TimeField(_l("From (time, optional)"), validators=[Optional()])
     last_day = DateField(_l("Last day"), validators=[InputRequired(_l("Enter the date."))])
     end_time = TimeField(_l("Until (time, optional)"), validators=[Optional()])
-    reason = StringField(_l("Note (only you see it)"), validators=[Length(max=200)])
+    reason = StringField(_l("Note (only you see it)"),
+                         validators=[Length(max=schedule.MAX_REASON)])
     seen = HiddenField()
 
     def validate_last_day(self, field):
@@ -523,6 +525,10 @@ class DaysOffForm(FlaskForm):
     def seen_lessons(self):
         return {int(part) for part in (self.seen.data or "").split(",") if part.isdigit()}
 
+    def show_lessons(self, lessons):
+        """Carry `lessons`, listed to the teacher, as seen (read by seen_lessons)."""
+        self.seen.data = ",".join(str(lesson.id) for lesson in lessons)
+
 
 class DayOffForm(FlaskForm):
     day = DateField(validators=[InputRequired()])
@@ -531,9 +537,9 @@ class DayOffForm(FlaskForm):
 class NewLessonForm(FlaskForm):
     student = SelectField(_l("Student"), coerce=_optional_int, validate_choice=False)
     first_name = StringField(_l("First name of a new student"), validators=[
-        Length(max=100), _person_name])
+        Length(max=booking.MAX_NAME), _person_name])
     last_name = StringField(_l("Last name of a new student"), validators=[
-        Length(max=100), _person_name])
+        Length(max=booking.MAX_NAME), _person_name])
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the time."))])
     minutes = IntegerField(_l("Length, minutes"), default=60, validators=[
@@ -544,8 +550,10 @@ class NewLessonForm(FlaskForm):
         NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 2})
+        NumberRange(min=1, max=booking.MAX_PEOPLE,
+                    message=_l("From %(min)s to %(max)s."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
+                            render_kw={"rows": 2})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -769,7 +777,8 @@ class FeedbackForm(FlaskForm):
                         choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Comment (only the teacher sees it)"), validators=[
-        Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        Length(max=feedback.MAX_COMMENT,
+               message=_l("At most %(max)d characters.", max=feedback.MAX_COMMENT))],
         render_kw={"rows": 3})
 
     def validate_rating(self, field):
@@ -786,7 +795,8 @@ class SeriesBookingForm(BookingForm):
 
     until = DateField(_l("Until (inclusive)"), validators=[Optional()])
     times = IntegerField(_l("Number of lessons"), validators=[
-        Optional(), NumberRange(min=2, max=52, message=_l("From %(min)s to %(max)s."))])
+        Optional(), NumberRange(min=2, max=series.MAX_WEEKS,
+                                message=_l("From %(min)s to %(max)s."))])
     # Rendered by the preview partial, not with the form's other hidden fields.
     previewed = StringField(widget=HiddenInput())
 
@@ -814,8 +824,10 @@ class SeriesConfirmForm(FlaskForm):
         render_kw={"inputmode": "decimal"})
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=50, message=_l("From 1 to 50."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], render_kw={"rows": 3})
+        NumberRange(min=1, max=booking.MAX_PEOPLE,
+                    message=_l("From %(min)s to %(max)s."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
+                            render_kw={"rows": 3})
 
 
 class NewLessonsForm(NewLessonForm):
@@ -824,7 +836,8 @@ class NewLessonsForm(NewLessonForm):
 
     until = DateField(_l("Until (inclusive)"), validators=[Optional()])
     times = IntegerField(_l("Number of lessons"), validators=[
-        Optional(), NumberRange(min=2, max=52, message=_l("From %(min)s to %(max)s."))])
+        Optional(), NumberRange(min=2, max=series.MAX_WEEKS,
+                                message=_l("From %(min)s to %(max)s."))])
     previewed = StringField(widget=HiddenInput())
 
     @property

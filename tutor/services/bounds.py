@@ -14,7 +14,7 @@ import json
 import re
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 # Dates a tutor may mean; beyond them day arithmetic overflows (`date.max` is 9999).
@@ -99,15 +99,6 @@ def is_amount(value, low=Decimal(0), high=MAX_AMOUNT):
     signalling NaN, which raises; abs() of 1E+1000000000 overflows: only compare)."""
     return (isinstance(value, Decimal) and value.is_finite()
             and low <= value <= high)
-
-
-def parse_amount(text, low=Decimal(0), high=MAX_AMOUNT):
-    """A finite Decimal between low and high from plain text ("1500.50"), or None."""
-    try:
-        value = Decimal((text or "").strip())
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-    return value if is_amount(value, low, high) else None
 
 
 def is_big_integer(value):

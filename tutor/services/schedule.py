@@ -31,7 +31,9 @@ SETTING_LIMITS = {
     "max_pending_lessons": (1, 100),
     "max_pending_series": (0, 20),
 }
-MAX_PRICE = Decimal("99999999.99")  # DecimalField(max_digits=10, decimal_places=2)
+# Every setting update_settings takes (the settings form has a field for each).
+SETTING_NAMES = (*SETTING_LIMITS, "default_price", "timezone")
+MAX_PRICE = bounds.MAX_AMOUNT  # what the price columns hold
 MAX_REASON = 200
 
 
@@ -140,7 +142,7 @@ def update_settings(teacher, **fields):
     more, two decimals at most), timezone (an IANA name). Raises InvalidSetting for
     the first bad value (nothing changes then), TypeError for an unknown name. Returns
     the saved settings."""
-    unknown = set(fields) - set(SETTING_LIMITS) - {"default_price", "timezone"}
+    unknown = set(fields) - set(SETTING_NAMES)
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
     clean = {}

@@ -15,11 +15,19 @@ from tutor.forms import (
     FeedbackForm,
     ReasonForm,
     SeriesBookingForm,
-    parse_utc,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render
 from tutor.models import Lesson, Payment, utcnow
-from tutor.services import audit, balances, booking, calendar, calendar_feed, feedback, schedule
+from tutor.services import (
+    audit,
+    balances,
+    booking,
+    bounds,
+    calendar,
+    calendar_feed,
+    feedback,
+    schedule,
+)
 from tutor.views.calendar import the_teacher
 from tutor.views.feeds import ics_response
 
@@ -87,7 +95,7 @@ def pending_cap_message(error):
 @bp.get("/new")
 def new():
     teacher = the_teacher()
-    start = parse_utc(request.args.get("start"))
+    start = bounds.parse_moment(request.args.get("start"))
     if start is None:
         abort(404)
     if not current_user.is_authenticated:

@@ -16,11 +16,10 @@ from tutor.forms import (
     ScheduleSettingsForm,
     WEEKDAYS,
     WindowForm,
-    parse_utc,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, calendar, onboarding, schedule, series
+from tutor.services import audit, booking, bounds, calendar, onboarding, schedule, series
 from tutor.views.lessons import booking_error
 from tutor.views.series import series_error
 from tutor.views.access import teacher_only
@@ -67,7 +66,7 @@ def availability():
         start, end = _range_of(form)
         if start < end:
             lessons = schedule.lessons_inside(me(), start, end)
-            form.seen.data = ",".join(str(lesson.id) for lesson in lessons)
+            form.show_lessons(lessons)
     return _availability_page(days_off_form=form, lessons_inside=lessons)
 
 
@@ -82,10 +81,7 @@ def _range_of(form):
 def update_settings():
     form = ScheduleSettingsForm()
     if form.validate_on_submit():
-        fields = {name: getattr(form, name).data for name in (
-            "lesson_length_minutes", "buffer_minutes", "min_notice_hours", "horizon_days",
-            "cancellation_notice_hours", "default_price", "timezone",
-            "max_pending_lessons", "max_pending_series")}
+        fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES}
         try:
             schedule.update_settings(me(), **fields)
         except schedule.InvalidSetting as error:
@@ -142,7 +138,7 @@ def add_days_off():
         except schedule.InvalidInterval:
             form.end_time.errors.append(_("The end must come after the start."))
         except schedule.LessonsInside as error:
-            form.seen.data = ",".join(str(lesson.id) for lesson in error.lessons)
+            form.show_lessons(error.lessons)
             return _availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
             kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
@@ -200,7 +196,8 @@ def day_off():
 @bp.post("/unavailable/slot")
 def block_slot():
     """Mark one slot of the calendar unavailable, from the calendar itself."""
-    start, end = parse_utc(request.form.get("start")), parse_utc(request.form.get("end"))
+    start = bounds.parse_moment(request.form.get("start"))
+    end = bounds.parse_moment(request.form.get("end"))
     if start is None or end is None:
         abort(400)
     try:
@@ -244,7 +241,7 @@ def new_lesson():
     form = NewLessonsForm(price=settings.default_price,
                           minutes=settings.lesson_length_minutes)
     if request.method == "GET":
-        start = parse_utc(request.args.get("start"))
+        start = bounds.parse_moment(request.args.get("start"))
         if start is not None:
             local = calendar.local(start, zone)
             form.day.data, form.time.data = local.date(), local.time().replace(tzinfo=None)
