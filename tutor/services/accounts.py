@@ -234,11 +234,12 @@ def end_session(user):
 
 
 def end_sessions(user, keep=None):
-    """Log the user out everywhere, except the session whose key is `keep`."""
+    """Log the user out everywhere, except the session whose key is `keep`; returns
+    how many sessions ended."""
     query = LoginSession.delete().where(LoginSession.user == user.id)
     if keep:
         query = query.where(LoginSession.key_hash != LoginSession.hash_key(keep))
-    query.execute()
+    return query.execute()
 
 
 # --- password recovery ------------------------------------------------------------

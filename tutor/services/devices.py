@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from tutor.models import LoginSession
+from tutor.services import accounts
 
 
 class NotYours(Exception):
@@ -103,7 +104,4 @@ def is_current(user, session_id):
 
 def sign_out_others(user):
     """End every session of the user's but the current one; returns how many."""
-    query = LoginSession.delete().where(LoginSession.user == user.id)
-    if user.session_key:
-        query = query.where(LoginSession.key_hash != LoginSession.hash_key(user.session_key))
-    return query.execute()
+    return accounts.end_sessions(user, keep=user.session_key)
