@@ -5,10 +5,12 @@ this machine."""
 import ipaddress
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psycopg2
@@ -22,6 +24,7 @@ os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tutor-tests-")
 os.environ.pop("REDIS_URL", None)
 
 from tutor import create_app, migrate  # noqa: E402
+from tutor.database import open_database  # noqa: E402
 from tutor.extensions import db  # noqa: E402
 from tutor.models import User  # noqa: E402
 from tutor.queue import huey  # noqa: E402
@@ -121,10 +124,28 @@ def test_config(request, database_url, tmp_path):
     }
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A SQLite file with every migration applied, made once per run."""
+    path = tmp_path_factory.mktemp("migrated") / "tutor.db"
+    database = open_database(f"sqlite:///{path}")
+    migrate.upgrade(database)
+    database.close()
+    return path
+
+
 @pytest.fixture
-def app(test_config, tmp_path, monkeypatch):
+def app(test_config, tmp_path, monkeypatch, migrated_sqlite):
+    """The app on its database, migrated. A new SQLite file starts as a copy of
+    migrated_sqlite (the upgrade then finds nothing to do): running the migrations
+    again for every test would cost more than the test does."""
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    url = test_config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and "?" not in url:
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.parent.is_dir() and not path.exists():
+            shutil.copyfile(migrated_sqlite, path)
     application = create_app(test_config)
     migrate.upgrade(db.database)
     huey.immediate = True
@@ -209,6 +230,16 @@ class AuthActions:
 
     def logout(self):
         return self.client.submit("/logout")
+
+
+def browser_for(app, login=None, password=STUDENT_PASSWORD, lang="en"):
+    """A test client with cookies of its own, in `lang`, signed in as `login` (none:
+    anonymous). Fixtures offering it ask for `client`, which sets the client class."""
+    browser = app.test_client()
+    browser.submit(f"/language/{lang}")
+    if login:
+        assert browser.submit("/login", {"login": login, "password": password}).status_code == 302
+    return browser
 
 
 @pytest.fixture

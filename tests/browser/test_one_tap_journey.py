@@ -3,14 +3,14 @@ the "new booking" message, sees the lesson and one button, presses it and sees t
 outcome; the same link's button pressed again (in a tab opened before) says it was
 used, and the lesson is confirmed once."""
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
 
-from tutor.models import Lesson, Message, User
-from tutor.services import booking, schedule
-from tutor.services.availability import Window
+from tests.views.test_actions import teacher_and_ivan
+from tutor.models import Lesson, Message
+from tutor.services import booking
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +22,8 @@ def test_confirm_a_request_from_the_e_mail_link(browser, live_server, app, teach
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(
         hour=7, minute=0, second=0, microsecond=0, tzinfo=None)
     with app.app_context():
-        User.update(channel=User.EMAIL, email="anna@example.com", locale="en").where(
-            User.id == teacher.id).execute()
-        schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
-        schedule.update_settings(teacher, default_price="1500")
-        ivan = create_student(login="ivan", first_name="Ivan", last_name="Petrov",
-                              channel=User.EMAIL, email="ivan@example.com", locale="en")
-        lesson = booking.book_lesson(ivan, User.get_by_id(teacher.id), start, "Grammar")
+        anna, ivan = teacher_and_ivan(teacher, create_student)
+        lesson = booking.book_lesson(ivan, anna, start, "Grammar")
         body = Message.get((Message.user == teacher.id)
                            & (Message.kind == "lesson_booked")).body_text
     link = re.search(r"Confirm the lesson:\n(\S+)", body).group(1)

@@ -7,24 +7,13 @@ student deactivated after two months; a student the teacher created, who never
 logs in, deleted with their future lessons); on the old check both fail."""
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import STUDENT_PASSWORD
+from tests.services.test_housekeeping import moscow, utc_naive
 from tutor.models import Lesson, Message, TeacherSettings, User
 from tutor.services import activity, booking, housekeeping
-
-from tests.conftest import STUDENT_PASSWORD
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def moscow(*args):
-    return datetime(*args, tzinfo=MOSCOW)
-
-
-def utc_naive(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @pytest.fixture

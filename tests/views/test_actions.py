@@ -22,17 +22,23 @@ LINK = re.compile(re.escape(SITE) + r"/act/[A-Za-z0-9_.-]+")
 pytestmark = pytest.mark.config(PUBLIC_URL=SITE)
 
 
+def teacher_and_ivan(teacher, create_student):
+    """The teacher and Ivan, both on e-mail in English; she works 10:00-14:00 Moscow
+    every day at 1500. Called in an app context (tests/browser uses it too)."""
+    User.update(channel=User.EMAIL, email="anna@example.com", locale="en").where(
+        User.id == teacher.id).execute()
+    schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
+    schedule.update_settings(teacher, default_price="1500")
+    ivan = create_student(login="ivan", first_name="Ivan", last_name="Petrov",
+                          channel=User.EMAIL, email="ivan@example.com", locale="en")
+    return User.get_by_id(teacher.id), ivan
+
+
 @pytest.fixture
 def people(app, teacher, create_student, time_machine):
     time_machine.move_to(NOW.isoformat() + "+00:00", tick=False)
     with app.app_context():
-        User.update(channel=User.EMAIL, email="anna@example.com", locale="en").where(
-            User.id == teacher.id).execute()
-        schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
-        schedule.update_settings(teacher, default_price="1500")
-        ivan = create_student(login="ivan", first_name="Ivan", last_name="Petrov",
-                              channel=User.EMAIL, email="ivan@example.com", locale="en")
-        return User.get_by_id(teacher.id), ivan
+        return teacher_and_ivan(teacher, create_student)
 
 
 def links_in(app, user, kind):

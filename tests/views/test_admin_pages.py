@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from tests.channels_config import outside_channels
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import AuditEntry, Broadcast, Goal, Lesson, Message, User
 from tutor.services import balances, schedule
 from tutor.services.passwords import verify_password
@@ -27,12 +27,7 @@ def ready(app, teacher, time_machine):
 def person(app, client, ready):
     """A browser of its own for each visitor, in English; no login for anonymous."""
     def open_as(login=None, password=STUDENT_PASSWORD):
-        browser = app.test_client()
-        browser.submit("/language/en")
-        if login:
-            assert browser.submit("/login", {"login": login,
-                                             "password": password}).status_code == 302
-        return browser
+        return browser_for(app, login, password)
     return open_as
 
 

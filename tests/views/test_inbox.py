@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import InboxItem, Message, StoredFile, User
 from tutor.services import notify, reports, schedule
 
@@ -29,10 +29,7 @@ def calendar_ready(app, teacher, time_machine):
 @pytest.fixture
 def person(app, client, calendar_ready):
     def open_as(login, password=STUDENT_PASSWORD):
-        browser = app.test_client()
-        browser.submit("/language/en")
-        assert browser.submit("/login", {"login": login, "password": password}).status_code == 302
-        return browser
+        return browser_for(app, login, password)
     return open_as
 
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import Lesson, Message, User
 from tutor.services import booking, schedule
 
@@ -31,12 +31,7 @@ def calendar_ready(app, teacher, time_machine):
 def person(app, client, calendar_ready):
     """A browser of its own for each visitor, in English; no login for anonymous."""
     def open_as(login=None, password=STUDENT_PASSWORD):
-        browser = app.test_client()
-        browser.submit("/language/en")
-        if login:
-            logged_in = browser.submit("/login", {"login": login, "password": password})
-            assert logged_in.status_code == 302
-        return browser
+        return browser_for(app, login, password)
     return open_as
 
 

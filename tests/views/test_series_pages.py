@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import Lesson, LessonSeries, Message, User
 from tutor.services import booking, schedule, series
 
@@ -33,12 +33,7 @@ def calendar_ready(app, teacher, time_machine):
 @pytest.fixture
 def person(app, client, calendar_ready):
     def open_as(login=None, password=STUDENT_PASSWORD):
-        browser = app.test_client()
-        browser.submit("/language/en")
-        if login:
-            logged_in = browser.submit("/login", {"login": login, "password": password})
-            assert logged_in.status_code == 302
-        return browser
+        return browser_for(app, login, password)
     return open_as
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import schedule
 
@@ -32,12 +32,7 @@ def ready(app, teacher, time_machine):
 def visitor(app, client, ready):
     """A logged-in browser of its own (or anonymous) in English, or in Russian."""
     def open_as(login=None, password=STUDENT_PASSWORD, lang="en"):
-        client = app.test_client()
-        client.submit(f"/language/{lang}")
-        if login:
-            assert client.submit("/login", {"login": login,
-                                            "password": password}).status_code == 302
-        return client
+        return browser_for(app, login, password, lang)
     return open_as
 
 
