@@ -3,7 +3,8 @@ viewer's zone (aware), so these only format, never convert; except local_datetim
 which is for stored naive UTC moments (when a notice was written)."""
 from datetime import datetime, time, timedelta
 
-from flask_babel import format_date, format_datetime, format_decimal
+from babel.units import format_unit
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
 
@@ -56,9 +57,18 @@ def money(value):
     return format_decimal(value or 0, format="#,##0.##")
 
 
+def file_size(size):
+    """A file's size in bytes as the reader says it: "640 Б", "19,5 кБ", "1,2 МБ"."""
+    for unit, scale in (("digital-megabyte", 1024 ** 2), ("digital-kilobyte", 1024)):
+        if size >= scale:
+            return format_unit(size / scale, unit, length="short", format="#,##0.#",
+                               locale=get_locale())
+    return format_unit(size, "digital-byte", length="short", locale=get_locale())
+
+
 def register(app):
     for name, function in [("hhmm", hhmm), ("day_label", day_label), ("long_day", long_day),
                            ("weekday_short", weekday_short), ("time_span", time_span),
                            ("month_label", month_label), ("money", money),
-                           ("local_datetime", local_datetime)]:
+                           ("local_datetime", local_datetime), ("file_size", file_size)]:
         app.add_template_filter(function, name)

@@ -209,6 +209,7 @@ def test_the_monthly_backup_keeps_a_bounded_number_and_sends_the_newest(data, ap
     assert sent.count() == 3
     newest = sent[-1]
     assert newest.user.is_teacher
+    assert re.search(r"во вложении \(\d+(,\d)? кБ\)", newest.body_text), newest.body_text
     assert [a.filename for a in _attachments(newest)] == [kept[-1]]
     assert _attachments(newest)[0].content == (tmp_path / "backups" / kept[-1]).read_bytes()
 
