@@ -25,6 +25,11 @@ def long_day(day):
     return format_date(day, "EEEE, d MMMM y")
 
 
+def day_and_time(moment):
+    """An aware moment as a person says it: "вторник, 9 декабря, 15:00"."""
+    return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {hhmm(moment)}"
+
+
 def month_label(day):
     return format_date(day, "LLLL y")
 
@@ -68,6 +73,7 @@ def file_size(size):
 
 def register(app):
     for name, function in [("hhmm", hhmm), ("day_label", day_label), ("long_day", long_day),
+                           ("day_and_time", day_and_time),
                            ("weekday_short", weekday_short), ("time_span", time_span),
                            ("month_label", month_label), ("money", money),
                            ("local_datetime", local_datetime), ("file_size", file_size)]:

@@ -143,6 +143,37 @@ def build_week(teacher, viewer, day, now):
     return Week(monday, days, zone_name, today, changes_at)
 
 
+# The first look for the next free slot reaches this far; the rest of the booking
+# horizon is read only when it finds nothing (a full or closed week).
+FIRST_LOOK = timedelta(days=7)
+
+
+def next_free_slot(teacher, viewer, now):
+    """The first slot the viewer could book from `now` on, as a FREE Cell in the
+    viewer's zone, or None when the teacher's booking horizon holds none. Two queries
+    for the rules and two for each stretch looked at: the coming week, and only when
+    that is full the rest of the horizon."""
+    settings = schedule.settings_for(teacher)
+    rules = schedule.rules_for(teacher, settings)
+    zone = ZoneInfo(viewer_timezone(viewer, settings))
+    if not rules.windows:
+        return None
+    earliest, latest = now + rules.min_notice, now + rules.horizon
+    for start, end in ((earliest, min(earliest + FIRST_LOOK, latest)),
+                       (earliest + FIRST_LOOK, latest)):
+        if end <= start:
+            continue
+        reach = end + rules.lesson_length
+        slots = availability.free_slots(
+            rules, start, end, now=now,
+            unavailable=schedule.unavailable_between(teacher, start, reach),
+            busy=schedule.busy_between(teacher, start - rules.buffer, reach + rules.buffer))
+        if slots:
+            return Cell(FREE, _utc(slots[0].start).astimezone(zone),
+                        _utc(slots[0].end).astimezone(zone))
+    return None
+
+
 @dataclass(frozen=True)
 class MonthDay:
     date: date

@@ -39,13 +39,21 @@ def _date_arg(name, fmt):
 @bp.get("/")
 def week():
     who, day, now = viewer(), _date_arg("week", "%Y-%m-%d"), utcnow()
-    if is_fragment_request() and not (who and who.is_teacher):
+    teacher_view = bool(who and who.is_teacher)
+    next_free = None
+    # Visitors and students land on the week of the next free slot, which the full
+    # page also names; a fragment for a given week needs neither (and stays kept).
+    if not teacher_view and (day is None or not is_fragment_request()):
+        next_free = calendar.next_free_slot(the_teacher(), who, now)
+        if day is None and next_free is not None:
+            day = next_free.start.date()
+    if is_fragment_request() and not teacher_view:
         return with_toasts(_kept_week(who, day, now))
     week = calendar.build_week(the_teacher(), who, day, now)
-    shows_checklist = who and who.is_teacher and not is_fragment_request()
-    checklist = onboarding.checklist(who) if shows_checklist else None
+    shows_home = teacher_view and not is_fragment_request()
+    checklist = onboarding.checklist(who) if shows_home else None
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
-                  onboarding=checklist)
+                  onboarding=checklist, next_free=next_free, teacher_view=teacher_view)
 
 
 def _kept_week(who, day, now):
