@@ -79,6 +79,9 @@ REFUSED = "refused"
 GAVE_UP = "gave_up"
 BLOCKED = "blocked"
 DEACTIVATED = "deactivated"
+# Anything else that went wrong with one message: a missing file, a client raising
+# what it should not, a database error on that row.
+BROKEN = "broken"
 REASONS = {
     MAILGUN_KEY: _l("Mailgun refused the API key: check MAILGUN_API_KEY."),
     MAILGUN_DOMAIN: _l("Mailgun does not know the sending domain: check MAILGUN_DOMAIN "
@@ -94,6 +97,8 @@ REASONS = {
                 "their messages in the app."),
     DEACTIVATED: _l("The recipient's Telegram account is deleted: their Telegram was "
                     "unlinked and they read their messages in the app."),
+    BROKEN: _l("An error in the app stopped this message; the details are below and in "
+               "the server's log."),
 }
 CONFIGURATION = frozenset({MAILGUN_KEY, MAILGUN_DOMAIN, SMTP_AUTH, TELEGRAM_TOKEN})
 # A message about a failed message is not itself reported when it fails: no chain.
@@ -174,7 +179,7 @@ def deliver_due(now=None, limit=100):
         _hold_for_configuration(faults[channel])
         probe = _claim_probe(channel, now)
         if probe is not None:
-            _deliver(probe, None, now, report, {}, probing=True)
+            _deliver_one(probe, None, now, report, {}, probing=True)
             if ProviderFault.get_or_none(ProviderFault.channel == channel) is None:
                 del faults[channel]
     for candidate in list(Message.due(now or utcnow()).limit(limit)):
@@ -182,8 +187,36 @@ def deliver_due(now=None, limit=100):
         if claimed is None:
             continue  # another worker has it
         message, in_doubt_since = claimed
-        _deliver(message, in_doubt_since, now, report, faults)
+        _deliver_one(message, in_doubt_since, now, report, faults)
     return report
+
+
+def _deliver_one(message, in_doubt_since, now, report, faults, probing=False):
+    """`_deliver`, with anything it did not expect recorded on the message instead of
+    ending the run: the messages after it still go out."""
+    try:
+        _deliver(message, in_doubt_since, now, report, faults, probing)
+    except Exception as error:  # one message's fault, whatever it is, stays with it
+        log.exception("message %s: unexpected error while delivering", message.id)
+        report.errors.append(f"message {message.id}: {type(error).__name__}: {error}")
+        try:
+            _broken(message, error, now, report)
+        except Exception:  # the database itself is failing: the lease brings it back
+            log.exception("message %s: could not record the error", message.id)
+
+
+def _broken(message, error, now, report):
+    """Record an unexpected error like an outage: the attempt counts, the message is
+    tried again after its backoff, and fails for good (the teacher told) at the limit.
+    The attempt's start stays, so a provider that may have taken it is asked first."""
+    detail = f"{type(error).__name__}: {error}"
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        if _finish(message, Message.FAILED, error=f"gave up: {detail}", fault=BROKEN):
+            _tell_teacher(message, BROKEN)
+            report.failed += 1
+    elif _finish(message, Message.PENDING, error=detail, fault=BROKEN,
+                 next_attempt_at=(now or utcnow()) + backoff(message.attempts)):
+        report.retried += 1
 
 
 def _deliver(message, in_doubt_since, now, report, faults, probing=False):
@@ -211,6 +244,10 @@ def _deliver(message, in_doubt_since, now, report, faults, probing=False):
             if probing:
                 _configuration_works(message.channel)
             return
+        if message.attempts > current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            # Its last attempt's worker died (a crash, a kill): another try could do the
+            # same, so the limit holds here too.
+            raise Undeliverable("gave up: the last attempt was interrupted", BROKEN)
         provider_ids = send(message)
     except ConfigurationFault as error:
         # Not the message's fault: it waits, its attempt uncounted, with the others.
@@ -245,7 +282,7 @@ def _deliver(message, in_doubt_since, now, report, faults, probing=False):
             _tell_teacher(message, GAVE_UP)
             report.failed += 1
         else:
-            _finish(message, Message.PENDING, error=str(error),
+            _finish(message, Message.PENDING, error=str(error), fault="",
                     next_attempt_at=(now or utcnow()) + backoff(message.attempts, error.after),
                     attempt_started_at=error.in_doubt_since)
             report.retried += 1
@@ -476,7 +513,7 @@ def _finish(message, status, error=None, **fields):
         # must not turn a message that another worker has sent back into pending.
         query = query.where((Message.status == Message.SENDING)
                             & (Message.attempts == message.attempts))
-    query.execute()
+    return query.execute()
 
 
 # --- backends -----------------------------------------------------------------------
