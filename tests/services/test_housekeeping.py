@@ -213,6 +213,7 @@ def test_the_monthly_jobs_run_on_their_days_through_the_runner(
     """The real registry: on 2 December the report (1st) and both 2nd-day jobs are
     due; the backup waits for the 3rd; a second check runs nothing."""
     app.config["BACKUP_DIR"] = str(tmp_path / "backups")
+    User.update(created_at=datetime(2026, 1, 1)).where(User.id == teacher_with_email.id).execute()
     from tutor import jobs  # noqa: F401 (declares the jobs)
     time_machine.move_to(moscow(2026, 12, 2, 0, 1), tick=False)
     ran = periodic.run_due()

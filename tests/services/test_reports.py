@@ -499,6 +499,24 @@ def test_the_periodic_job_runs_it_on_the_first(october, reachable_teacher, time_
         "report-2026-10.csv", "report-2026-10.pdf"}
 
 
+def test_a_new_install_reports_no_month_that_was_over_before_the_teacher(app_ctx, teacher,
+                                                                          create_student):
+    # Made on 6 December: the first run there finds November over before she existed.
+    made = datetime(2026, 12, 6, 9, 0)
+    User.update(created_at=made).where(User.id == teacher.id).execute()
+    teacher = User.get_by_id(teacher.id)
+    assert reports.send_previous_month(made) == {"messages": 0}
+    assert Message.select().count() == InboxItem.select().count() == 0
+    # A November with lessons in it (entered afterwards, or restored) is reported.
+    lesson(teacher, create_student(login="maria"), datetime(2026, 11, 20, 12, 0))
+    assert reports.send_previous_month(made) == {"messages": 1}
+    # A month she lived through is reported even when it was empty.
+    User.update(created_at=datetime(2026, 11, 30, 20, 0)).where(User.id == teacher.id).execute()
+    assert reports.send_previous_month(datetime(2027, 1, 2)) == {"messages": 1}
+    assert [m.idempotency_key for m in Message.select().order_by(Message.id)] == [
+        "report:2026-11", "report:2026-12"]
+
+
 def test_no_teacher_no_report(app_ctx):
     assert reports.send_previous_month(AFTER) == {"messages": 0}
     with pytest.raises(reports.NoTeacher):

@@ -31,12 +31,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import render_template
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import Lesson, Message, TeacherSettings, User, utcnow
-from tutor.services import balances, bounds, notify
+from tutor.services import balances, bounds, money, notify
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -503,9 +503,8 @@ def day(moment):
 
 def amount(value):
     """A sum of money or hours in the report's language: kopecks only when there are
-    any, always two digits then ("1 500", "1 500,50")."""
-    value = Decimal(value or 0)
-    return format_decimal(value, "#,##0" if value == value.to_integral_value() else "#,##0.00")
+    any, always two digits then ("1 500", "1 500,50"): money.format_amount."""
+    return money.format_amount(value, get_locale())
 
 
 def _pdf(template, locale, **context):
@@ -617,5 +616,17 @@ def send_previous_month(now=None):
     teacher = User.first_teacher()
     if teacher is None:
         return {"messages": 0}
-    message = send_monthly_report(previous_month(local_today(teacher, now)), now)
+    month = previous_month(local_today(teacher, now))
+    if _before_the_teacher(teacher, month):
+        return {"messages": 0}
+    message = send_monthly_report(month, now)
     return {"messages": int(message is not None)}
+
+
+def _before_the_teacher(teacher, month):
+    """True for a month that was over before the teacher's account was made and has
+    no lessons in it: a new install's first run has nothing to report on it."""
+    zone = teacher_zone(teacher)
+    first, after = _utc_midnight(month, zone), _utc_midnight(next_month(month), zone)
+    return after <= teacher.created_at and not Lesson.select().where(
+        (Lesson.teacher == teacher) & (Lesson.start >= first) & (Lesson.start < after)).exists()
