@@ -3,7 +3,7 @@ what was typed; changes of login, password and channel are announced."""
 import pytest
 
 from tests.channels_config import outside_channels
-from tests.conftest import STUDENT_PASSWORD, Client
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, Client, browser_for
 from tutor.models import Goal, Message, User
 
 NEW_PASSWORD = "Северное-сияние-2031"
@@ -183,3 +183,12 @@ def test_choosing_when_reminders_come(logged_in, app):
     assert "Not a valid choice" in response.text
     with app.app_context():
         assert User.by_login("maria").reminder_hours == 24
+
+
+def test_in_app_only_tells_each_side_its_own_way_back_to_a_lost_password(
+        app, teacher, logged_in):
+    # The student is told the teacher resets it; the teacher was told the same.
+    assert "reset only by the teacher" in logged_in.get("/account").text
+    page = browser_for(app, teacher.login, TEACHER_PASSWORD).get("/account").text
+    assert "reset only on the server" in page and "only by the teacher" not in page
+    assert "new requests, monthly reports and backups" in page
