@@ -16,7 +16,7 @@ from tutor.extensions import babel, csrf, db, limiter, login_manager
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import InboxItem, User, utcnow
 from tutor import formatting, logs, maintenance, metrics, security, sessions
-from tutor.services import activity
+from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
 from tutor.services import channels
 from tutor.urls import IdConverter
@@ -93,12 +93,18 @@ def _select_timezone():
 
 def _template_globals():
     return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
-            "inbox_unread": _inbox_unread}
+            "inbox_unread": _inbox_unread, "requests_waiting": _requests_waiting}
 
 
 def _inbox_unread():
     """The signed-in user's unread notices, for the bell (asked only where it shows)."""
     return InboxItem.unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def _requests_waiting():
+    """The teacher's requests awaiting confirmation, for the header (students and
+    visitors never ask)."""
+    return agenda.awaiting_count(current_user)
 
 
 def _note_activity(response):

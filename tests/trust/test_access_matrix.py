@@ -208,6 +208,8 @@ MATRIX = [
     teacher_only("admin.cancel_lesson", "POST", GO, values=LESSON_A),
     teacher_only("admin.mark_attendance", "POST", GO, values=LESSON_A),
     teacher_only("admin.reject_lesson", "POST", GO, values=LESSON_A),
+    teacher_only("admin.confirm_lesson", "POST", GO, values=LESSON_A),
+    teacher_only("admin.requests_badge", "GET", 200),
     teacher_only("admin.goals", "GET", 200),
     teacher_only("admin.create_goal", "POST", 200),  # empty name: the form again
     teacher_only("admin.rename_goal", "POST", 200, values={"goal_id": "@goal"}),

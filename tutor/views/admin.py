@@ -23,8 +23,8 @@ from tutor.forms import (
 from tutor.formatting import money as format_money
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
-from tutor.services import (accounts, admin, audit, balances, booking, bounds, calendar, feedback,
-                            schedule)
+from tutor.services import (accounts, admin, agenda, audit, balances, booking, bounds, calendar,
+                            feedback, schedule)
 from tutor.views.lessons import attendance_error, booking_error
 from tutor.views.access import teacher_only
 
@@ -313,6 +313,32 @@ def _lesson_action(lesson_id, action, done_message):
     return render("admin/lessons.html", "admin/partials/_lesson_row.html", lesson=lesson,
                   student=lesson.student, zone=_zone(), now=utcnow(), gone=error is None,
                   error=error, here=back)
+
+
+@bp.post("/lessons/<int:lesson_id>/confirm")
+def confirm_lesson(lesson_id):
+    """Confirm a request as it was made, at the usual price: the home page's button
+    (the lesson page sets the price, the people and the time)."""
+    lesson = get_object_or_404(Lesson.select().where(Lesson.teacher == me().id),
+                               Lesson.id == lesson_id)
+    form = LessonActionForm()
+    back = safe_next(form.next.data) or url_for("calendar.week")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        agenda.confirm_as_usual(me(), lesson)
+    except booking.BookingError as failure:
+        flash(booking_error(failure), "error")
+    else:
+        flash(_("The lesson is confirmed; the student is told."), "success")
+    return redirect_to(back)
+
+
+@bp.get("/requests/count")
+def requests_badge():
+    """The header's count of requests awaiting confirmation, which htmx polls."""
+    return render_template("teacher/partials/_requests_badge.html",
+                           waiting=agenda.awaiting_count(me()))
 
 
 @bp.post("/lessons/<int:lesson_id>/reject")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from tutor import rendered
 from tutor.htmx import is_fragment_request, render, with_toasts
 from tutor.models import User, utcnow
-from tutor.services import bounds, calendar, changes, onboarding
+from tutor.services import agenda, bounds, calendar, changes, onboarding
 
 bp = Blueprint("calendar", __name__)
 
@@ -53,7 +53,8 @@ def week():
     shows_home = teacher_view and not is_fragment_request()
     checklist = onboarding.checklist(who) if shows_home else None
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
-                  onboarding=checklist, next_free=next_free, teacher_view=teacher_view)
+                  onboarding=checklist, next_free=next_free, teacher_view=teacher_view,
+                  agenda=agenda.for_teacher(who, now) if shows_home else None)
 
 
 def _kept_week(who, day, now):
