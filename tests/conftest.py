@@ -1,5 +1,5 @@
 """Fixtures on real parts: a fresh database per test (SQLite file, or a PostgreSQL
-schema of its own when TEST_DATABASE_URL is set — then every test runs on both), a
+database of its own when TEST_DATABASE_URL is set — then every test runs on both), a
 live HTTP server, Debian's Chromium, and a guard that fails any test reaching past
 this machine."""
 import ipaddress
@@ -10,7 +10,6 @@ import socket
 import tempfile
 import threading
 import uuid
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psycopg2
@@ -91,20 +90,111 @@ def postgres_schema_url(schema):
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path):
+def backend(request):
+    """Which database the test runs on: each test that needs one runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
     """An empty database: a new SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tutor.db'}"
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {schema}")
     yield postgres_schema_url(schema)
-    conn = psycopg2.connect(POSTGRES_URL)
+    _admin(f"DROP SCHEMA {schema} CASCADE", database_url=POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """Per backend, a database with every migration applied, made once per run: a
+    test's database starts as a copy of it. Migrating anew for each test cost more
+    than most tests (about 0.8 s on PostgreSQL, against 0.03 s for a copy)."""
+    made = {}
+
+    def template(backend):
+        if backend not in made:
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("migrated") / "tutor.db"
+                made[backend] = path
+                url = f"sqlite:///{path}"
+            else:
+                _drop_abandoned_databases()
+                made[backend] = f"{TEST_DATABASE_PREFIX}{os.getpid()}_template"
+                _admin(f"CREATE DATABASE {made[backend]}")
+                url = _postgres_database_url(made[backend])
+            database = open_database(url)
+            migrate.upgrade(database)
+            database.close()
+        return made[backend]
+
+    yield template
+    if "postgresql" in made:
+        _admin(f"DROP DATABASE IF EXISTS {made['postgresql']} WITH (FORCE)")
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, migrated):
+    """A migrated database of the test's own: a copy of the migrated SQLite file, or
+    a PostgreSQL database made from the migrated template."""
+    if backend == "sqlite":
+        path = tmp_path / "tutor.db"
+        shutil.copyfile(migrated("sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = migrated("postgresql")
+    name = f"{TEST_DATABASE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _postgres_database_url(name)
+    _admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+# Databases the tests make are named tutor_test_<pid>_…: a run that was killed leaves
+# them behind, and the next run drops those whose process is gone.
+TEST_DATABASE_PREFIX = "tutor_test_"
+
+
+def _postgres_database_url(name):
+    return urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+
+
+def _admin(statement, database_url=None):
+    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
+    conn = psycopg2.connect(database_url or POSTGRES_URL)
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-    conn.close()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+def _drop_abandoned_databases():
+    conn = psycopg2.connect(POSTGRES_URL)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                           (TEST_DATABASE_PREFIX + "%",))
+            names = [row[0] for row in cursor.fetchall()]
+    finally:
+        conn.close()
+    for name in names:
+        pid = name.removeprefix(TEST_DATABASE_PREFIX).split("_")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture
@@ -124,28 +214,12 @@ def test_config(request, database_url, tmp_path):
     }
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory):
-    """A SQLite file with every migration applied, made once per run."""
-    path = tmp_path_factory.mktemp("migrated") / "tutor.db"
-    database = open_database(f"sqlite:///{path}")
-    migrate.upgrade(database)
-    database.close()
-    return path
-
-
 @pytest.fixture
-def app(test_config, tmp_path, monkeypatch, migrated_sqlite):
-    """The app on its database, migrated. A new SQLite file starts as a copy of
-    migrated_sqlite (the upgrade then finds nothing to do): running the migrations
-    again for every test would cost more than the test does."""
+def app(test_config, tmp_path, monkeypatch):
+    """The app on its database; the upgrade finds a copy of a migrated database (see
+    `migrated`), or migrates one a test's config named."""
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    url = test_config["DATABASE_URL"]
-    if url.startswith("sqlite:///") and "?" not in url:
-        path = Path(url.removeprefix("sqlite:///"))
-        if path.parent.is_dir() and not path.exists():
-            shutil.copyfile(migrated_sqlite, path)
     application = create_app(test_config)
     migrate.upgrade(db.database)
     huey.immediate = True

@@ -36,7 +36,8 @@ def lesson_rows(url):
     return rows
 
 
-def test_seed_fills_a_database_without_overlaps(database_url):
+def test_seed_fills_a_database_without_overlaps(empty_database_url):
+    database_url = empty_database_url
     out = run_seed(database_url)
     assert "40 students, 3000 lessons" in out
     rows = lesson_rows(database_url)

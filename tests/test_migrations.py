@@ -33,13 +33,13 @@ def schema(database):
 
 
 @pytest.fixture
-def new_database(database_url, tmp_path):
+def new_database(empty_database_url, tmp_path):
     """Makes further empty databases of the test's backend (SQLite files or
     PostgreSQL schemas), all removed afterwards."""
     made, schemas = [], []
 
     def make():
-        if database_url.startswith("sqlite"):
+        if empty_database_url.startswith("sqlite"):
             db = open_database(f"sqlite:///{tmp_path / f'extra{len(made)}.db'}")
         else:
             schema_name = f"m_{uuid.uuid4().hex[:12]}"
@@ -115,7 +115,8 @@ def test_a_failing_migration_leaves_nothing_behind(database, tmp_path):
     assert migrate.applied(database) == []
 
 
-def test_concurrent_upgrades_apply_each_migration_once(database_url):
+def test_concurrent_upgrades_apply_each_migration_once(empty_database_url):
+    database_url = empty_database_url
     code = ("import sys; from tutor import migrate; from tutor.database import open_database;"
             "print(len(migrate.upgrade(open_database(sys.argv[1]))))")
     processes = [subprocess.Popen([sys.executable, "-c", code, database_url],
