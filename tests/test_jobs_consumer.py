@@ -2,6 +2,7 @@
 the frequent ones at its first check, and every monthly job due today; a reminder
 goes out once even when the consumer is killed and started again."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,6 +61,10 @@ def test_the_consumer_runs_and_records_the_periodic_jobs(app, teacher, test_conf
         output = process.communicate(timeout=30)[0]
     assert frequent <= recorded, output
     assert due <= done, output
+    # Each line once, in the app's format (huey's own handler doubled them).
+    executed = re.findall(r"Executing (tutor\.jobs\.\w+): ([0-9a-f-]+)", output)
+    assert executed and len(executed) == len(set(executed)), output
+    assert "INFO:huey:" not in output, output
     if "backup" in due:
         assert list((tmp_path / "consumer" / "backups").glob("tutor-backup-*.jsonl.gz"))
 

@@ -2,6 +2,7 @@
 REDIS_URL is set. Only settings from the environment are read here, so importing
 it opens nothing but the queue file."""
 import functools
+import logging
 import os
 from pathlib import Path
 
@@ -13,14 +14,35 @@ from tutor.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _OurLogLines:
+    """huey_consumer gives the "huey" logger a handler of its own after importing
+    tasks.py, whose app has already set up the root logger (tutor.logs): every line
+    was printed twice, once not in our format (JSON in production). The consumer
+    keeps the level it was given and logs through the root's handlers only."""
+
+    def create_consumer(self, **options):
+        huey_log = logging.getLogger("huey")
+        for handler in huey_log.handlers[:]:
+            huey_log.removeHandler(handler)
+        return super().create_consumer(**options)
+
+
+class _RedisHuey(_OurLogLines, RedisHuey):
+    pass
+
+
+class _SqliteHuey(_OurLogLines, SqliteHuey):
+    pass
+
+
 def make_huey():
     redis_url = os.environ.get("REDIS_URL", "").strip()
     if redis_url:
-        return RedisHuey("tutor", url=redis_url)
+        return _RedisHuey("tutor", url=redis_url)
     instance = Path(os.environ.get("INSTANCE_PATH", "").strip() or ROOT / "instance")
     path = os.environ.get("HUEY_SQLITE_PATH", "").strip() or str(instance / "huey.db")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("tutor", filename=path)
+    return _SqliteHuey("tutor", filename=path)
 
 
 huey = make_huey()
