@@ -1,30 +1,40 @@
 """Response headers that keep browsers strict: a CSP without inline script or eval
 (htmx runs with allowEval false), no framing, no sniffing, HSTS behind HTTPS."""
 
-METRIKA_HOSTS = "https://mc.yandex.ru https://mc.yandex.com"
 TELEGRAM_HOST = "https://t.me"
+# What Yandex.Metrika's tag needs, as Yandex documents it: its script and the tag's
+# own from yastatic.net, the pixel, the beacons and Webvisor's socket, and the
+# frames it draws the click map in.
+METRIKA = {
+    "script-src": "https://mc.yandex.ru https://yastatic.net",
+    "img-src": "https://mc.yandex.ru",
+    "connect-src": "https://mc.yandex.ru wss://mc.yandex.ru",
+    "frame-src": "blob: https://mc.yandex.ru",
+}
 
 
 def content_security_policy(config):
-    metrika = bool(config.get("YANDEX_METRIKA_ID"))
-    script = "'self'" + (f" {METRIKA_HOSTS}" if metrika else "")
-    img = "'self' data:" + (f" {METRIKA_HOSTS}" if metrika else "")
-    connect = "'self'" + (f" {METRIKA_HOSTS}" if metrika else "")
+    metrika = METRIKA if config.get("YANDEX_METRIKA_ID") else {}
+
+    def with_metrika(directive, sources):
+        return " ".join([directive, sources, metrika.get(directive, "")]).rstrip()
+
     # "Open the bot" is a form whose answer redirects to t.me (browsers hold the
     # redirect of a form to form-action too).
     telegram = bool(config.get("TELEGRAM_BOT_TOKEN") and config.get("TELEGRAM_BOT_NAME"))
     form = "'self'" + (f" {TELEGRAM_HOST}" if telegram else "")
     return "; ".join([
         "default-src 'self'",
-        f"script-src {script}",
+        with_metrika("script-src", "'self'"),
         "style-src 'self'",
-        f"img-src {img}",
-        f"connect-src {connect}",
+        with_metrika("img-src", "'self' data:"),
+        with_metrika("connect-src", "'self'"),
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         f"form-action {form}",
         "frame-ancestors 'none'",
+        *([with_metrika("frame-src", "'self'")] if metrika else []),
     ])
 
 

@@ -88,7 +88,16 @@ def test_security_headers(client):
 def test_hsts_and_metrika_only_when_configured(client):
     headers = client.get("/login").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")
-    assert "https://mc.yandex.ru" in headers["Content-Security-Policy"]
+    policy = dict(part.split(" ", 1) for part in headers["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == "'self' https://mc.yandex.ru https://yastatic.net"
+    assert policy["img-src"] == "'self' data: https://mc.yandex.ru"
+    assert policy["connect-src"] == "'self' https://mc.yandex.ru wss://mc.yandex.ru"
+    assert policy["frame-src"] == "'self' blob: https://mc.yandex.ru"
+
+
+def test_without_a_counter_the_policy_names_no_yandex_host(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert "yandex" not in policy and "yastatic" not in policy and "frame-src" not in policy
 
 
 def test_request_log_lines_are_json_with_the_request_id(client, caplog):
