@@ -18,7 +18,7 @@ from tutor.models import InboxItem, User, utcnow
 from tutor import formatting, logs, maintenance, metrics, security, sessions
 from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
-from tutor.services import channels
+from tutor.services import audit, channels, job_results
 from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, calendar, errors, feeds, inbox,
                          jobs_page, lessons, main, ops, outbox, reports, series, teacher,
@@ -93,7 +93,9 @@ def _select_timezone():
 
 def _template_globals():
     return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
-            "inbox_unread": _inbox_unread, "requests_waiting": _requests_waiting}
+            "inbox_unread": _inbox_unread, "job_result": job_results.describe,
+            "audit_label": audit.action_label, "audit_target": audit.target_label,
+            "requests_waiting": _requests_waiting}
 
 
 def _inbox_unread():

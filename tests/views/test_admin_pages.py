@@ -673,3 +673,18 @@ def test_the_audit_log_records_the_existing_teacher_actions(teacher_browser, app
     only = teacher_browser.get("/teacher/audit?action=window.add").text
     assert "Weekly hours added" in only and "Lesson cancelled</td>" not in only
     assert '<option value="window.add" selected>' in only
+
+
+def test_the_audit_log_reads_as_sentences_in_russian(teacher_browser, app, people, lessons):
+    teacher_browser.submit("/teacher/availability/windows",
+                           {"weekday": "4", "start": "15:00", "end": "18:00"})
+    teacher_browser.submit(f"/lessons/{lessons['pending'].id}/confirm", {
+        "price": "1000", "people": "1", "comment": "", "day": "2026-11-24", "time": "10:00"})
+    teacher_browser.submit("/language/ru")
+    page = teacher_browser.get("/teacher/audit").text
+    assert "Рабочие часы добавлены" in page and "Занятие подтверждено" in page
+    assert "День недели" in page and "Пятница" in page  # not "weekday 4"
+    assert f"Занятие №{lessons['pending'].id}" in page and "lessons #" not in page
+    assert "подтверждено" in page and "24 ноября 2026, 10:00" in page  # the teacher's zone
+    for raw in ("weekday", "status", "confirmed<", "False", "True", "submit"):
+        assert raw not in page.split('<table class="list audit">')[1]

@@ -2,13 +2,113 @@
 after. Every administrative action writes one entry; the teacher browses them."""
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from playhouse.shortcuts import model_to_dict
 
 from tutor.models import AuditEntry
 
 # Never written to the log, whatever the record (a form's data may be passed as is).
 SECRET_FIELDS = {"password_hash", "reset_version", "telegram_chat_id", "csrf_token"}
+# A form's buttons and bookkeeping: written with the form's data, said to nobody.
+UNSAID_FIELDS = {"submit", "seen", "next"}
+
+# Every action the log is written with, as the teacher reads it.
+ACTIONS = {
+    "student.update": _l("Student edited"),
+    "student.password_reset": _l("Student's password reset"),
+    "student.deactivate": _l("Student deactivated"),
+    "student.reactivate": _l("Student reactivated"),
+    "student.delete": _l("Student deleted"),
+    "account.delete": _l("Student deleted their account"),
+    "account.export": _l("Student downloaded their data"),
+    "students.deactivate": _l("Students deactivated together"),
+    "lesson.create": _l("Lesson created"),
+    "lesson.confirm": _l("Lesson confirmed"),
+    "lesson.reject": _l("Request rejected"),
+    "lesson.cancel": _l("Lesson cancelled"),
+    "lesson.change": _l("Lesson changed"),
+    "lesson.attendance": _l("Attendance marked"),
+    "series.book": _l("Weekly lessons requested"),
+    "series.create": _l("Weekly lessons created"),
+    "series.confirm": _l("Weekly lessons confirmed"),
+    "series.reject": _l("Weekly request rejected"),
+    "series.cancel": _l("Weekly lessons cancelled"),
+    "payment.record": _l("Payment recorded"),
+    "payment.delete": _l("Payment deleted"),
+    "goal.create": _l("Goal added"),
+    "goal.rename": _l("Goal renamed"),
+    "goal.move": _l("Goal moved"),
+    "goal.retire": _l("Goal retired"),
+    "goal.restore": _l("Goal restored"),
+    "broadcast.send": _l("Broadcast sent"),
+    "settings.update": _l("Booking rules changed"),
+    "window.add": _l("Weekly hours added"),
+    "window.remove": _l("Weekly hours removed"),
+    "unavailable.add": _l("Time marked unavailable"),
+    "unavailable.remove": _l("Time available again"),
+}
+
+# The kinds of record an entry is about (their tables), as the teacher reads them.
+TARGETS = {
+    "users": _l("Student No. %(id)s"), "lessons": _l("Lesson No. %(id)s"),
+    "lesson_series": _l("Weekly lessons No. %(id)s"), "goals": _l("Goal No. %(id)s"),
+    "broadcasts": _l("Broadcast No. %(id)s"), "payments": _l("Payment No. %(id)s"),
+}
+
+# The fields the entries hold, as the teacher reads them; others keep their name.
+FIELDS = {
+    "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
+    "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
+    "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),
+    "email": _l("E-mail"), "end": _l("End"), "end_time": _l("Until"),
+    "first_day": _l("First day"), "first_name": _l("First name"), "from": _l("From"),
+    "goal": _l("Goal"), "inactive_since": _l("Inactive since"), "kept": _l("Kept"),
+    "last_day": _l("Last day"), "last_name": _l("Last name"), "lessons": _l("Lessons"),
+    "lessons_cancelled": _l("Lessons cancelled"), "lessons_inside": _l("Lessons inside"),
+    "lessons_kept": _l("Lessons kept"), "locale": _l("Language"), "login": _l("Login"),
+    "name": _l("Name"), "note": _l("Note"), "paid_on": _l("Paid on"), "people": _l("People"),
+    "position": _l("Place in the list"), "price": _l("Price"), "reason": _l("Reason"),
+    "recipients": _l("Recipients"), "retired": _l("In the archive"), "role": _l("Role"),
+    "selection": _l("Chosen by"), "skipped": _l("Dates not free"), "start": _l("Start"),
+    "start_time": _l("From"), "status": _l("Status"), "students": _l("Students"),
+    "subject": _l("Subject"), "telegram_username": _l("Telegram username"),
+    "timezone": _l("Time zone"), "weekday": _l("Day of the week"),
+    "lesson_length_minutes": _l("Lesson length, minutes"),
+    "buffer_minutes": _l("Break between lessons, minutes"),
+    "horizon_days": _l("Book at most this many days ahead"),
+    "min_notice_hours": _l("Book at least this many hours ahead"),
+    "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
+                                    "hours before"),
+    "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
+}
+VALUES = {
+    "pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"),
+    "attended": _l("attended"), "missed": _l("missed"), "late_cancel": _l("cancelled late"),
+    "email": _l("e-mail"), "telegram": _l("Telegram"), "none": _l("only in the app"),
+    "deleted": _l("deleted"),
+}
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+            _l("Saturday"), _l("Sunday"))
+# The fields that hold a stored UTC moment ("2026-12-08 10:00:00").
+MOMENTS = {"start", "end", "created_at", "confirmed_at", "inactive_since", "last_login_at",
+           "last_seen_at"}
+
+
+def target_label(entry):
+    """What the entry is about ("Lesson No. 12"), or None."""
+    if not entry.target_type:
+        return None
+    text = TARGETS.get(entry.target_type)
+    return text % {"id": entry.target_id} if text else f"{entry.target_type} #{entry.target_id}"
+
+
+def action_label(action):
+    """An action as the teacher reads it ("Lesson confirmed"), its code if unknown."""
+    return str(ACTIONS[action]) if action in ACTIONS else action
 
 
 def record(actor, action, target=None, before=None, after=None):
@@ -57,10 +157,34 @@ class Change:
 
 
 def readable(entry):
-    """The entry's fields as Change rows: each field that is in before or after."""
+    """The entry's fields as Change rows in the teacher's words: each field that is in
+    before or after, named and valued as a person says them (yes/no, the lesson's state,
+    a moment in the viewer's zone)."""
     before, after = _load(entry.before), _load(entry.after)
-    fields = list(before) + [key for key in after if key not in before]
-    return [Change(key, before.get(key), after.get(key)) for key in fields]
+    fields = [key for key in list(before) + [key for key in after if key not in before]
+              if key not in UNSAID_FIELDS]
+    return [Change(str(FIELDS.get(key, key)), _said(key, before.get(key)),
+                   _said(key, after.get(key))) for key in fields]
+
+
+def _said(field, value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field == "weekday" and isinstance(value, int) and 0 <= value < 7:
+        return str(WEEKDAYS[value])
+    if isinstance(value, list):
+        return str(len(value))
+    if isinstance(value, str):
+        if field in MOMENTS:
+            try:
+                return format_datetime(datetime.fromisoformat(value), "d MMMM y, HH:mm")
+            except ValueError:
+                return value
+        if value in VALUES:
+            return str(VALUES[value])
+    return value
 
 
 def _plain(data):
