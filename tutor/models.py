@@ -865,3 +865,36 @@ class ActionUse(BaseModel):
 
 
 MODELS += [ActionUse]
+
+
+class EndedLesson(BaseModel):
+    """What the student is told about a request or lesson that is gone: rejected,
+    expired unconfirmed or cancelled (the Lesson row itself is deleted). Keyed by
+    the lesson's old id, so its page still opens for its student."""
+
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    STATES = (REJECTED, EXPIRED, CANCELLED)
+
+    lesson_id = IntegerField()  # the deleted Lesson's id (SQLite may give it again)
+    teacher = ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)
+    student = ForeignKeyField(User, backref="ended_lessons", on_delete="CASCADE",
+                              index=False)
+    start = DateTimeField()
+    end = DateTimeField()
+    state = CharField(max_length=16)
+    was_confirmed = BooleanField(default=False)
+    reason = TextField(default="")
+    ended_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    ended_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "ended_lessons"
+        indexes = (
+            (("student", "ended_at"), False),  # the student's recent ones
+            (("lesson_id",), False),  # an old lesson link
+        )
+
+
+MODELS += [EndedLesson]

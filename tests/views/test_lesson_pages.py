@@ -111,6 +111,8 @@ def test_a_bad_start_is_not_found(person, alisa, start):
 
 
 def test_the_booking_form_as_a_page(person, alisa):
+    """A full page (back from logging in, or without JavaScript): the slot's week with
+    the booking dialog open over it; its Cancel closes the dialog, no script needed."""
     response = person("alisa").get("/lessons/new?start=2026-11-24T07:00:00")
     page = response.text
     assert response.status_code == 200 and "<html" in page
@@ -118,8 +120,10 @@ def test_the_booking_form_as_a_page(person, alisa):
     assert 'name="start" type="hidden" value="2026-11-24T07:00:00"' in page
     assert "Tuesday, 24 November 2026</strong>, 10:00–11:00" in page
     assert "(Europe/Moscow)" in page
-    assert 'href="/?week=2026-11-24">Cancel</a>' in page
-    assert "<dialog" not in page
+    assert 'id="week"' in page and "Mon, 23 Nov – Sun, 29 Nov" in page
+    dialog = page[page.index('<div id="lesson-dialog">'):]
+    assert dialog.split(">", 1)[1].lstrip().startswith('<dialog class="notice" open data-modal')
+    assert 'form="book-close">Cancel</button>' in page
 
 
 def test_the_booking_form_as_a_dialog(person, alisa):

@@ -1,7 +1,8 @@
 """The lesson lifecycle: a student books a free slot (pending), the teacher confirms
 (maybe moving it) or rejects it, either side cancels, a pending lesson nobody confirmed
 before it starts expires; the teacher also creates confirmed lessons directly, for a
-new person too. Rejected, cancelled and expired lessons are deleted.
+new person too. Rejected, cancelled and expired lessons are deleted, and an
+EndedLesson keeps for their student what happened and why (record_ended).
 
 Plain functions raising the named errors below. Every check-then-write runs inside
 schedule.lock(teacher), so two lessons never overlap whichever process writes them,
@@ -22,7 +23,8 @@ Decided rules (the tests pin each one):
   booking lock; what the teacher creates is never capped.
 - A lesson that has started cannot be cancelled (InThePast). The teacher must give a
   reason; a student cancels a pending lesson any time before it starts, a confirmed one
-  until cancellation_notice_hours before its start (exactly then still counts).
+  until cancellation_notice_hours before its start (exactly then still counts):
+  student_may_cancel.
 """
 import hashlib
 import re
@@ -32,7 +34,7 @@ from unidecode import unidecode
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.models import Lesson, LessonSeries, User, utcnow
+from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
 from tutor.services import availability, notify, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Interval, InvalidInterval
@@ -149,6 +151,21 @@ def book_lesson(student, teacher, start, comment="", now=None):
     return lesson
 
 
+def student_cancel_deadline(lesson, settings):
+    """The last moment (naive UTC, inclusive) the lesson's student may still cancel
+    it: a confirmed lesson's teacher asks for cancellation_notice_hours of notice; a
+    request can be withdrawn until just before it starts."""
+    if lesson.is_confirmed:
+        return lesson.start - timedelta(hours=settings.cancellation_notice_hours)
+    return lesson.start
+
+
+def student_may_cancel(lesson, settings, now=None):
+    """Whether the lesson's student may cancel it now."""
+    now = now or utcnow()
+    return now < lesson.start and now <= student_cancel_deadline(lesson, settings)
+
+
 def told_of_cancelling(user, record, reason, what):
     """Who hears of it when `user` cancels `record` (a lesson or a series): the other
     side. The teacher must give the student a reason. Raises NotAllowed for anyone else."""
@@ -174,11 +191,10 @@ def cancel_lesson(user, lesson, reason="", now=None):
         recipient = told_of_cancelling(user, lesson, reason, "lesson")
         if lesson.start <= now:
             raise InThePast("the lesson has already started")
-        if user.id == lesson.student_id and lesson.is_confirmed:
-            deadline = lesson.start - timedelta(hours=settings.cancellation_notice_hours)
-            if now > deadline:
-                raise TooLateToCancel(deadline)
+        if user.id == lesson.student_id and not student_may_cancel(lesson, settings, now):
+            raise TooLateToCancel(student_cancel_deadline(lesson, settings))
         lesson.delete_instance()
+        record_ended([lesson], EndedLesson.CANCELLED, reason, by=user, now=now)
         _notify(recipient, "lesson_cancelled", lesson, settings,
                 cancelled_by=_name(user), reason=reason)
     return lesson
@@ -285,6 +301,7 @@ def reject_lesson(teacher, lesson, reason=""):
         if not lesson.is_pending:
             raise NotPending("a confirmed lesson is cancelled, not rejected")
         lesson.delete_instance()
+        record_ended([lesson], EndedLesson.REJECTED, reason, by=teacher)
         _notify(lesson.student, "lesson_rejected", lesson, schedule.settings_for(teacher),
                 reason=reason)
     return lesson
@@ -354,9 +371,24 @@ def expire_unconfirmed(now=None):
                 lesson.delete_instance()
                 _notify(lesson.student, "lesson_expired", lesson, settings)
                 expired += 1
+            record_ended(gone, EndedLesson.EXPIRED, now=now)
             if gone:
                 _tell_expired(User.get_by_id(teacher_id), gone, settings)
     return expired
+
+
+def record_ended(lessons, state, reason="", by=None, now=None):
+    """Keep for each deleted lesson's student that it was rejected, expired or
+    cancelled (one of EndedLesson.STATES), by whom and why. Called in the transaction
+    that deletes them."""
+    now = now or utcnow()
+    rows = [{"lesson_id": lesson.id, "teacher": lesson.teacher_id,
+             "student": lesson.student_id, "start": lesson.start, "end": lesson.end,
+             "state": state, "was_confirmed": lesson.is_confirmed, "reason": reason,
+             "ended_by": getattr(by, "id", None), "ended_at": now}
+            for lesson in lessons]
+    if rows:
+        EndedLesson.insert_many(rows).execute()
 
 
 def _tell_expired(teacher, lessons, settings):

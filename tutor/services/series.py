@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tutor.models import Lesson, LessonSeries, User, utcnow
+from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
 from tutor.services import availability, booking, notify, schedule
 from tutor.services.availability import Interval
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
@@ -343,6 +343,7 @@ def reject_series(teacher, series, reason=""):
         pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
         for lesson in pending:
             lesson.delete_instance()
+        booking.record_ended(pending, EndedLesson.REJECTED, reason, by=teacher)
         settings = schedule.settings_for(teacher)
         _notify(series.student, "series_rejected", series, settings, pending, reason=reason)
         if series.occurrences().exists():
@@ -377,6 +378,7 @@ def cancel_from(user, series, first_day, reason="", now=None):
             raise NothingToCancel(f"no lesson of the series to cancel from {first_day}")
         for lesson in cancelled:
             lesson.delete_instance()
+        booking.record_ended(cancelled, EndedLesson.CANCELLED, reason, by=user, now=now)
         _notify(recipient, "series_cancelled", series, settings, cancelled,
                 cancelled_by=booking._name(user), reason=reason)
         if not series.occurrences().exists():

@@ -16,7 +16,7 @@ from tutor.forms import (
     ProfileForm,
     account_error_message,
 )
-from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
 from tutor.services import accounts, delivery, devices, personal_data, telegram_bot
 from tutor.views.auth import end_session
@@ -123,7 +123,8 @@ def telegram():
     """The "Link Telegram" step: its own page after registering, and the fragment
     that the profile's "check" button reloads."""
     return render("account/telegram.html", "account/partials/_telegram.html",
-                  telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm())
+                  telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm(),
+                  next_page=safe_next(request.args.get("next")))
 
 
 @bp.post("/telegram/open")
@@ -206,12 +207,12 @@ def export_data():
         flash(_("Only a student's data is exported here."), "error")
         return redirect_to(url_for("account.profile"))
     try:
-        request_record = personal_data.request_export(current_user)
+        personal_data.request_export(current_user)
     except personal_data.ExportTooSoon as error:
         flash(_("You asked for your data less than an hour ago. You can ask again after "
                 "%(time)s.", time=local_datetime(error.next_at)), "warning")
     else:
-        jobs.export_personal_data(current_user.id, request_record.id)
+        jobs.wake()
         flash(_("We are collecting your data. You will find the file in your notifications "
                 "in a few minutes."), "success")
     return redirect_to(url_for("account.profile", _anchor="data-heading"))

@@ -110,6 +110,9 @@ def register():
     if current_user.is_authenticated:
         return redirect_to(url_for("calendar.week"))
     form = RegistrationForm(default_timezone=current_app.config["TEACHER_TIMEZONE"])
+    # Where to go once registered (a slot picked before, say): kept in the address,
+    # which the form posts back to.
+    next_page = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             user = accounts.register_student(form.registration(locale=str(get_locale())))
@@ -118,13 +121,14 @@ def register():
         else:
             start_session(user)
             flash(_("Your account has been created."), "dialog")
-            if user.channel == User.TELEGRAM:
-                return redirect_to(url_for("account.telegram"))  # the link step comes next
-            return redirect_to(url_for("calendar.week"))
+            if user.channel == User.TELEGRAM:  # the link step comes next
+                return redirect_to(url_for("account.telegram", next=next_page))
+            return redirect_to(next_page or url_for("calendar.week"))
     strength = evaluate(form.password.data, form.personal_words(),
                         current_app.config["PASSWORD_MIN_SCORE"]) if form.password.data else None
     return render_template("auth/register.html", form=form, strength=strength,
-                           suggestions=bool(current_app.config["DADATA_API_KEY"]))
+                           suggestions=bool(current_app.config["DADATA_API_KEY"]),
+                           next_page=next_page)
 
 
 @bp.get("/register/suggest/<any(first_name, last_name):field>")

@@ -17,7 +17,7 @@ from tutor.forms import (
     SeriesBookingForm,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render
-from tutor.models import Lesson, Payment, utcnow
+from tutor.models import EndedLesson, Lesson, Payment, utcnow
 from tutor.services import (
     audit,
     balances,
@@ -27,6 +27,7 @@ from tutor.services import (
     calendar_feed,
     feedback,
     schedule,
+    student_lessons,
 )
 from tutor.views.calendar import the_teacher
 from tutor.views.feeds import ics_response
@@ -117,7 +118,10 @@ def _booking_page(form, teacher, start, status=200):
                    series_form=SeriesBookingForm(formdata=None, start=start.isoformat()))
     if is_fragment_request():
         return render_template("lessons/partials/_book_dialog.html", **context)
-    return render_template("lessons/new.html", **context), status
+    # A full page (a visitor back from logging in or registering, or no JavaScript):
+    # the slot's week with the booking dialog open over it.
+    week = calendar.build_week(teacher, me(), context["start"].date(), utcnow())
+    return render_template("lessons/new.html", week=week, **context), status
 
 
 @bp.post("")
@@ -159,6 +163,8 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200,
     teacher = lesson.teacher
     zone = _zone(teacher)
     extra = _lesson_parts(lesson, attendance_form, feedback_form)
+    mine = (student_lessons.as_upcoming(lesson, now=extra["now"])
+            if current_user.id == lesson.student_id else None)
     if confirm_form is None:
         start = calendar.local(lesson.start, zone)
         settings = schedule.settings_for(teacher)
@@ -170,7 +176,8 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200,
         "lessons/show.html", lesson=lesson, student=lesson.student, zone=zone,
         start=calendar.local(lesson.start, zone), end=calendar.local(lesson.end, zone),
         confirm_form=confirm_form, reason_form=reason_form or ReasonForm(formdata=None),
-        back=_week_url(lesson.start, teacher), **extra), status
+        back=_week_url(lesson.start, teacher), **extra, mine=mine,
+        cancel_until=mine and calendar.local(mine.cancel_until, zone)), status
 
 
 def _lesson_parts(lesson, attendance_form=None, feedback_form=None, now=None):
@@ -195,7 +202,22 @@ def _lesson_parts(lesson, attendance_form=None, feedback_form=None, now=None):
 @bp.get("/<int:lesson_id>")
 @login_required
 def show(lesson_id):
-    return _lesson_page(_visible_lesson(lesson_id))
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    if lesson is None or current_user.id not in (lesson.teacher_id, lesson.student_id):
+        # Gone (rejected, expired, cancelled): its student is told what happened.
+        ended = student_lessons.ended(current_user.id, lesson_id)
+        if ended is None:
+            abort(404)
+        return _ended_page(ended)
+    return _lesson_page(lesson)
+
+
+def _ended_page(ended):
+    zone = _zone(ended.teacher_id)
+    return render_template("lessons/ended.html", ended=ended, zone=zone,
+                           start=calendar.local(ended.start, zone),
+                           end=calendar.local(ended.end, zone),
+                           back=_week_url(ended.start, ended.teacher_id))
 
 
 @bp.get("/<int:lesson_id>/calendar.ics")
@@ -344,28 +366,40 @@ def leave_feedback(lesson_id):
 
 # --- the student's own page ---------------------------------------------------------
 
-MY_LESSONS = 20
+MY_PARTS = {
+    "upcoming": "lessons/partials/_my_upcoming.html",
+    "past": "lessons/partials/_my_past.html",
+    "payments": "lessons/partials/_my_payments.html",
+}
 
 
-@bp.get("/mine")
+@bp.get("/mine", defaults={"part": None})
+@bp.get("/mine/<any(upcoming, past, payments):part>")
 @login_required
-def mine():
-    """The student's balance, payments and latest lessons (with their marks and
-    feedback); the teacher has the administration pages for this."""
+def mine(part):
+    """The student's upcoming lessons (with what they may still do) and the requests
+    and lessons that did not go ahead lately, past lessons (with marks and feedback), balance and
+    payments; the teacher has the administration pages for this. Each section is a
+    partial that a fragment request for /mine/<part> gets alone."""
     if current_user.is_teacher:
         return redirect_to(url_for("admin.students"))
-    student = me()
-    now = utcnow()
-    lessons = list(Lesson
-                   .select()
-                   .where((Lesson.student == student.id)
-                          & (Lesson.status == Lesson.CONFIRMED)
-                          & (Lesson.start <= now))
-                   .order_by(Lesson.start.desc())
-                   .limit(MY_LESSONS))
-    rated = {f.lesson_id for f in feedback.of_student(student)}
-    return render_template(
-        "lessons/mine.html", account=balances.account(student), lessons=lessons,
-        payments=list(Payment.of(student)), rated=rated, now=now,
-        zone=_zone(the_teacher()), local=calendar.local,
-        feedback_open=lambda lesson: feedback.is_open(student, lesson, now))
+    context = _my_lessons(me(), utcnow(), only=part if is_fragment_request() else None)
+    return render("lessons/mine.html", MY_PARTS.get(part, "lessons/mine.html"), **context)
+
+
+def _my_lessons(student, now, only=None):
+    """What the page's sections show (only=a part: that section's alone)."""
+    wanted = set(MY_PARTS) if only is None else {only}
+    context = dict(now=now, zone=_zone(the_teacher()), local=calendar.local,
+                   Ended=EndedLesson, book_url=url_for("calendar.week"))
+    if "upcoming" in wanted:
+        context["upcoming"] = student_lessons.upcoming(student, now)
+        context["ended"] = student_lessons.recently_ended(student, now)
+    if "past" in wanted:
+        context["lessons"] = student_lessons.past(student, now)
+        context["rated"] = {f.lesson_id for f in feedback.of_student(student)}
+        context["feedback_open"] = lambda lesson: feedback.is_open(student, lesson, now)
+    if "payments" in wanted:
+        context["account"] = balances.account(student)
+        context["payments"] = list(Payment.of(student))
+    return context
