@@ -1,5 +1,5 @@
 """flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `restore`,
-`jobs list`, `jobs run NAME`, `report monthly`."""
+`jobs list`, `jobs run NAME`, `report monthly`, `teacher reset-password`."""
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
 from tutor.services import periodic, reports
+from tutor.services import accounts
 from tutor.services.accounts import ensure_teacher
 
 db_group = AppGroup("db", help="Database schema.")
@@ -34,18 +35,44 @@ def status():
         click.echo(f"{'applied' if migration.name in done else 'pending'}  {migration.name}")
 
 
-def announce_teacher(credentials):
-    """Show the new teacher's credentials on the console, once. They go to stderr,
-    not to the log, so log shipping never carries the password."""
+RESET_COMMAND = "flask --app wsgi teacher reset-password"
+
+
+def announce_teacher(credentials, title="The teacher account has been created."):
+    """Show the teacher's credentials on the console, once, in a box that stands out
+    among the start-up lines. They go to stderr, not to the log, so log shipping never
+    carries the password."""
     if credentials is None:
         return
+    lines = [title + " Write this down:", "",
+             f"  login: {credentials.login}    password: {credentials.password}", "",
+             "It is shown only this once; change it after logging in.",
+             f"Lost it? {RESET_COMMAND}"]
+    width = max(len(line) for line in lines) + 2
+    box = ["╔" + "═" * width + "╗",
+           *(f"║ {line.ljust(width - 2)} ║" for line in lines),
+           "╚" + "═" * width + "╝"]
     click.echo("", err=True)
-    click.echo("=" * 60, err=True)
-    click.echo("The teacher account has been created. Write this down:", err=True)
-    click.echo(f"  login:    {credentials.login}", err=True)
-    click.echo(f"  password: {credentials.password}", err=True)
-    click.echo("It is shown only this once; change it after logging in.", err=True)
-    click.echo("=" * 60, err=True)
+    for line in box:  # colour only on a terminal: click drops it elsewhere
+        click.secho(line, err=True, fg="yellow", bold=True)
+    click.echo("", err=True)
+
+
+teacher_group = AppGroup("teacher", help="The teacher's account.")
+
+
+@teacher_group.command("reset-password")
+@click.option("--login", default=None, help="The teacher's login (default: the first teacher).")
+def reset_teacher_password(login):
+    """Give the teacher a new generated password, shown once, and end their sessions."""
+    try:
+        credentials = accounts.reset_teacher_password(login)
+    except accounts.NoTeacher:
+        raise click.ClickException(
+            f"there is no teacher with the login {login}" if login
+            else "there is no teacher yet: run `flask --app wsgi db upgrade`") from None
+    announce_teacher(credentials, "The teacher's password has been reset; every session "
+                                  "of theirs is logged out.")
 
 
 @click.command("backup")
@@ -136,4 +163,5 @@ def monthly_report(month, directory, comma):
                f"{totals.hours} hours, {totals.cost} total")
 
 
-COMMANDS = [db_group, backup, restore, jobs_group, report_group, *telegram_cli.COMMANDS]
+COMMANDS = [db_group, backup, restore, jobs_group, report_group, teacher_group,
+            *telegram_cli.COMMANDS]

@@ -108,6 +108,29 @@ def ensure_teacher():
         return credentials
 
 
+class NoTeacher(LookupError):
+    """There is no teacher account (with that login)."""
+
+
+def reset_teacher_password(login=None):
+    """A new generated password for the teacher (the first one, or the one with
+    `login`), for when the one printed at first start is lost: every session of theirs
+    ends, and the checklist asks to change it again. Returns NewCredentials, the only
+    time the password exists in clear."""
+    teacher = (User.teachers().where(User.login == normalize_login(login)).first()
+               if login else User.first_teacher())
+    if teacher is None:
+        raise NoTeacher(login)
+    credentials = NewCredentials(teacher.login, random_password())
+    with db.database.atomic():
+        (User.update(password_hash=hash_password(credentials.password),
+                     password_generated_at=utcnow())
+         .where(User.id == teacher.id)
+         .execute())
+        end_sessions(teacher)
+    return credentials
+
+
 # --- checks shared by registration and the profile ----------------------------------
 
 def check_login(login, user=None):
