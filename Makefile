@@ -75,12 +75,13 @@ chromium:
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium >/dev/null; }
 
 # Debian's Prometheus (with promtool), nginx, openssl and systemd-analyze run deploy/'s
-# files in tests/test_deploy_files.py and tests/test_deploy_live.py. No service starts:
+# files in tests/test_deploy_files.py and tests/test_deploy_live.py, wrk loads
+# tests/test_zero_downtime.py. No service starts:
 # containers have policy-rc.d or no init, and the tests start their own processes.
-OPS_DEBS := prometheus nginx openssl systemd
+OPS_DEBS := prometheus nginx openssl systemd wrk
 ops-tools:
 	@test -x /usr/bin/prometheus && test -x /usr/bin/promtool && test -x /usr/sbin/nginx \
-		&& test -x /usr/bin/openssl && test -x /usr/bin/systemd-analyze || { \
+		&& test -x /usr/bin/openssl && test -x /usr/bin/systemd-analyze && test -x /usr/bin/wrk || { \
 		echo "Installing Debian's Prometheus and nginx for the deploy/ tests"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(OPS_DEBS) >/dev/null; }
 
