@@ -466,3 +466,57 @@ def test_nginx_limits_request_bodies_before_the_app(nginx):
     large = browser.request("POST", "/password-strength", headers=form,
                             body="password=" + "x" * (1100 << 10))
     assert large.status == 413
+
+
+# --- the log lines, through Promtail's pipeline ------------------------------------------
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
+
+
+def promtail(line):
+    """One log line through the shipped pipeline's stages, as Promtail documents
+    them: replace, json (top-level keys), labels, structured_metadata, timestamp
+    (RFC3339Nano). Returns (the line as stored, labels, metadata, timestamp or None)."""
+    config = yaml.safe_load((DEPLOY / "promtail" / "promtail.yaml").read_text())
+    stages = [stage for stage in config["scrape_configs"][0]["pipeline_stages"]]
+    assert [next(iter(stage)) for stage in stages] == [
+        "replace", "json", "labels", "structured_metadata", "timestamp"]
+    replace, parse, labels, metadata, timestamp = (next(iter(s.values())) for s in stages)
+    line = re.sub(replace["expression"],
+                  lambda match: match[0].replace(match[1], replace["replace"]), line)
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line, {}, {}, None  # passes through unparsed
+    extracted = {name: entry[key] for name, key in parse["expressions"].items() if key in entry}
+    moment = extracted.get(timestamp["source"])
+    return (line, {name: extracted[name] for name in labels if name in extracted},
+            {name: extracted[name] for name in metadata if name in extracted},
+            moment if moment and RFC3339.match(moment) else None)
+
+
+def test_the_real_log_lines_go_through_promtails_pipeline(gunicorn, nginx):
+    browser = Browser(nginx["https"], source="127.0.0.6")
+    assert browser.get("/login").status == 200
+    token = "Zm9vYmFy.token-in-a-link"
+    assert browser.get(f"/reset/{token}").status == 400  # a bad link, said so
+
+    def ours():
+        app = (gunicorn["home"] / "gunicorn.log").read_text().splitlines()
+        proxy = nginx["log"].read_text().splitlines()
+        return (app, proxy) if any("/reset/" in line for line in app) and any(
+            '"/reset/[redacted]"' in line for line in proxy) else None
+
+    app_lines, proxy_lines = until(ours, "the app's and nginx's lines of these requests")
+    assert not any(token in line for line in app_lines + proxy_lines)  # blanked at the source
+    assert any(not line.startswith("{") for line in app_lines)  # gunicorn's own, unparsed
+    parsed = [promtail(line) for line in app_lines + proxy_lines if line.startswith("{")]
+    for line, labels, metadata, moment in parsed:
+        assert token not in line
+        assert labels["level"] in ("debug", "info", "warning", "error", "critical"), line
+        assert moment is not None, line  # Promtail would fall back to the time it read it
+    # One request, one id: nginx's line and the app's carry the same request_id.
+    login = [metadata for line, _, metadata, _ in parsed
+             if metadata.get("path") == "/login" and metadata.get("status") == 200]
+    ids = [m["request_id"] for m in login]
+    assert len(ids) >= 2 and any(ids.count(i) == 2 for i in ids), login
