@@ -71,6 +71,7 @@ class Site:
             "calendar.month": {"month": self.month},
             "lessons.show": {"lesson_id": lesson},
             "lessons.new": {"start": self.free_slot},
+            "lessons.mine_part": {"part": "upcoming"},
             "series.preview": {"start": self.free_slot, "times": 4},
             "series.show": {"series_id": self.series},
             "admin.student": {"student_id": self.student},

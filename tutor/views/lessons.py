@@ -373,14 +373,24 @@ MY_PARTS = {
 }
 
 
-@bp.get("/mine", defaults={"part": None})
+@bp.get("/mine")
+@login_required
+def mine():
+    """The student's upcoming lessons (with what they may still do) and the requests
+    and lessons that did not go ahead lately, past lessons (with marks and feedback),
+    balance and payments; the teacher has the administration pages for this."""
+    return _mine_page(None)
+
+
 @bp.get("/mine/<any(upcoming, past, payments):part>")
 @login_required
-def mine(part):
-    """The student's upcoming lessons (with what they may still do) and the requests
-    and lessons that did not go ahead lately, past lessons (with marks and feedback), balance and
-    payments; the teacher has the administration pages for this. Each section is a
-    partial that a fragment request for /mine/<part> gets alone."""
+def mine_part(part):
+    """One section of the page: alone for a fragment request (its refresh), the
+    whole page otherwise."""
+    return _mine_page(part)
+
+
+def _mine_page(part):
     if current_user.is_teacher:
         return redirect_to(url_for("admin.students"))
     context = _my_lessons(me(), utcnow(), only=part if is_fragment_request() else None)
