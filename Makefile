@@ -61,6 +61,8 @@ system-deps:
 
 # Load benchmark (bench/load.py): gunicorn on 127.0.0.1 against seeded SQLite databases,
 # e.g. make bench BENCH_ARGS="--sizes 10000,100000,1000000 --duration 10"
+# Every scenario on PostgreSQL too, beside SQLite:
+#   make bench BENCH_POSTGRESQL_URL=postgresql://postgres@127.0.0.1:5432/test
 bench: install translations wrk
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 

@@ -4,8 +4,9 @@ seeded SQLite database, driven by wrk (or a small Python generator) on loopback.
     make bench                                    # the defaults below
     .venv/bin/python bench/load.py --sizes 10000,100000,1000000 --duration 10
 
-For each size (lessons; the students stay --students) it seeds a database once
-(instance/bench/, kept for the next run), copies it, starts
+For each size (lessons; the students stay --students) and each database (SQLite,
+and PostgreSQL with --postgresql URL) it seeds a database once (instance/bench/, or a
+PostgreSQL database tutor_bench_seed_…, kept for a week), copies it, starts
 `gunicorn -c deploy/gunicorn.conf.py bench.bare_wsgi:app` with --workers workers and
 runs every scenario for --duration seconds at --connections connections:
 
@@ -22,7 +23,8 @@ runs every scenario for --duration seconds at --connections connections:
 
 Per scenario it prints requests/s, p50 and p99 latency, the SQL queries one request
 costs (counted in-process through the Flask test client on the same data), and the
-ratio to the bare endpoint; then how the latency grows with the data. After the
+ratio to the bare endpoint of the same database; with --postgresql, each scenario on
+PostgreSQL beside SQLite; then how the latency grows with the data. After the
 booking run it checks the database: every 302 made a lesson, no two lessons of the
 teacher overlap.
 """
@@ -77,6 +79,7 @@ class Request:
 class Result:
     scenario: str
     size: int
+    database: str = "sqlite"
     requests: int = 0
     seconds: float = 0.0
     errors: int = 0  # connection errors, timeouts and statuses other than 2xx/3xx
@@ -516,6 +519,60 @@ def seeded_copy(size, students, data, workdir, log):
     return url
 
 
+PG_SEED = "tutor_bench_seed_"
+PG_RUN = "tutor_bench_run"
+
+
+def seeded_postgres(size, students, server_url, log):
+    """The same for PostgreSQL on the server of `server_url`: the seeded database
+    tutor_bench_seed_<size>_<students>_<date> is kept for a week (older ones are
+    dropped), and each run gets tutor_bench_run, made from it as a template."""
+    import psycopg2
+
+    today = datetime.now(timezone.utc).date()
+    prefix = f"{PG_SEED}{size}_{students}_"
+
+    def admin(statement, *params):
+        connection = psycopg2.connect(server_url)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else None
+        finally:
+            connection.close()
+
+    names = [row[0] for row in admin("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                     prefix + "%")]
+    fresh = []
+    for name in sorted(names):
+        day = name.removeprefix(prefix)
+        if day.isdigit() and today - datetime.strptime(day, "%Y%m%d").date() <= timedelta(days=7):
+            fresh.append(name)
+        else:
+            admin(f"DROP DATABASE {name} WITH (FORCE)")  # old, or a seed cut short
+    seeded = fresh[-1] if fresh else None
+    if seeded is None:
+        seeded = f"{prefix}{today:%Y%m%d}"
+        partial = f"{seeded}_partial"
+        admin(f"CREATE DATABASE {partial}")
+        written = seeding.seed(database_url(server_url, partial), students, size,
+                               anchor=today, log=log)
+        admin(f"ALTER DATABASE {partial} RENAME TO {seeded}")
+        log(f"seeded {size} lessons on PostgreSQL in {written['seconds']} s")
+    admin(f"DROP DATABASE IF EXISTS {PG_RUN} WITH (FORCE)")
+    admin(f"CREATE DATABASE {PG_RUN} TEMPLATE {seeded}")
+    url = database_url(server_url, PG_RUN)
+    upgrade(url)
+    return url
+
+
+def database_url(server_url, name):
+    """`server_url` (postgresql://…/anything) naming database `name` instead."""
+    from urllib.parse import urlsplit
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()
+
+
 def upgrade(url):
     from tutor import create_app, migrate
     from tutor.extensions import db
@@ -526,10 +583,13 @@ def upgrade(url):
         db.database.close()
 
 
-def run_size(size, args, log):
+def run_size(size, database, args, log):
     workdir = args.data / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    url = seeded_copy(size, args.students, args.data, workdir, log)
+    if database == "postgresql":
+        url = seeded_postgres(size, args.students, args.postgresql, log)
+    else:
+        url = seeded_copy(size, args.students, args.data, workdir, log)
     the_plan = plan(url)
     costs = in_process_costs(url, the_plan.week, the_plan.reserved, min(args.cpu_rounds, 3))
     generator = run_wrk if args.generator == "wrk" else run_python
@@ -556,7 +616,7 @@ def run_size(size, args, log):
             load = os.getloadavg()[0]
             figures = generator(server.base, items, args.duration, args.connections,
                                 once=name == "booking")
-            result = Result(name, size, queries=costs[name].queries,
+            result = Result(name, size, database, queries=costs[name].queries,
                             cpu_ms=costs[name].cpu_ms, **figures)
             if name == "booking":
                 result.note = check_bookings(url, result, len(items), args.connections)
@@ -601,33 +661,52 @@ def check_bookings(url, result, offered, connections):
 # --- the report -------------------------------------------------------------------------------
 
 def report(results, sizes, log):
-    bare = {r.size: r for r in results if r.scenario == "bare"}
+    databases = list(dict.fromkeys(r.database for r in results))
+    bare = {(r.database, r.size): r for r in results if r.scenario == "bare"}
+
+    def row_of(name, size, database):
+        return next((r for r in results if (r.scenario, r.size, r.database) ==
+                     (name, size, database)), None)
+
     log("")
-    log(f"{'scenario':17} {'lessons':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'queries':>7} {'of bare':>7} {'cpu ms':>7} {'cpu/bare':>8} {'errors':>6}")
+    log(f"{'scenario':17} {'database':>10} {'lessons':>9} {'req/s':>8} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'queries':>7} {'of bare':>7} {'cpu ms':>7} {'cpu/bare':>8} "
+        f"{'errors':>6}")
     for name in SCENARIOS:
         for size in sizes:
-            row = next((r for r in results if r.scenario == name and r.size == size), None)
-            if row is None:
-                continue
-            base = bare.get(size)
-            ratio = f"{row.rps / base.rps:.0%}" if base and base.rps else "-"
-            cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms else "-"
-            cpu_ratio = f"x{row.cpu_ms / base.cpu_ms:.1f}" if base and base.cpu_ms and \
-                row.cpu_ms else "-"
-            log(f"{name:17} {size:9,d} {row.rps:8.0f} {row.p50_ms:7.1f} {row.p99_ms:7.1f} "
-                f"{row.queries:7d} {ratio:>7} {cpu:>7} {cpu_ratio:>8} {row.errors:6d}")
-    if len(sizes) > 1:
+            for database in databases:
+                row = row_of(name, size, database)
+                if row is None:
+                    continue
+                base = bare.get((database, size))
+                ratio = f"{row.rps / base.rps:.0%}" if base and base.rps else "-"
+                cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms else "-"
+                cpu_ratio = f"x{row.cpu_ms / base.cpu_ms:.1f}" if base and base.cpu_ms and \
+                    row.cpu_ms else "-"
+                log(f"{name:17} {database:>10} {size:9,d} {row.rps:8.0f} {row.p50_ms:7.1f} "
+                    f"{row.p99_ms:7.1f} {row.queries:7d} {ratio:>7} {cpu:>7} {cpu_ratio:>8} "
+                    f"{row.errors:6d}")
+    if len(databases) > 1:
         log("")
-        log(f"latency growth from {sizes[0]:,} to {sizes[-1]:,} lessons (p50, p99):")
+        log("PostgreSQL beside SQLite (req/s on PostgreSQL as a share of SQLite's):")
         for name in SCENARIOS:
-            first = next((r for r in results if r.scenario == name and r.size == sizes[0]), None)
-            last = next((r for r in results if r.scenario == name and r.size == sizes[-1]), None)
-            if first and last and first.p50_ms and first.p99_ms:
-                cpu = f"x{last.cpu_ms / first.cpu_ms:.2f}" if first.cpu_ms else "-"
-                log(f"  {name:17} p50 x{last.p50_ms / first.p50_ms:.2f}  "
-                    f"p99 x{last.p99_ms / first.p99_ms:.2f}  cpu {cpu}  queries "
-                    f"{first.queries} -> {last.queries}")
+            for size in sizes:
+                lite, pg = row_of(name, size, "sqlite"), row_of(name, size, "postgresql")
+                if lite and pg and lite.rps:
+                    log(f"  {name:17} {size:9,d}  {pg.rps / lite.rps:5.0%}  "
+                        f"p50 {lite.p50_ms:.1f} -> {pg.p50_ms:.1f} ms")
+    if len(sizes) > 1:
+        for database in databases:
+            log("")
+            log(f"latency growth from {sizes[0]:,} to {sizes[-1]:,} lessons on {database} "
+                f"(p50, p99):")
+            for name in SCENARIOS:
+                first, last = row_of(name, sizes[0], database), row_of(name, sizes[-1], database)
+                if first and last and first.p50_ms and first.p99_ms:
+                    cpu = f"x{last.cpu_ms / first.cpu_ms:.2f}" if first.cpu_ms else "-"
+                    log(f"  {name:17} p50 x{last.p50_ms / first.p50_ms:.2f}  "
+                        f"p99 x{last.p99_ms / first.p99_ms:.2f}  cpu {cpu}  queries "
+                        f"{first.queries} -> {last.queries}")
 
 
 def main(argv=None):
@@ -647,6 +726,10 @@ def main(argv=None):
     parser.add_argument("--data", type=Path, default=DATA,
                         help="where the seeded databases are kept (default: instance/bench)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--postgresql", metavar="URL",
+                        default=os.environ.get("BENCH_POSTGRESQL_URL", ""),
+                        help="also run every scenario on PostgreSQL: a server URL whose "
+                             "user may create databases (default $BENCH_POSTGRESQL_URL)")
     args = parser.parse_args(argv)
     try:
         sizes = [int(size) for size in args.sizes.split(",")]
@@ -666,10 +749,12 @@ def main(argv=None):
     log(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, generator {args.generator}, "
         f"{args.workers} gunicorn workers, {args.connections} connections, "
         f"{args.duration} s per scenario")
+    databases = ["sqlite"] + (["postgresql"] if args.postgresql else [])
     results = []
     for size in sizes:
-        log(f"{size:,} lessons, {args.students:,} students:")
-        results += run_size(size, args, log)
+        for database in databases:
+            log(f"{size:,} lessons, {args.students:,} students, {database}:")
+            results += run_size(size, database, args, log)
     report(results, sizes, log)
     if args.json:
         args.json.write_text(json.dumps([{**asdict(r), "rps": r.rps} for r in results],

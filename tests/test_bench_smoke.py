@@ -1,11 +1,14 @@
 """The benchmarks run with tiny sizes so they cannot rot (figures are not checked)."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from tests.conftest import POSTGRES_URL
 from tutor.database import open_database as peewee_connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,3 +106,26 @@ def test_load_bench_python_generator(tmp_path):
                    "--scenarios", "bare,week-fragment-new,booking")
     assert "generator python" in out
     assert "lessons booked, none overlapping" in out
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")
+def test_load_bench_runs_every_scenario_on_postgresql_beside_sqlite(tmp_path):
+    try:
+        out = run_load(tmp_path, "--sizes", "1000", "--cpu-rounds", "1",
+                       "--postgresql", POSTGRES_URL)
+    finally:
+        connection = psycopg2.connect(POSTGRES_URL)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname = 'tutor_bench_run' "
+                           "OR datname LIKE 'tutor_bench_seed_1000_30_%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        connection.close()
+    table = out.split("\nscenario ")[-1].split("\nPostgreSQL beside SQLite")[0]
+    for scenario in ("bare", "week-student", "week-fragment", "week-fragment-new",
+                     "week-teacher", "students-search", "booking"):
+        for database in ("sqlite", "postgresql"):
+            assert re.search(rf"\n{scenario} +{database} ", table), (scenario, database)
+        assert re.search(rf"\n  {scenario} +1,000 +\d+%", out), scenario
+    assert out.count("lessons booked, none overlapping") == 2
