@@ -398,11 +398,13 @@ def test_the_teacher_must_give_a_reason_to_cancel(teacher_browser, app, confirme
 def test_the_student_cancels_their_pending_lesson(person, app, pending):
     browser = person("alisa")
     response = browser.submit(f"/lessons/{pending.id}/cancel", page=f"/lessons/{pending.id}")
-    assert response.status_code == 302 and response.headers["Location"] == "/?week=2026-11-24"
+    # Back to their own lessons, where it is listed as withdrawn.
+    assert response.status_code == 302 and response.headers["Location"] == "/lessons/mine"
     assert lessons(app) == []
     [(kind, address, text)] = messages(app, "lesson_cancelled")
     assert address == "teacher@example.org" and "Алиса Кузнецова" in text
-    assert "The lesson is cancelled." in browser.get("/").text
+    mine = browser.get("/lessons/mine").text
+    assert "The lesson is cancelled." in mine and "You withdrew the request." in mine
 
 
 def test_the_student_cannot_cancel_a_confirmed_lesson_at_short_notice(person, app, confirmed):

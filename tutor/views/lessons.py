@@ -288,6 +288,8 @@ def cancel(lesson_id):
         else:
             audit.record(me(), "lesson.cancel", lesson, audit.snapshot(lesson), form.data)
             flash(_("The lesson is cancelled."), "success")
+            if current_user.id == lesson.student_id:  # where it now shows as cancelled
+                return redirect_to(url_for("lessons.mine"))
             return redirect_to(_week_url(lesson.start, lesson.teacher))
     return _lesson_page(lesson, reason_form=form)
 
