@@ -6,37 +6,113 @@ their day of the month in the teacher's time zone, checked every minute by
 would miss it; a check that runs until the month's run succeeds catches up), and the
 frequent ones each on its own huey crontab. Their logic lives in tutor/services.
 """
-from flask import current_app, url_for
+import logging
+
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
-from tutor.services import (accounts, booking, delivery, digest, housekeeping, periodic,
-                            reminders)
-from tutor.services import personal_data, telegram_bot
+from tutor.services import (accounts, booking, delivery, digest, housekeeping, notify,
+                            periodic, reminders)
+from tutor.services import personal_data, telegram_bot, work
 
 
-@app_task(retries=2, retry_delay=30)
-def send_password_reset(identifier, url_root):
+log = logging.getLogger(__name__)
+
+
+# --- work a request saved (services/work.py) ------------------------------------------
+
+@work.handles(work.PASSWORD_RESET)
+def reset_password(payload):
     """Off the request, so the forgot-password page takes the same time whether or
     not the account exists."""
-    with current_app.test_request_context(base_url=url_root):
-        accounts.request_password_reset(
-            identifier, lambda token: url_for("auth.reset_password", token=token, _external=True))
+    root = payload["site_root"].rstrip("/")
+    accounts.request_password_reset(
+        payload["identifier"],
+        lambda token: root + notify.app_path("auth.reset_password", token=token))
 
 
-@app_task(retries=2, retry_delay=30)
-def export_personal_data(user_id, request_id):
+@work.handles(work.RUN_JOB)
+def run_job(payload):
+    """The Jobs page's "run now", recorded as a manual run."""
+    try:
+        periodic.run(payload["job"], manual=True)
+    except periodic.AlreadyRunning:
+        log.info("run now of %s: it is running already", payload["job"])
+
+
+@work.handles(work.TELEGRAM_UPDATE)
+def telegram_update(update):
+    """The update_id makes a repeat (a webhook redelivery) a no-op."""
+    telegram_bot.handle_update(update)
+
+
+@work.handles(work.DATA_EXPORT)
+def data_export(payload):
     """A student's "download my data": the ZIP is made here, off the request, and
     waits in their inbox (the request's id keeps a retry to one copy)."""
-    personal_data.send_export(user_id, request_id)
+    personal_data.send_export(payload["user_id"], payload["request_id"])
 
 
-@app_task(retries=2, retry_delay=10)
+@periodic.register("waiting_work", title=_l("Requests waiting for the consumer"))
+def waiting_work(now):
+    counts = work.run_due()
+    return {"done": counts.done, "retried": counts.retried, "failed": counts.failed}
+
+
+@app_task()
+def do_waiting_work():
+    """Wakes a consumer to do the work requests have saved."""
+    return periodic.run("waiting_work")
+
+
+@app_periodic_task(crontab(minute="*"))
+def check_waiting_work():
+    """Every minute (and as a consumer starts): what was saved while no consumer was
+    woken (Redis down, a consumer killed mid-way)."""
+    return periodic.run("waiting_work")
+
+
+def wake():
+    """Ask a consumer to do the saved work now. The work is in the database already:
+    with the queue down it waits for the every-minute check of a consumer."""
+    try:
+        do_waiting_work()
+    except Exception as error:  # noqa: BLE001 (Redis down, or any queue fault)
+        log.warning("the task queue is unavailable, the work waits in the database: %s",
+                    error)
+
+
+# Tasks an earlier version queued in Redis: what they ask for is saved as work now.
+@app_task()
+def send_password_reset(identifier, url_root):
+    work.request_password_reset(identifier, url_root)
+    do_waiting_work.call_local()
+
+
+@app_task()
+def export_personal_data(user_id, request_id):
+    try:
+        work.submit(work.DATA_EXPORT, {"user_id": user_id, "request_id": request_id},
+                    key=f"{work.DATA_EXPORT}:{request_id}")
+    except work.AlreadyRequested:
+        pass
+    do_waiting_work.call_local()
+
+
+@app_task()
 def handle_telegram_update(update):
-    """An update the webhook received: handled here so the webhook answers Telegram at
-    once. The update_id makes a repeat (a retry, a webhook redelivery) a no-op."""
-    telegram_bot.handle_update(update)
+    work.receive_telegram_update(update)
+    do_waiting_work.call_local()
+
+
+@app_task()
+def run_job_now(name):
+    try:
+        work.run_job_now(name)
+    except work.AlreadyRequested:
+        return
+    do_waiting_work.call_local()
 
 
 # --- monthly ---------------------------------------------------------------------------
@@ -124,8 +200,3 @@ def send_reminders():
     """Every minute: the reminders whose hour has come (one per lesson and person)."""
     return periodic.run("reminders")
 
-
-@app_task()
-def run_job_now(name):
-    """The Jobs page's "run now": outside the request, recorded as a manual run."""
-    return periodic.run(name, manual=True)

@@ -867,6 +867,29 @@ class ActionUse(BaseModel):
 MODELS += [ActionUse]
 
 
+class WorkRequest(BaseModel):
+    """Work a request asked for that must not be lost (a password reset, a job's "run
+    now", a Telegram update): written in the request's own transaction, done by a
+    consumer (services/work.py), deleted once done. The queue only wakes the
+    consumer, so Redis being down, or a consumer killed, loses none of it."""
+
+    kind = CharField(max_length=32)
+    key = CharField(max_length=100, null=True, unique=True)  # one waiting request per key
+    payload = TextField(default="{}")  # JSON
+    created_at = DateTimeField(default=utcnow)
+    due_at = DateTimeField(default=utcnow)  # its next attempt, or the end of a claim
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    failed = BooleanField(default=False)  # gave up after work.MAX_ATTEMPTS
+
+    class Meta:
+        table_name = "work_requests"
+        indexes = ((("failed", "due_at"), False),)
+
+
+MODELS += [WorkRequest]
+
+
 class EndedLesson(BaseModel):
     """What the student is told about a request or lesson that is gone: rejected,
     expired unconfirmed or cancelled (the Lesson row itself is deleted). Keyed by

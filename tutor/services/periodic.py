@@ -168,6 +168,18 @@ def is_running(job):
                                  JobRun.started_at > utcnow() - lease).exists()
 
 
+def ran_this_month(name, now=None):
+    """Whether `name` has run successfully since this month began in the teacher's
+    zone (by schedule or by hand): a "run now" of it then is a deliberate re-run."""
+    now = now or aware_now()
+    zone = teacher_zone()
+    local = now.astimezone(zone)
+    month_began = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+                   .astimezone(timezone.utc).replace(tzinfo=None))
+    return JobRun.select().where(JobRun.job == name, JobRun.status == JobRun.OK,
+                                 JobRun.started_at >= month_began).exists()
+
+
 def states():
     return {state.job: state for state in JobState.select()}
 

@@ -62,6 +62,7 @@ from tutor.models import (
     utcnow,
 )
 from tutor.services import accounts, audit, booking, calendar, notify, schedule
+from tutor.services import work
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
@@ -120,6 +121,9 @@ def request_export(user, now=None):
             raise ExportTooSoon(last.created_at + EXPORT_EVERY)
         entry = audit.record(user, EXPORT_ACTION, user)
         AuditEntry.update(created_at=now).where(AuditEntry.id == entry.id).execute()
+        # Saved with the request, for a consumer to build (send_export).
+        work.submit(work.DATA_EXPORT, {"user_id": user.id, "request_id": entry.id},
+                    key=f"{work.DATA_EXPORT}:{entry.id}")
     return entry
 
 

@@ -207,12 +207,12 @@ def export_data():
         flash(_("Only a student's data is exported here."), "error")
         return redirect_to(url_for("account.profile"))
     try:
-        request_record = personal_data.request_export(current_user)
+        personal_data.request_export(current_user)
     except personal_data.ExportTooSoon as error:
         flash(_("You asked for your data less than an hour ago. You can ask again after "
                 "%(time)s.", time=local_datetime(error.next_at)), "warning")
     else:
-        jobs.export_personal_data(current_user.id, request_record.id)
+        jobs.wake()
         flash(_("We are collecting your data. You will find the file in your notifications "
                 "in a few minutes."), "success")
     return redirect_to(url_for("account.profile", _anchor="data-heading"))

@@ -25,7 +25,7 @@ from tutor.forms import (
 from tutor.htmx import redirect_to, safe_next
 from tutor.integrations import dadata
 from tutor.models import User
-from tutor.services import accounts
+from tutor.services import accounts, work
 from tutor.services.password_strength import evaluate
 
 bp = Blueprint("auth", __name__)
@@ -173,8 +173,9 @@ def password_strength():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        jobs.send_password_reset(form.identifier.data,
-                                 current_app.config["PUBLIC_URL"] or request.url_root)
+        work.request_password_reset(form.identifier.data,
+                                    current_app.config["PUBLIC_URL"] or request.url_root)
+        jobs.wake()
         flash(_("If this account exists and has notifications turned on, a link to set a "
                 "new password has been sent there. It works once, within an hour."), "dialog")
         return redirect_to(url_for("auth.login"))

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tutor import jobs
 from tutor.htmx import redirect_to
+from tutor.services import work
 from tutor.services import calendar, periodic, schedule
 from tutor.views.access import teacher_only
 
@@ -27,10 +28,22 @@ def index():
 def run(name):
     if name not in periodic.REGISTRY:
         abort(404)
+    job = periodic.REGISTRY[name]
     if periodic.is_running(name):
-        flash(_("“%(job)s” is running already.", job=periodic.REGISTRY[name].title), "error")
+        flash(_("“%(job)s” is running already.", job=job.title), "error")
         return redirect_to(url_for("jobs.index"))
-    jobs.run_job_now(name)
-    flash(_("“%(job)s” is started. Its result appears below when it ends.",
-            job=periodic.REGISTRY[name].title), "success")
+    again = job.monthly and periodic.ran_this_month(name)
+    try:
+        work.run_job_now(name)
+    except work.AlreadyRequested:
+        flash(_("“%(job)s” has been asked for already and starts shortly.", job=job.title),
+              "error")
+        return redirect_to(url_for("jobs.index"))
+    jobs.wake()
+    if again:
+        flash(_("“%(job)s” has already run this month; it is run again, as you asked. Its "
+                "result appears below when it ends.", job=job.title), "success")
+    else:
+        flash(_("“%(job)s” is started. Its result appears below when it ends.",
+                job=job.title), "success")
     return redirect_to(url_for("jobs.index"))

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, request
 
 from tutor import jobs
 from tutor.extensions import csrf
-from tutor.services import bounds, telegram_bot
+from tutor.services import bounds, telegram_bot, work
 
 bp = Blueprint("telegram", __name__, url_prefix="/telegram")
 # The header's name (bandit takes it for a password); the secret is in the config.
@@ -32,6 +32,8 @@ def webhook():
         telegram_bot.update_id_of(update)
     except telegram_bot.InvalidUpdate:
         return "", 400
-    # Handled by a huey worker: Telegram waits for this answer before sending more.
-    jobs.handle_telegram_update(update)
+    # Saved, then handled by a consumer: Telegram waits for this answer before sending
+    # more, and sends the update again unless it is 200.
+    work.receive_telegram_update(update)
+    jobs.wake()
     return "", 200
