@@ -98,6 +98,10 @@ def load_config():
         # (tutor/ratelimits.py). memory:// would count per worker process.
         "RATELIMIT_STORAGE_URI": _str("RATELIMIT_STORAGE_URI",
                                       _str("REDIS_URL", "database://")),
+        # While that storage is down (Redis stopped), each process counts by itself
+        # rather than failing every login; the shared count resumes when it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+                                                      True),
         "LOGIN_RATE_LIMIT": _str("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
