@@ -80,6 +80,10 @@ def load_config():
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'tutor.db'}"),
+        # PostgreSQL connections each process keeps (gunicorn worker or consumer): at
+        # least its threads (GUNICORN_THREADS; the consumer's --workers). 0: a new
+        # connection per request. Behind PgBouncer (many hosts), keep it small.
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 8),
         "REDIS_URL": _str("REDIS_URL"),
         "BABEL_DEFAULT_LOCALE": _str("DEFAULT_LOCALE", "ru"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -225,6 +225,8 @@ def app(test_config, tmp_path, monkeypatch):
     huey.immediate = True
     yield application
     db.database.close()
+    if hasattr(db.database, "close_all"):  # PostgreSQL's pool: its idle connections too
+        db.database.close_all()
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def create_app(test_config=None):
     app.instance_path = app.config["INSTANCE_PATH"]
     app.session_interface = sessions.SessionInterface()
     logs.configure(app)
-    app.config["DATABASE"] = open_database(app.config["DATABASE_URL"])
+    app.config["DATABASE"] = open_database(app.config["DATABASE_URL"],
+                                           app.config["DATABASE_POOL_SIZE"])
 
     db.init_app(app)
     csrf.init_app(app)

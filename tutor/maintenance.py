@@ -2,9 +2,9 @@
 with Retry-After (tutor/views/errors.py) instead of meeting a database half replaced.
 Each request passes the gate of tutor.database.enter_request() before anything else
 reads or writes (the rate limiter, the user's session), and leaves it at teardown,
-after the database's own teardown: a PostgreSQL connection is closed there
-(extensions.TutorDB), which lets its advisory lock go, so no request pays a round trip
-to release it (a SQLite gate is a file handle, closed either way)."""
+before the database's own teardown (extensions.TutorDB) gives the connection back to
+the pool: a pooled PostgreSQL connection would keep its shared lock, and a restore
+would wait for it forever."""
 from flask import current_app, g, request
 
 from tutor.database import enter_request, leave_request
@@ -14,8 +14,8 @@ from tutor.extensions import db
 def register(app):
     # First of all before_request functions: the rate limiter writes its counters.
     app.before_request_funcs.setdefault(None, []).insert(0, _enter)
-    # Last of all teardown functions (Flask runs them in reverse): after TutorDB's.
-    app.teardown_request_funcs.setdefault(None, []).insert(0, _leave)
+    # First of all teardown functions (Flask runs them in reverse): before TutorDB's.
+    app.teardown_request_funcs.setdefault(None, []).append(_leave)
 
 
 def _enter():
