@@ -82,7 +82,7 @@ def load_config():
         "DATABASE_URL": _str("DATABASE_URL", f"sqlite:///{instance / 'tutor.db'}"),
         # PostgreSQL connections each process keeps (gunicorn worker or consumer): at
         # least its threads (GUNICORN_THREADS; the consumer's --workers). 0: a new
-        # connection per request. Behind PgBouncer (many hosts), keep it small.
+        # connection per request. PgBouncer in between: session mode (.env.example).
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 8),
         "REDIS_URL": _str("REDIS_URL"),
         "BABEL_DEFAULT_LOCALE": _str("DEFAULT_LOCALE", "ru"),
