@@ -512,11 +512,6 @@ class Lesson(BaseModel):
         return self.status == self.CONFIRMED
 
     @property
-    def is_charged(self):
-        """Counts against the student's balance: attended or cancelled late."""
-        return self.attendance in self.CHARGED
-
-    @property
     def ref(self):
         """Unique for all time, unlike the id, which SQLite may give again to a new
         lesson once the newest one is deleted: for notification idempotency keys."""

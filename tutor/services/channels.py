@@ -61,12 +61,6 @@ def acceptable(channel, stored=None, config=None):
         channel == User.NO_CHANNEL or delivers(channel, config) or channel == stored)
 
 
-def effective(user, config=None):
-    """The channel messages really leave by: the user's, or NO_CHANNEL when it does
-    not deliver on this site."""
-    return user.channel if delivers(user.channel, config) else User.NO_CHANNEL
-
-
 def has_working_channel(user, config=None):
     """The user's channel delivers and has an address (an e-mail, a linked chat)."""
     return delivers(user.channel, config) and bool(user.address)
