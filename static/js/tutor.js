@@ -133,6 +133,23 @@
     if (target) target.focus();
   }, true);
 
+  // A field's error spoke of the value it had: once the field is changed, it goes
+  // (the server checks again on submit).
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest && event.target.closest(".field.has-error");
+    if (!field) return;
+    var error = field.querySelector(".error");
+    field.classList.remove("has-error");
+    event.target.removeAttribute("aria-invalid");
+    if (error) {
+      var described = (event.target.getAttribute("aria-describedby") || "").split(" ")
+        .filter(function (id) { return id && id !== error.id; }).join(" ");
+      if (described) event.target.setAttribute("aria-describedby", described);
+      else event.target.removeAttribute("aria-describedby");
+      error.remove();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   window.addEventListener("resize", markScrollingTables);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });

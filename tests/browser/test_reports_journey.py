@@ -60,6 +60,9 @@ def test_pick_a_month_and_download(browser, live_server, lessons, time_machine, 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV for Excel").click()
     assert download_info.value.suggested_filename == "report-2026-09.csv"
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV, comma-separated").click()
+    assert download_info.value.suggested_filename == "report-2026-09-comma.csv"  # not (1)
 
     # The pushed address works as a full page, and a bad month is explained.
     page.reload()

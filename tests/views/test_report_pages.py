@@ -97,6 +97,8 @@ def test_the_csv_download(teacher_client, october):
     assert rows[0][0] == "Date" and len([r for r in rows[1:4] if r]) == 3
     assert ["Total cost", "4750,50"] in rows
     plain = teacher_client.get(f"{PAGE}/report-2026-10.csv?separator=comma")
+    assert plain.headers["Content-Disposition"] == (
+        'attachment; filename="report-2026-10-comma.csv"')  # not the same name twice
     plain_rows = list(csv.reader(io.StringIO(plain.data.decode("utf-8-sig"))))
     assert ["Total cost", "4750.50"] in plain_rows
 

@@ -124,9 +124,9 @@ def register():
             if user.channel == User.TELEGRAM:  # the link step comes next
                 return redirect_to(url_for("account.telegram", next=next_page))
             return redirect_to(next_page or url_for("calendar.week"))
-    strength = evaluate(form.password.data, form.personal_words(),
-                        current_app.config["PASSWORD_MIN_SCORE"]) if form.password.data else None
-    return render_template("auth/register.html", form=form, strength=strength,
+    # The password field comes back empty (never echoed), so its meter starts empty
+    # too; the field's error says why the password was refused.
+    return render_template("auth/register.html", form=form, strength=None,
                            suggestions=bool(current_app.config["DADATA_API_KEY"]),
                            next_page=next_page)
 

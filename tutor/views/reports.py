@@ -59,10 +59,12 @@ def _download(content, filename, mimetype):
 def download_csv(month):
     """Semicolons and decimal commas for Russian Excel; ?separator=comma for the rest."""
     report = reports.monthly_report(me(), _month_or_404(month))
-    separator = reports.COMMA if request.args.get("separator") == "comma" else reports.SEMICOLON
-    content = reports.monthly_csv(report, str(get_locale()), separator)
-    return _download(content, f"report-{reports.month_key(report.month)}.csv",
-                     "text/csv; charset=utf-8")
+    comma = request.args.get("separator") == "comma"
+    content = reports.monthly_csv(report, str(get_locale()),
+                                  reports.COMMA if comma else reports.SEMICOLON)
+    # The two variants under two names: a second download does not become "(1).csv".
+    name = f"report-{reports.month_key(report.month)}{'-comma' if comma else ''}.csv"
+    return _download(content, name, "text/csv; charset=utf-8")
 
 
 @bp.get("/report-<month>.pdf")
