@@ -3,17 +3,20 @@ consumer does it: "Forgot password", the Jobs page's "Run now", Telegram updates
 student's data export lose nothing while the task queue (Redis) is down, and are done
 once a consumer runs."""
 import logging
+import os
 import signal
 import socket
+import subprocess
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import redis
 from huey import RedisHuey
 
 from tests.conftest import STUDENT_PASSWORD
 from tests.fake_telegram import WEBHOOK_SECRET, message_update, telegram  # noqa: F401
-from tests.test_jobs_consumer import start_consumer, wait_for
+from tests.test_jobs_consumer import CONSUMER, ROOT, start_consumer, wait_for
 from tutor import jobs
 from tutor.models import InboxItem, JobRun, Message, TelegramUpdate, User, WorkRequest
 from tutor.queue import huey
@@ -192,3 +195,77 @@ def test_a_request_whose_workers_keep_dying_is_given_up(app_ctx, time_machine, m
     assert work.run_due().failed == 1 and calls == []
     left = WorkRequest.get_by_id(saved.id)
     assert left.failed and "interrupted" in left.last_error
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own on a free port, which it can stop and start."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(tmp_path)]
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+            assert wait_for(self.answers, seconds=10)
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+        def answers(self):
+            try:
+                return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+            except redis.ConnectionError:
+                return False
+
+    server = Server()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_redis_stopped_and_started_again_loses_no_password_reset(
+        app, client, create_student, own_redis, test_config, tmp_path, monkeypatch):
+    for login in ("anna", "boris", "vera"):
+        create_student(login=login, channel=User.EMAIL, email=f"{login}@example.org")
+    monkeypatch.setattr(huey, "_immediate", False)
+    monkeypatch.setattr(huey, "storage", RedisHuey("tutor", url=own_redis.url).storage)
+    env = {**os.environ, "DATABASE_URL": test_config["DATABASE_URL"],
+           "INSTANCE_PATH": str(tmp_path / "consumer"), "SECRET_KEY": "work",
+           "REDIS_URL": own_redis.url, "EMAIL_BACKEND": "console"}
+    consumer = subprocess.Popen([str(CONSUMER), "tasks.huey", "-w", "2", "-k", "thread",
+                                 "-d", "0.05", "-m", "0.5"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def resets():
+        with app.app_context():
+            return sorted(m.address for m in
+                          Message.select().where(Message.kind == "password_reset"))
+
+    try:
+        client.submit("/forgot", {"identifier": "anna"})  # Redis up: woken at once
+        assert wait_for(lambda: resets() == ["anna@example.org"] and not waiting(app),
+                        seconds=30)
+
+        own_redis.stop()
+        assert client.get("/readyz").get_json()["status"] == "degraded"
+        assert client.submit("/forgot", {"identifier": "boris"}).status_code == 302
+        assert [w.kind for w in waiting(app)] == [work.PASSWORD_RESET]
+
+        own_redis.start()  # empty: what was queued in it is gone, the database kept it
+        client.submit("/forgot", {"identifier": "vera"})
+        assert wait_for(lambda: resets() == ["anna@example.org", "boris@example.org",
+                                             "vera@example.org"], seconds=30)
+        assert waiting(app) == []
+    finally:
+        consumer.send_signal(signal.SIGINT)
+        output = consumer.communicate(timeout=30)[0]
+    assert resets() == ["anna@example.org", "boris@example.org", "vera@example.org"], output
