@@ -269,3 +269,16 @@ def test_redis_stopped_and_started_again_loses_no_password_reset(
         consumer.send_signal(signal.SIGINT)
         output = consumer.communicate(timeout=30)[0]
     assert resets() == ["anna@example.org", "boris@example.org", "vera@example.org"], output
+
+
+def test_a_request_whose_consumer_was_killed_is_done_after_the_lease(app_ctx, time_machine,
+                                                                      monkeypatch):
+    time_machine.move_to(datetime(2026, 12, 10, 9, 0), tick=False)
+    calls = []
+    monkeypatch.setitem(work.HANDLERS, work.RUN_JOB, calls.append)
+    saved = work.run_job_now("old_days_off")
+    assert work._claim(WorkRequest.get_by_id(saved.id))  # taken, then its consumer died
+    assert work.run_due().done == 0  # another consumer leaves it while the lease lasts
+    time_machine.move_to(datetime(2026, 12, 10, 9, 0) + work.LEASE, tick=False)
+    assert work.run_due().done == 1 and calls == [{"job": "old_days_off"}]
+    assert WorkRequest.select().count() == 0
