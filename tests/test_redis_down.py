@@ -3,13 +3,15 @@ keeps serving what needs only the database: /readyz says the queue is degraded b
 keeps the server in the proxy, and logins are rate limited in the worker's memory
 instead of failing."""
 import socket
+import time
 
 import pytest
 from huey import RedisHuey
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor.extensions import limiter
-from tutor.queue import huey
+from tutor.models import WorkRequest
+from tutor.queue import huey, make_huey
 
 
 def closed_port():
@@ -51,3 +53,27 @@ def test_logins_are_counted_in_memory_while_redis_is_down(client, maria, caplog)
              for _ in range(3)]
     assert wrong == [200, 200, 429]  # the limit holds: 3 attempts a minute
     assert "falling back to in-memory storage" in caplog.text
+
+
+@pytest.fixture
+def silent_redis():
+    """A port where connections are taken and never answered: a Redis stopped with
+    SIGSTOP, or one on a host that hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+
+
+@pytest.mark.slow  # waits out redis-py's socket timeout (5 s by default)
+def test_a_redis_that_never_answers_costs_a_request_seconds(client, maria, silent_redis,
+                                                            monkeypatch):
+    monkeypatch.setenv("REDIS_URL", silent_redis)
+    monkeypatch.setattr(huey, "_immediate", False)
+    monkeypatch.setattr(huey, "storage", make_huey().storage)
+    started = time.monotonic()
+    response = client.submit("/forgot", {"identifier": "maria"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert elapsed < 10
+    assert WorkRequest.select().count() == 1
