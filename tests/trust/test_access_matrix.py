@@ -135,6 +135,7 @@ MATRIX = [
     row("lessons.show", "GET", LOGIN, 404, 200, 404, 200, values={"lesson_id": "@lesson_b"},
         label="B"),
     row("lessons.mine", "GET", LOGIN, 200, 200, 200, GO),  # the teacher has admin pages
+    row("lessons.mine_part", "GET", LOGIN, 200, 200, 200, GO, values={"part": "upcoming"}),
     row("lessons.attendance", "POST", LOGIN, 403, 404, 404, 200, values=LESSON_A),
     row("lessons.leave_feedback", "POST", LOGIN, 200, 404, 404, 403, values=LESSON_A),
     row("lessons.calendar_file", "GET", LOGIN, 200, 404, 404, 200, values=LESSON_A),
