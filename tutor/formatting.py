@@ -1,11 +1,16 @@
 """Jinja filters for dates and times. Datetimes reaching templates are already in the
 viewer's zone (aware), so these only format, never convert; except local_datetime,
 which is for stored naive UTC moments (when a notice was written)."""
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from babel.units import format_unit
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+
+from tutor.services import money as money_service
 
 
 def hhmm(moment):
@@ -58,8 +63,56 @@ def time_span(start, end):
             f"{format_date(end.date(), pattern)} {hhmm(end)}")
 
 
-def money(value):
-    return format_decimal(value or 0, format="#,##0.##")
+def money(value, locale=None):
+    """A sum as the reader writes it, kopecks only when there are any: "1 500",
+    "1 500,50" (services.money.format_amount, also used by messages and reports)."""
+    return money_service.format_amount(value, locale or get_locale())
+
+
+# Zones that are names for "no zone": shown by their offset alone.
+_UNIVERSAL = {"UTC", "UCT", "GMT", "Greenwich", "Universal", "Zulu", "Etc/UTC", "Etc/UCT",
+              "Etc/GMT", "Etc/Greenwich", "Etc/Universal", "Etc/Zulu", "GMT0", "GMT+0", "GMT-0"}
+
+
+@lru_cache(maxsize=4096)
+def _city(name, locale):
+    return get_timezone_location(name, locale=locale, return_city=True)
+
+
+def zone_city(name, locale=None):
+    """A time zone's place in the reader's language ("Москва", "Berlin"), or the
+    words for universal time; None for a zone without a place (Etc/GMT-3)."""
+    if name in _UNIVERSAL:
+        if locale is None:
+            return _("Universal time")
+        with force_locale(locale):
+            return _("Universal time")
+    if name.startswith("Etc/") or "/" not in name:
+        return None
+    return _city(name, str(locale or get_locale()))
+
+
+def utc_offset(name, at=None):
+    """The zone's offset from UTC at `at` (now by default): "UTC+3", "UTC−3:30"."""
+    offset = (at or datetime.now(timezone.utc)).astimezone(ZoneInfo(name)).utcoffset()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_label(name, locale=None, at=None):
+    """A time zone as people name it, with its offset now: "Москва (UTC+3)", "Berlin
+    (UTC+1)"; never the database's "Europe/Moscow". `at` (aware) picks the offset
+    of another moment (summer or winter time)."""
+    city = zone_city(name, locale)
+    return f"{city} ({utc_offset(name, at)})" if city else utc_offset(name, at)
+
+
+def zone_note(name, locale=None, at=None):
+    """The same inside brackets after a time: "15:00 (Москва, UTC+3)"."""
+    city = zone_city(name, locale)
+    return f"{city}, {utc_offset(name, at)}" if city else utc_offset(name, at)
 
 
 def file_size(size):
@@ -76,5 +129,6 @@ def register(app):
                            ("day_and_time", day_and_time),
                            ("weekday_short", weekday_short), ("time_span", time_span),
                            ("month_label", month_label), ("money", money),
-                           ("local_datetime", local_datetime), ("file_size", file_size)]:
+                           ("local_datetime", local_datetime), ("file_size", file_size),
+                           ("zone_label", zone_label)]:
         app.add_template_filter(function, name)

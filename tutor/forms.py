@@ -1,10 +1,14 @@
 """Forms. Labels and messages are lazy so they follow the viewer's language; the
 validate_<field> methods call the account services so every rule lives once."""
+import json
 import re
 import zoneinfo
 from datetime import time
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.dates import get_timezone_location
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
@@ -12,7 +16,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -23,6 +26,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import Choice
 from wtforms.validators import (
     EqualTo,
     InputRequired,
@@ -34,9 +38,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from tutor.formatting import money as format_money
+from tutor.formatting import zone_label
 from tutor.integrations import email_verifier
-from tutor.models import CONTROL_CHARACTERS, Goal, User
-from tutor.services import accounts, bounds, booking, channels, feedback, reminders
+from tutor.models import CONTROL_CHARACTERS, Goal, TeacherSettings, User
+from tutor.services import accounts, balances, bounds, booking, channels, feedback, money
+from tutor.services import reminders
 from tutor.services import reports as report_service
 from tutor.services import schedule, series
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
@@ -87,6 +94,12 @@ class FlaskForm(_FlaskForm):
             return field
 
 
+def _shows_saved(form, kwargs):
+    """True when `form` shows the saved object rather than what was posted: a page,
+    or a page re-rendered around another section's POST (formdata=None)."""
+    return kwargs.get("formdata", True) is None or not form.is_submitted()
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -97,10 +110,110 @@ def _person_name(form, field):
         raise ValidationError(_l("Use letters only (a hyphen or an apostrophe between them is fine)."))
 
 
-def timezone_choices():
-    return [SelectChoice(zone, zone.replace("_", " "))
-            for zone in sorted(zoneinfo.available_timezones())
-            if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/"))]
+@lru_cache(maxsize=1)
+def zone_aliases():
+    """Each zone name tzdata keeps for a place mapped to the one the lists offer: of
+    Europe/Kiev and Europe/Kyiv, Asia/Calcutta and Asia/Kolkata, the one named like
+    the city. (Browsers still report some old names.)"""
+    by_place = {}
+    for zone in sorted(zoneinfo.available_timezones()):
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/")):
+            by_place.setdefault(get_timezone_location(zone, "en", return_city=True),
+                                []).append(zone)
+    aliases = {}
+    for place, zones in by_place.items():
+        named = [z for z in zones if z.rsplit("/", 1)[-1].replace("_", " ") == place]
+        kept = (named or [z for z in zones if not z.startswith("US/")] or zones)[0]
+        aliases.update((zone, kept) for zone in zones)
+    return aliases
+
+
+def offered_zones():
+    """One zone per place, the ones a zone select lists."""
+    return sorted(set(zone_aliases().values()))
+
+
+class ZoneField(SelectField):
+    """A time zone picked by its name in the reader's language, "Москва (UTC+3)",
+    sorted by that name. The saved zone is always among the choices (also one the
+    list leaves out, such as UTC), so a page posted as shown keeps it. With
+    `empty_label`, "" comes first: no zone of one's own (None), the teacher's."""
+
+    def __init__(self, label=None, validators=None, empty_label=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+        self.empty_label = empty_label
+
+    def iter_choices(self):
+        current = self.data or ""
+        zones = set(offered_zones())
+        if current and accounts.valid_timezone(current):
+            zones.add(current)
+        labelled = sorted(((zone_label(zone), zone) for zone in zones),
+                          key=lambda pair: pair[0].casefold())
+        if self.empty_label is not None:
+            labelled.insert(0, (self.empty_label, ""))
+        return [Choice(zone, label, zone == current, None) for label, zone in labelled]
+
+    def pre_validate(self, form):
+        if self.data == "" and self.empty_label is not None:
+            return
+        if not accounts.valid_timezone(self.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+
+def teachers_zone_choice():
+    """The label of "" in a student's zone select: the teacher's zone, named."""
+    teacher = User.first_teacher()
+    zone = TeacherSettings.for_teacher(teacher).timezone if teacher else None
+    return (_("The teacher's time zone: %(zone)s", zone=zone_label(zone)) if zone
+            else _("The teacher's time zone"))
+
+
+_AMOUNT_ERRORS = {
+    money.NOT_A_NUMBER: _l("Enter the amount in digits, for example 1500 or 1500.50."),
+    money.AMBIGUOUS: _l("Write the amount without a point or comma between thousands: "
+                        "2000.50 or 2 000.50."),
+    money.TOO_PRECISE: _l("At most two digits after the decimal point (kopecks)."),
+}
+
+
+class MoneyField(StringField):
+    """A sum of money in roubles, typed as people write it (services.money decides
+    what is read how) into a text field, never a browser's number field, whose
+    decimal sign depends on the browser. `low` to `high` come from the service that
+    stores the sum; `positive` excludes `low` itself. data: a Decimal, or None."""
+
+    def __init__(self, label=None, validators=None, *, high, low=Decimal(0), positive=False,
+                 **kwargs):
+        kwargs["render_kw"] = {"inputmode": "decimal", "autocomplete": "off",
+                               **kwargs.get("render_kw", {})}
+        super().__init__(label, validators, **kwargs)
+        self.low, self.high, self.positive = low, high, positive
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            if valuelist[0].strip():
+                try:
+                    self.data = money.parse_amount(valuelist[0])
+                except money.InvalidAmount as error:
+                    raise ValueError(str(_AMOUNT_ERRORS[error.kind])) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return money.input_text(self.data, get_locale())
+
+    def pre_validate(self, form):
+        # Before the base form's bounds check, which would call a sum beyond the
+        # column's capacity "not a valid decimal value".
+        if self.data is None:
+            return
+        too_low = self.data <= self.low if self.positive else self.data < self.low
+        if too_low or self.data > self.high:
+            limits = {"min": format_money(self.low), "max": format_money(self.high)}
+            raise StopValidation(_("More than %(min)s and at most %(max)s ₽.", **limits)
+                                 if self.positive else _("From %(min)s to %(max)s ₽.", **limits))
 
 
 def goal_choices(current=None):
@@ -220,7 +333,7 @@ class RegistrationForm(_PasswordRules, FlaskForm):
     digest_time = TimeField(_l("Daily summary of my lessons at"), default=time(8, 0),
                             validators=[Optional()])
     goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = ZoneField(_l("Time zone"))
     # Posted by pages from before "in the app only" became one of the channels.
     opt_out = BooleanField(_l("Only in the app"))
 
@@ -230,9 +343,11 @@ class RegistrationForm(_PasswordRules, FlaskForm):
         if not self.is_submitted():
             self.channel.data = self.channel.choices[0].value
         self.goal.choices = goal_choices()
-        self.timezone.choices = timezone_choices()
         if not self.timezone.data:
             self.timezone.data = default_timezone
+        # For tutor.js, which suggests the browser's zone under the name offered.
+        self.timezone.render_kw = {"data-zone-aliases": json.dumps(
+            {old: new for old, new in zone_aliases().items() if old != new})}
 
     @property
     def chosen_channel(self):
@@ -264,10 +379,6 @@ class RegistrationForm(_PasswordRules, FlaskForm):
     def validate_goal(self, field):
         if field.data is not None and accounts.offered_goal(field.data) is None:
             raise ValidationError(_l("Choose a goal from the list."))
-
-    def validate_timezone(self, field):
-        if not accounts.valid_timezone(field.data):
-            raise ValidationError(_l("Choose a time zone from the list."))
 
     def registration(self, locale):
         return accounts.Registration(
@@ -317,7 +428,7 @@ class ProfileForm(FlaskForm):
                         render_kw={"autocomplete": "username", "autocapitalize": "none",
                                    "spellcheck": "false"})
     goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = ZoneField(_l("Time zone"), empty_label="")
     locale = SelectField(_l("Language"), choices=[SelectChoice("ru", "Русский"),
                                                   SelectChoice("en", "English")])
 
@@ -325,9 +436,11 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
         self.goal.choices = goal_choices(current=user.goal)
-        self.timezone.choices = timezone_choices()
-        if not self.is_submitted():
+        self.timezone.empty_label = teachers_zone_choice()
+        if _shows_saved(self, kwargs):
             self.goal.data = user.goal_id
+            # No language chosen yet: the one the page is in, not the list's first.
+            self.locale.data = user.locale or str(get_locale())
 
     def validate_login(self, field):
         try:
@@ -338,10 +451,6 @@ class ProfileForm(FlaskForm):
     def validate_goal(self, field):
         if field.data not in (None, self.user.goal_id) and accounts.offered_goal(field.data) is None:
             raise ValidationError(_l("Choose a goal from the list."))
-
-    def validate_timezone(self, field):
-        if not accounts.valid_timezone(field.data):
-            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class ChangePasswordForm(_PasswordRules, FlaskForm):
@@ -390,7 +499,7 @@ class NotificationsForm(FlaskForm):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
         self.channel.choices = channel_choices(user.channel)
-        if kwargs.get("formdata", True) is None or not self.is_submitted():
+        if _shows_saved(self, kwargs):
             self.reminder_hours.data = reminders.hours_for(user)
 
     def validate_channel(self, field):
@@ -426,10 +535,8 @@ class BookingForm(FlaskForm):
 
 
 class ConfirmLessonForm(FlaskForm):
-    price = DecimalField(_l("Price, ₽"), places=2, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson).")),
-        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))],
-        render_kw={"inputmode": "decimal"})
+    price = MoneyField(_l("Price, ₽"), high=schedule.MAX_PRICE, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson)."))])
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
         NumberRange(min=1, max=booking.MAX_PEOPLE,
@@ -469,23 +576,15 @@ class ScheduleSettingsForm(FlaskForm):
     cancellation_notice_hours = _whole(
         _l("Students cancel a confirmed lesson up to this many hours before"),
         *SETTING_LIMITS["cancellation_notice_hours"])
-    default_price = DecimalField(_l("Usual price, ₽"), places=2, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson).")),
-        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    default_price = MoneyField(_l("Usual price, ₽"), high=schedule.MAX_PRICE, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson)."))])
+    timezone = ZoneField(_l("Time zone"))
     max_pending_lessons = _whole(_l("Requests one student may have awaiting your answer"),
                                  *SETTING_LIMITS["max_pending_lessons"])
     max_pending_series = _whole(
         _l("Weekly bookings one student may have awaiting your answer (0: none)"),
         *SETTING_LIMITS["max_pending_series"])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
-
-    def validate_timezone(self, field):
-        if not accounts.valid_timezone(field.data):
-            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class WindowForm(FlaskForm):
@@ -545,9 +644,8 @@ class NewLessonForm(FlaskForm):
     minutes = IntegerField(_l("Length, minutes"), default=60, validators=[
         InputRequired(_l("Enter a whole number.")),
         NumberRange(min=10, max=720, message=_l("From %(min)s to %(max)s."))])
-    price = DecimalField(_l("Price, ₽"), places=2, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson).")),
-        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))])
+    price = MoneyField(_l("Price, ₽"), high=schedule.MAX_PRICE, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson)."))])
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
         NumberRange(min=1, max=booking.MAX_PEOPLE,
@@ -634,18 +732,16 @@ class StudentForm(FlaskForm):
                         render_kw={"type": "email", "inputmode": "email"})
     channel = RadioField(_l("Notifications go by"), validate_choice=False)
     goal = SelectField(_l("Learning goal"), coerce=_optional_int, validate_choice=False)
-    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone = ZoneField(_l("Time zone"), empty_label="")
 
     def __init__(self, *args, student, **kwargs):
         super().__init__(*args, obj=student, **kwargs)
         self.student = student
         self.channel.choices = channel_choices(student.channel)
         self.goal.choices = goal_choices(current=student.goal)
-        self.timezone.choices = [SelectChoice("", _l("The teacher's time zone"))] + \
-            timezone_choices()
-        if not self.is_submitted():
+        self.timezone.empty_label = teachers_zone_choice()
+        if _shows_saved(self, kwargs):
             self.goal.data = student.goal_id
-            self.timezone.data = student.timezone or ""
 
     def validate_login(self, field):
         try:
@@ -675,10 +771,6 @@ class StudentForm(FlaskForm):
         if (field.data not in (None, self.student.goal_id)
                 and accounts.offered_goal(field.data) is None):
             raise ValidationError(_l("Choose a goal from the list."))
-
-    def validate_timezone(self, field):
-        if field.data and not accounts.valid_timezone(field.data):
-            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class GoalForm(FlaskForm):
@@ -757,9 +849,8 @@ class AttendanceForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    amount = StringField(_l("Amount, ₽"), validators=[
-        InputRequired(_l("Enter the amount.")), Length(max=20)],
-        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    amount = MoneyField(_l("Amount, ₽"), high=balances.MAX_AMOUNT, positive=True,
+                        validators=[InputRequired(_l("Enter the amount."))])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(_l("Enter the date."))])
     note = StringField(_l("Note (optional)"), validators=[
         Length(max=200, message=_l("At most %(max)d characters.", max=200))])
@@ -818,10 +909,8 @@ class SeriesBookingForm(BookingForm):
 
 
 class SeriesConfirmForm(FlaskForm):
-    price = DecimalField(_l("Price of each lesson, ₽"), places=2, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson).")),
-        NumberRange(min=0, max=1_000_000, message=_l("From 0 to 1,000,000."))],
-        render_kw={"inputmode": "decimal"})
+    price = MoneyField(_l("Price of each lesson, ₽"), high=schedule.MAX_PRICE, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson)."))])
     people = IntegerField(_l("Number of people"), default=1, validators=[
         InputRequired(_l("Enter the number of people.")),
         NumberRange(min=1, max=booking.MAX_PEOPLE,

@@ -38,8 +38,12 @@
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
     root.querySelectorAll("select[data-browser-timezone]").forEach(function (select) {
       if (select.dataset.touched) return;
+      // Browsers still report some old names (Asia/Calcutta): the list offers the new.
+      var aliases = {};
+      try { aliases = JSON.parse(select.getAttribute("data-zone-aliases") || "{}"); } catch (e) {}
+      var offered = aliases[zone] || zone;
       for (var i = 0; i < select.options.length; i++) {
-        if (select.options[i].value === zone) { select.value = zone; break; }
+        if (select.options[i].value === offered) { select.value = offered; break; }
       }
     });
   }

@@ -16,7 +16,7 @@ def test_start_page_language_switch_login_logout(page, live_server, teacher):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Calendar")).to_be_visible()
-    expect(page.get_by_text("Times are shown in the Europe/Moscow time zone.")).to_be_visible()
+    expect(page.get_by_text("Times are shown in the Moscow (UTC+3) time zone.")).to_be_visible()
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
 
     page.get_by_role("navigation").get_by_role("link", name="Log in").click()

@@ -224,7 +224,7 @@ def test_pending_lists_requests_with_their_buttons(people, telegram, client):
     post(client, message_update(1, "/pending", chat_id=TEACHER_CHAT))
     texts = [body["text"] for body in telegram.sent]
     assert texts == [
-        "<b>Awaiting confirmation (times in Europe/Moscow):</b>",
+        "<b>Awaiting confirmation (times in Moscow (UTC+3)):</b>",
         "Tue 2 Jun 10:00–11:00 · Ivan Petrov · awaiting confirmation",
         "Wed 3 Jun 11:00–12:00 · Ivan Petrov · awaiting confirmation"]
     message_id = telegram.message_with_buttons(TEACHER_CHAT)[0] - 1  # the first request
@@ -243,7 +243,7 @@ def test_week_lists_the_next_seven_days(people, telegram, client):
     booking.book_lesson(ivan, teacher, SLOT)
     post(client, message_update(3, "/week", chat_id=STUDENT_CHAT))
     assert telegram.sent[-1]["text"] == "\n".join([
-        "<b>Your lessons in the next 7 days</b>", "Times in Europe/Moscow.", "",
+        "<b>Your lessons in the next 7 days</b>", "Times in Moscow (UTC+3).", "",
         "Tue 2 Jun 10:00–11:00 · awaiting confirmation"])
 
 

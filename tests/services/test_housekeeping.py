@@ -117,9 +117,9 @@ def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
     notice = Message.get(Message.kind == "days_off_removed")
     assert notice.subject == "Удалено 2 прошедших выходных"
     # Which ones, in the teacher's zone and language, with the reason given.
-    assert ("- понедельник, 5 октября 2026, 00:00 (Europe/Moscow) – вторник, 6 октября "
-            "2026, 00:00 (Europe/Moscow): Отпуск") in notice.body_text
-    assert "- понедельник, 30 ноября 2026, 18:00 (Europe/Moscow) – " in notice.body_text
+    assert ("- понедельник, 5 октября 2026, 00:00 (Москва, UTC+3) – вторник, 6 октября "
+            "2026, 00:00 (Москва, UTC+3): Отпуск") in notice.body_text
+    assert "- понедельник, 30 ноября 2026, 18:00 (Москва, UTC+3) – " in notice.body_text
     assert housekeeping.remove_old_days_off(now) == {"removed": 0}
     assert Message.select().count() == 1
 

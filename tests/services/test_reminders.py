@@ -43,7 +43,7 @@ def test_two_hours_before_once_for_the_student_and_the_teacher(lesson):
     assert reminders.send_due_reminders(START - timedelta(minutes=90)) == 0
     assert len(reminded()) == 2
     message = Message.get(Message.user == lesson.student_id)
-    assert message.subject == "Reminder: a lesson on Thursday, 10 December 2026, 15:00 (Europe/Moscow)"
+    assert message.subject == "Reminder: a lesson on Thursday, 10 December 2026, 15:00 (Moscow, UTC+3)"
 
 
 def test_a_late_check_still_reminds_but_not_once_the_lesson_started(lesson):

@@ -341,7 +341,7 @@ def test_today_for_a_student_in_her_own_zone(day):
     reply = send("/today")
     assert reply.text.split("\n") == [
         "<b>Your lessons today, Wednesday, 25 November</b>",
-        "Times in Asia/Yekaterinburg.",
+        "Times in Yekaterinburg (UTC+5).",
         "",
         "00:00–01:00 · confirmed",
     ]
@@ -351,7 +351,7 @@ def test_today_for_the_teacher_lists_every_lesson_with_names(day):
     reply = send("/today", chat_id=900)
     assert reply.text.split("\n") == [
         "<b>Your lessons today, Tuesday, 24 November</b>",
-        "Times in Europe/Moscow.",
+        "Times in Moscow (UTC+3).",
         "",
         "09:00–10:00 · Борис Орлов · confirmed",
         "13:00–14:00 · Мария Смирнова · confirmed",

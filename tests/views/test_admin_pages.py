@@ -641,7 +641,7 @@ def test_broadcast_errors_and_repeats(teacher_browser, app, people):
 
 def test_settings_page_shows_the_rules_and_links_to_where_they_change(teacher_browser, ready):
     page = teacher_browser.get("/teacher/settings").text
-    for text in ("60 minutes", "56 days ahead", "12 hours", "24 hours", "Europe/Moscow",
+    for text in ("60 minutes", "56 days ahead", "12 hours", "24 hours", "Moscow (UTC+3)",
                  'href="/teacher/availability#rules-title"', 'href="/account#password-heading"',
                  'href="/account#notifications-heading"', "teacher"):
         assert text in page

@@ -162,8 +162,9 @@ def test_the_teacher_records_a_payment_without_javascript(app, teacher_browser, 
     assert response.status_code == 302 and response.location == f"{page}#payments"
     assert payments(app) == [(alisa, Decimal("1500.50"))]
     shown = teacher_browser.get(page).text
-    assert "The payment of 1,500.5 ₽ is recorded." in shown
-    assert 'data-total="balance"><span class="balance">1,500.5 ₽' in shown
+    # Kopecks always in two digits (it said "1,500.5").
+    assert "The payment of 1,500.50 ₽ is recorded." in shown
+    assert 'data-total="balance"><span class="balance">1,500.50 ₽' in shown
 
 
 def test_the_payments_fragment_and_the_debt_flag(app, teacher_browser, world):
@@ -185,9 +186,13 @@ def test_the_payments_fragment_and_the_debt_flag(app, teacher_browser, world):
 
 @pytest.mark.parametrize("data,message", [
     ({"amount": "", "paid_on": "2026-11-20"}, "Enter the amount."),
-    ({"amount": "-5", "paid_on": "2026-11-20"}, "Enter an amount above 0"),
-    ({"amount": "abc", "paid_on": "2026-11-20"}, "Enter an amount above 0"),
-    ({"amount": "10.005", "paid_on": "2026-11-20"}, "at most two decimal places"),
+    ({"amount": "-5", "paid_on": "2026-11-20"}, "Enter the amount in digits"),
+    ({"amount": "abc", "paid_on": "2026-11-20"}, "Enter the amount in digits"),
+    ({"amount": "0", "paid_on": "2026-11-20"}, "More than 0 and at most 1,000,000 ₽."),
+    ({"amount": "1000000,01", "paid_on": "2026-11-20"}, "More than 0 and at most 1,000,000 ₽."),
+    ({"amount": "10.005", "paid_on": "2026-11-20"}, "without a point or comma between thousands"),
+    ({"amount": "10,505", "paid_on": "2026-11-20"}, "without a point or comma between thousands"),
+    ({"amount": "1000,505", "paid_on": "2026-11-20"}, "At most two digits after the decimal point"),
     ({"amount": "100", "paid_on": "2026-11-24"}, "cannot be in the future"),
     ({"amount": "100", "paid_on": "20.11.2026"}, "Not a valid date value."),
     ({"amount": "100", "paid_on": "2026-11-20", "note": "x" * 201}, "At most 200 characters."),

@@ -140,7 +140,7 @@ def test_anonymous_visitors_see_the_free_slots(person):
 def test_times_are_shown_in_the_viewers_own_zone(person, create_student):
     create_student(login="kenji", timezone="Asia/Tokyo")
     page = person("kenji").get("/").text
-    assert "Times are shown in the Asia/Tokyo time zone." in page
+    assert "Times are shown in the Tokyo (UTC+9) time zone." in page
     tuesday = day_of(page, "2026-11-24")
     assert '<span class="time">16:00–17:00</span>' in tuesday
     assert "10:00–11:00" not in page

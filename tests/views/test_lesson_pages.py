@@ -119,7 +119,7 @@ def test_the_booking_form_as_a_page(person, alisa):
     assert '<form id="book-form" method="post" action="/lessons"' in page
     assert 'name="start" type="hidden" value="2026-11-24T07:00:00"' in page
     assert "Tuesday, 24 November 2026</strong>, 10:00–11:00" in page
-    assert "(Europe/Moscow)" in page
+    assert "(Moscow (UTC+3))" in page
     assert 'id="week"' in page and "Mon, 23 Nov – Sun, 29 Nov" in page
     dialog = page[page.index('<div id="lesson-dialog">'):]
     assert dialog.split(">", 1)[1].lstrip().startswith('<dialog class="notice" open data-modal')
@@ -295,7 +295,8 @@ def test_the_teacher_sees_the_request_with_the_confirm_form(teacher_browser, pen
     assert f'action="/lessons/{pending.id}/reject"' in page
     assert 'name="day" required type="date" value="2026-11-24"' in page
     assert 'name="time" required type="time" value="10:00"' in page
-    assert 'name="price" required step="any" type="number" value="0.00"' in page  # the usual price
+    # The usual price, in a text field (a number field's decimal sign is the browser's).
+    assert ('inputmode="decimal" name="price" required type="text" value="0"') in page
 
 
 def test_the_student_sees_their_request_and_may_cancel_it(person, pending):
@@ -347,7 +348,9 @@ def test_a_lesson_cannot_be_moved_onto_another(teacher_browser, app, pending, bo
 
 
 @pytest.mark.parametrize("field,value,message", [
-    ("price", "-1", "From 0 to 1,000,000."),
+    ("price", "-1", "Enter the amount in digits, for example 1500 or 1500.50."),
+    ("price", "100000000", "From 0 to 99,999,999.99 ₽."),
+    ("price", "1500,505", "At most two digits after the decimal point (kopecks)."),
     ("price", "", "Enter the price (0 for a free lesson)."),
     ("people", "0", "From 1 to 50."),
     ("time", "25:00", "Not a valid time value."),

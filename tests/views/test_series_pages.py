@@ -286,8 +286,9 @@ def test_conflicts_are_shown_before_confirming(app, person, alisa, requested,
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"price": "-5", "people": "1"}, "From 0 to 1,000,000."),
-    ({"price": "abc", "people": "1"}, "Not a valid decimal value."),
+    ({"price": "-5", "people": "1"}, "Enter the amount in digits"),
+    ({"price": "100000000", "people": "1"}, "From 0 to 99,999,999.99 ₽."),
+    ({"price": "abc", "people": "1"}, "Enter the amount in digits"),
     ({"price": "100", "people": "0"}, "From 1 to 50."),
     ({"people": "1"}, "Enter the price (0 for a free lesson)."),
 ])

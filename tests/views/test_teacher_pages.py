@@ -177,7 +177,7 @@ def test_the_availability_page_lists_the_windows(teacher_browser):
     for day in ("Tuesday", "Wednesday", "Thursday"):
         assert f"<span>{day}, 10:00–14:00</span>" in page
     assert 'action="/teacher/availability/windows/2/10:00/delete"' in page
-    assert "Times in the Europe/Moscow time zone." in page
+    assert "Times in the Moscow (UTC+3) time zone." in page
 
 
 def test_the_availability_fragment_for_htmx(teacher_browser):
@@ -273,7 +273,10 @@ def test_saving_the_booking_rules(teacher_browser, app, calendar_ready):
     ("lesson_length_minutes", "5", "From 10 to 480."),
     ("buffer_minutes", "241", "From 0 to 240."),
     ("horizon_days", "", "Enter a whole number."),
-    ("default_price", "-5", "From 0 to 1,000,000."),
+    ("default_price", "-5", "Enter the amount in digits, for example 1500 or 1500.50."),
+    ("default_price", "100000000", "From 0 to 99,999,999.99 ₽."),
+    ("default_price", "2,000", "Write the amount without a point or comma between thousands: "
+                     "2000.50 or 2 000.50."),
     ("timezone", "Mars/Olympus", "Choose a time zone from the list."),
     ("max_pending_lessons", "0", "From 1 to 100."),
     ("max_pending_series", "21", "From 0 to 20."),

@@ -24,7 +24,7 @@ Decided rules (the tests pin each one):
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from peewee import Case, Expression, fn
@@ -32,6 +32,7 @@ from peewee import Case, Expression, fn
 from tutor.extensions import db
 from tutor.models import Lesson, Payment, TeacherSettings, User, utcnow
 from tutor.services import audit
+from tutor.services import money as money_text
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000")
@@ -125,10 +126,12 @@ def unmarked(teacher, now=None):
 # --- payments -------------------------------------------------------------------------
 
 def clean_amount(value):
-    """The amount as Decimal with two places, or InvalidPayment."""
+    """The amount as Decimal with two places, or InvalidPayment. Text is read as
+    money.parse_amount reads it ("2 000,50"; "2,000" is refused, not taken as 2)."""
     try:
-        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
-    except (InvalidOperation, ValueError):
+        amount = (money_text.parse_amount(value) if isinstance(value, str)
+                  else Decimal(str(value)))
+    except (money_text.InvalidAmount, ArithmeticError, ValueError):
         raise InvalidPayment("amount", "not a number") from None
     if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
         raise InvalidPayment("amount", f"more than 0 and at most {MAX_AMOUNT}")

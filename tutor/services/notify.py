@@ -16,15 +16,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale
 from peewee import IntegrityError
 from werkzeug.routing import BuildError
 
+from tutor.formatting import zone_note
 from tutor.integrations.attachments import Attachment
 from tutor.models import InboxItem, Message, StoredFile, User, utcnow
-from tutor.services import action_links
+from tutor.services import action_links, money
 
 # Kinds not kept in the app: a reset link is for somebody who cannot sign in.
 NOT_KEPT = frozenset({"password_reset"})
@@ -59,18 +59,17 @@ def recipient_zone(user, fallback=None):
 
 def local_time(user, moment, fallback_zone=None):
     """A naive UTC datetime as `user` reads it: their zone and language, labelled
-    with the zone, e.g. "Monday, 1 June 2026, 13:00 (Europe/Moscow)"."""
+    with the zone, e.g. "Monday, 1 June 2026, 13:00 (Moscow, UTC+3)"."""
     zone = recipient_zone(user, fallback_zone)
-    text = format_datetime(moment.replace(tzinfo=timezone.utc), "EEEE, d MMMM y, HH:mm",
-                           tzinfo=ZoneInfo(zone), locale=recipient_locale(user))
-    return f"{text} ({zone})"
+    aware = moment.replace(tzinfo=timezone.utc)
+    locale = recipient_locale(user)
+    text = format_datetime(aware, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone), locale=locale)
+    return f"{text} ({zone_note(zone, locale, at=aware)})"
 
 
 def local_amount(user, amount):
-    """A price in the user's language, kopecks only when there are any:
-    "1,500" / "1 500", "1,500.50" / "1 500,50"."""
-    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
-    return format_decimal(amount, format=pattern, locale=recipient_locale(user))
+    """A price in the user's language (money.format_amount): "1 500", "1 500,50"."""
+    return money.format_amount(amount, recipient_locale(user))
 
 
 def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,

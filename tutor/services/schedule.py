@@ -7,12 +7,12 @@ a booking never checks against half-written availability.
 """
 import zoneinfo
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
-from tutor.services import availability, bounds
+from tutor.services import availability, bounds, money
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,
     InvalidInterval,
@@ -224,8 +224,8 @@ def clean_price(value, field="price"):
     if isinstance(value, (bool, float)) or value is None:
         raise InvalidSetting(field, "give a Decimal, an int or a string")
     try:
-        price = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
+        price = money.parse_amount(value) if isinstance(value, str) else Decimal(value)
+    except (money.InvalidAmount, ArithmeticError):
         raise InvalidSetting(field, f"not a number: {value!r}") from None
     if not price.is_finite() or price < 0 or price > MAX_PRICE:
         raise InvalidSetting(field, f"must be between 0 and {MAX_PRICE}")

@@ -18,6 +18,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from tutor.database import exclusive
+from tutor.formatting import zone_label
 from tutor.extensions import db
 from tutor.integrations.telegram import (
     TelegramError,
@@ -393,7 +394,7 @@ def _today(user, now):
     if not lessons:
         return telegram_html(_("No lessons today (%(day)s).", day=title))
     lines = [f"<b>{telegram_html(_('Your lessons today, %(day)s', day=title))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone.key)), ""]
+             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
     lines += [_lesson_line(user, lesson, zone) for lesson in lessons]
     return "\n".join(lines)
 
@@ -408,7 +409,7 @@ def _week(user, now):
     if not lessons:
         return telegram_html(_("No lessons in the next 7 days."))
     lines = [f"<b>{telegram_html(_('Your lessons in the next 7 days'))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone.key)), ""]
+             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
     lines += [_lesson_line(user, lesson, zone, day=True) for lesson in lessons]
     return "\n".join(lines)
 
@@ -423,7 +424,8 @@ def _pending(chat_id, user, now):
                    .limit(PENDING_LISTED))
     if not lessons:
         return Reply(chat_id, telegram_html(_("Nothing is awaiting confirmation.")))
-    title = telegram_html(_("Awaiting confirmation (times in %(zone)s):", zone=zone.key))
+    title = telegram_html(_("Awaiting confirmation (times in %(zone)s):",
+                            zone=zone_label(zone.key)))
     if not user.is_teacher:
         return Reply(chat_id, "\n".join(
             [f"<b>{title}</b>"] + [_lesson_line(user, lesson, zone, day=True)

@@ -151,8 +151,8 @@ def _payments_page(student, payment_form=None):
 
 def _payment_error(form, error):
     messages = {
-        "amount": _("Enter an amount above 0 and up to 1,000,000, with at most two "
-                    "decimal places."),
+        "amount": _("More than %(min)s and at most %(max)s ₽.", min=format_money(0),
+                    max=format_money(balances.MAX_AMOUNT)),
         "paid_on": _("The day of a payment cannot be in the future."),
         "note": _("At most %(max)d characters.", max=balances.MAX_NOTE),
     }

@@ -79,7 +79,8 @@ def _range_of(form):
 
 @bp.post("/availability/settings")
 def update_settings():
-    form = ScheduleSettingsForm()
+    # Built on the saved settings: a field the page did not post keeps its value.
+    form = ScheduleSettingsForm(obj=schedule.settings_for(me()))
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES}
         try:

@@ -1,0 +1,45 @@
+"""Time zones by the names people know, in their language, with the offset of the
+moment shown; never the database's "Europe/Moscow". One zone per place in a select."""
+from datetime import datetime, timezone
+
+import pytest
+from flask_babel import force_locale
+
+from tutor.formatting import zone_label, zone_note
+from tutor.forms import offered_zones, zone_aliases
+
+WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+SUMMER = datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("zone, at, russian, english", [
+    ("Europe/Moscow", WINTER, "Москва (UTC+3)", "Moscow (UTC+3)"),
+    ("Europe/Berlin", WINTER, "Берлин (UTC+1)", "Berlin (UTC+1)"),
+    ("Europe/Berlin", SUMMER, "Берлин (UTC+2)", "Berlin (UTC+2)"),
+    ("America/New_York", WINTER, "Нью-Йорк (UTC−5)", "New York (UTC−5)"),
+    ("Asia/Kolkata", WINTER, "Калькутта (UTC+5:30)", "Kolkata (UTC+5:30)"),
+    ("UTC", WINTER, "Всемирное время (UTC+0)", "Universal time (UTC+0)"),
+    ("Etc/GMT-3", WINTER, "UTC+3", "UTC+3"),
+])
+def test_a_zone_by_its_place_and_offset(app, zone, at, russian, english):
+    with app.test_request_context():
+        with force_locale("ru"):
+            assert zone_label(zone, at=at) == russian
+        with force_locale("en"):
+            assert zone_label(zone, at=at) == english
+        assert zone_label(zone, "ru", at=at) == russian  # a message in its reader's language
+
+
+def test_after_a_time_the_zone_goes_inside_the_brackets(app):
+    with app.test_request_context():
+        assert zone_note("Europe/Moscow", "ru", at=WINTER) == "Москва, UTC+3"
+
+
+def test_a_select_offers_one_zone_per_place():
+    zones = offered_zones()
+    assert "Europe/Moscow" in zones and "Europe/Kyiv" in zones and "Asia/Kolkata" in zones
+    assert "Europe/Kiev" not in zones and "Asia/Calcutta" not in zones
+    assert not any(zone.startswith(("Etc/", "US/", "SystemV/")) for zone in zones)
+    # An old name a browser still reports is offered under the new one.
+    assert zone_aliases()["Asia/Calcutta"] == "Asia/Kolkata"
+    assert zone_aliases()["US/Eastern"] == "America/New_York"
