@@ -81,3 +81,14 @@ def test_without_a_pool_a_request_closes_its_connection(client, teacher, databas
     db.database.close()  # the fixtures' own
     assert client.get("/login").status_code == 200
     assert app_backends(database_url) == set()
+
+
+def test_a_static_file_gives_back_a_connection_a_hook_opened(client, auth, teacher):
+    """FlaskDB leaves static files alone; a before_request hook that read the user
+    opened a connection anyway, which the pool never got back (a browser journey ran
+    out of connections). No hook reads the database for a static file now, and the
+    teardown gives back whatever a request opened."""
+    auth.login()
+    for _ in range(10):
+        assert client.get("/static/css/tutor.css").status_code == 200
+        assert db.database.is_closed()

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import load_config
 from tutor import cli
 from tutor.database import open_database
-from tutor.extensions import babel, csrf, db, limiter, login_manager
+from tutor.extensions import babel, csrf, db, limiter, login_manager, opens_database
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import InboxItem, User, utcnow
 from tutor import formatting, logs, maintenance, metrics, security, sessions
@@ -116,7 +116,7 @@ def _note_activity(response):
     not open the database (static files, probes) are not looked at, and a request
     still inside a transaction leaves it to the next one; a write that cannot be made
     now (the database busy) is not worth failing the page for."""
-    if request.endpoint in (None, *current_app.config["FLASKDB_EXCLUDED_ROUTES"]):
+    if not opens_database():
         return response
     user = current_user._get_current_object()
     if (user.is_authenticated and activity.is_due(user, utcnow())

@@ -16,6 +16,7 @@ from tutor.forms import (
     ProfileForm,
     account_error_message,
 )
+from tutor.extensions import opens_database
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
 from tutor.services import accounts, delivery, devices, personal_data, telegram_bot
@@ -36,9 +37,10 @@ def telegram_lost_notice():
     """Once, on the first page a user opens after Telegram said they blocked the bot
     (or deleted their account): their chat was unlinked and notifications are now in
     the app. A page, not a fragment, so the notice is seen."""
+    if request.method != "GET" or is_fragment_request() or not opens_database():
+        return  # a static file reading the user would cost a query each
     user = current_user
-    if (request.method != "GET" or is_fragment_request() or not user.is_authenticated
-            or user.telegram_lost_at is None):
+    if not user.is_authenticated or user.telegram_lost_at is None:
         return
     if delivery.telegram_notice_seen(user):
         flash(_("Telegram notifications are off: Telegram told us the bot is blocked or "
