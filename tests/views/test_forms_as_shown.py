@@ -207,3 +207,11 @@ def test_registering_as_shown_takes_the_suggested_zone_not_the_first(app, ready)
         "password": "a rather long passphrase 42"})
     assert response.status_code == 302
     assert user_row(app, "vera")["timezone"] == "Europe/Moscow"
+
+
+def test_a_goal_renamed_as_shown_keeps_its_name(app, ready):
+    with app.app_context():
+        goal = Goal.create(name="Подготовка к ЕГЭ", position=0)
+    post_as_shown(teacher_browser(app), "/teacher/goals", f"/teacher/goals/{goal.id}/rename")
+    with app.app_context():
+        assert [g.name for g in Goal.select()] == ["Подготовка к ЕГЭ"]
