@@ -1,12 +1,14 @@
 """Time zones by the names people know, in their language, with the offset of the
 moment shown; never the database's "Europe/Moscow". One zone per place in a select."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from flask_babel import force_locale
 
+from tests.conftest import browser_for
 from tutor.formatting import zone_label, zone_note
 from tutor.forms import offered_zones, zone_aliases
+from tutor.services import schedule
 
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 SUMMER = datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
@@ -43,3 +45,22 @@ def test_a_select_offers_one_zone_per_place():
     # An old name a browser still reports is offered under the new one.
     assert zone_aliases()["Asia/Calcutta"] == "Asia/Kolkata"
     assert zone_aliases()["US/Eastern"] == "America/New_York"
+
+
+def test_a_date_gives_the_offset_of_that_day(app):
+    with app.test_request_context():
+        assert zone_label("Europe/Berlin", "en", at=date(2026, 7, 15)) == "Berlin (UTC+2)"
+        assert zone_label("Europe/Berlin", "en", at=date(2026, 1, 15)) == "Berlin (UTC+1)"
+
+
+def test_a_week_says_its_own_offset_not_todays(app, client, teacher, time_machine):
+    """The week after the clocks go forward shows its summer offset, and a week kept
+    in the cache says the same whenever it is shown."""
+    time_machine.move_to(datetime(2026, 3, 23, 9, 0, tzinfo=timezone.utc), tick=False)
+    with app.app_context():
+        schedule.update_settings(teacher, timezone="Europe/Berlin")
+    browser = browser_for(app)
+    this_week = browser.get("/?week=2026-03-23").text
+    next_week = browser.get("/?week=2026-03-30").text
+    assert "Times are shown in the Berlin (UTC+1) time zone." in this_week
+    assert "Times are shown in the Berlin (UTC+2) time zone." in next_week

@@ -1,7 +1,7 @@
 """Jinja filters for dates and times. Datetimes reaching templates are already in the
 viewer's zone (aware), so these only format, never convert; except local_datetime,
 which is for stored naive UTC moments (when a notice was written)."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -93,7 +93,10 @@ def zone_city(name, locale=None):
 
 
 def utc_offset(name, at=None):
-    """The zone's offset from UTC at `at` (now by default): "UTC+3", "UTC−3:30"."""
+    """The zone's offset from UTC at `at` (now by default; a date means its noon
+    there, so a page for a week says that week's offset): "UTC+3", "UTC−3:30"."""
+    if isinstance(at, date) and not isinstance(at, datetime):
+        at = datetime.combine(at, time(12), ZoneInfo(name))
     offset = (at or datetime.now(timezone.utc)).astimezone(ZoneInfo(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "\u2212"
@@ -103,8 +106,8 @@ def utc_offset(name, at=None):
 
 def zone_label(name, locale=None, at=None):
     """A time zone as people name it, with its offset now: "Москва (UTC+3)", "Berlin
-    (UTC+1)"; never the database's "Europe/Moscow". `at` (aware) picks the offset
-    of another moment (summer or winter time)."""
+    (UTC+1)"; never the database's "Europe/Moscow". `at` (an aware datetime or a
+    date) picks the offset of another moment (summer or winter time)."""
     city = zone_city(name, locale)
     return f"{city} ({utc_offset(name, at)})" if city else utc_offset(name, at)
 
