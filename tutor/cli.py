@@ -12,7 +12,7 @@ from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
-from tutor.services import periodic, reports
+from tutor.services import periodic, reports, zones
 from tutor.services import accounts
 from tutor.services.accounts import ensure_teacher
 
@@ -153,7 +153,7 @@ def monthly_report(month, directory, comma):
         teacher = reports.the_teacher()
     except reports.NoTeacher:
         raise click.ClickException("there is no teacher yet: run `flask db upgrade`") from None
-    month = month or reports.previous_month(reports.local_today(teacher))
+    month = month or reports.previous_month(zones.teacher_today(teacher))
     files = reports.monthly_files(teacher, month,
                                   separator=reports.COMMA if comma else reports.SEMICOLON)
     for path in files.save(directory):

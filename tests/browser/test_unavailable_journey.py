@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.browser.site import axe_problems, on_next_week, signed_in
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, UnavailableInterval, User, utcnow
-from tutor.services import calendar, schedule
+from tutor.services import schedule, zones
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_a_range_across_days_takes_the_students_slots(browser, live_server, app,
     assert axe_problems(teacher, "the availability page with a range") == []
     with app.app_context():
         block = UnavailableInterval.get()
-        assert (calendar.local(block.start, "Europe/Moscow").replace(tzinfo=None)
+        assert (zones.local(block.start, "Europe/Moscow").replace(tzinfo=None)
                 == datetime.combine(wednesday, time(14)))
         assert block.end - block.start == timedelta(hours=44)
 
@@ -156,7 +156,7 @@ def test_without_javascript(browser, live_server, app, teacher, next_week):
     # A lesson on the Thursday: marking Wednesday to Friday lists it first.
     thursday = next_week + timedelta(days=3)
     with app.app_context():
-        start = calendar.to_utc(thursday, time(11), "Europe/Moscow")
+        start = zones.to_utc(thursday, time(11), "Europe/Moscow")
         lesson = Lesson.create(teacher=teacher, student=User.get(User.login == "alisa"),
                                start=start,
                                end=start + timedelta(hours=1), status=Lesson.CONFIRMED)

@@ -14,7 +14,7 @@ import pytest
 
 from tests import racers
 from tutor.models import Lesson, LessonSeries, Message, User
-from tutor.services import booking, reports, schedule, series
+from tutor.services import booking, reports, schedule, series, zones
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 3, 2, 0, 0)
@@ -79,29 +79,35 @@ def test_a_weekly_series_keeps_the_wall_time_across_the_spring_change(teacher, s
                                                                         date(2026, 3, 17))
 
 
-def test_and_across_the_autumn_change():
+def test_and_across_the_autumn_change(teacher, student):
     days = series.weekly_days(date(2026, 10, 13), count=4)
-    assert [series.wall_to_utc(day, time(10), "Europe/Berlin") for day in days] == [
+    assert [zones.to_utc(day, time(10), "Europe/Berlin") for day in days] == [
         datetime(2026, 10, 13, 8, 0), datetime(2026, 10, 20, 8, 0),
         datetime(2026, 10, 27, 9, 0), datetime(2026, 11, 3, 9, 0)]
     # 02:30 happens twice on 25 October: the first one (still CEST) counts.
-    assert series.wall_to_utc(date(2026, 10, 25), time(2, 30), "Europe/Berlin") == \
-        datetime(2026, 10, 25, 0, 30)
+    plan = series.plan_series(teacher, teacher, datetime(2026, 10, 18, 0, 30), count=3,
+                              now=NOW)
+    assert [o.start for o in plan.occurrences] == [
+        datetime(2026, 10, 18, 0, 30), datetime(2026, 10, 25, 0, 30),
+        datetime(2026, 11, 1, 1, 30)]
 
 
-def test_a_wall_time_the_clocks_skip_is_a_conflict_that_week(teacher, student):
-    # Sunday 02:30 does not exist on 29 March in Berlin.
-    assert series.wall_to_utc(date(2026, 3, 29), time(2, 30), "Europe/Berlin") is None
+def test_a_wall_time_the_clocks_skip_is_read_as_for_a_single_lesson(teacher, student):
+    # Sunday 02:30 does not exist on 29 March in Berlin. A single lesson typed for then
+    # is at 03:30 summer time (zones.to_utc); that week's lesson of a series is too.
+    # It used to be a conflict ("the clocks skip this time"): the two disagreed.
     plan = series.plan_series(teacher, teacher, datetime(2026, 3, 22, 1, 30), count=3,
                               now=NOW)
     assert [(o.day, o.start, o.problem) for o in plan.occurrences] == [
         (date(2026, 3, 22), datetime(2026, 3, 22, 1, 30), None),
-        (date(2026, 3, 29), None, series.NO_SUCH_TIME),
+        (date(2026, 3, 29), datetime(2026, 3, 29, 1, 30), None),
         (date(2026, 4, 5), datetime(2026, 4, 5, 0, 30), None)]
+    assert plan.occurrences[1].start == zones.to_utc(date(2026, 3, 29), time(2, 30),
+                                                     "Europe/Berlin")
     created, lessons, skipped = series.book_series(
         teacher, teacher, datetime(2026, 3, 22, 1, 30), student=student, count=3,
         price=1000, now=NOW)
-    assert len(lessons) == 2 and [o.problem for o in skipped] == [series.NO_SUCH_TIME]
+    assert starts(lessons) == [o.start for o in plan.occurrences] and skipped == []
 
 
 def test_until_is_the_last_date_and_count_the_number_of_weeks(teacher, student):

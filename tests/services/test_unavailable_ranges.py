@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from tutor.models import Lesson, UnavailableInterval
-from tutor.services import calendar, schedule
+from tutor.services import calendar, schedule, zones
 from tutor.services.availability import InvalidInterval, Window
 
 NOW = datetime(2026, 12, 1, 6, 0)  # Tuesday 1 December, 09:00 in Moscow
@@ -35,7 +35,7 @@ def student(create_student):
 
 
 def local_starts(slots, zone="Europe/Moscow"):
-    return [calendar.local(slot.start, zone).strftime("%d %H:%M") for slot in slots]
+    return [zones.local(slot.start, zone).strftime("%d %H:%M") for slot in slots]
 
 
 def free_between(teacher, first, last):
@@ -236,12 +236,12 @@ def test_a_lesson_booked_after_the_list_was_shown_is_listed_again(moscow, studen
 
 
 @pytest.mark.parametrize("day,wall,zone,expected", [
-    (date(2026, 3, 29), time(2, 30), "Europe/Berlin", calendar.SKIPPED),
-    (date(2026, 10, 25), time(2, 30), "Europe/Berlin", calendar.REPEATED),
+    (date(2026, 3, 29), time(2, 30), "Europe/Berlin", zones.SKIPPED),
+    (date(2026, 10, 25), time(2, 30), "Europe/Berlin", zones.REPEATED),
     (date(2026, 3, 29), time(3, 0), "Europe/Berlin", None),
     (date(2026, 10, 25), time(3, 0), "Europe/Berlin", None),
     (date(2026, 3, 29), time(2, 30), "Europe/Moscow", None),
     (date(2026, 10, 25), time(2, 30), "Europe/Moscow", None),
 ])
 def test_which_typed_times_the_clocks_skip_or_repeat(day, wall, zone, expected):
-    assert calendar.clock_change_at(day, wall, zone) == expected
+    assert zones.clock_change_at(day, wall, zone) == expected

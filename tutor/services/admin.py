@@ -27,7 +27,7 @@ Decided rules (the tests pin each one):
 """
 import math
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import and_, or_
@@ -38,9 +38,8 @@ from tutor.database import backend, exclusive
 from tutor.extensions import db
 from tutor.models import (AuditEntry, Broadcast, Goal, Lesson, LoginSession, Message, User,
                           utcnow)
-from tutor.services import accounts, audit, balances, booking, notify
+from tutor.services import accounts, audit, balances, booking, notify, zones
 from tutor.services.accounts import NewCredentials
-from tutor.services.calendar import to_utc
 from tutor.services.passwords import hash_password, random_password
 
 PER_PAGE = 50
@@ -481,10 +480,10 @@ class LessonFilter:
     def where(self, teacher):
         condition = Lesson.teacher == teacher.id
         if self.first_day:
-            condition &= Lesson.start >= to_utc(self.first_day, time(0), self.zone)
+            condition &= Lesson.start >= zones.day_start(self.first_day, self.zone)
         if self.last_day:
-            condition &= Lesson.start < to_utc(self.last_day + timedelta(days=1), time(0),
-                                               self.zone)
+            condition &= Lesson.start < zones.day_start(self.last_day + timedelta(days=1),
+                                                        self.zone)
         if self.status in Lesson.STATUSES:
             condition &= Lesson.status == self.status
         elif self.status == UNMARKED:  # waiting for the teacher's attendance mark

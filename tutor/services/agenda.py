@@ -2,11 +2,10 @@
 today's and tomorrow's lessons, past lessons without an attendance mark, and the
 students who owe money. Each part is one query, whatever the history holds."""
 from dataclasses import dataclass
-from datetime import timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from tutor.models import Lesson, User, utcnow
-from tutor.services import audit, availability, balances, booking, calendar, schedule
+from tutor.services import audit, balances, booking, calendar, schedule, zones
 
 SHOWN = 10  # requests and debtors listed on the page; the rest are a link away
 
@@ -25,7 +24,7 @@ class Agenda:
 
     def local(self, moment):
         """A stored naive-UTC moment, aware in the teacher's zone."""
-        return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(self.zone))
+        return zones.local(moment, self.zone)
 
     @property
     def is_quiet(self):
@@ -53,10 +52,10 @@ def for_teacher(teacher, now=None):
     now = now or utcnow()
     settings = schedule.settings_for(teacher)
     zone = calendar.viewer_timezone(teacher, settings)
-    today = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone)).date()
-    day_start = availability.local_day_bounds(today, zone).start
-    tomorrow_start = availability.local_day_bounds(today + timedelta(days=1), zone).start
-    day_after = availability.local_day_bounds(today + timedelta(days=2), zone).start
+    today = zones.local_date(now, zone)
+    day_start = zones.day_start(today, zone)
+    tomorrow_start = zones.day_start(today + timedelta(days=1), zone)
+    day_after = zones.day_start(today + timedelta(days=2), zone)
 
     requests = list(awaiting(teacher, now)
                     .select(Lesson, User)

@@ -15,16 +15,19 @@ Decided rules (the tests pin each one):
 - The buffer separates the slots of one window; windows that touch each start their
   own grid, and booking one slot then takes its neighbour through the lesson buffer.
 - Slot starts are wall times (window start + n * (length + buffer)). A start inside a
-  spring-forward gap is skipped; an ambiguous one (fall-back) is the first occurrence,
-  so the repeated hour after it gets no slots of its own. A window end inside a gap is
-  read with the offset before the change, which keeps the window's nominal length.
+  spring-forward gap gives no slot (a slot is offered only at a time the clock
+  shows); an ambiguous one (fall-back) is the first occurrence, so the repeated hour
+  after it gets no slots of its own. A window end inside a gap follows zones.py's
+  rule (read with the offset before the change), which keeps the window's length.
 - Slots last `lesson_length` real minutes. Right after a spring-forward gap a wall
   start can fall inside the previous slot; such a slot is dropped.
 """
 import bisect
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tutor.services import zones
 
 
 class InvalidWindow(ValueError):
@@ -117,7 +120,7 @@ def candidate_slots(rules, range_start, range_end):
 
     slots = []
     # A slot never leaves the local day of its window, so these days cover the range.
-    day, last_day = _local_date(range_start, zone), _local_date(range_end, zone)
+    day, last_day = zones.local_date(range_start, zone), zones.local_date(range_end, zone)
     while day <= last_day:
         slots.extend(_day_slots(rules, zone, day, by_weekday[day.weekday()]))
         day += timedelta(days=1)
@@ -170,9 +173,7 @@ def is_bookable(rules, slot, *, now, unavailable=(), busy=()):
 
 def local_day_bounds(day, timezone):
     """The UTC interval of a local calendar day: 23 or 25 hours on DST change days."""
-    zone = ZoneInfo(timezone)
-    midnight = datetime.combine(day, time())
-    return Interval(_to_utc(midnight, zone), _to_utc(midnight + timedelta(days=1), zone))
+    return Interval(*zones.day_bounds(day, timezone))
 
 
 def week_start(day):
@@ -190,10 +191,10 @@ def _day_slots(rules, zone, day, windows):
     for window in windows:
         wall = datetime.combine(day, window.start)
         wall_end = datetime.combine(day, window.end)
-        window_end = _to_utc(wall_end, zone)
+        window_end = zones.wall_to_utc(wall_end, zone)
         while wall < wall_end:
-            if _exists(wall, zone):
-                start = _to_utc(wall, zone)
+            if not zones.is_skipped(wall, zone):
+                start = zones.wall_to_utc(wall, zone)
                 end = start + rules.lesson_length
                 if end > window_end:
                     break
@@ -232,22 +233,6 @@ def _hits(slot, blocked):
     # the merged intervals are disjoint and sorted, so earlier ones end even earlier.
     index = bisect.bisect_left(blocked, (slot.end,)) - 1
     return index >= 0 and blocked[index][1] > slot.start
-
-
-def _exists(wall, zone):
-    """False for a wall time inside a spring-forward gap."""
-    aware = wall.replace(tzinfo=zone)
-    return aware.astimezone(dt_timezone.utc).astimezone(zone).replace(tzinfo=None) == wall
-
-
-def _to_utc(wall, zone):
-    # fold=0: an ambiguous wall time is its first occurrence, a missing one uses the
-    # offset in force before the change.
-    return wall.replace(tzinfo=zone, fold=0).astimezone(dt_timezone.utc).replace(tzinfo=None)
-
-
-def _local_date(moment, zone):
-    return moment.replace(tzinfo=dt_timezone.utc).astimezone(zone).date()
 
 
 def _require_naive(**moments):

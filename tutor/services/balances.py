@@ -23,15 +23,14 @@ Decided rules (the tests pin each one):
   means everything recorded so far. A negative balance is a debt: the student owes.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from peewee import Case, Expression, fn
 
 from tutor.extensions import db
-from tutor.models import Lesson, Payment, TeacherSettings, User, utcnow
-from tutor.services import audit
+from tutor.models import Lesson, Payment, User, utcnow
+from tutor.services import audit, zones
 from tutor.services import money as money_text
 
 CENT = Decimal("0.01")
@@ -150,7 +149,7 @@ def record_payment(actor, student, amount, paid_on, note="", now=None):
     amount = clean_amount(amount)
     if not isinstance(paid_on, date) or isinstance(paid_on, datetime):
         raise InvalidPayment("paid_on", "a day")
-    if paid_on < EARLIEST or paid_on > local_today(actor, now):
+    if paid_on < EARLIEST or paid_on > zones.teacher_today(actor, now):
         raise InvalidPayment("paid_on", "not in the future")
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
@@ -203,22 +202,6 @@ def money(value):
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-def teacher_zone(teacher=None):
-    teacher = teacher or User.first_teacher()
-    return ZoneInfo(TeacherSettings.for_teacher(teacher).timezone)
-
-
-def local_today(teacher, now=None):
-    moment = (now or utcnow()).replace(tzinfo=timezone.utc)
-    return moment.astimezone(teacher_zone(teacher)).date()
-
-
-def day_start_utc(day, zone):
-    """The naive-UTC moment the local `day` begins in `zone`."""
-    return (datetime.combine(day, datetime.min.time(), tzinfo=zone)
-            .astimezone(timezone.utc).replace(tzinfo=None))
-
-
 def charged_lessons():
     """The condition for lessons that count against a balance."""
     return (Lesson.status == Lesson.CONFIRMED) & Lesson.attendance.in_(list(Lesson.CHARGED))
@@ -231,7 +214,7 @@ def account(student, as_of=None, teacher=None):
     charges = Lesson.select(fn.SUM(Lesson.price)).where((Lesson.student == student.id)
                                                         & charged_lessons())
     if as_of is not None:
-        end = day_start_utc(as_of + timedelta(days=1), teacher_zone(teacher))
+        end = zones.day_start(as_of + timedelta(days=1), zones.teacher_zone(teacher))
         payments = payments.where(Payment.paid_on <= as_of)
         charges = charges.where(Lesson.start < end)
     return Account(paid=money(payments.scalar()), charged=money(charges.scalar()))
@@ -302,9 +285,9 @@ def movements(teacher, first_day, last_day):
     """A Movement for every student with money before or within the days
     first_day..last_day (inclusive, the teacher's zone) whose lessons are with
     `teacher`, or who paid `teacher`: two grouped queries."""
-    zone = teacher_zone(teacher)
-    start, end = day_start_utc(first_day, zone), day_start_utc(last_day + timedelta(days=1),
-                                                                zone)
+    zone = zones.teacher_zone(teacher)
+    start, end = zones.day_start(first_day, zone), zones.day_start(last_day + timedelta(days=1),
+                                                                    zone)
     before = Payment.paid_on < first_day
     within = (Payment.paid_on >= first_day) & (Payment.paid_on <= last_day)
     paid = (Payment

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from tutor.models import Lesson, UnavailableInterval
-from tutor.services import availability, schedule
+from tutor.services import availability, schedule, zones
 from tutor.services.availability import Interval
 
 FREE = "free"
@@ -83,12 +83,8 @@ def lesson_cell(lesson, viewer, zone):
     details = own or (viewer is not None and viewer.is_teacher)
     if lesson.is_confirmed and not details:
         return None
-    return Cell(lesson.status, _utc(lesson.start).astimezone(zone),
-                _utc(lesson.end).astimezone(zone), lesson, own=own, details=details)
-
-
-def _utc(moment):
-    return moment.replace(tzinfo=timezone.utc)
+    return Cell(lesson.status, zones.local(lesson.start, zone),
+                zones.local(lesson.end, zone), lesson, own=own, details=details)
 
 
 def _block_cells(blocks, dates, zone_name):
@@ -98,8 +94,8 @@ def _block_cells(blocks, dates, zone_name):
         bounds = availability.local_day_bounds(day, zone_name)
         for block in blocks:
             if block.start < bounds.end and block.end > bounds.start:
-                yield Cell(UNAVAILABLE, _utc(max(block.start, bounds.start)).astimezone(zone),
-                           _utc(min(block.end, bounds.end)).astimezone(zone), block=block)
+                yield Cell(UNAVAILABLE, zones.local(max(block.start, bounds.start), zone),
+                           zones.local(min(block.end, bounds.end), zone), block=block)
 
 
 def build_week(teacher, viewer, day, now):
@@ -108,7 +104,7 @@ def build_week(teacher, viewer, day, now):
     settings = schedule.settings_for(teacher)
     zone_name = viewer_timezone(viewer, settings)
     zone = ZoneInfo(zone_name)
-    today = _utc(now).astimezone(zone).date()
+    today = zones.local_date(now, zone)
     monday = availability.week_start(day or today)
     dates = [monday + timedelta(days=n) for n in range(7)]
     start = availability.local_day_bounds(dates[0], zone_name).start
@@ -124,7 +120,7 @@ def build_week(teacher, viewer, day, now):
         unavailable=[Interval(block.start, block.end) for block in blocks],
         busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
 
-    cells = [Cell(FREE, _utc(s.start).astimezone(zone), _utc(s.end).astimezone(zone))
+    cells = [Cell(FREE, zones.local(s.start, zone), zones.local(s.end, zone))
              for s in slots]
     for lesson in lessons:
         cell = lesson_cell(lesson, viewer, zone) if lesson.start < end and lesson.end > start \
@@ -169,8 +165,8 @@ def next_free_slot(teacher, viewer, now):
             unavailable=schedule.unavailable_between(teacher, start, reach),
             busy=schedule.busy_between(teacher, start - rules.buffer, reach + rules.buffer))
         if slots:
-            return Cell(FREE, _utc(slots[0].start).astimezone(zone),
-                        _utc(slots[0].end).astimezone(zone))
+            return Cell(FREE, zones.local(slots[0].start, zone),
+                        zones.local(slots[0].end, zone))
     return None
 
 
@@ -224,7 +220,7 @@ def build_month(teacher, viewer, first, now):
     settings = schedule.settings_for(teacher)
     zone_name = viewer_timezone(viewer, settings)
     zone = ZoneInfo(zone_name)
-    today = _utc(now).astimezone(zone).date()
+    today = zones.local_date(now, zone)
     first = (first or today).replace(day=1)
     grid_start = availability.week_start(first)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -243,11 +239,11 @@ def build_month(teacher, viewer, first, now):
 
     free, visible = {}, {}
     for slot in slots:
-        local = _utc(slot.start).astimezone(zone).date()
+        local = zones.local_date(slot.start, zone)
         free[local] = free.get(local, 0) + 1
     for lesson in lessons:
         if lesson_cell(lesson, viewer, zone):
-            local = _utc(lesson.start).astimezone(zone).date()
+            local = zones.local_date(lesson.start, zone)
             visible[local] = visible.get(local, 0) + 1
 
     days = []
@@ -261,47 +257,17 @@ def build_month(teacher, viewer, first, now):
     return Month(first, weeks, zone_name, today)
 
 
-def local(moment, zone_name):
-    """A naive-UTC moment as an aware datetime in `zone_name`."""
-    return _utc(moment).astimezone(ZoneInfo(zone_name))
-
-
-def to_utc(day, wall_time, zone_name):
-    """The naive-UTC moment of a wall-clock date and time in `zone_name`. A repeated
-    time (clocks going back) is its first occurrence; a skipped one (clocks going
-    forward) is read with the offset before the change, so it lands as far after the
-    gap as it was into it (02:30 on Berlin's spring day is 03:30 summer time)."""
-    aware = datetime.combine(day, wall_time, tzinfo=ZoneInfo(zone_name))
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-SKIPPED, REPEATED = "skipped", "repeated"
-
-
-def clock_change_at(day, wall_time, zone_name):
-    """SKIPPED when the clocks jump over this wall time that day (spring forward),
-    REPEATED when they pass it twice (fall back), else None: what to_utc decided is
-    then worth telling the person who typed it."""
-    wall = datetime.combine(day, wall_time)
-    zone = ZoneInfo(zone_name)
-    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return None
-    back = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
-    return SKIPPED if back != wall else REPEATED
-
-
 def range_to_utc(first_day, start_time, last_day, end_time, zone_name):
     """The naive-UTC (start, end) of a from–to range entered in `zone_name`: from
     `start_time` on the first day (its midnight when None) to `end_time` on the last
     day (the end of that day when None: the last day is included). Times the clocks
-    skip or repeat follow to_utc. The caller checks that the end comes after the
-    start (a range inside a skipped hour comes out empty)."""
-    start = to_utc(first_day, start_time or time(), zone_name)
+    skip or repeat follow zones.to_utc. The caller checks that the end comes after
+    the start (a range inside a skipped hour comes out empty)."""
+    start = zones.to_utc(first_day, start_time or time(), zone_name)
     if end_time is None:
-        end = to_utc(last_day + timedelta(days=1), time(), zone_name)
+        end = zones.day_start(last_day + timedelta(days=1), zone_name)
     else:
-        end = to_utc(last_day, end_time, zone_name)
+        end = zones.to_utc(last_day, end_time, zone_name)
     return start, end
 
 
@@ -316,5 +282,5 @@ class LocalBlock:
 
     @classmethod
     def of(cls, block, zone_name):
-        return cls(block.id, block.reason, local(block.start, zone_name),
-                   local(block.end, zone_name))
+        return cls(block.id, block.reason, zones.local(block.start, zone_name),
+                   zones.local(block.end, zone_name))

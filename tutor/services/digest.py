@@ -5,12 +5,12 @@ no automatic deletion goes by unmentioned. Nothing on a day without either; at m
 one a day (the outbox key carries the local date), also when the job runs late or
 twice."""
 from collections import defaultdict
-from datetime import timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from tutor.extensions import db
 from tutor.models import Lesson, Message, User, utcnow
-from tutor.services import availability, notify
+from tutor.services import availability, notify, zones
 
 BATCH = 200  # digests written per transaction
 # The notices of automatic deletions that the next digest repeats.
@@ -58,7 +58,7 @@ def send_due_digests(now=None):
     due = []
     for user in users:
         zone = ZoneInfo(notify.recipient_zone(user))
-        local_now = now.replace(tzinfo=timezone.utc).astimezone(zone)
+        local_now = zones.local(now, zone)
         key = f"digest:{user.id}:{local_now.date().isoformat()}"
         if local_now.time().replace(tzinfo=None) < user.digest_time or key in already:
             continue
@@ -74,14 +74,11 @@ def send_due_digests(now=None):
                 notify.enqueue(user, "digest", {
                     "day": today,
                     "zone": zone.key,
-                    "items": [{"start": _local(lesson.start, zone), "end": _local(lesson.end, zone),
+                    "items": [{"start": zones.local(lesson.start, zone),
+                               "end": zones.local(lesson.end, zone),
                                "lesson": lesson, "student": lesson.student}
                               for lesson in todays],
                     "notices": [{"subject": notice.subject, "text": notice.body_text}
                                 for notice in told],
                 }, key=key)
     return len(due)
-
-
-def _local(moment, zone):
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone)

@@ -5,7 +5,7 @@ import calendar
 import hashlib
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from babel.dates import format_date
@@ -15,8 +15,7 @@ from peewee import fn
 from tutor.extensions import db
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import admin, backup, notify, schedule
-from tutor.services.periodic import teacher_zone
+from tutor.services import admin, backup, notify, schedule, zones
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +35,6 @@ def months_back(moment, months):
     year, month = divmod(month_index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
-
-
-def month_start(now, zone=None):
-    """Midnight of the first day of `now`'s month in the teacher's zone, as naive UTC."""
-    zone = zone or teacher_zone()
-    local = now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return naive_utc(datetime(local.year, local.month, 1, tzinfo=zone))
 
 
 def naive_utc(moment):
@@ -81,7 +73,7 @@ def check_activity(now):
     or the student's own choice, which it cannot tell from its own. Signing in (or a
     password reset) clears it, as does the teacher's "Reactivate"; the notice names the
     inactive students kept for being in use, so the teacher can decide."""
-    zone = teacher_zone()
+    zone = zones.teacher_zone()
     local = now.astimezone(zone)
     moment = naive_utc(now)
     delete_before = naive_utc(months_back(local, DELETE_AFTER_MONTHS))
@@ -185,7 +177,7 @@ def _name(user):
 
 def _local_day(user, moment, zone):
     """A naive UTC moment's date in `zone`, in `user`'s language: "1 December 2026"."""
-    day = moment.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    day = zones.local_date(moment, zone)
     return format_date(day, "long", locale=notify.recipient_locale(user))
 
 
@@ -193,8 +185,8 @@ def remove_old_days_off(now):
     """Unavailable intervals that ended before this month (teacher's zone) go; the
     current and future ones stay. The teacher is told how many went and which, in
     the same transaction."""
-    zone = teacher_zone()
-    cutoff = month_start(now, zone)
+    zone = zones.teacher_zone()
+    cutoff = zones.month_start(zones.local_date(now, zone), zone)
     teacher = _teacher()
     with db.database.atomic():
         old = list(UnavailableInterval
@@ -248,8 +240,8 @@ def purge_records(now):
     delivered outbox messages, job records and rotated log files; and notices read
     in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
     unread notices stay, so nothing undelivered disappears unseen."""
-    zone = teacher_zone()
-    cutoff = month_start(now, zone)
+    zone = zones.teacher_zone()
+    cutoff = zones.month_start(zones.local_date(now, zone), zone)
     audit = AuditEntry.delete().where(AuditEntry.created_at < cutoff).execute()
     # Sent, and kept in the app only (held for want of a channel, with no files to
     # send once there is one): the inbox has them.

@@ -11,12 +11,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from tutor.database import exclusive
-from tutor.models import JobRun, JobState, TeacherSettings, User, utcnow
+from tutor.models import JobRun, JobState, utcnow
+from tutor.services import zones
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,6 @@ def register(name, day=None, title=""):
     return decorate
 
 
-def teacher_zone():
-    teacher = User.first_teacher()
-    settings = teacher and TeacherSettings.get_or_none(TeacherSettings.teacher == teacher)
-    return ZoneInfo(settings.timezone if settings else current_app.config["TEACHER_TIMEZONE"])
-
-
 def aware_now():
     return datetime.now(timezone.utc)
 
@@ -64,7 +58,7 @@ def due_jobs(now=None):
     """Monthly jobs whose day has come this month and that have no successful run
     for the month yet, in the order they were declared."""
     now = now or aware_now()
-    zone = teacher_zone()
+    zone = zones.teacher_zone()
     local = now.astimezone(zone)
     period = period_of(now, zone)
     due = [job for job in REGISTRY.values() if job.monthly and local.day >= job.day]
@@ -172,10 +166,8 @@ def ran_this_month(name, now=None):
     """Whether `name` has run successfully since this month began in the teacher's
     zone (by schedule or by hand): a "run now" of it then is a deliberate re-run."""
     now = now or aware_now()
-    zone = teacher_zone()
-    local = now.astimezone(zone)
-    month_began = (local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                   .astimezone(timezone.utc).replace(tzinfo=None))
+    zone = zones.teacher_zone()
+    month_began = zones.month_start(zones.local_date(now, zone), zone)
     return JobRun.select().where(JobRun.job == name, JobRun.status == JobRun.OK,
                                  JobRun.started_at >= month_began).exists()
 
@@ -194,7 +186,7 @@ def recent_runs(limit=50, job=None):
 def next_due(job, now=None):
     """The local date a monthly job is next due on."""
     now = now or aware_now()
-    zone = teacher_zone()
+    zone = zones.teacher_zone()
     local = now.astimezone(zone).date()
     done = JobRun.select().where(JobRun.job == job.name, JobRun.period == period_of(now, zone),
                                  JobRun.status == JobRun.OK).exists()

@@ -61,7 +61,7 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import accounts, audit, booking, calendar, notify, schedule
+from tutor.services import accounts, audit, booking, notify, schedule, zones
 from tutor.services import work
 from tutor.services.passwords import verify_password
 
@@ -235,7 +235,7 @@ def _json(data):
 
 
 def export_filename(user, now):
-    day = calendar.local(now, notify.recipient_zone(user))
+    day = zones.local(now, notify.recipient_zone(user))
     return f"tutor-data-{user.login}-{day:%Y-%m-%d}.zip"
 
 

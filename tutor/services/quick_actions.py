@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from tutor.models import ActionUse, Lesson, utcnow
 from tutor.services import audit, booking, notify, schedule
-from tutor.services.calendar import local
+from tutor.services.zones import local
 from tutor.services.action_links import ACCEPT, CANCEL, CONFIRM, REJECT, Forged, actor_of, version
 
 USES_KEPT = timedelta(days=1)  # after the lesson's start, past any token's expiry

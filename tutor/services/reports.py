@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
-from tutor.models import Lesson, Message, TeacherSettings, User, utcnow
-from tutor.services import balances, bounds, money, notify
+from tutor.models import Lesson, Message, User, utcnow
+from tutor.services import balances, bounds, money, notify, zones
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -76,28 +75,11 @@ def previous_month(day):
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def _utc_midnight(day, zone):
-    return (datetime.combine(day, datetime.min.time(), tzinfo=zone)
-            .astimezone(timezone.utc).replace(tzinfo=None))
-
-
-def _local(moment, zone):
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone)
-
-
-def teacher_zone(teacher):
-    return ZoneInfo(TeacherSettings.for_teacher(teacher).timezone)
-
-
 def the_teacher():
     teacher = User.first_teacher()
     if teacher is None:
         raise NoTeacher()
     return teacher
-
-
-def local_today(teacher, now=None):
-    return _local(now or utcnow(), teacher_zone(teacher)).date()
 
 
 # --- the figures ----------------------------------------------------------------------
@@ -266,7 +248,7 @@ def _login(user):
 
 def _line(lesson, zone):
     student = lesson.student
-    return Line(start=_local(lesson.start, zone), end=_local(lesson.end, zone),
+    return Line(start=zones.local(lesson.start, zone), end=zones.local(lesson.end, zone),
                 minutes=int((lesson.end - lesson.start).total_seconds() // 60),
                 student_id=student.id, student_name=_display_name(student),
                 student_login=_login(student), people=lesson.people,
@@ -286,14 +268,14 @@ def _taught(query, now):
 def monthly_report(teacher, month, now=None):
     """The report on `month` (its first day) for `teacher`, as of `now` (naive UTC)."""
     now = now or utcnow()
-    zone = teacher_zone(teacher)
-    first, after = _utc_midnight(month, zone), _utc_midnight(next_month(month), zone)
+    zone = zones.teacher_zone(teacher)
+    first, after = zones.month_bounds(month, zone)
     lessons = _taught(Lesson.select(), now).where((Lesson.teacher == teacher)
                                                   & (Lesson.start >= first)
                                                   & (Lesson.start < after))
     lines = tuple(_line(lesson, zone) for lesson in lessons)
     money = _balances(teacher, month)
-    return MonthlyReport(month=month, zone=zone.key, generated_at=_local(now, zone),
+    return MonthlyReport(month=month, zone=zone.key, generated_at=zones.local(now, zone),
                          lines=lines, students=_per_student(lines),
                          weeks=_weeks(month, lines), totals=Totals.of(lines),
                          balances=money, balance_totals=BalanceTotals.of(money))
@@ -346,12 +328,12 @@ def student_report(student, now=None):
     """The record of `student` and every lesson of theirs that took place, in the
     teacher's zone."""
     now = now or utcnow()
-    zone = teacher_zone(the_teacher())
+    zone = zones.teacher_zone(the_teacher())
     lines = tuple(_line(lesson, zone)
                   for lesson in _taught(Lesson.select(), now).where(Lesson.student == student))
 
     def local_or_none(moment):
-        return _local(moment, zone) if moment else None
+        return zones.local(moment, zone) if moment else None
 
     return StudentReport(
         student_id=student.id, first_name=student.first_name, last_name=student.last_name,
@@ -361,7 +343,7 @@ def student_report(student, now=None):
         created_at=local_or_none(student.created_at),
         last_login_at=local_or_none(student.last_login_at),
         inactive_since=local_or_none(student.inactive_since),
-        zone=zone.key, generated_at=_local(now, zone), lines=lines, totals=Totals.of(lines))
+        zone=zone.key, generated_at=zones.local(now, zone), lines=lines, totals=Totals.of(lines))
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -616,7 +598,7 @@ def send_previous_month(now=None):
     teacher = User.first_teacher()
     if teacher is None:
         return {"messages": 0}
-    month = previous_month(local_today(teacher, now))
+    month = previous_month(zones.teacher_today(teacher, now))
     if _before_the_teacher(teacher, month):
         return {"messages": 0}
     message = send_monthly_report(month, now)
@@ -626,7 +608,6 @@ def send_previous_month(now=None):
 def _before_the_teacher(teacher, month):
     """True for a month that was over before the teacher's account was made and has
     no lessons in it: a new install's first run has nothing to report on it."""
-    zone = teacher_zone(teacher)
-    first, after = _utc_midnight(month, zone), _utc_midnight(next_month(month), zone)
+    first, after = zones.month_bounds(month, zones.teacher_zone(teacher))
     return after <= teacher.created_at and not Lesson.select().where(
         (Lesson.teacher == teacher) & (Lesson.start >= first) & (Lesson.start < after)).exists()

@@ -7,9 +7,9 @@ the wall-clock time of a series are in the teacher's zone.
 
 Decided rules (the tests pin each one):
 - Occurrences keep the wall-clock time of the first one in the teacher's zone, so their
-  UTC time shifts across a DST change. A wall time that does not exist on some date
-  (inside a spring-forward gap) makes that date a conflict; an ambiguous one
-  (fall-back) is its first occurrence.
+  UTC time shifts across a DST change. A wall time the clocks skip or repeat on some
+  date is read as a single lesson's is (services/zones.py): a skipped 02:30 is the
+  instant the clock shows 03:30, a repeated one its first occurrence.
 - `until` is the last local date that may hold an occurrence (inclusive); `count` is
   the number of weeks from the first one. Exactly one of them; 2 to MAX_WEEKS weeks.
 - A student's series: each occurrence is checked exactly like a single booking
@@ -34,11 +34,10 @@ Decided rules (the tests pin each one):
   moved occurrence stays in the series.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import availability, booking, notify, schedule
+from tutor.services import availability, booking, notify, schedule, zones
 from tutor.services.availability import Interval
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     BookingError,
@@ -57,7 +56,6 @@ PAST = "past"  # it has started already
 TOO_SOON = "too_soon"  # inside the minimum notice
 TOO_FAR = "too_far"  # beyond the booking horizon
 OUTSIDE = "outside"  # not a slot of the teacher's weekly windows
-NO_SUCH_TIME = "no_such_time"  # the wall time is skipped by a DST change that day
 
 
 class SeriesNotFound(BookingError):
@@ -79,8 +77,8 @@ class NothingFree(BookingError):
 @dataclass(frozen=True)
 class Occurrence:
     day: date  # local date in the teacher's zone
-    start: datetime | None  # naive UTC; None when the wall time does not exist that day
-    end: datetime | None
+    start: datetime  # naive UTC
+    end: datetime
     problem: str | None = None  # None: free
     lesson: Lesson | None = None  # the existing occurrence, when checking a series
 
@@ -131,17 +129,6 @@ def weekly_days(first_day, *, until=None, count=None):
     return [first_day + timedelta(weeks=n) for n in range(weeks)]
 
 
-def wall_to_utc(day, wall_time, zone_name):
-    """The naive-UTC moment of a wall time on a local date, or None when the clocks
-    skip it that day; an ambiguous wall time is its first occurrence."""
-    zone = ZoneInfo(zone_name)
-    wall = datetime.combine(day, wall_time)
-    moment = wall.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
-    if moment.astimezone(zone).replace(tzinfo=None) != wall:
-        return None
-    return moment.replace(tzinfo=None)
-
-
 # --- planning ---------------------------------------------------------------------
 
 def plan_series(requester, teacher, first_start, *, until=None, count=None, minutes=None,
@@ -159,20 +146,16 @@ def plan_series(requester, teacher, first_start, *, until=None, count=None, minu
     else:
         minutes = settings.lesson_length_minutes
     zone = settings.timezone
-    local = first_start.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
+    local = zones.local(first_start, zone)
     first_day, start_time = local.date(), local.time().replace(tzinfo=None)
     days = weekly_days(first_day, until=until, count=count)
     length = timedelta(minutes=minutes)
-    starts = [(day, wall_to_utc(day, start_time, zone)) for day in days]
-    known = [start for _, start in starts if start is not None] or [first_start]
-    span_start, span_end = min(known), max(known) + length
+    starts = [(day, zones.to_utc(day, start_time, zone)) for day in days]
+    span_start, span_end = starts[0][1], starts[-1][1] + length
     busy = schedule.busy_between(teacher, span_start - rules.buffer, span_end + rules.buffer)
     unavailable = schedule.unavailable_between(teacher, span_start, span_end)
     occurrences = []
     for day, start in starts:
-        if start is None:
-            occurrences.append(Occurrence(day, None, None, NO_SUCH_TIME))
-            continue
         slot = Interval(start, start + length)
         check = _teacher_problem if as_teacher else _student_problem
         occurrences.append(Occurrence(day, slot.start, slot.end,
@@ -252,7 +235,7 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
                     dropped=[], price=price, people=people)
         else:
             _notify(teacher, "series_booked", series, settings, lessons,
-                    skipped=[o.start for o in plan.skipped if o.start is not None],
+                    skipped=[o.start for o in plan.skipped],
                     student_name=booking._name(student))
     return series, lessons, plan.skipped
 
@@ -270,7 +253,7 @@ def conflicts(series, now=None):
     unavailable = schedule.unavailable_between(series.teacher_id, span_start, span_end)
     busy = [(lesson.id, Interval(lesson.start, lesson.end))
             for lesson in Lesson.in_range(series.teacher_id, span_start, span_end)]
-    zone = ZoneInfo(schedule.settings_for(series.teacher_id).timezone)
+    zone = schedule.settings_for(series.teacher_id).timezone
     found = []
     for lesson in pending:
         slot = Interval(lesson.start, lesson.end)
@@ -283,7 +266,7 @@ def conflicts(series, now=None):
                  if lesson_id != lesson.id):
             problem = TAKEN
         if problem:
-            day = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone).date()
+            day = zones.local_date(lesson.start, zone)
             found.append(Occurrence(day, lesson.start, lesson.end, problem, lesson))
     return found
 

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,6 +36,7 @@ from tutor.services import (
     delivery,
     notify,
     quick_actions,
+    zones,
 )
 
 log = logging.getLogger("tutor.telegram")
@@ -373,8 +374,8 @@ def _lessons_between(user, start, end):
 
 
 def _lesson_line(user, lesson, zone, day=False):
-    start = lesson.start.replace(tzinfo=timezone.utc).astimezone(zone)
-    end = lesson.end.replace(tzinfo=timezone.utc).astimezone(zone)
+    start = zones.local(lesson.start, zone)
+    end = zones.local(lesson.end, zone)
     parts = [f"{start:%H:%M}–{end:%H:%M}"]
     if day:
         parts[0] = f"{format_date(start.date(), 'EEE d MMM')} {parts[0]}"
@@ -387,7 +388,7 @@ def _lesson_line(user, lesson, zone, day=False):
 def _today(user, now):
     """The user's lessons of their today, in their zone."""
     zone = ZoneInfo(notify.recipient_zone(user))
-    today = now.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    today = zones.local_date(now, zone)
     day = availability.local_day_bounds(today, zone.key)
     lessons = _lessons_between(user, day.start, day.end)
     title = format_date(today, "EEEE, d MMMM")
@@ -402,7 +403,7 @@ def _today(user, now):
 def _week(user, now):
     """The user's lessons from the start of their today for WEEK days, in their zone."""
     zone = ZoneInfo(notify.recipient_zone(user))
-    today = now.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    today = zones.local_date(now, zone)
     start = availability.local_day_bounds(today, zone.key).start
     end = availability.local_day_bounds(today + timedelta(days=WEEK - 1), zone.key).end
     lessons = _lessons_between(user, start, end)

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from tutor.forms import EmptyForm
 from tutor.models import Lesson
 from tutor.services import action_links, booking, notify, quick_actions, schedule
-from tutor.services.calendar import local
+from tutor.services.zones import local
 
 bp = Blueprint("actions", __name__, url_prefix="/act")
 

@@ -24,7 +24,7 @@ from tutor.formatting import money as format_money
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
 from tutor.services import (accounts, admin, agenda, audit, balances, booking, bounds, calendar,
-                            feedback, schedule)
+                            feedback, schedule, zones)
 from tutor.views.lessons import attendance_error, booking_error
 from tutor.views.access import teacher_only
 
@@ -38,7 +38,7 @@ def _install_database_functions(state):
 
 @bp.context_processor
 def _helpers():
-    return {"local": calendar.local}
+    return {"local": zones.local}
 
 
 def me():
@@ -127,7 +127,7 @@ def _payments_context(student, payment_form=None):
     """What the payments partial needs: the form, the payments and the account."""
     if payment_form is None:
         payment_form = PaymentForm(formdata=None,
-                                   paid_on=balances.local_today(me()))
+                                   paid_on=zones.teacher_today(me()))
     return dict(student=student, payment_form=payment_form,
                 payments=list(Payment.of(student)), account=balances.account(student))
 
@@ -273,7 +273,7 @@ def delete_student(student_id):
 def _lesson_filter_form():
     form = LessonFilterForm(formdata=request.args)
     if "first_day" not in request.args:  # first visit: from today on
-        form.first_day.data = calendar.local(utcnow(), _zone()).date()
+        form.first_day.data = zones.local(utcnow(), _zone()).date()
     return form
 
 

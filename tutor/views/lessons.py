@@ -28,6 +28,7 @@ from tutor.services import (
     feedback,
     schedule,
     student_lessons,
+    zones,
 )
 from tutor.views.calendar import the_teacher
 from tutor.views.feeds import ics_response
@@ -44,7 +45,7 @@ def _zone(teacher):
 
 
 def _week_url(moment, teacher):
-    return url_for("calendar.week", week=calendar.local(moment, _zone(teacher)).date().isoformat())
+    return url_for("calendar.week", week=zones.local(moment, _zone(teacher)).date().isoformat())
 
 
 def booking_error(error):
@@ -58,7 +59,7 @@ def booking_error(error):
     }
     if isinstance(error, booking.TooLateToCancel):
         return _("A confirmed lesson can be cancelled only until %(deadline)s. Please "
-                 "contact the teacher.", deadline=calendar.local(
+                 "contact the teacher.", deadline=zones.local(
                      error.deadline, _zone(the_teacher())).strftime("%d.%m.%Y %H:%M"))
     if isinstance(error, booking.TooManyPending):
         return pending_cap_message(error)
@@ -112,8 +113,8 @@ def new():
 def _booking_page(form, teacher, start, status=200):
     zone = _zone(teacher)
     length = schedule.rules_for(teacher).lesson_length
-    context = dict(form=form, start=calendar.local(start, zone),
-                   end=calendar.local(start + length, zone), zone=zone,
+    context = dict(form=form, start=zones.local(start, zone),
+                   end=zones.local(start + length, zone), zone=zone,
                    back=_week_url(start, teacher),
                    series_form=SeriesBookingForm(formdata=None, start=start.isoformat()))
     if is_fragment_request():
@@ -166,7 +167,7 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200,
     mine = (student_lessons.as_upcoming(lesson, now=extra["now"])
             if current_user.id == lesson.student_id else None)
     if confirm_form is None:
-        start = calendar.local(lesson.start, zone)
+        start = zones.local(lesson.start, zone)
         settings = schedule.settings_for(teacher)
         confirm_form = ConfirmLessonForm(
             formdata=None, price=lesson.price if lesson.price is not None
@@ -174,10 +175,10 @@ def _lesson_page(lesson, confirm_form=None, reason_form=None, status=200,
             day=start.date(), time=start.time().replace(tzinfo=None))
     return render_template(
         "lessons/show.html", lesson=lesson, student=lesson.student, zone=zone,
-        start=calendar.local(lesson.start, zone), end=calendar.local(lesson.end, zone),
+        start=zones.local(lesson.start, zone), end=zones.local(lesson.end, zone),
         confirm_form=confirm_form, reason_form=reason_form or ReasonForm(formdata=None),
         back=_week_url(lesson.start, teacher), **extra, mine=mine,
-        cancel_until=mine and calendar.local(mine.cancel_until, zone)), status
+        cancel_until=mine and zones.local(mine.cancel_until, zone)), status
 
 
 def _lesson_parts(lesson, attendance_form=None, feedback_form=None, now=None):
@@ -195,7 +196,7 @@ def _lesson_parts(lesson, attendance_form=None, feedback_form=None, now=None):
                                                           attendance=lesson.attendance or ""),
         given=given, feedback_form=feedback_form,
         feedback_open=feedback.is_open(me(), lesson, now),
-        feedback_deadline=calendar.local(feedback.deadline(lesson), _zone(lesson.teacher)),
+        feedback_deadline=zones.local(feedback.deadline(lesson), _zone(lesson.teacher)),
         inside_notice=lesson.is_confirmed and notice_from <= now < lesson.start)
 
 
@@ -215,8 +216,8 @@ def show(lesson_id):
 def _ended_page(ended):
     zone = _zone(ended.teacher_id)
     return render_template("lessons/ended.html", ended=ended, zone=zone,
-                           start=calendar.local(ended.start, zone),
-                           end=calendar.local(ended.end, zone),
+                           start=zones.local(ended.start, zone),
+                           end=zones.local(ended.end, zone),
                            back=_week_url(ended.start, ended.teacher_id))
 
 
@@ -243,7 +244,7 @@ def confirm(lesson_id):
         abort(403)
     form = ConfirmLessonForm()
     if form.validate_on_submit():
-        start = calendar.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
+        start = zones.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
         try:
             lesson = booking.confirm_lesson(me(), lesson, form.price.data, form.people.data,
                                             comment=form.comment.data or "", start=start)
@@ -331,7 +332,7 @@ def attendance(lesson_id):
 def feedback_error(error):
     if isinstance(error, feedback.TooLate):
         return _("Feedback on this lesson closed on %(deadline)s.",
-                 deadline=calendar.local(error.deadline, _zone(the_teacher()))
+                 deadline=zones.local(error.deadline, _zone(the_teacher()))
                  .strftime("%d.%m.%Y %H:%M"))
     return {
         feedback.NotEnded: _("You can rate the lesson once it has ended."),
@@ -402,7 +403,7 @@ def _mine_page(part):
 def _my_lessons(student, now, only=None):
     """What the page's sections show (only=a part: that section's alone)."""
     wanted = set(MY_PARTS) if only is None else {only}
-    context = dict(now=now, zone=_zone(the_teacher()), local=calendar.local,
+    context = dict(now=now, zone=_zone(the_teacher()), local=zones.local,
                    Ended=EndedLesson, book_url=url_for("calendar.week"))
     if "upcoming" in wanted:
         context["upcoming"] = student_lessons.upcoming(student, now)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tutor.forms import ReportMonthForm
 from tutor.htmx import is_fragment_request, render
-from tutor.services import reports
+from tutor.services import reports, zones
 from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("reports", __name__, url_prefix="/teacher/reports"))
@@ -21,7 +21,7 @@ def me():
 def index():
     """The month from ?month=YYYY-MM; the previous month when none is given."""
     args = request.args if "month" in request.args else {
-        "month": reports.month_key(reports.previous_month(reports.local_today(me())))}
+        "month": reports.month_key(reports.previous_month(zones.teacher_today(me())))}
     form = ReportMonthForm(formdata=_Args(args))
     report = chart = None
     if form.validate():

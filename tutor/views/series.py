@@ -16,7 +16,7 @@ from tutor.forms import (
 )
 from tutor.htmx import is_fragment_request, redirect_to
 from tutor.models import LessonSeries, utcnow
-from tutor.services import audit, booking, calendar, schedule, series
+from tutor.services import audit, booking, schedule, series, zones
 from tutor.views.calendar import the_teacher
 from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
 
@@ -35,7 +35,6 @@ def problem_text(problem):
         series.TOO_SOON: _("too soon to book"),
         series.TOO_FAR: _("too far ahead to book yet"),
         series.OUTSIDE: _("not a free time of the teacher"),
-        series.NO_SUCH_TIME: _("the clocks skip this time that day"),
     }.get(problem, _("not free"))
 
 
@@ -73,8 +72,8 @@ def _booking_page(form, teacher, plan=None, plan_error=None):
     zone = _zone(teacher)
     length = schedule.rules_for(teacher).lesson_length
     context = dict(form=form, series_form=form, series_open=True, plan=plan,
-                   plan_error=plan_error, start=calendar.local(start, zone),
-                   end=calendar.local(start + length, zone), zone=zone,
+                   plan_error=plan_error, start=zones.local(start, zone),
+                   end=zones.local(start + length, zone), zone=zone,
                    back=_week_url(start, teacher))
     if is_fragment_request():
         return render_template("lessons/partials/_book_dialog.html", **context)
@@ -82,7 +81,7 @@ def _booking_page(form, teacher, plan=None, plan_error=None):
 
 
 def _preview_context(plan, zone):
-    return [dict(day=o.day, start=calendar.local(o.start, zone) if o.start else None,
+    return [dict(day=o.day, start=zones.local(o.start, zone),
                  free=o.free, problem=None if o.free else problem_text(o.problem))
             for o in plan.occurrences]
 
@@ -171,22 +170,22 @@ def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
     teacher_zone = settings.timezone
     lessons = list(found.occurrences())
     upcoming = [lesson for lesson in lessons if lesson.start > utcnow()]
-    first = calendar.to_utc(found.first_day, found.start_time, teacher_zone)
+    first = zones.to_utc(found.first_day, found.start_time, teacher_zone)
     return render_template(
         "lessons/series.html", series=found, student=found.student, zone=zone,
-        teacher_zone=teacher_zone, first=calendar.local(first, teacher_zone),
+        teacher_zone=teacher_zone, first=zones.local(first, teacher_zone),
         weekday=format_date(found.first_day, "EEEE"),
-        lessons=[(lesson, calendar.local(lesson.start, zone), calendar.local(lesson.end, zone))
+        lessons=[(lesson, zones.local(lesson.start, zone), zones.local(lesson.end, zone))
                  for lesson in lessons],
         pending=[lesson for lesson in lessons if lesson.is_pending],
-        conflicts=[(o, calendar.local(o.start, zone), problem_text(o.problem))
+        conflicts=[(o, zones.local(o.start, zone), problem_text(o.problem))
                    for o in series.conflicts(found)] if found.is_pending else [],
         confirm_form=confirm_form or SeriesConfirmForm(
             formdata=None, price=settings.default_price, people=1, comment=found.comment),
         reason_form=reason_form or ReasonForm(formdata=None),
         cancel_form=cancel_form or SeriesCancelForm(
             formdata=None, prefix="cancel",
-            first_day=calendar.local(upcoming[0].start, zone).date() if upcoming else None),
+            first_day=zones.local(upcoming[0].start, zone).date() if upcoming else None),
         upcoming=upcoming,
         back=_week_url(lessons[0].start if lessons else first, teacher))
 
@@ -286,7 +285,7 @@ def change_lesson(lesson_id):
         abort(403)
     form = ConfirmLessonForm()
     if form.validate_on_submit():
-        start = calendar.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
+        start = zones.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
         before = audit.snapshot(lesson)
         try:
             lesson = booking.change_lesson(me(), lesson, form.price.data, form.people.data,

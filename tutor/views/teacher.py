@@ -19,7 +19,7 @@ from tutor.forms import (
 )
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, bounds, calendar, onboarding, schedule, series
+from tutor.services import audit, booking, bounds, calendar, onboarding, schedule, series, zones
 from tutor.views.lessons import booking_error
 from tutor.views.series import series_error
 from tutor.views.access import teacher_only
@@ -46,8 +46,8 @@ def _availability_page(status=200, lessons_inside=(), **forms):
         "weekdays": WEEKDAYS,
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
-        "lessons_inside": [(lesson, calendar.local(lesson.start, zone),
-                            calendar.local(lesson.end, zone)) for lesson in lessons_inside],
+        "lessons_inside": [(lesson, zones.local(lesson.start, zone),
+                            zones.local(lesson.end, zone)) for lesson in lessons_inside],
         "zone": zone,
     }
     return render("teacher/availability.html", "teacher/partials/_availability.html",
@@ -160,17 +160,17 @@ def add_days_off():
 
 
 def _tell_clock_changes(form, start, end):
-    """A typed time the clocks skip or repeat that day is taken as calendar.to_utc
+    """A typed time the clocks skip or repeat that day is taken as zones.to_utc
     decides; the teacher is told which moment that is."""
     zone = schedule.settings_for(me()).timezone
     for day, wall, moment in ((form.first_day.data, form.start_time.data, start),
                               (form.last_day.data, form.end_time.data, end)):
-        change = calendar.clock_change_at(day, wall, zone) if wall is not None else None
-        if change == calendar.SKIPPED:
+        change = zones.clock_change_at(day, wall, zone) if wall is not None else None
+        if change == zones.SKIPPED:
             flash(_("The clocks skip %(time)s on %(day)s: it is taken as %(taken)s.",
                     time=wall.strftime("%H:%M"), day=format_date(day, "d MMMM"),
-                    taken=calendar.local(moment, zone).strftime("%H:%M")), "info")
-        elif change == calendar.REPEATED:
+                    taken=zones.local(moment, zone).strftime("%H:%M")), "info")
+        elif change == zones.REPEATED:
             flash(_("%(time)s comes twice on %(day)s (the clocks go back): it is taken as "
                     "the first one.", time=wall.strftime("%H:%M"),
                     day=format_date(day, "d MMMM")), "info")
@@ -244,7 +244,7 @@ def new_lesson():
     if request.method == "GET":
         start = bounds.parse_moment(request.args.get("start"))
         if start is not None:
-            local = calendar.local(start, zone)
+            local = zones.local(start, zone)
             form.day.data, form.time.data = local.date(), local.time().replace(tzinfo=None)
     credentials = None
     plan = None
@@ -254,7 +254,7 @@ def new_lesson():
         if done:
             return done
     elif valid:
-        start = calendar.to_utc(form.day.data, form.time.data, zone)
+        start = zones.to_utc(form.day.data, form.time.data, zone)
         student = User.get_or_none(User.id == form.student.data) if form.student.data else None
         try:
             lesson, credentials = booking.create_lesson_for(
@@ -268,12 +268,12 @@ def new_lesson():
             audit.record(me(), "lesson.create", lesson, after=audit.snapshot(lesson))
             if credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
-                return redirect_to(url_for("calendar.week", week=calendar.local(
+                return redirect_to(url_for("calendar.week", week=zones.local(
                     lesson.start, zone).date().isoformat()))
             # Shown once, never stored in clear: the page is the only copy.
             return render_template("teacher/new_student_credentials.html", lesson=lesson,
                                    credentials=credentials, student=lesson.student,
-                                   start=calendar.local(lesson.start, zone))
+                                   start=zones.local(lesson.start, zone))
     return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
                            series_form=form)
 
@@ -282,7 +282,7 @@ def _weekly_lessons(form, teacher, zone):
     """The teacher's weekly series from the new-lesson form: the dates are shown first
     (each free or why not), then created, confirmed, for the free ones. Returns (the
     plan to show, or None; the response when done, or None)."""
-    start = calendar.to_utc(form.day.data, form.time.data, zone)
+    start = zones.to_utc(form.day.data, form.time.data, zone)
     student = User.get_or_none(User.id == form.student.data)
     try:
         plan = series.plan_series(teacher, teacher, start, until=form.until.data,
