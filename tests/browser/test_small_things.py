@@ -172,3 +172,25 @@ def test_registration_errors_leave_a_field_once_it_is_changed(browser, live_serv
     expect(page.locator("#last_name-error")).to_have_count(0)
     expect(last_name).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#login-error")).to_be_visible()  # a field not touched keeps its
+
+
+def test_jobs_and_audit_read_as_sentences_in_russian(browser, live_server, site):
+    page = browser.new_context(viewport=DESKTOP, timezone_id="Europe/Moscow").new_page()
+    log_in(page, live_server, TEACHER)
+    page.goto(f"{live_server}/teacher/jobs")
+    page.get_by_role("button", name="Запустить сейчас: Удаление прошедших выходных").click()
+    runs = page.locator("table.list").last
+    expect(runs).to_contain_text("Прошедших выходных для удаления нет.")
+    expect(runs).not_to_contain_text("removed")
+
+    page.goto(f"{live_server}/lessons/{site.pending}")
+    page.get_by_label("Стоимость").fill("1500")
+    page.get_by_role("button", name="Подтвердить занятие").click()
+    expect(page.locator(".toast-success")).to_be_visible()
+    page.goto(f"{live_server}/teacher/audit")
+    audit = page.locator("table.audit")
+    expect(audit).to_contain_text("Занятие подтверждено")
+    expect(audit).to_contain_text(f"Занятие №{site.pending}")
+    expect(audit).to_contain_text("подтверждено")
+    for raw in ("lesson.confirm", "lessons #", "status", "False", "True"):
+        expect(audit).not_to_contain_text(raw)
