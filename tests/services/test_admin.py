@@ -188,7 +188,7 @@ def test_edit_every_field_with_one_audit_entry(people, teacher):
     [entry] = entries("student.update")
     assert entry.actor_id == teacher.id and entry.target_id == alisa.id
     assert entry.target_type == "users"
-    changes = {c.field: (c.before, c.after) for c in audit.readable(entry)}
+    changes = {c.field: (c.before, c.after) for c in audit.recorded(entry)}
     assert changes == {"last_name": ("Кузнецова", "Смирнова"), "login": ("alisa", "alisa.s"),
                        "email": ("alisa@example.org", "new@example.org"),
                        "channel": ("email", "telegram"), "goal": (None, goal.id),
@@ -284,7 +284,7 @@ def test_mass_deactivation_of_ticked_students(people, teacher):
     assert inactive["teacher"] is None and inactive["gleb"] is None
     [entry] = entries()
     assert entry.action == "students.deactivate"
-    assert audit.readable(entry) == [
+    assert audit.recorded(entry) == [
         audit.Change("selection", {"ids": list(ids)}, None),
         audit.Change("count", None, 2), audit.Change("inactive_since", None, str(NOW)),
         audit.Change("students", None, [people["alisa"].id, people["boris"].id])]
@@ -324,7 +324,7 @@ def test_delete_takes_the_lessons_and_keeps_the_messages(people, teacher):
     assert Message.get_by_id(message.id).user_id is None
     [entry] = entries("student.delete")
     assert entry.action == "student.delete" and entry.target_id == alisa.id
-    before = {c.field: c.before for c in audit.readable(entry)}
+    before = {c.field: c.before for c in audit.recorded(entry)}
     assert before["login"] == "alisa" and before["lessons"] == 2
 
 
@@ -369,7 +369,7 @@ def test_reject_and_cancel_from_the_list_are_audited(people, teacher, time_machi
     assert Lesson.select().count() == 0
     assert [(e.action, e.target_id) for e in entries()] == [
         ("lesson.cancel", confirmed.id), ("lesson.reject", pending.id)]
-    assert {c.field: c.after for c in audit.readable(entries()[0])}["reason"] == "Болею"
+    assert {c.field: c.after for c in audit.recorded(entries()[0])}["reason"] == "Болею"
 
 
 # --- learning goals -------------------------------------------------------------------
@@ -493,7 +493,7 @@ def test_audit_record_and_snapshot(people, teacher):
                          after={"a": 2, "when": datetime(2026, 1, 1), "csrf_token": "x"})
     assert (entry.actor_id, entry.target_type, entry.target_id) == (teacher.id, "users",
                                                                       alisa.id)
-    assert audit.readable(entry) == [audit.Change("a", 1, 2),
+    assert audit.recorded(entry) == [audit.Change("a", 1, 2),
                                      audit.Change("when", None, "2026-01-01 00:00:00")]
     snapshot = audit.snapshot(alisa)
     assert snapshot["login"] == "alisa" and "password_hash" not in snapshot

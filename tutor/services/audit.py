@@ -156,15 +156,21 @@ class Change:
     after: object
 
 
-def readable(entry):
-    """The entry's fields as Change rows in the teacher's words: each field that is in
-    before or after, named and valued as a person says them (yes/no, the lesson's state,
-    a moment in the viewer's zone)."""
+def recorded(entry):
+    """The entry's fields as Change rows, as they were stored: each field that is in
+    before or after."""
     before, after = _load(entry.before), _load(entry.after)
-    fields = [key for key in list(before) + [key for key in after if key not in before]
-              if key not in UNSAID_FIELDS]
-    return [Change(str(FIELDS.get(key, key)), _said(key, before.get(key)),
-                   _said(key, after.get(key))) for key in fields]
+    fields = list(before) + [key for key in after if key not in before]
+    return [Change(key, before.get(key), after.get(key)) for key in fields]
+
+
+def readable(entry):
+    """The entry's fields as Change rows in the teacher's words: named and valued as a
+    person says them (yes/no, the lesson's state, a moment in the viewer's zone), the
+    form's own fields left out."""
+    return [Change(str(FIELDS.get(c.field, c.field)), _said(c.field, c.before),
+                   _said(c.field, c.after))
+            for c in recorded(entry) if c.field not in UNSAID_FIELDS]
 
 
 def _said(field, value):
