@@ -164,6 +164,7 @@ FORMS = [
     Form("admin.cancel_lesson", TEACHER, {"reason": TEXT, "next": TEXT},
          values={"lesson_id": "@lesson_b"}),
     Form("admin.reject_lesson", TEACHER, {"reason": TEXT, "next": TEXT}, values=LESSON_A),
+    Form("admin.confirm_lesson", TEACHER, {"next": TEXT}, values=LESSON_A),
     Form("admin.mark_attendance", TEACHER, {"attendance": ATTENDANCE, "next": TEXT},
          values=PAST_LESSON),
     Form("admin.create_goal", TEACHER, {"name": TEXT}),
@@ -475,7 +476,7 @@ def test_fuzz(app, fuzz_objects, browser_as, database_fingerprint, request, form
     test = given(submissions(form, objects))(one)
     for submission in explicit_examples(form, objects):
         test = example(submission)(test)
-    backend_name = request.node.callspec.params["database_url"]
+    backend_name = request.node.callspec.params["backend"]
     settings(max_examples=EXAMPLES[backend_name], deadline=None, derandomize=True,
              database=None, suppress_health_check=list(HealthCheck))(test)()
 
@@ -528,6 +529,6 @@ def test_fuzz_telegram_webhook(app, objects, database_fingerprint, request):
     one = example({"update_id": 7, "message": {"message_id": 1, "date": 0, "text": "/start \x00",
                                                 "chat": {"id": 5, "type": "private"},
                                                 "from": {"id": 5, "username": "a\x00b"}}})(one)
-    backend_name = request.node.callspec.params["database_url"]
+    backend_name = request.node.callspec.params["backend"]
     settings(max_examples=EXAMPLES[backend_name], deadline=None, derandomize=True,
              database=None, suppress_health_check=list(HealthCheck))(one)()

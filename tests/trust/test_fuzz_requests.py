@@ -163,7 +163,7 @@ def what(role, method, url, query, headers, response):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_with_values_beyond_bounds(app, objects, send_as, request, role):
-    both = request.node.callspec.params["database_url"] == "sqlite"
+    both = request.node.callspec.params["backend"] == "sqlite"
     for method, url, query, headers in explicit_requests(routes(app), objects, both):
         response = send_as(role, method, url, query, headers)
         assert response.status_code < 500, what(role, method, url, query, headers, response)
@@ -177,7 +177,7 @@ def test_fuzz_query_strings_and_headers(app, objects, send_as, request, role):
         response = send_as(role, method, url, query, headers)
         assert response.status_code < 500, what(role, method, url, query, headers, response)
 
-    backend_name = request.node.callspec.params["database_url"]
+    backend_name = request.node.callspec.params["backend"]
     settings(max_examples=EXAMPLES[backend_name], deadline=None, derandomize=True,
              database=None, suppress_health_check=list(HealthCheck))(one)()
 
@@ -229,7 +229,7 @@ def test_fuzz_the_webhooks_raw_json(app, objects, request):
             with app.app_context():
                 assert TelegramUpdate.select().count() == 0, f"{shown!r} refused but stored"
 
-    backend_name = request.node.callspec.params["database_url"]
+    backend_name = request.node.callspec.params["backend"]
     settings(max_examples=EXAMPLES[backend_name] // 4, deadline=None, derandomize=True,
              database=None, suppress_health_check=list(HealthCheck))(one)()
 
