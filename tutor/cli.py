@@ -150,8 +150,8 @@ def _month_option(ctx, param, value):
 def monthly_report(month, directory, comma):
     """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
     try:
-        teacher = reports.the_teacher()
-    except reports.NoTeacher:
+        teacher = accounts.the_teacher()
+    except accounts.NoTeacher:
         raise click.ClickException("there is no teacher yet: run `flask db upgrade`") from None
     month = month or reports.previous_month(zones.teacher_today(teacher))
     files = reports.monthly_files(teacher, month,

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from tutor.models import InboxItem, Lesson, Message, TeacherSettings, User
 from tutor import jobs
-from tutor.services import balances, delivery, notify, reports
+from tutor.services import accounts, balances, delivery, notify, reports
 
 OCTOBER = date(2026, 10, 1)
 AFTER = datetime(2026, 11, 5, 12, 0)  # "now": every October lesson has ended
@@ -519,7 +519,7 @@ def test_a_new_install_reports_no_month_that_was_over_before_the_teacher(app_ctx
 
 def test_no_teacher_no_report(app_ctx):
     assert reports.send_previous_month(AFTER) == {"messages": 0}
-    with pytest.raises(reports.NoTeacher):
+    with pytest.raises(accounts.NoTeacher):
         reports.send_monthly_report(OCTOBER, now=AFTER)
 
 

@@ -109,7 +109,15 @@ def ensure_teacher():
 
 
 class NoTeacher(LookupError):
-    """There is no teacher account (with that login)."""
+    """There is no teacher account (with that login): `flask db upgrade` makes one."""
+
+
+def the_teacher():
+    """The teacher the app serves (the first teacher account), or NoTeacher."""
+    teacher = User.first_teacher()
+    if teacher is None:
+        raise NoTeacher()
+    return teacher
 
 
 def reset_teacher_password(login=None):

@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import Lesson, Message, User, utcnow
-from tutor.services import balances, bounds, money, notify, zones
+from tutor.services import accounts, balances, bounds, money, notify, zones
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
@@ -44,10 +44,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula trigger
 
 class InvalidMonth(ValueError):
     """Not a month written as YYYY-MM."""
-
-
-class NoTeacher(LookupError):
-    """There is no teacher account to report to."""
 
 
 # --- months ---------------------------------------------------------------------------
@@ -73,13 +69,6 @@ def next_month(month):
 def previous_month(day):
     """The first day of the month before the one `day` is in."""
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def the_teacher():
-    teacher = User.first_teacher()
-    if teacher is None:
-        raise NoTeacher()
-    return teacher
 
 
 # --- the figures ----------------------------------------------------------------------
@@ -328,7 +317,7 @@ def student_report(student, now=None):
     """The record of `student` and every lesson of theirs that took place, in the
     teacher's zone."""
     now = now or utcnow()
-    zone = zones.teacher_zone(the_teacher())
+    zone = zones.teacher_zone(accounts.the_teacher())
     lines = tuple(_line(lesson, zone)
                   for lesson in _taught(Lesson.select(), now).where(Lesson.student == student))
 
@@ -558,7 +547,7 @@ def deleted_student_report(student, now=None):
     """The CSV and PDF on `student`, to be kept by the teacher before the account and
     its lessons are deleted. Call it before deleting; it changes nothing."""
     report = student_report(student, now)
-    locale = report_locale(the_teacher())
+    locale = report_locale(accounts.the_teacher())
     name = f"student-{student.id}-{report.generated_at:%Y-%m-%d}"
     return ReportFiles(csv_name=f"{name}.csv", csv=student_csv(report, locale),
                        pdf_name=f"{name}.pdf", pdf=student_pdf(report, locale), figures=report)
@@ -574,7 +563,7 @@ def send_monthly_report(month, now=None):
     """Keep the report on `month` in the teacher's inbox, both files stored with it,
     and send it on the teacher's channel (held until there is one). Once per month: a
     second call returns the message already written (the outbox key)."""
-    teacher = the_teacher()
+    teacher = accounts.the_teacher()
     key = monthly_message_key(month)
     existing = Message.get_or_none(Message.idempotency_key == key)
     if existing is not None:

@@ -5,24 +5,13 @@ from flask_login import current_user
 
 from tutor import rendered
 from tutor.htmx import is_fragment_request, render, with_toasts
-from tutor.models import User, utcnow
-from tutor.services import agenda, bounds, calendar, changes, onboarding
+from tutor.models import utcnow
+from tutor.services import accounts, agenda, bounds, calendar, changes, onboarding
 
 bp = Blueprint("calendar", __name__)
 
 
-class NoTeacher(Exception):
-    """The database has no teacher yet (`flask db upgrade` creates one)."""
-
-
-def the_teacher():
-    teacher = User.first_teacher()
-    if teacher is None:
-        raise NoTeacher()
-    return teacher
-
-
-@bp.app_errorhandler(NoTeacher)
+@bp.app_errorhandler(accounts.NoTeacher)
 def no_teacher(error):
     return render_template("calendar/not_ready.html"), 503
 
@@ -44,12 +33,12 @@ def week():
     # Visitors and students land on the week of the next free slot, which the full
     # page also names; a fragment for a given week needs neither (and stays kept).
     if not teacher_view and (day is None or not is_fragment_request()):
-        next_free = calendar.next_free_slot(the_teacher(), who, now)
+        next_free = calendar.next_free_slot(accounts.the_teacher(), who, now)
         if day is None and next_free is not None:
             day = next_free.start.date()
     if is_fragment_request() and not teacher_view:
         return with_toasts(_kept_week(who, day, now))
-    week = calendar.build_week(the_teacher(), who, day, now)
+    week = calendar.build_week(accounts.the_teacher(), who, day, now)
     shows_home = teacher_view and not is_fragment_request()
     checklist = onboarding.checklist(who) if shows_home else None
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
@@ -67,7 +56,7 @@ def _kept_week(who, day, now):
     cache = rendered.weeks()
     html = cache.get(key, now) if version is not None else None
     if html is None:
-        week = calendar.build_week(the_teacher(), who, day, now)
+        week = calendar.build_week(accounts.the_teacher(), who, day, now)
         html = render_template("calendar/partials/_week.html", week=week)
         if version is not None:
             cache.put(key, html, week.changes_at)
@@ -76,6 +65,6 @@ def _kept_week(who, day, now):
 
 @bp.get("/month")
 def month():
-    month = calendar.build_month(the_teacher(), viewer(), _date_arg("month", "%Y-%m"),
+    month = calendar.build_month(accounts.the_teacher(), viewer(), _date_arg("month", "%Y-%m"),
                                  utcnow())
     return render("calendar/month.html", "calendar/partials/_month.html", month=month)

@@ -19,6 +19,7 @@ from tutor.forms import (
 from tutor.htmx import is_fragment_request, redirect_to, render
 from tutor.models import EndedLesson, Lesson, Payment, utcnow
 from tutor.services import (
+    accounts,
     audit,
     balances,
     booking,
@@ -30,7 +31,6 @@ from tutor.services import (
     student_lessons,
     zones,
 )
-from tutor.views.calendar import the_teacher
 from tutor.views.feeds import ics_response
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
@@ -60,7 +60,7 @@ def booking_error(error):
     if isinstance(error, booking.TooLateToCancel):
         return _("A confirmed lesson can be cancelled only until %(deadline)s. Please "
                  "contact the teacher.", deadline=zones.local(
-                     error.deadline, _zone(the_teacher())).strftime("%d.%m.%Y %H:%M"))
+                     error.deadline, _zone(accounts.the_teacher())).strftime("%d.%m.%Y %H:%M"))
     if isinstance(error, booking.TooManyPending):
         return pending_cap_message(error)
     if isinstance(error, booking.InvalidDetails):
@@ -96,7 +96,7 @@ def pending_cap_message(error):
 
 @bp.get("/new")
 def new():
-    teacher = the_teacher()
+    teacher = accounts.the_teacher()
     start = bounds.parse_moment(request.args.get("start"))
     if start is None:
         abort(404)
@@ -128,7 +128,7 @@ def _booking_page(form, teacher, start, status=200):
 @bp.post("")
 @login_required
 def create():
-    teacher = the_teacher()
+    teacher = accounts.the_teacher()
     form = BookingForm()
     start = form.start_utc()
     if start is None:
@@ -332,7 +332,7 @@ def attendance(lesson_id):
 def feedback_error(error):
     if isinstance(error, feedback.TooLate):
         return _("Feedback on this lesson closed on %(deadline)s.",
-                 deadline=zones.local(error.deadline, _zone(the_teacher()))
+                 deadline=zones.local(error.deadline, _zone(accounts.the_teacher()))
                  .strftime("%d.%m.%Y %H:%M"))
     return {
         feedback.NotEnded: _("You can rate the lesson once it has ended."),
@@ -403,7 +403,7 @@ def _mine_page(part):
 def _my_lessons(student, now, only=None):
     """What the page's sections show (only=a part: that section's alone)."""
     wanted = set(MY_PARTS) if only is None else {only}
-    context = dict(now=now, zone=_zone(the_teacher()), local=zones.local,
+    context = dict(now=now, zone=_zone(accounts.the_teacher()), local=zones.local,
                    Ended=EndedLesson, book_url=url_for("calendar.week"))
     if "upcoming" in wanted:
         context["upcoming"] = student_lessons.upcoming(student, now)

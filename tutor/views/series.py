@@ -16,8 +16,7 @@ from tutor.forms import (
 )
 from tutor.htmx import is_fragment_request, redirect_to
 from tutor.models import LessonSeries, utcnow
-from tutor.services import audit, booking, schedule, series, zones
-from tutor.views.calendar import the_teacher
+from tutor.services import accounts, audit, booking, schedule, series, zones
 from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
 
 bp = Blueprint("series", __name__, url_prefix="/lessons")
@@ -96,7 +95,7 @@ def _series_helpers():
 def preview():
     """The dates of a weekly booking, each free or why not: the partial for htmx, the
     booking page with it for a plain request."""
-    teacher = the_teacher()
+    teacher = accounts.the_teacher()
     form = SeriesBookingForm(formdata=request.args, meta={"csrf": False})
     if form.start_utc() is None:
         abort(404)
@@ -117,7 +116,7 @@ def preview():
 @bp.post("/series")
 @login_required
 def create():
-    teacher = the_teacher()
+    teacher = accounts.the_teacher()
     form = SeriesBookingForm()
     if form.start_utc() is None:
         abort(400)
