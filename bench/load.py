@@ -559,6 +559,9 @@ def seeded_postgres(size, students, server_url, log):
         admin(f"CREATE DATABASE {partial}")
         written = seeding.seed(database_url(server_url, partial), students, size,
                                anchor=today, log=log)
+        # The seeding app's pooled connection is still open: a rename needs none.
+        admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              "WHERE datname = %s AND pid <> pg_backend_pid()", partial)
         admin(f"ALTER DATABASE {partial} RENAME TO {seeded}")
         log(f"seeded {size} lessons on PostgreSQL in {written['seconds']} s")
     admin(f"DROP DATABASE IF EXISTS {PG_RUN} WITH (FORCE)")

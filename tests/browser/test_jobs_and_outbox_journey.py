@@ -15,7 +15,9 @@ GONE = json.dumps([{"filename": "backup.zip", "path": "backups/backup-2026-11.zi
 
 
 def test_a_broken_message_waits_with_its_reason_and_a_rerun_says_so(
-        page, live_server, app, teacher, create_student):
+        live_server, app, teacher, create_student, page):
+    # `page` last: the browser closes before the server stops, so a request still on
+    # its way (the last toast's page) is not refused and reported as a console error.
     with app.app_context():
         anna, boris = (create_student(login=login, channel=User.EMAIL,
                                       email=f"{login}@example.org")

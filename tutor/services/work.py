@@ -21,7 +21,7 @@ from tutor.services import telegram_bot
 
 log = logging.getLogger(__name__)
 
-PASSWORD_RESET = "password_reset"
+PASSWORD_RESET = "password_reset"  # nosec B105 (a kind of work, not a password)
 RUN_JOB = "run_job"
 TELEGRAM_UPDATE = "telegram_update"
 DATA_EXPORT = "data_export"
