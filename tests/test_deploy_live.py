@@ -289,13 +289,24 @@ def nginx(gunicorn):
     required("/usr/bin/openssl", "openssl")
     home = Path(tempfile.mkdtemp(prefix="tutor-nginx-"))
     http_port, https_port = free_port(), free_port()
-    command = [NGINX, *nginx_site(home, gunicorn["port"], http_port, https_port)[1:]]
+    command = nginx_site(home, gunicorn["port"], http_port, https_port)
+    process = start_nginx(command, home, https_port)
+    yield {"http": http_port, "https": https_port, "pid": process.pid,
+           "log": home / "access.log"}
+    process.terminate()
+    process.wait(timeout=15)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def start_nginx(command, home, https_port):
+    """nginx by `command` (what nginx_site() returned for `home`), as nobody when the
+    tests run as root; returns once it listens on `https_port`."""
     unprivileged = {}
     if os.geteuid() == 0:
         unprivileged = {"user": "nobody", "group": "nogroup", "extra_groups": []}
         for path in (home, *home.rglob("*")):
             shutil.chown(path, "nobody", "nogroup")
-    process = start(command + ["-g", "daemon off;"], home / "nginx.out", **unprivileged)
+    process = start([*command, "-g", "daemon off;"], home / "nginx.out", **unprivileged)
 
     def listening():
         try:
@@ -305,11 +316,7 @@ def nginx(gunicorn):
             return False
 
     until(listening, "nginx listening", timeout=15, process=process)
-    yield {"http": http_port, "https": https_port, "pid": process.pid,
-           "log": home / "access.log"}
-    process.terminate()
-    process.wait(timeout=15)
-    shutil.rmtree(home, ignore_errors=True)
+    return process
 
 
 class Browser:

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -30,6 +29,7 @@ from tests.test_deploy_live import (
     required,
     seed,
     start,
+    start_nginx,
     until,
 )
 
@@ -146,21 +146,7 @@ def two_behind_nginx(home):
     one = f"server 127.0.0.1:{apps['a'].port};"
     conf.write_text(conf.read_text().replace(
         one, f"{one}\n    server 127.0.0.1:{apps['b'].port};"))
-    unprivileged = {}
-    if os.geteuid() == 0:
-        unprivileged = {"user": "nobody", "group": "nogroup", "extra_groups": []}
-        for path in (site, *site.rglob("*")):
-            shutil.chown(path, "nobody", "nogroup")
-    proxy = start([NGINX, *command[1:], "-g", "daemon off;"], site / "nginx.out", **unprivileged)
-
-    def listening():
-        try:
-            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    until(listening, "nginx listening", timeout=15, process=proxy)
+    proxy = start_nginx(command, site, https_port)
     yield apps, https_port
     proxy.terminate()
     proxy.wait(timeout=15)
