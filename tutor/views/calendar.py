@@ -17,7 +17,9 @@ def no_teacher(error):
 
 
 def viewer():
-    return current_user if current_user.is_authenticated else None
+    """The signed-in user (the object itself: the week asks it about every lesson,
+    and each question through the current_user proxy costs a lookup), or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _date_arg(name, fmt):
