@@ -44,7 +44,6 @@ from tutor.integrations import email_verifier
 from tutor.models import CONTROL_CHARACTERS, Goal, TeacherSettings, User
 from tutor.services import accounts, balances, bounds, booking, channels, feedback, money
 from tutor.services import reminders
-from tutor.services import reports as report_service
 from tutor.services import schedule, series
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
 from tutor.services.schedule import SETTING_LIMITS
@@ -823,6 +822,7 @@ class ReportMonthForm(_QueryForm):
                                    "placeholder": "YYYY-MM", "required": True})
 
     def validate_month(self, field):
+        from tutor.services import reports as report_service  # loaded by reports alone
         try:
             field.month = report_service.parse_month(field.data)
         except report_service.InvalidMonth:
