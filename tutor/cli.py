@@ -12,7 +12,7 @@ from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
-from tutor.services import periodic, reports, zones
+from tutor.services import periodic, zones
 from tutor.services import accounts
 from tutor.services.accounts import ensure_teacher
 
@@ -133,6 +133,7 @@ report_group = AppGroup("report", help="Reports.")
 
 
 def _month_option(ctx, param, value):
+    from tutor.services import reports  # WeasyPrint and the report code: by this command alone
     if value is None:
         return None
     try:
@@ -149,6 +150,7 @@ def _month_option(ctx, param, value):
 @click.option("--comma", is_flag=True, help="Plain comma-separated CSV, decimal points.")
 def monthly_report(month, directory, comma):
     """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
+    from tutor.services import reports
     try:
         teacher = accounts.the_teacher()
     except accounts.NoTeacher:

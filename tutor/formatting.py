@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import get_timezone_location
 from babel.units import format_unit
 from flask_babel import force_locale, format_date, format_datetime, get_locale
@@ -19,15 +20,28 @@ def hhmm(moment):
 
 def day_label(day):
     """"пн, 23 нояб." / "Mon, 23 Nov"."""
-    return format_date(day, "EEE, d MMM")
+    return _date(day, "EEE, d MMM")
 
 
 def weekday_short(day):
-    return format_date(day, "EEEEEE")
+    return _date(day, "EEEEEE")
 
 
 def long_day(day):
-    return format_date(day, "EEEE, d MMMM y")
+    return _date(day, "EEEE, d MMMM y")
+
+
+def _date(day, pattern):
+    if isinstance(day, datetime):  # Flask-Babel's: to the viewer's zone first
+        return format_date(day, pattern)
+    return _date_in(day, pattern, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _date_in(day, pattern, locale):
+    """A date (no time, so no zone to convert) by `pattern` in `locale`, formatted once
+    per distinct value: a week's and a month's pages ask for the same days again."""
+    return babel_format_date(day, pattern, locale=locale)
 
 
 def day_and_time(moment):
@@ -48,7 +62,7 @@ def short_moment(moment, seconds=False):
 
 
 def month_label(day):
-    return format_date(day, "LLLL y")
+    return _date(day, "LLLL y")
 
 
 def local_datetime(moment):

@@ -198,11 +198,12 @@ def day_off():
 
 @bp.post("/unavailable/slot")
 def block_slot():
-    """Mark one slot of the calendar unavailable, from the calendar itself."""
-    start = bounds.parse_moment(request.form.get("start"))
-    end = bounds.parse_moment(request.form.get("end"))
-    if start is None or end is None:
+    """Mark one slot of the calendar unavailable, from the calendar itself: the
+    slot's button sends its time as "start/end"."""
+    slot = bounds.parse_interval(request.form.get("slot"))
+    if slot is None:
         abort(400)
+    start, end = slot
     try:
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
