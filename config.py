@@ -146,6 +146,9 @@ def load_config():
         # While a provider refuses our configuration, one held message is tried this often.
         "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
+        # The consumer scheduling the periodic jobs renews this every minute; when it
+        # stops, another consumer takes over once it runs out (services/scheduler.py).
+        "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 150),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),

@@ -916,3 +916,20 @@ class EndedLesson(BaseModel):
 
 
 MODELS += [EndedLesson]
+
+
+class SchedulerLease(BaseModel):
+    """The consumer that schedules the periodic jobs, as long as it keeps renewing
+    (services/scheduler.py). Runtime state: not in backups."""
+
+    name = CharField(max_length=32, primary_key=True)
+    holder = CharField(max_length=200)  # host:pid:random of the consumer process
+    since = DateTimeField()  # when this holder took it
+    renewed_at = DateTimeField()
+    expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "scheduler_lease"
+
+
+MODELS += [SchedulerLease]

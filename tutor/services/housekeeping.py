@@ -15,7 +15,7 @@ from peewee import fn
 from tutor.extensions import db
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import admin, backup, notify, schedule, zones
+from tutor.services import admin, backup, notify, schedule, work, zones
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,8 @@ def _forget_old_backups(teacher, keep):
 
 def purge_records(now):
     """Log and monitoring records of the previous month and older: audit entries,
-    delivered outbox messages, job records and rotated log files; and notices read
+    delivered outbox messages, job records, requests given up (services/work.py) and
+    rotated log files; and notices read
     in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
     unread notices stay, so nothing undelivered disappears unseen."""
     zone = zones.teacher_zone()
@@ -255,10 +256,11 @@ def purge_records(now):
         Message.id.in_(old_sent.select(Message.id))).execute()
     jobs = (JobRun.delete()
             .where(JobRun.started_at < cutoff, JobRun.status != JobRun.RUNNING).execute())
+    given_up = work.purge_failed(cutoff)
     logs = _remove_rotated_logs(cutoff)
     inbox = _forget_read_notices(months_back(now.astimezone(zone), INBOX_KEEP_MONTHS))
     counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
-              "attachment_files": files, "inbox": inbox}
+              "attachment_files": files, "inbox": inbox, "work": given_up}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
         notify.enqueue(teacher, "records_purged", {
