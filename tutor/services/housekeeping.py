@@ -13,9 +13,10 @@ from flask import current_app
 from peewee import fn
 
 from tutor.extensions import db
+from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import admin, backup, notify, schedule, work, zones
+from tutor.services import admin, backup_store, notify, schedule, work, zones
 
 log = logging.getLogger(__name__)
 
@@ -208,18 +209,21 @@ def remove_old_days_off(now):
 
 
 def send_backup(now):
-    """A new backup in BACKUP_DIR (the oldest beyond BACKUP_KEEP removed), kept in the
-    teacher's inbox with its file and sent to the teacher as an attachment."""
+    """A new backup in the backup store (BACKUP_DIR or the bucket; the oldest beyond
+    BACKUP_KEEP removed), kept in the teacher's inbox with its file and sent to the
+    teacher as an attachment."""
     config = current_app.config
-    path, counts = backup.make_backup(db.database, config["BACKUP_DIR"], now,
-                                      keep=config["BACKUP_KEEP"])
+    made = backup_store.configured().create(db.database, now, keep=config["BACKUP_KEEP"])
+    size = len(made.content)
     teacher = _teacher()
     if teacher is not None:
-        notify.enqueue(teacher, "backup", {"filename": path.name, "counts": counts,
-                                           "size": path.stat().st_size},
-                       key=f"backup:{path.name}", attachments=[path])
+        notify.enqueue(teacher, "backup", {"filename": made.name, "counts": made.counts,
+                                           "size": size},
+                       key=f"backup:{made.name}",
+                       attachments=[Attachment(made.name, made.content,
+                                               backup_store.CONTENT_TYPE)])
         _forget_old_backups(teacher, config["BACKUP_KEEP"])
-    return {"rows": sum(counts.values()), "bytes": path.stat().st_size}
+    return {"rows": sum(made.counts.values()), "bytes": size}
 
 
 def _forget_old_backups(teacher, keep):
