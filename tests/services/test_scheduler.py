@@ -1,5 +1,8 @@
 """One consumer schedules the periodic jobs at a time, holding a lease in the database
 it renews each minute; when it stops renewing, the next consumer to ask takes over."""
+import os
+import socket
+import subprocess
 from datetime import datetime, timedelta
 
 import pytest
@@ -47,6 +50,18 @@ def test_a_consumer_that_stops_hands_over_at_once(app_ctx, clock):
     assert scheduler.hold("b")
     scheduler.release("a")  # not its lease any more: changes nothing
     assert scheduler.current().holder == "b"
+
+
+def test_a_consumer_restarted_on_the_same_host_takes_over_from_its_dead_self(app_ctx, clock):
+    dead = subprocess.Popen(["true"])  # a process of this host that has ended
+    dead.wait()
+    here = socket.gethostname()
+    assert scheduler.hold(f"{here}:{dead.pid}:old")
+    assert scheduler.hold(f"{here}:{os.getpid()}:new")  # at once, not after the lease
+    # A live holder on this host (this process), or any on another host, is waited out.
+    assert not scheduler.hold(f"{here}:{dead.pid}:third")
+    SchedulerLease.update(holder=f"elsewhere:{dead.pid}:x").execute()
+    assert not scheduler.hold(f"{here}:{os.getpid()}:new")
 
 
 def test_a_consumer_without_the_lease_enqueues_no_periodic_task(app, clock, monkeypatch):

@@ -6,7 +6,8 @@ database; the one holding it renews it and enqueues the periodic tasks, the othe
 enqueue nothing. When the holder stops renewing (its host is gone, the process
 killed), the lease runs out after SCHEDULER_LEASE_SECONDS and the next consumer to ask
 takes it over, so losing the scheduling host pauses the periodic jobs for at most that
-long plus a minute. Nothing is lost meanwhile: monthly jobs are due until they succeed
+long plus a minute (a consumer restarted on the same host after a crash takes over at
+once: the holder's process is gone). Nothing is lost meanwhile: monthly jobs are due until they succeed
 and the frequent ones pick up whatever waits.
 
 Should two consumers ever both enqueue for a minute (a clock far off, a holder that
@@ -49,9 +50,13 @@ def hold(holder, now=None):
                .execute())
     if renewed:
         return True
+    free = SchedulerLease.expires_at <= now
+    current = SchedulerLease.get_or_none(SchedulerLease.name == PERIODIC)
+    if current is not None and _gone(current.holder):
+        free |= SchedulerLease.holder == current.holder
     taken = (SchedulerLease
              .update(holder=holder, since=now, renewed_at=now, expires_at=until)
-             .where((SchedulerLease.name == PERIODIC) & (SchedulerLease.expires_at <= now))
+             .where((SchedulerLease.name == PERIODIC) & free)
              .execute())
     if not taken:
         try:
@@ -62,6 +67,22 @@ def hold(holder, now=None):
             return False
     log.info("this consumer (%s) schedules the periodic jobs now", holder)
     return True
+
+
+def _gone(holder):
+    """Whether `holder` was a process on this host that has ended (killed, or its
+    machine restarted): its lease need not be waited out."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def release(holder):
