@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from tests.conftest import browser_for
 from tutor.formatting import zone_label, zone_note
-from tutor.forms import offered_zones, zone_aliases
+from tutor.forms.fields import offered_zones, zone_aliases
 from tutor.services import schedule
 
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""What every form does with input before its own rules (tutor/forms.py FlaskForm):
+"""What every form does with input before its own rules (tutor/forms/base.py FlaskForm):
 control characters are taken out, dates far outside a tutor's calendar are refused in
 the viewer's language. The fuzzing in test_fuzz_forms.py found both (PostgreSQL
 refuses NUL in text; a series cancelled "from 9999-12-31" overflowed)."""
@@ -6,7 +6,9 @@ import pytest
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
-from tutor.forms import BookingForm, DaysOffForm, GoalForm, ReportMonthForm
+from tutor.forms.admin import GoalForm, ReportMonthForm
+from tutor.forms.lessons import BookingForm
+from tutor.forms.schedule import DaysOffForm
 
 
 def post_form(app, form_class, data):

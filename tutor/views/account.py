@@ -7,16 +7,16 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tutor import jobs
+from tutor.extensions import opens_database
 from tutor.formatting import local_datetime
-from tutor.forms import (
+from tutor.forms.accounts import (
     ChangePasswordForm,
     DeleteAccountForm,
-    EmptyForm,
     NotificationsForm,
     ProfileForm,
     account_error_message,
 )
-from tutor.extensions import opens_database
+from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
 from tutor.services import accounts, delivery, devices, personal_data, telegram_bot

@@ -7,26 +7,36 @@ from flask_babel import ngettext
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
-from tutor.forms import (
-    AttendanceForm,
+from tutor.formatting import money as format_money
+from tutor.forms.accounts import account_error_message
+from tutor.forms.admin import (
     BroadcastForm,
-    EmptyForm,
     GoalForm,
     LessonActionForm,
     LessonFilterForm,
-    PaymentForm,
     StudentForm,
     StudentSearchForm,
     StudentSelectionForm,
-    account_error_message,
 )
-from tutor.formatting import money as format_money
+from tutor.forms.base import EmptyForm
+from tutor.forms.lessons import AttendanceForm, PaymentForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import AuditEntry, Goal, Lesson, Payment, utcnow
-from tutor.services import (accounts, admin, agenda, audit, balances, booking, bounds, calendar,
-                            feedback, schedule, zones)
-from tutor.views.lessons import attendance_error, booking_error
+from tutor.services import (
+    accounts,
+    admin,
+    agenda,
+    audit,
+    balances,
+    booking,
+    bounds,
+    calendar,
+    feedback,
+    schedule,
+    zones,
+)
 from tutor.views.access import teacher_only
+from tutor.views.lessons import attendance_error, booking_error
 
 bp = teacher_only(Blueprint("admin", __name__, url_prefix="/teacher"))
 

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from tutor import jobs
 from tutor.htmx import redirect_to
-from tutor.services import work
-from tutor.services import calendar, periodic, schedule, scheduler, zones
+from tutor.services import calendar, periodic, schedule, scheduler, work, zones
 from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("jobs", __name__, url_prefix="/teacher/jobs"))

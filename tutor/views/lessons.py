@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from tutor.forms import (
+from tutor.forms.lessons import (
     AttendanceForm,
     BookingForm,
     ConfirmLessonForm,

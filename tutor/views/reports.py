@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from tutor.forms import ReportMonthForm
+from tutor.forms.admin import ReportMonthForm
 from tutor.htmx import is_fragment_request, render
 from tutor.services import reports, zones
 from tutor.views.access import teacher_only

@@ -3,11 +3,11 @@ the dates with htmx, a plain preview step without it), the series page where the
 teacher confirms or rejects the whole series once, and changing one confirmed lesson
 (moving or repricing an occurrence leaves the rest of its series alone)."""
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tutor.forms import (
+from tutor.forms.lessons import (
     ConfirmLessonForm,
     ReasonForm,
     SeriesBookingForm,
@@ -17,7 +17,13 @@ from tutor.forms import (
 from tutor.htmx import is_fragment_request, redirect_to
 from tutor.models import LessonSeries, utcnow
 from tutor.services import accounts, audit, booking, schedule, series, zones
-from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
+from tutor.views.lessons import (
+    _lesson_page,
+    _visible_lesson,
+    _week_url,
+    _zone,
+    booking_error,
+)
 
 bp = Blueprint("series", __name__, url_prefix="/lessons")
 

@@ -3,26 +3,34 @@ off, and lessons placed by hand (for a new person too)."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from tutor.forms import (
+from tutor.forms.base import EmptyForm
+from tutor.forms.lessons import NewLessonsForm
+from tutor.forms.schedule import (
+    WEEKDAYS,
     DayOffForm,
     DaysOffForm,
-    EmptyForm,
-    NewLessonsForm,
     ScheduleSettingsForm,
-    WEEKDAYS,
     WindowForm,
 )
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, bounds, calendar, onboarding, schedule, series, zones
+from tutor.services import (
+    audit,
+    booking,
+    bounds,
+    calendar,
+    onboarding,
+    schedule,
+    series,
+    zones,
+)
+from tutor.views.access import teacher_only
 from tutor.views.lessons import booking_error
 from tutor.views.series import series_error
-from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
