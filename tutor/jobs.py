@@ -163,7 +163,7 @@ def expire_lessons(now):
 def deliver_messages(now):
     report = delivery.deliver_due()
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "held": report.held, "waiting": report.waiting}
+            "held": report.held, "waiting": report.waiting, "unclaimed": report.unclaimed}
 
 
 @periodic.register("digests", title=_l("Daily summaries"))
