@@ -25,6 +25,13 @@ from tutor.services.schedule import SETTING_LIMITS
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
             _l("Saturday"), _l("Sunday"))
 
+# The words for each of schedule.SLOT_STEP_CHOICES.
+SLOT_STEP_LABELS = {
+    60: _l("on the hour (16:00, 17:00)"),
+    30: _l("every 30 minutes (16:00, 16:30)"),
+    15: _l("every 15 minutes (16:00, 16:15)"),
+    0: _l("right after the previous lesson and the break"),
+}
 
 
 class ScheduleSettingsForm(FlaskForm):
@@ -32,6 +39,9 @@ class ScheduleSettingsForm(FlaskForm):
                                    *SETTING_LIMITS["lesson_length_minutes"])
     buffer_minutes = whole_number(_l("Break between lessons, minutes"),
                             *SETTING_LIMITS["buffer_minutes"])
+    slot_step_minutes = SelectField(_l("Lessons start"), coerce=int, choices=[
+        SelectChoice(minutes, SLOT_STEP_LABELS[minutes])
+        for minutes in schedule.SLOT_STEP_CHOICES])
     min_notice_hours = whole_number(_l("Book at least this many hours ahead"),
                               *SETTING_LIMITS["min_notice_hours"])
     horizon_days = whole_number(_l("Book at most this many days ahead"),

@@ -83,6 +83,7 @@ FIELDS = {
     "min_notice_hours": _l("Book at least this many hours ahead"),
     "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
                                     "hours before"),
+    "slot_step_minutes": _l("Lessons start, minutes apart (0: after the break)"),
     "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
 }
 VALUES = {
