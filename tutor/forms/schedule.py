@@ -7,6 +7,7 @@ from wtforms import (
     HiddenField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TimeField,
 )
@@ -19,11 +20,10 @@ from wtforms.validators import (
 
 from tutor.forms.base import FlaskForm, whole_number
 from tutor.forms.fields import MoneyField, ZoneField
-from tutor.services import schedule
+from tutor.services import hours, schedule
 from tutor.services.schedule import SETTING_LIMITS
 
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday"))
+WEEKDAYS = hours.WEEKDAYS
 
 # The words for each of schedule.SLOT_STEP_CHOICES.
 SLOT_STEP_LABELS = {
@@ -69,6 +69,26 @@ class WindowForm(FlaskForm):
     def validate_end(self, field):
         if self.start.data and field.data and field.data <= self.start.data:
             raise ValidationError(_l("The end must come after the start."))
+
+
+class ChangeWindowForm(FlaskForm):
+    """New times for one window of the weekly grid (its day and start are in the
+    address)."""
+
+    start = TimeField(_l("From"), validators=[InputRequired(_l("Enter the time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Enter the time."))])
+    validate_end = WindowForm.validate_end
+
+
+class CopyDayForm(FlaskForm):
+    weekday = SelectField(coerce=int, choices=[SelectChoice(n, str(n)) for n in range(7)])
+    days = SelectMultipleField(_l("Copy to"), coerce=int, choices=[
+        SelectChoice(number, name) for number, name in enumerate(WEEKDAYS)])
+
+
+class PresetForm(FlaskForm):
+    preset = SelectField(choices=[
+        SelectChoice(name, label) for name, (*_rest, label) in hours.PRESETS.items()])
 
 
 class DaysOffForm(FlaskForm):
