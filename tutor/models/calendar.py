@@ -46,6 +46,10 @@ class TeacherSettings(BaseModel):
     # How many requests one student may have waiting for the teacher's answer.
     max_pending_lessons = IntegerField(default=10)
     max_pending_series = IntegerField(default=2)
+    # Where slots start (services/availability.py): on this step of the clock, in
+    # minutes, or 0 for right after the previous lesson and the break. New teachers
+    # start on the hour; migration 0025 keeps 0 for those who had it before.
+    slot_step_minutes = IntegerField(default=60)
 
     class Meta:
         table_name = "teacher_settings"
