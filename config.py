@@ -148,6 +148,15 @@ def load_config():
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
+        # The teacher's other calendars (services/busy_import.py): how often each is
+        # read, how long a read may take, and how big a calendar may be.
+        "BUSY_CALENDAR_REFRESH_MINUTES": _int("BUSY_CALENDAR_REFRESH_MINUTES", 5),
+        "BUSY_CALENDAR_CONNECT_TIMEOUT": _int("BUSY_CALENDAR_CONNECT_TIMEOUT", 5),
+        "BUSY_CALENDAR_READ_TIMEOUT": _int("BUSY_CALENDAR_READ_TIMEOUT", 20),
+        "BUSY_CALENDAR_MAX_BYTES": _int("BUSY_CALENDAR_MAX_BYTES", 10 * 1024 * 1024),
+        # Addresses on this machine or a private network are refused (a calendar
+        # address must not reach the server's neighbours); on for tests only.
+        "BUSY_CALENDAR_ALLOW_PRIVATE": _bool("BUSY_CALENDAR_ALLOW_PRIVATE", False),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
