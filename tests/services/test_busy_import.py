@@ -194,7 +194,7 @@ def test_a_server_that_does_not_answer_in_time_is_given_up(tutor, calendars):
     subscription = busy_import.subscribe(tutor, calendars.serve("/slow.ics", stall=True))
     assert busy_import.refresh(subscription.id) == busy_import.FAILED
     assert reload(subscription).error == "timeout"
-    assert "in time" in busy_import.problem(reload(subscription))
+    assert "вовремя" in busy_import.problem(reload(subscription))  # the default language
 
 
 def test_nothing_listening_is_unreachable(tutor, calendars):

@@ -50,6 +50,8 @@ ACTIONS = {
     "window.remove": _l("Weekly hours removed"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
+    "calendar.add": _l("Other calendar added"),
+    "calendar.remove": _l("Other calendar removed"),
 }
 
 # The kinds of record an entry is about (their tables), as the teacher reads them.
@@ -61,7 +63,7 @@ TARGETS = {
 
 # The fields the entries hold, as the teacher reads them; others keep their name.
 FIELDS = {
-    "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
+    "address": _l("Address"), "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
     "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
     "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),
     "email": _l("E-mail"), "end": _l("End"), "end_time": _l("Until"),
