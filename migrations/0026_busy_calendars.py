@@ -36,6 +36,7 @@ def upgrade(database):
         checked_at = DateTimeField(null=True)
         fetched_at = DateTimeField(null=True)
         covered_until = DateTimeField(null=True)
+        timezone = CharField(max_length=64, default="")
         etag = CharField(max_length=200, default="")
         last_modified = CharField(max_length=100, default="")
         error = CharField(max_length=32, default="")

@@ -360,3 +360,34 @@ def test_imported_busy_never_blocks_lessons_already_booked(tutor, calendars, cre
     assert schedule.closed_between(tutor, datetime(2027, 3, 2), datetime(2027, 3, 3)) == [
         Interval(datetime(2027, 3, 2, 7), datetime(2027, 3, 2, 8))]
     assert schedule.unavailable_between(tutor, datetime(2027, 3, 2), datetime(2027, 3, 3)) == []
+
+
+def test_a_new_zone_for_the_teacher_reads_the_calendar_again(tutor, calendars, clock):
+    subscription = busy_import.subscribe(tutor, calendars.serve("/c.ics", SAMPLE))
+    busy_import.refresh(subscription.id)
+    schedule.update_settings(tutor, timezone="Asia/Tokyo")  # UTC+9
+    clock.shift(timedelta(minutes=5))
+    assert busy_import.refresh(subscription.id) == busy_import.UPDATED
+    assert "If-None-Match" not in calendars.received("/c.ics")[-1]
+    got = busy(subscription)
+    assert (datetime(2027, 3, 8, 3), datetime(2027, 3, 8, 4)) in got  # floating 12:00 Tokyo
+    # 12 March from Tokyo's midnight, joined with the New York call that ends then.
+    assert (datetime(2027, 3, 11, 14), datetime(2027, 3, 12, 15)) in got
+    assert (datetime(2027, 3, 2, 7), datetime(2027, 3, 2, 8)) in got  # its own zone: kept
+
+
+def test_a_calendar_being_read_is_not_read_again_by_another_check(tutor, calendars,
+                                                                  monkeypatch):
+    busy_import.subscribe(tutor, calendars.serve("/c.ics", SAMPLE))
+    real, inner = busy_import.refresh, []
+
+    def another_check_meanwhile(subscription_id, now=None):
+        inner.append(busy_import.refresh_due(NOW))  # finds it claimed: reads nothing
+        return real(subscription_id, now)
+
+    monkeypatch.setattr(busy_import, "refresh", another_check_meanwhile)
+    counts = busy_import.refresh_due(NOW)
+    assert counts[busy_import.UPDATED] == 1
+    assert inner == [{busy_import.UPDATED: 0, busy_import.UNCHANGED: 0,
+                      busy_import.FAILED: 0, busy_import.STILL_FAILING: 0}]
+    assert len(calendars.requests) == 1

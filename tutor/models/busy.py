@@ -21,6 +21,8 @@ class CalendarSubscription(BaseModel):
     checked_at = DateTimeField(null=True)  # the last read, good or not
     fetched_at = DateTimeField(null=True)  # the last good read (a "not modified" too)
     covered_until = DateTimeField(null=True)  # recurring events were expanded this far
+    # The teacher's zone floating and all-day events were placed in at the last read.
+    timezone = CharField(max_length=64, default="")
     etag = CharField(max_length=200, default="")
     last_modified = CharField(max_length=100, default="")
     error = CharField(max_length=32, default="")

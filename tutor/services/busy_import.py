@@ -11,8 +11,11 @@ Decided rules (the tests pin each one):
   EXDATEs and RECURRENCE-ID overrides.
 - Events are expanded from a day before the read up to the booking horizon and
   EXTRA beyond it (`covered_until`). The next read asks "changed since?" (ETag,
-  Last-Modified) only while that still covers the horizon; a "not modified" keeps
-  the intervals as they are.
+  Last-Modified) only while that still covers the horizon and the teacher's zone is
+  the one they were placed in; a "not modified" keeps the intervals as they are.
+- Each calendar is read every BUSY_CALENDAR_REFRESH_MINUTES. A read is claimed
+  first (its round moved on by CLAIM), so two consumers, or a slow read overlapping
+  the next minute's check, never read one calendar twice at once.
 - A read replaces the calendar's intervals in one transaction, under the calendar's
   lock (a booking sees the old ones or the new ones). A failed read changes none of
   them: it records why (`error`, put in words by `problem`) and tries again at the
@@ -37,6 +40,7 @@ MAX_URL = CalendarSubscription.url.max_length
 MAX_INTERVALS = 5000
 EXTRA = timedelta(days=14)
 LOOK_BACK = timedelta(days=1)
+CLAIM = timedelta(minutes=5)  # longer than a read may take (its timeouts and deadline)
 # Rules repeating this often would make millions of occurrences within the horizon.
 TOO_FREQUENT = {"SECONDLY", "MINUTELY"}
 REFRESH = "busy_refresh"  # the kind of work a "refresh now" saves (services/work.py)
@@ -183,11 +187,18 @@ def refresh_due(now=None):
     now = now or utcnow()
     counts = {UPDATED: 0, UNCHANGED: 0, FAILED: 0, STILL_FAILING: 0}
     due = (CalendarSubscription
-           .select(CalendarSubscription.id)
+           .select(CalendarSubscription.id, CalendarSubscription.due_at)
            .where(CalendarSubscription.due_at <= now)
            .order_by(CalendarSubscription.due_at))
-    for subscription_id in [row.id for row in due]:
-        outcome = refresh(subscription_id, now)
+    for row in list(due):
+        claimed = (CalendarSubscription
+                   .update(due_at=now + CLAIM)
+                   .where((CalendarSubscription.id == row.id)
+                          & (CalendarSubscription.due_at == row.due_at))
+                   .execute())
+        if not claimed:  # another consumer took it
+            continue
+        outcome = refresh(row.id, now)
         if outcome:
             counts[outcome] += 1
     return counts
@@ -205,7 +216,8 @@ def refresh(subscription_id, now=None):
     settings = schedule.settings_for(subscription.teacher_id)
     horizon_end = now + timedelta(days=settings.horizon_days)
     covered = subscription.covered_until is not None \
-        and subscription.covered_until >= horizon_end + timedelta(days=1)
+        and subscription.covered_until >= horizon_end + timedelta(days=1) \
+        and subscription.timezone == settings.timezone
     next_round = now + timedelta(minutes=config["BUSY_CALENDAR_REFRESH_MINUTES"])
     try:
         fetched = ical_fetch.fetch(
@@ -239,7 +251,8 @@ def refresh(subscription_id, now=None):
             for first in range(0, len(rows), 500):
                 ImportedBusy.insert_many(rows[first:first + 500]).execute()
         _save(subscription, checked_at=now, fetched_at=now, due_at=next_round,
-              covered_until=until, etag=fetched.etag, last_modified=fetched.last_modified,
+              covered_until=until, timezone=settings.timezone, etag=fetched.etag,
+              last_modified=fetched.last_modified,
               error="", error_detail="", busy_count=len(intervals))
     return UPDATED if changed else UNCHANGED
 
