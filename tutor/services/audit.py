@@ -64,7 +64,8 @@ TARGETS = {
 
 # The fields the entries hold, as the teacher reads them; others keep their name.
 FIELDS = {
-    "address": _l("Address"), "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
+    "address": _l("Address"),
+    "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
     "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
     "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),
     "email": _l("E-mail"), "end": _l("End"), "end_time": _l("Until"),
