@@ -1,8 +1,9 @@
-"""Busy time from another calendar, in Chromium with a real huey consumer: the teacher
-pastes the address of a calendar served on 127.0.0.1 (a weekly event with an EXDATE,
-an event in New York's zone, an all-day event, a "free" one), the consumer reads it
-while the page waits for it, and the student's next week no longer offers those
-times; the teacher's week shows them as "busy (imported)" without their titles."""
+"""Busy time from another calendar, in Chromium with a real huey consumer: the teacher,
+in the Russian a new install starts with, pastes the address of a calendar served on
+127.0.0.1 (a weekly event with an EXDATE, an event in New York's zone, an all-day
+event, a "free" one), the consumer reads it while the page waits for it, and the
+student's next week no longer offers those times; the teacher's week shows them as
+"busy (imported)" without their titles; the page fits a phone."""
 import os
 import signal
 import subprocess
@@ -13,8 +14,8 @@ import pytest
 from huey import SqliteHuey
 from playwright.sync_api import expect
 
-from tests.browser.site import axe_problems, on_next_week, signed_in
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.browser.site import PHONE, TEACHER, axe_problems, log_in, on_next_week, overflow_problems
+from tests.conftest import STUDENT_PASSWORD
 from tests.fake_calendars import calendars  # noqa: F401
 from tests.test_jobs_consumer import CONSUMER, ROOT
 from tutor.models import utcnow
@@ -46,7 +47,8 @@ def ics_for(monday):
         f"DTEND;TZID=America/New_York:{day(thursday)}T090000",
         "END:VEVENT",
         "BEGIN:VEVENT", "UID:dacha@example.org", "SUMMARY:Дача",
-        f"DTSTART;VALUE=DATE:{day(saturday)}", f"DTEND;VALUE=DATE:{day(saturday + timedelta(days=1))}",
+        f"DTSTART;VALUE=DATE:{day(saturday)}",
+        f"DTEND;VALUE=DATE:{day(saturday + timedelta(days=1))}",
         "END:VEVENT",
         "BEGIN:VEVENT", "UID:free@example.org", "SUMMARY:Напоминание",
         f"DTSTART;TZID=Europe/Moscow:{day(wednesday)}T100000",
@@ -99,20 +101,25 @@ def test_busy_time_from_a_served_calendar_closes_the_students_slots(
     expect(day_section(student, tuesday).locator(".cell-free")).to_have_count(8)
     expect(day_section(student, saturday).locator(".cell-free")).to_have_count(8)
 
-    teacher_page = signed_in(browser, live_server, "teacher", TEACHER_PASSWORD)
+    # The teacher in the Russian a new install starts with.
+    teacher_page = browser.new_context(timezone_id="Europe/Moscow").new_page()
+    log_in(teacher_page, live_server, TEACHER)
     teacher_page.goto(live_server + "/teacher/availability")
-    teacher_page.get_by_role("link", name="Connect your other calendars").click()
-    expect(teacher_page.get_by_role("heading", name="Other calendars", level=1)).to_be_visible()
-    teacher_page.get_by_label("Calendar address (iCal)").fill(url)
-    teacher_page.get_by_role("button", name="Add calendar").click()
+    teacher_page.get_by_role("link", name="Подключить другие календари").click()
+    expect(teacher_page.get_by_role("heading", name="Другие календари", level=1)).to_be_visible()
+    teacher_page.get_by_label("Адрес календаря (iCal)").fill(url)
+    teacher_page.get_by_role("button", name="Добавить календарь").click()
     expect(teacher_page.locator(".toast-success")).to_contain_text(
-        "The calendar is added and is being read now.")
-    # The consumer reads it; the list asks again until it has ("Being read…" first).
+        "Календарь добавлен и сейчас читается.")
+    # The consumer reads it; the list asks again until it has ("Читается…" first).
     status = teacher_page.locator(".calendar-status")
-    expect(status).to_have_text("Updated just now, 4 busy intervals.", timeout=30_000)
+    expect(status).to_have_text("Обновлено только что, 4 занятых интервала.", timeout=30_000)
     expect(teacher_page.locator(".busy-calendars")).to_contain_text("127.0.0.1/…/calendar.ics")
     expect(teacher_page.locator("body")).not_to_contain_text("9f3c2b7e")
     assert axe_problems(teacher_page, "other calendars with one") == []
+    teacher_page.set_viewport_size(PHONE)
+    assert overflow_problems(teacher_page, "other calendars on a phone") == []
+    teacher_page.set_viewport_size({"width": 1280, "height": 900})
 
     student.reload()
     tuesday_cells = day_section(student, tuesday).locator(".cell-free")
@@ -130,8 +137,8 @@ def test_busy_time_from_a_served_calendar_closes_the_students_slots(
 
     teacher_page.goto(live_server + f"/?week={monday.isoformat()}")
     imported = day_section(teacher_page, tuesday).locator(".cell-imported")
-    expect(imported).to_have_text("10:00–12:00 busy (imported)")
+    expect(imported).to_have_text("10:00–12:00 занято (из другого календаря)")
     expect(day_section(teacher_page, saturday).locator(".cell-imported")).to_have_text(
-        "All day busy (imported)")
+        "Весь день занято (из другого календаря)")
     for private in ("Личный тренер", "Дача", "New York"):
         expect(teacher_page.locator("body")).not_to_contain_text(private)

@@ -10,8 +10,7 @@ from tests.fake_calendars import SAMPLE, SAMPLE_BUSY, SECRET_TITLE, calendars  #
 from tutor import jobs  # noqa: F401 (declares the job)
 from tutor.extensions import db
 from tutor.models import CalendarSubscription, ImportedBusy, JobRun, Lesson, WorkRequest
-from tutor.services import (booking, busy_import, calendar, changes, periodic, schedule,
-                            work)
+from tutor.services import booking, busy_import, calendar, changes, periodic, schedule, work
 from tutor.services.availability import Interval
 
 NOW = datetime(2027, 3, 1, 9, 0)  # naive UTC: Monday 12:00 in Moscow
@@ -89,7 +88,8 @@ def test_busy_time_closes_slots_for_students_and_shows_to_the_teacher(tutor, cal
 
     teacher_week = calendar.build_week(tutor, tutor, None, NOW)
     imported = [c for c in teacher_week.days[1].cells if c.kind == calendar.IMPORTED]
-    assert [(c.start_utc, c.end_utc) for c in imported] == [(tuesday_10, tuesday_10 + timedelta(hours=1))]
+    assert [(c.start_utc, c.end_utc) for c in imported] == [
+        (tuesday_10, tuesday_10 + timedelta(hours=1))]
     assert imported[0].block is None  # nothing of the event but its time
 
     # The teacher places a lesson there by hand: their other calendar informs them.
