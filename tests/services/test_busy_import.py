@@ -391,3 +391,26 @@ def test_a_calendar_being_read_is_not_read_again_by_another_check(tutor, calenda
     assert inner == [{busy_import.UPDATED: 0, busy_import.UNCHANGED: 0,
                       busy_import.FAILED: 0, busy_import.STILL_FAILING: 0}]
     assert len(calendars.requests) == 1
+
+
+OUTLOOK_AND_GOOGLE = {
+    # Outlook names Windows zones and defines them in a VTIMEZONE.
+    "outlook": (b"BEGIN:VTIMEZONE\r\nTZID:Russian Standard Time\r\nBEGIN:STANDARD\r\n"
+                b"DTSTART:16010101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\n"
+                b"END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+                b"DTSTART;TZID=Russian Standard Time:20270302T100000\r\n"
+                b"DTEND;TZID=Russian Standard Time:20270302T110000\r\nEND:VEVENT\r\n",
+                (datetime(2027, 3, 2, 7), datetime(2027, 3, 2, 8))),
+    # Google names the calendar's zone once (X-WR-TIMEZONE): its floating times are there.
+    "google": (b"X-WR-TIMEZONE:Asia/Yekaterinburg\r\nBEGIN:VEVENT\r\nUID:g\r\n"
+               b"DTSTART:20270303T100000\r\nDTEND:20270303T110000\r\nEND:VEVENT\r\n",
+               (datetime(2027, 3, 3, 5), datetime(2027, 3, 3, 6))),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OUTLOOK_AND_GOOGLE))
+def test_zones_as_outlook_and_google_write_them(kind):
+    events, expected = OUTLOOK_AND_GOOGLE[kind]
+    body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + events + b"END:VCALENDAR\r\n"
+    assert busy_import.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 1),
+                                      datetime(2027, 3, 10)) == [expected]

@@ -5,8 +5,9 @@ but their times being kept or shown.
 
 Decided rules (the tests pin each one):
 - An event blocks from its start to its end. A timed event with a TZID is read in
-  that zone, a floating one (no zone) in the teacher's zone, an all-day event takes
-  its whole days in the teacher's zone. TRANSP:TRANSPARENT ("free") and
+  that zone (Outlook's Windows names included), a floating one (no zone) in the
+  calendar's own zone when it names one (Google's X-WR-TIMEZONE), else in the
+  teacher's; an all-day event takes its whole days in the teacher's zone. TRANSP:TRANSPARENT ("free") and
   STATUS:CANCELLED events block nothing; recurring events are expanded with their
   EXDATEs and RECURRENCE-ID overrides.
 - Events are expanded from a day before the read up to the booking horizon and
