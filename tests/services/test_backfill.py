@@ -66,6 +66,7 @@ def test_it_counts_in_the_report_and_the_balance(teacher, student):
     assert [(line.entered_afterwards, line.attendance) for line in report.lines] == [
         (True, Lesson.ATTENDED), (True, Lesson.MISSED)]
     assert report.totals.lessons == 1 and report.totals.cost == Decimal("1500.00")
+    assert report.entered_afterwards == 2
     lessons = report_rows(report)
     assert lessons[1][-2:] == ["attended", "entered afterwards"]
     assert balances.balance(student) == Decimal("-1500.00")

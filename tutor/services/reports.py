@@ -201,6 +201,11 @@ class MonthlyReport:
         """Lessons of the month still without an attendance mark (not charged)."""
         return sum(1 for line in self.lines if line.attendance is None)
 
+    @property
+    def entered_afterwards(self):
+        """Lessons of the month the teacher entered after they took place."""
+        return sum(1 for line in self.lines if line.entered_afterwards)
+
 
 @dataclass(frozen=True)
 class StudentReport:
