@@ -8,6 +8,8 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.site import PHONE
+from tests.browser.test_keyboard import tab_to
 from tests.conftest import TEACHER_PASSWORD
 from tutor.models import Lesson, Message, User
 
@@ -78,3 +80,39 @@ def test_last_months_lesson_entered_afterwards(browser, live_server, app, teache
         [lesson] = Lesson.select()
         assert lesson.entered_afterwards and lesson.attendance == Lesson.ATTENDED
         assert Message.select().count() == 0  # Maria, reachable by e-mail, is told nothing
+
+
+def test_a_past_lesson_entered_with_the_keyboard_alone_on_a_phone(browser, live_server, app,
+                                                                  teacher, maria,
+                                                                  time_machine):
+    """375 px wide, no clicks after logging in: from the student's page to the form
+    (the student already chosen), the lesson typed in (an en-US browser's date and time
+    fields), and back on the form with the toast."""
+    time_machine.move_to("2026-11-10 12:00:00+00:00", tick=True)
+    page = browser.new_context(viewport=PHONE, timezone_id="Europe/Moscow",
+                               locale="en-US").new_page()
+    page.goto(live_server + "/login")
+    page.locator("#login").fill("teacher")
+    page.locator("#password").fill(TEACHER_PASSWORD)
+    page.locator("form#login-form button[type=submit]").click()
+    expect(page.locator("form[action='/logout']")).to_be_attached()
+    page.goto(live_server + f"/teacher/students/{maria.id}")
+    tab_to(page, page.locator(f"a[href='/teacher/lessons/past?student={maria.id}']"))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/teacher/lessons/past*")
+    expect(page.locator("#student")).to_have_value(str(maria.id))
+    tab_to(page, page.locator("#day"))
+    page.keyboard.type("10142026")  # en-US: month, day, year
+    tab_to(page, page.locator("#time"))
+    page.keyboard.type("0300P")
+    tab_to(page, page.locator("#price"))
+    page.keyboard.type("1500")
+    tab_to(page, page.locator("#attendance"))
+    tab_to(page, page.get_by_role("button", name="Внести занятие"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Занятие 14 октября 2026 в 15:00 внесено, уведомления никому "
+                            "не отправлены.")).to_be_visible()
+    with app.app_context():
+        [lesson] = Lesson.select()
+        assert lesson.entered_afterwards and str(lesson.start) == "2026-10-14 12:00:00"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
