@@ -68,5 +68,5 @@ def enter_past_lesson(teacher, start, end, *, attendance, student=None, first_na
         lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
                                end=interval.end, status=Lesson.CONFIRMED, comment=comment,
                                price=price, people=people, confirmed_at=now,
-                               attendance=attendance, entered_afterwards=True)
+                               attendance=attendance, entered_afterwards=True, sequence=1)
     return lesson, credentials

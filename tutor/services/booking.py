@@ -220,6 +220,7 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
         if start is not None and start != lesson.start:
             _move(teacher, lesson, start, now)
         lesson.status = Lesson.CONFIRMED
+        lesson.sequence += 1  # the event calendars hold changes (services/lesson_mail.py)
         lesson.price = price
         lesson.people = people
         lesson.confirmed_at = now
@@ -275,6 +276,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
             if lesson.start <= now:
                 raise InThePast("the lesson has already started")
             _move(teacher, lesson, start, now)
+            lesson.sequence += 1
         lesson.price = price
         lesson.people = people
         if comment is not None:
@@ -341,7 +343,7 @@ def create_lesson_for(teacher, start, end, *, student=None, first_name=None, las
             student, credentials = _new_student(first_name, last_name)
         lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
                                end=interval.end, status=Lesson.CONFIRMED, comment=comment,
-                               price=price, people=people, confirmed_at=now)
+                               price=price, people=people, confirmed_at=now, sequence=1)
         _notify(student, "lesson_confirmed", lesson, schedule.settings_for(teacher))
     return lesson, credentials
 

@@ -228,7 +228,8 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
             comment=comment,
             status=Lesson.CONFIRMED if as_teacher else Lesson.PENDING,
             price=price if as_teacher else None, people=people if as_teacher else 1,
-            confirmed_at=now if as_teacher else None) for o in plan.free]
+            confirmed_at=now if as_teacher else None,
+            sequence=1 if as_teacher else 0) for o in plan.free]
         settings = schedule.settings_for(teacher)
         if as_teacher:
             _notify(student, "series_confirmed", series, settings, lessons,
@@ -297,6 +298,7 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
         for lesson in confirmed:
             lesson.status, lesson.price, lesson.people = Lesson.CONFIRMED, price, people
             lesson.confirmed_at = now
+            lesson.sequence += 1
             if comment is not None:
                 lesson.comment = comment
             lesson.save()
