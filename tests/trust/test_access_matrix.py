@@ -185,6 +185,8 @@ MATRIX = [
     teacher_only("calendars.remove", "POST", GO, values={"subscription_id": "@subscription"}),
     teacher_only("teacher.new_lesson", "GET", 200),
     teacher_only("teacher.new_lesson", "POST", 200),
+    teacher_only("teacher.past_lesson", "GET", 200),
+    teacher_only("teacher.past_lesson", "POST", 200),
     # --- administration: students ---------------------------------------------------
     teacher_only("admin.students", "GET", 200),
     teacher_only("admin.confirm_deactivation", "GET", 200, query={"ids": "@student_a"}),

@@ -154,6 +154,10 @@ FORMS = [
         "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
         "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "until": DATE,
         "times": Ints(2, 52), "previewed": TEXT}),
+    Form("teacher.past_lesson", TEACHER, {
+        "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
+        "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
+        "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "attendance": ATTENDANCE}),
     Form("admin.deactivate_students", TEACHER, {
         "scope": Choice(("selected", "all")), "ids": Choice(("@student_a", "@student_b")),
         "q": TEXT, "status": Choice(("all", "active", "inactive"))}),

@@ -116,6 +116,11 @@ ROUTES = [  # (method, path, form data): valid, so only the permission check sto
     ("POST", "/teacher/lessons/new", {"student": "", "first_name": "Иван", "last_name": "Петров",
                                       "day": "2026-11-24", "time": "10:00", "minutes": "60",
                                       "price": "1000", "people": "1"}),
+    ("GET", "/teacher/lessons/past", None),
+    ("POST", "/teacher/lessons/past", {"student": "", "first_name": "Иван", "last_name": "Петров",
+                                       "day": "2026-11-20", "time": "10:00", "minutes": "60",
+                                       "price": "1000", "people": "1",
+                                       "attendance": "attended"}),
 ]
 ROUTE_IDS = [f"{method} {path.split('?')[0]}" for method, path, _ in ROUTES]
 
@@ -161,7 +166,7 @@ def test_the_teacher_may_use_every_page(teacher_browser, app, vacation, calendar
     before = snapshot(app, calendar_ready)
     response = request(teacher_browser, method, path.format(interval=vacation.id), data)
     # The new person's credentials are a page of their own; every other write redirects.
-    shows_a_page = method == "GET" or path == "/teacher/lessons/new"
+    shows_a_page = method == "GET" or path in ("/teacher/lessons/new", "/teacher/lessons/past")
     assert response.status_code == (200 if shows_a_page else 302)
     changed = snapshot(app, calendar_ready) != before
     assert changed == (method == "POST")
@@ -460,6 +465,63 @@ def test_a_bad_new_lesson_is_refused(teacher_browser, app, changes, message):
     assert lessons(app) == []
     with app.app_context():
         assert User.by_login("ivan.petrov") is None
+
+
+# --- lessons entered afterwards ------------------------------------------------------
+
+PAST = {"day": "2026-11-20", "time": "15:00", "minutes": "60", "price": "1500",
+        "people": "1", "attendance": "attended"}
+
+
+def test_a_past_lesson_is_entered_for_a_student_and_told_to_nobody(teacher_browser, app,
+                                                                    alisa):
+    form = teacher_browser.get(f"/teacher/lessons/past?student={alisa.id}").text
+    assert f'<option selected value="{alisa.id}">' in form
+    response = teacher_browser.submit("/teacher/lessons/past", {"student": str(alisa.id), **PAST},
+                                      page="/teacher/lessons/past")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/teacher/lessons/past?student={alisa.id}"
+    [lesson] = lessons(app)
+    assert (lesson.student_id, lesson.status, lesson.attendance, lesson.entered_afterwards,
+            lesson.start, lesson.price) == (alisa.id, Lesson.CONFIRMED, Lesson.ATTENDED, True,
+                                            datetime(2026, 11, 20, 12), 1500)
+    with app.app_context():
+        assert Message.select().count() == 0
+    assert ("The lesson of 20 November 2026 at 15:00 is entered; nobody is told."
+            in teacher_browser.get(response.headers["Location"]).text)
+    listed = teacher_browser.get("/teacher/lessons?first_day=").text
+    assert "entered afterwards" in listed
+    assert "entered afterwards" in teacher_browser.get(f"/lessons/{lesson.id}").text
+    student_page = teacher_browser.get(f"/teacher/students/{alisa.id}").text
+    assert "entered afterwards" in student_page
+    assert f'href="/teacher/lessons/past?student={alisa.id}"' in student_page
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"day": "2026-11-23", "time": "12:00"},
+     "This lesson has not started yet: create it as a new lesson (the student is told)."),
+    ({"attendance": "maybe"}, "Not a valid choice"),
+    ({"day": "2026-11-20", "time": "15:30"}, "Another of your lessons takes (part of) this time."),
+])
+def test_a_bad_past_lesson_is_refused(teacher_browser, app, alisa, calendar_ready, changes,
+                                      message):
+    with app.app_context():
+        Lesson.create(teacher=calendar_ready, student=alisa, start=datetime(2026, 11, 20, 12),
+                      end=datetime(2026, 11, 20, 13), status=Lesson.CONFIRMED, price=1)
+    response = teacher_browser.submit("/teacher/lessons/past", {
+        "student": str(alisa.id), **PAST, "day": "2026-11-19", **changes},
+        page="/teacher/lessons/past")
+    assert response.status_code == 200
+    assert message in html.unescape(response.text)
+    assert len(lessons(app)) == 1
+
+
+def test_the_new_lesson_form_points_a_past_date_to_entering_it(teacher_browser, alisa):
+    response = teacher_browser.submit("/teacher/lessons/new", {
+        "student": str(alisa.id), **PAST}, page="/teacher/lessons/new")
+    assert "This time has already passed." in response.text
+    assert "A lesson that already took place is entered afterwards" in response.text
+    assert 'href="/teacher/lessons/past"' in response.text
 
 
 def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, calendar_ready):

@@ -28,6 +28,7 @@ ACTIONS = {
     "account.export": _l("Student downloaded their data"),
     "students.deactivate": _l("Students deactivated together"),
     "lesson.create": _l("Lesson created"),
+    "lesson.enter_afterwards": _l("Past lesson entered"),
     "lesson.confirm": _l("Lesson confirmed"),
     "lesson.reject": _l("Request rejected"),
     "lesson.cancel": _l("Lesson cancelled"),

@@ -7,12 +7,13 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from tutor.forms.base import EmptyForm
-from tutor.forms.lessons import NewLessonsForm
+from tutor.forms.lessons import NewLessonsForm, PastLessonForm
 from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
     audit,
+    backfill,
     booking,
     bounds,
     calendar,
@@ -232,8 +233,10 @@ def new_lesson():
                 people=form.people.data, comment=form.comment.data or "")
         except booking.BookingError as error:
             form.form_errors.append(booking_error(error))
+            if isinstance(error, booking.InThePast):
+                form.form_errors.append(_("A lesson that already took place is entered "
+                                          "afterwards: see the link below the form."))
         else:
-            audit.record(me(), "lesson.create", lesson, after=audit.snapshot(lesson))
             if credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
                 return redirect_to(url_for("calendar.week", week=zones.local(
@@ -244,6 +247,49 @@ def new_lesson():
                                    start=zones.local(lesson.start, zone))
     return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
                            series_form=form)
+
+
+@bp.route("/lessons/past", methods=["GET", "POST"])
+def past_lesson():
+    """A lesson that already took place, entered afterwards (services/backfill.py)."""
+    teacher = me()
+    settings = schedule.settings_for(teacher)
+    zone = settings.timezone
+    form = PastLessonForm(price=settings.default_price, minutes=settings.lesson_length_minutes,
+                          student=bounds.parse_id(request.args.get("student")))
+    if form.validate_on_submit():
+        start = zones.to_utc(form.day.data, form.time.data, zone)
+        student = User.get_or_none(User.id == form.student.data) if form.student.data else None
+        try:
+            lesson, credentials = backfill.enter_past_lesson(
+                teacher, start, start + timedelta(minutes=form.minutes.data),
+                attendance=form.attendance.data, student=student,
+                first_name=form.first_name.data, last_name=form.last_name.data,
+                price=form.price.data, people=form.people.data,
+                comment=form.comment.data or "")
+        except booking.BookingError as error:
+            form.form_errors.append(_past_lesson_error(error))
+        else:
+            local = zones.local(lesson.start, zone)
+            if credentials is not None:
+                return render_template("teacher/new_student_credentials.html", lesson=lesson,
+                                       credentials=credentials, student=lesson.student,
+                                       start=local)
+            flash(_("The lesson of %(day)s at %(time)s is entered; nobody is told.",
+                    day=format_date(local.date(), "d MMMM y"),
+                    time=local.strftime("%H:%M")), "success")
+            # Back to the form for the next one, for the same student.
+            return redirect_to(url_for("teacher.past_lesson", student=lesson.student_id))
+    return render_template("teacher/past_lesson.html", form=form, zone=zone)
+
+
+def _past_lesson_error(error):
+    if isinstance(error, backfill.NotYetStarted):
+        return _("This lesson has not started yet: create it as a new lesson (the "
+                 "student is told).")
+    if isinstance(error, booking.SlotTaken):
+        return _("Another of your lessons takes (part of) this time.")
+    return booking_error(error)
 
 
 def _weekly_lessons(form, teacher, zone):
