@@ -1,6 +1,7 @@
 """teacher_profiles: the teacher's public page (subjects, a short "about", a photo kept
 in the database like the inbox's files)."""
-from peewee import BlobField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (BlobField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model,
+                    TextField)
 
 
 def upgrade(database):

@@ -1,6 +1,13 @@
 """What a teacher shows the world: the public page's words and photo."""
 
-from peewee import BlobField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BlobField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from tutor.models.accounts import User
 from tutor.models.base import BaseModel, utcnow
