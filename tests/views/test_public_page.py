@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import TEACHER_PASSWORD, browser_for
-from tutor.models import TeacherProfile, TeacherSettings
+from tutor.models import AuditEntry, TeacherProfile, TeacherSettings
 from tutor.services import profiles
 
 
@@ -123,6 +123,13 @@ def test_the_teacher_edits_the_page(app, teacher_browser, teacher):
     save(teacher_browser, subjects="Английский", about="Другое", remove_photo="y")
     with app.app_context():
         assert TeacherProfile.for_teacher(teacher).photo_version == ""
+        entries = list(AuditEntry.select().where(AuditEntry.action == "profile.update")
+                       .order_by(AuditEntry.id))
+    assert len(entries) == 3
+    assert '"about": "Разговорный английский"' in entries[0].after
+    assert entries[2].after == '{"photo": false}'
+    log = teacher_browser.get("/teacher/audit").text
+    assert "Public page changed" in log
 
 
 def test_a_bad_photo_is_refused_and_nothing_is_lost(app, teacher_browser, teacher):

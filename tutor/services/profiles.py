@@ -11,7 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tutor.extensions import db
 from tutor.models import TeacherProfile, utcnow
-from tutor.services import schedule
+from tutor.services import audit, schedule
 
 MAX_SUBJECTS = 200
 MAX_ABOUT = 1500
@@ -96,6 +96,8 @@ def save_profile(teacher, subjects, about, photo=None, remove_photo=False):
         profile = TeacherProfile.get_or_none(TeacherProfile.teacher == teacher)
         if profile is None:
             profile = TeacherProfile(teacher=teacher)
+        before = {"subjects": profile.subjects, "about": profile.about,
+                  "photo": bool(profile.photo_version)}
         profile.subjects = subjects.strip()[:MAX_SUBJECTS]
         profile.about = about.strip()[:MAX_ABOUT]
         if jpeg is not None:
@@ -106,6 +108,10 @@ def save_profile(teacher, subjects, about, photo=None, remove_photo=False):
             profile.photo_version = ""
         profile.updated_at = utcnow()
         profile.save()
+        after = {"subjects": profile.subjects, "about": profile.about,
+                 "photo": bool(profile.photo_version)}
+        if jpeg is not None or before != after:
+            audit.record(teacher, "profile.update", None, *audit.changes(before, after))
     return profile
 
 

@@ -4,14 +4,12 @@ import io
 
 from flask import Blueprint, abort, flash, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-
 from tutor.forms.profiles import ProfileForm
 from tutor.htmx import redirect_to
 from tutor.models import TeacherProfile
 from tutor.services import accounts, profiles
 from tutor.urls import external_url
-from tutor.views.access import teacher_only
+from tutor.views.access import me, teacher_only
 
 bp = Blueprint("profile", __name__)
 edit_bp = teacher_only(Blueprint("profile_edit", __name__, url_prefix="/teacher"))
@@ -55,7 +53,7 @@ def photo(teacher_id, version):
 
 @edit_bp.route("/profile", methods=["GET", "POST"])
 def edit():
-    teacher = current_user._get_current_object()
+    teacher = me()
     profile = TeacherProfile.for_teacher(teacher)
     form = ProfileForm(obj=profile)
     if form.validate_on_submit():
