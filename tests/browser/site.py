@@ -49,6 +49,7 @@ NOT_PAGES = {
     "admin.requests_badge": "an htmx fragment (the requests count), checked inside the "
                             "teacher's header",
     "inbox.download": "a file from the inbox",
+    "profile.photo": "the teacher's photo (an image), checked inside the public page",
 }
 
 

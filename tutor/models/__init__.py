@@ -33,13 +33,14 @@ from tutor.models.operations import (
     SchedulerLease,
     WorkRequest,
 )
+from tutor.models.profiles import TeacherProfile
 
 # Every table, in the order they can be created (a table after those it refers to).
 MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow,
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy]
+          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]
