@@ -70,10 +70,16 @@ class Objects:
     action_token_a: str = ""
 
 
+# Sign in with Yandex ID configured (nothing listens: no probe reaches Yandex itself).
+YANDEX = {"YANDEX_CLIENT_ID": "trust-client-id", "YANDEX_CLIENT_SECRET": "trust-secret",
+          "YANDEX_OAUTH_URL": "http://127.0.0.1:9", "YANDEX_LOGIN_URL": "http://127.0.0.1:9"}
+
+
 @pytest.fixture
 def test_config(test_config):
-    """The bot is configured, so the webhook and the Telegram link step are live."""
-    return {**test_config, **TELEGRAM}
+    """The bot and Yandex ID are configured, so the webhook, the Telegram link step and
+    the other ways to log in are live."""
+    return {**test_config, **TELEGRAM, **YANDEX}
 
 
 @pytest.fixture

@@ -223,3 +223,32 @@ class LoginSession(BaseModel):
                 .select()
                 .where(cls.user == user)
                 .order_by(cls.last_seen_at.desc(), cls.id.desc()))
+
+
+class LinkedIdentity(BaseModel):
+    """An outside account a user signs in with (services/signin.py): Yandex ID's user
+    id. One per provider per user, and an outside account opens one user only."""
+
+    YANDEX = "yandex"
+    PROVIDERS = (YANDEX,)
+
+    user = ForeignKeyField(User, backref="identities", on_delete="CASCADE")
+    provider = CharField(max_length=16)
+    subject = CharField(max_length=64)  # the provider's id of the person
+    label = CharField(max_length=254, default="")  # what the profile shows: their login
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "linked_identities"
+        indexes = (
+            (("provider", "subject"), True),
+            (("user", "provider"), True),
+        )
+
+    @classmethod
+    def find(cls, provider, subject):
+        return (cls
+                .select(cls, User)
+                .join(User)
+                .where((cls.provider == provider) & (cls.subject == str(subject)))
+                .first())
