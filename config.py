@@ -110,6 +110,8 @@ def load_config():
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
         "RESET_RATE_LIMIT": _str("RESET_RATE_LIMIT", "5 per hour"),
+        # Trial lesson requests from one address (services/trials.py: one per contact a day).
+        "TRIAL_RATE_LIMIT": _str("TRIAL_RATE_LIMIT", "5 per hour"),
         "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
         "DADATA_API_KEY": _str("DADATA_API_KEY"),
         "DADATA_URL": _str("DADATA_URL", "https://suggestions.dadata.ru"),

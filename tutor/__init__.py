@@ -22,7 +22,7 @@ from tutor.services import audit, channels, job_results
 from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, calendar, errors, feeds, inbox,
                          jobs_page, lessons, main, ops, outbox, reports, series, signin,
-                         teacher, telegram)
+                         teacher, telegram, trials)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def create_app(test_config=None):
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
-                      telegram.bp, series.bp, inbox.bp, actions.bp, signin.bp):
+                      telegram.bp, series.bp, inbox.bp, actions.bp, signin.bp,
+                      trials.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

@@ -4,7 +4,7 @@
 from urllib.parse import urlsplit
 
 TELEGRAM_HOST = "https://t.me"
-# "Log in with Telegram": Telegram's widget script, which opens its own window.
+# "Continue with Telegram": Telegram's widget script, which opens its own window.
 TELEGRAM_WIDGET = "https://telegram.org"
 # What Yandex.Metrika's tag needs, as Yandex documents it: its script and the tag's
 # own from yastatic.net, the pixel, the beacons and Webvisor's socket, and the
@@ -27,7 +27,7 @@ def content_security_policy(config):
     # redirect of a form to form-action too).
     telegram = bool(config.get("TELEGRAM_BOT_TOKEN") and config.get("TELEGRAM_BOT_NAME"))
     form = "'self'" + (f" {TELEGRAM_HOST}" if telegram else "")
-    # "Log in with Yandex ID" is a form whose answer redirects to Yandex's authorize page.
+    # "Continue with Yandex ID" is a form whose answer redirects to Yandex's authorize page.
     if config.get("YANDEX_CLIENT_ID"):
         oauth = urlsplit(config.get("YANDEX_OAUTH_URL") or "https://oauth.yandex.ru")
         form += f" {oauth.scheme}://{oauth.netloc}"

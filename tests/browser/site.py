@@ -18,6 +18,7 @@ from tutor.models import (
     Message,
     Payment,
     TeacherSettings,
+    TrialRequest,
     UnavailableInterval,
     User,
     utcnow,
@@ -65,6 +66,7 @@ class Site:
     free_slot: str  # ISO start of a bookable slot in that week
     reset_token: str
     action_token: str  # an e-mail's one-tap link: confirm the pending lesson
+    trial: int = 0  # a visitor's open trial lesson request
 
     def values(self, endpoint, role):
         """URL variables and query arguments that open `endpoint` on a real record."""
@@ -84,6 +86,7 @@ class Site:
             "teacher.new_lesson": {"start": self.free_slot},
             "auth.reset_password": {"token": self.reset_token},
             "actions.confirm": {"token": self.action_token},
+            "trials.show": {"trial_id": self.trial},
             "reports.index": {"month": self.month},
         }.get(endpoint, {})
 
@@ -120,12 +123,16 @@ def build_site(app, teacher, create_student):
         Payment.create(student=alisa, teacher=teacher, amount=3000, paid_on=date.today(),
                        note="Алиса", created_by=teacher)
         Broadcast.create(teacher=teacher, subject="Каникулы", body="Уроков нет", recipients=1)
+        trial = TrialRequest.create(teacher=teacher, name="Пётр Сидоров",
+                                    contact="petr@example.org", contact_key="petr@example.org",
+                                    goal="ОГЭ", preferred_times="будни после 18:00")
         return Site(teacher=teacher.id, student=alisa.id, other=boris.id, pending=pending.id,
                     confirmed=confirmed.id, series=weekly.id, week=monday.isoformat(),
                     month=monday.strftime("%Y-%m"),
                     free_slot=(day + timedelta(days=3, hours=7)).isoformat() + "+00:00",
                     reset_token=accounts.make_reset_token(User.get_by_id(alisa.id)),
-                    action_token=action_links.token(action_links.CONFIRM, pending))
+                    action_token=action_links.token(action_links.CONFIRM, pending),
+                    trial=trial.id)
 
 
 def page_urls(app, site, role):

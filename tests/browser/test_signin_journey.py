@@ -33,10 +33,10 @@ def test_on_the_defaults_no_other_way_to_log_in_is_offered(browser, live_server,
     create_student(login="alisa")
     page = english_page(browser, live_server)
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    expect(page.get_by_role("button", name="Log in with Yandex ID")).to_have_count(0)
-    expect(page.get_by_role("button", name="Log in with Telegram")).to_have_count(0)
+    expect(page.get_by_role("button", name="Continue with Yandex ID")).to_have_count(0)
+    expect(page.get_by_role("button", name="Continue with Telegram")).to_have_count(0)
     page.goto(live_server + "/register")
-    expect(page.get_by_role("button", name="Log in with Yandex ID")).to_have_count(0)
+    expect(page.get_by_role("button", name="Continue with Yandex ID")).to_have_count(0)
     page = signed_in(browser, live_server, "alisa", STUDENT_PASSWORD)
     page.goto(live_server + "/account")
     expect(page.get_by_role("heading", name="Ways to log in")).to_have_count(0)
@@ -45,7 +45,7 @@ def test_on_the_defaults_no_other_way_to_log_in_is_offered(browser, live_server,
 def test_sign_up_with_yandex_id_then_log_in_with_it(browser, live_server, app, teacher,
                                                     yandex):
     page = english_page(browser, live_server)
-    page.get_by_role("button", name="Log in with Yandex ID").click()
+    page.get_by_role("button", name="Continue with Yandex ID").click()
     # Off to Yandex's authorize page and back: the short registration.
     expect(page.get_by_role("heading", name="Registration with Yandex ID")).to_be_visible()
     assert yandex.authorize_requests[-1]["code_challenge_method"] == "S256"
@@ -66,7 +66,7 @@ def test_sign_up_with_yandex_id_then_log_in_with_it(browser, live_server, app, t
     # Next time the same button logs straight in.
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("navigation").get_by_role("link", name="Log in").click()
-    page.get_by_role("button", name="Log in with Yandex ID").click()
+    page.get_by_role("button", name="Continue with Yandex ID").click()
     expect(page.locator(".toast-success")).to_contain_text("You are logged in.")
     page.goto(live_server + "/account")
     expect(page.get_by_label("Login")).to_have_value("anna.volkova")
@@ -96,7 +96,7 @@ def test_a_yandex_email_of_another_account_does_not_open_it(browser, live_server
                                                             teacher, create_student, yandex):
     create_student(login="victim", channel=User.EMAIL, email=ANNA["default_email"])
     page = english_page(browser, live_server)
-    page.get_by_role("button", name="Log in with Yandex ID").click()
+    page.get_by_role("button", name="Continue with Yandex ID").click()
     expect(page.get_by_role("heading", name="Registration with Yandex ID")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     page.get_by_label("E-mail", exact=True).check()
@@ -136,7 +136,7 @@ def test_log_in_with_telegram(browser, live_server, app, teacher, create_student
     page.goto(live_server + "/login")
     page.get_by_role("button", name="English").click()
     assert axe_problems(page, "login with other ways") == []
-    page.get_by_role("button", name="Log in with Telegram").click()
+    page.get_by_role("button", name="Continue with Telegram").click()
     expect(page.locator(".toast-success")).to_contain_text("You are logged in.")
     expect(page.get_by_role("link", name="Мария Смирнова")).to_be_visible()
 
@@ -149,7 +149,7 @@ def test_a_forged_telegram_answer_is_refused(browser, live_server, app, teacher,
     page = context.new_page()
     page.goto(live_server + "/login")
     page.get_by_role("button", name="English").click()
-    page.get_by_role("button", name="Log in with Telegram").click()
+    page.get_by_role("button", name="Continue with Telegram").click()
     expect(page.get_by_text("Telegram's answer could not be checked.")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
@@ -173,8 +173,8 @@ def test_link_telegram_from_the_profile_at_a_phones_width(browser, live_server, 
 def test_without_javascript_yandex_works_and_telegram_is_not_offered(
         browser, live_server, app, teacher, yandex, telegram):
     page = english_page(browser, live_server, java_script_enabled=False)
-    expect(page.get_by_role("button", name="Log in with Telegram")).to_have_count(0)
-    page.get_by_role("button", name="Log in with Yandex ID").click()
+    expect(page.get_by_role("button", name="Continue with Telegram")).to_have_count(0)
+    page.get_by_role("button", name="Continue with Yandex ID").click()
     expect(page.get_by_role("heading", name="Registration with Yandex ID")).to_be_visible()
     page.get_by_label("Login").fill("anna.v")
     page.get_by_role("button", name="Register").click()

@@ -19,6 +19,7 @@ from tutor.models import (
     Message,
     Payment,
     TeacherSettings,
+    TrialRequest,
     UnavailableInterval,
     User,
     utcnow,
@@ -68,6 +69,7 @@ class Objects:
     session_a: int  # a login of A's on another device (the profile's "your devices")
     # The e-mail link confirming A's pending lesson (views/actions.py): one use.
     action_token_a: str = ""
+    trial: int = 0  # a visitor's trial lesson request, open (views/trials.py)
 
 
 # Sign in with Yandex ID configured (nothing listens: no probe reaches Yandex itself).
@@ -120,6 +122,9 @@ def objects(app, teacher, create_student, time_machine):
                                         body_text="Алиса, добро пожаловать", key="trust:inbox:a")
         file_a = notify.store_file(inbox_item_a, student_a,
                                    Attachment("alisa.csv", b"a;b\n", "text/csv"))
+        trial = TrialRequest.create(teacher=teacher, name="Пётр", contact="+79001234567",
+                                    contact_key="+79001234567",
+                                    created_at=NOW.replace(tzinfo=None))
         session_a = LoginSession.get(LoginSession.key_hash == LoginSession.hash_key(
             accounts.start_session(student_a, device="Firefox/133.0").session_key))
         return Objects(
@@ -132,7 +137,7 @@ def objects(app, teacher, create_student, time_machine):
             feed_token_a=calendar_feed.turn_on(student_a),
             free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
             inbox_item_a=inbox_item_a.id, file_token_a=file_a.token, session_a=session_a.id,
-            action_token_a=action_links.token(action_links.CONFIRM, lesson_a))
+            action_token_a=action_links.token(action_links.CONFIRM, lesson_a), trial=trial.id)
 
 
 LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),

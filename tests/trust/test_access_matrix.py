@@ -106,6 +106,12 @@ MATRIX = [
     # An unsigned Telegram payload: refused, back to log in (or the profile).
     row("signin.telegram_login", "POST", LOGIN, GO, GO, GO, GO, data={"id": "1", "hash": "0"}),
     members("signin.telegram_link", "POST", GO, data={"id": "1", "hash": "0"}),
+    # Trial lesson requests: visitors ask (an empty form: its errors), the teacher answers.
+    public("trials.ask", "GET", 200),
+    public("trials.ask", "POST", 200),
+    teacher_only("trials.index", "GET", 200),
+    teacher_only("trials.show", "GET", 200, values={"trial_id": "@trial"}),
+    teacher_only("trials.decline", "POST", GO, values={"trial_id": "@trial"}),
     # --- the user's own account -----------------------------------------------------
     members("account.profile", "GET", 200),
     members("account.update_profile", "POST", 200),  # empty form: errors, nothing saved

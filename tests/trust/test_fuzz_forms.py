@@ -91,6 +91,8 @@ FORMS = [
     Form("auth.password_strength", ANONYMOUS, {"password": PASSWORD, "login": LOGIN,
                                                "first_name": NAME, "email": EMAIL}),
     Form("auth.set_language", ANONYMOUS, {"next": TEXT}, values={"lang": Choice(("ru", "en"))}),
+    Form("trials.ask", ANONYMOUS, {"name": NAME, "contact": TEXT, "goal": TEXT,
+                                   "preferred_times": TEXT, "website": TEXT}),
     Form("signin.yandex_start", ANONYMOUS, {"next": TEXT}),
     Form("signin.yandex_register", ANONYMOUS, {
         **PERSON, "channel": Choice(("email", "telegram", "none")), "email": EMAIL,
@@ -128,6 +130,7 @@ FORMS = [
     Form("series.cancel", STUDENT_A, {"cancel-first_day": DATE, "cancel-reason": TEXT},
          values={"series_id": "@series_a"}),
     # --- the teacher ------------------------------------------------------------------
+    Form("trials.decline", TEACHER, {}, values={"trial_id": "@trial"}),
     Form("lessons.confirm", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
          values=LESSON_A),
     Form("lessons.reject", TEACHER, {"reason": TEXT}, values=LESSON_A),

@@ -49,7 +49,7 @@ def register_form(**fields):
 def test_nothing_configured_no_buttons_and_the_routes_are_not_found(client):
     client.submit("/language/en")
     page = client.get("/login").text
-    assert "Yandex ID" not in page and "Log in with Telegram" not in page
+    assert "Yandex ID" not in page and "Continue with Telegram" not in page
     assert "telegram.org" not in client.get("/login").headers["Content-Security-Policy"]
     assert client.submit("/login/yandex", page="/login").status_code == 404
     assert client.get(CALLBACK + "?code=1&state=x").status_code == 404
@@ -59,7 +59,7 @@ def test_nothing_configured_no_buttons_and_the_routes_are_not_found(client):
 def test_configured_the_login_page_offers_both(client, yandex, telegram):
     client.submit("/language/en")
     response = client.get("/login")
-    assert "Log in with Yandex ID" in response.text
+    assert "Continue with Yandex ID" in response.text
     assert 'data-telegram-bot-id="123456789"' in response.text
     csp = response.headers["Content-Security-Policy"]
     assert f"form-action 'self' https://t.me {yandex.url}" in csp
