@@ -59,6 +59,7 @@ from tutor.models import (
     Payment,
     StoredFile,
     TelegramLink,
+    TrialRequest,
     User,
     utcnow,
 )
@@ -335,6 +336,7 @@ def delete_account(user, password, now=None):
         accounts.end_sessions(user)
         TelegramLink.delete().where(TelegramLink.user == user.id).execute()
         LinkedIdentity.delete().where(LinkedIdentity.user == user.id).execute()
+        TrialRequest.delete().where(TrialRequest.student == user.id).execute()
         Feedback.delete().where(Feedback.student == user.id).execute()
         StoredFile.delete().where(StoredFile.owner == user.id).execute()
         InboxItem.delete().where(InboxItem.user == user.id).execute()
