@@ -35,6 +35,18 @@ def day_and_time(moment):
     return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {hhmm(moment)}"
 
 
+def short_date(day):
+    """A date in a table, as the reader's locale writes it: "20 нояб. 2026 г." /
+    "Nov 20, 2026"."""
+    return format_date(day, "medium")
+
+
+def short_moment(moment, seconds=False):
+    """An aware local moment in a table: "20 нояб. 2026 г., 12:00" / "Nov 20, 2026,
+    12:00" (with `seconds`, 12:00:05)."""
+    return f"{short_date(moment.date())}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
+
+
 def month_label(day):
     return format_date(day, "LLLL y")
 
@@ -132,6 +144,7 @@ def register(app):
                            ("day_and_time", day_and_time),
                            ("weekday_short", weekday_short), ("time_span", time_span),
                            ("month_label", month_label), ("money", money),
+                           ("short_date", short_date), ("short_moment", short_moment),
                            ("local_datetime", local_datetime), ("file_size", file_size),
                            ("zone_label", zone_label)]:
         app.add_template_filter(function, name)

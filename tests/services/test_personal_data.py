@@ -13,8 +13,20 @@ import time_machine
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor import jobs
-from tutor.models import (AuditEntry, Feedback, InboxItem, Lesson, LinkedIdentity, LoginSession,
-                          Message, Payment, StoredFile, TeacherSettings, TrialRequest, User)
+from tutor.models import (
+    AuditEntry,
+    Feedback,
+    InboxItem,
+    Lesson,
+    LinkedIdentity,
+    LoginSession,
+    Message,
+    Payment,
+    StoredFile,
+    TeacherSettings,
+    TrialRequest,
+    User,
+)
 from tutor.services import accounts, balances, notify, personal_data, reports, signin
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
@@ -215,11 +227,11 @@ def test_a_teacher_cannot_delete_themselves_here(app_ctx, teacher):
 
 
 def test_the_deleted_row_is_no_student_anywhere(maria, teacher):
-    from tutor.services import admin
+    from tutor.services import broadcasts, students
     personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
-    with pytest.raises(admin.NotAStudent):
-        admin.get_student(maria.id)
-    assert maria.id not in [user.id for user in admin.broadcast_recipients()]
+    with pytest.raises(students.NotAStudent):
+        students.get_student(maria.id)
+    assert maria.id not in [user.id for user in broadcasts.broadcast_recipients()]
 
 
 def test_the_deletion_forgets_her_ways_in_and_her_trial_request(maria, teacher):

@@ -13,9 +13,17 @@ from flask import current_app
 from peewee import fn
 
 from tutor.extensions import db
-from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
-                          UnavailableInterval, User)
-from tutor.services import admin, backup, notify, schedule, zones
+from tutor.models import (
+    AuditEntry,
+    InboxItem,
+    JobRun,
+    Lesson,
+    Message,
+    StoredFile,
+    UnavailableInterval,
+    User,
+)
+from tutor.services import backup, notify, schedule, students, zones
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +157,7 @@ def _delete_with_report(teacher, student, moment):
             attachments=report.attachments())
         if stored is None:  # nowhere to keep the report: nothing is deleted
             return {"reason": "unkept", "when": ""}
-        admin.delete_student(None, student)
+        students.delete_student(None, student)
     return None
 
 

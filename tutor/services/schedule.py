@@ -11,7 +11,12 @@ from decimal import Decimal
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
+from tutor.models import (
+    AvailabilityWindow,
+    Lesson,
+    TeacherSettings,
+    UnavailableInterval,
+)
 from tutor.services import availability, bounds, money
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,

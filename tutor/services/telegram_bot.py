@@ -18,8 +18,8 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from tutor.database import exclusive
-from tutor.formatting import zone_label
 from tutor.extensions import db
+from tutor.formatting import zone_label
 from tutor.integrations.telegram import (
     TelegramError,
     markup_on_last,

@@ -5,7 +5,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm
@@ -29,15 +28,10 @@ from tutor.services import (
     trials,
     zones,
 )
-from tutor.views.access import teacher_only
-from tutor.views.lessons import booking_error
-from tutor.views.series import series_error
+from tutor.views.access import me, teacher_only
+from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
-
-
-def me():
-    return current_user._get_current_object()
 
 
 # --- availability -------------------------------------------------------------------
@@ -333,8 +327,6 @@ def _weekly_lessons(form, teacher, zone):
     except series.BookingError as error:
         form.form_errors.append(series_error(error))
         return plan, None
-    audit.record(teacher, "series.create", created, after={"lessons": len(lessons),
-                                                           "skipped": len(skipped)})
     flash(ngettext("%(num)d weekly lesson is created; the student is told.",
                    "%(num)d weekly lessons are created; the student is told.", len(lessons)),
           "success")
