@@ -76,7 +76,7 @@ def test_a_signed_in_request_is_written_as_seen_at_most_hourly(
     # The teacher sees both on the student's page (in Moscow time).
     auth.login()
     page = client.get(f"/teacher/students/{student.id}").text
-    assert "<dt>Last seen on the site</dt><dd>01.06.2026 13:00</dd>" in page
+    assert "<dt>Last seen on the site</dt><dd>Jun 1, 2026, 13:00</dd>" in page
 
 
 def test_two_workers_write_the_same_hour_once(app_ctx, teacher, create_student, fresh):
