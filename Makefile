@@ -111,10 +111,10 @@ translations: $(MO_FILES)
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
-# Refresh the catalogs after changing texts in code or templates.
+# Refresh the catalogs after changing texts in code or templates: entries sorted by
+# their text and the header left alone, so a diff shows only the texts that changed.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o tutor/translations/messages.pot .
-	$(BIN)/pybabel update -i tutor/translations/messages.pot -d tutor/translations --ignore-obsolete --no-fuzzy-matching --width 100
+	$(BIN)/python tools/update_messages.py
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
