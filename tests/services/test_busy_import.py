@@ -316,6 +316,7 @@ def test_refresh_now_is_saved_as_work_and_done_once(tutor, calendars):
     busy_import.request_refresh(tutor, subscription.id)  # pressed twice: one read
     assert busy_import.refresh_waiting(subscription)
     assert WorkRequest.select().count() == 1
+    assert busy_import.refresh_due()[busy_import.UPDATED] == 0  # left to that read
     assert work.run_due().done == 1
     assert len(calendars.requests) == 1 and busy(subscription) == SAMPLE_BUSY
     assert not busy_import.refresh_waiting(subscription)
