@@ -15,7 +15,7 @@ from tutor.database import open_database
 from tutor.extensions import babel, csrf, db, limiter, login_manager, opens_database
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import InboxItem, User, utcnow
-from tutor import formatting, logs, maintenance, metrics, security, sessions
+from tutor import formatting, logs, maintenance, metrics, security, sessions, week_words
 from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
 from tutor.services import audit, channels, job_results, zones
@@ -65,6 +65,7 @@ def create_app(test_config=None):
 
     formatting.register(app)
     channels.register(app)
+    week_words.register(app)
     app.url_map.converters["int"] = IdConverter
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,

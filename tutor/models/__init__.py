@@ -30,6 +30,7 @@ from tutor.models.operations import (
     JobRun,
     JobState,
     RateLimitCounter,
+    SchedulerLease,
     WorkRequest,
 )
 
@@ -38,7 +39,7 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson, CalendarSubscription, ImportedBusy]
+          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

@@ -28,6 +28,7 @@ ACTIONS = {
     "account.export": _l("Student downloaded their data"),
     "students.deactivate": _l("Students deactivated together"),
     "lesson.create": _l("Lesson created"),
+    "lesson.enter_afterwards": _l("Past lesson entered"),
     "lesson.confirm": _l("Lesson confirmed"),
     "lesson.reject": _l("Request rejected"),
     "lesson.cancel": _l("Lesson cancelled"),
@@ -49,6 +50,9 @@ ACTIONS = {
     "settings.update": _l("Booking rules changed"),
     "window.add": _l("Weekly hours added"),
     "window.remove": _l("Weekly hours removed"),
+    "window.change": _l("Weekly hours changed"),
+    "hours.copy": _l("Weekly hours copied to other days"),
+    "hours.preset": _l("Weekly hours set from a preset"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
     "calendar.add": _l("Other calendar added"),
@@ -87,6 +91,8 @@ FIELDS = {
     "min_notice_hours": _l("Book at least this many hours ahead"),
     "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
                                     "hours before"),
+    "slot_step_minutes": _l("Lessons start, minutes apart (0: after the break)"),
+    "days": _l("Days"), "preset": _l("Preset"),
     "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
 }
 VALUES = {

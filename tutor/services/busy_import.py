@@ -25,8 +25,6 @@ Decided rules (the tests pin each one):
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
@@ -273,6 +271,9 @@ def busy_intervals(body, zone_name, start, end):
     """The busy time the iCalendar text `body` gives within [start, end) (naive UTC),
     as sorted, merged (start, end) pairs of naive UTC. `zone_name` is the teacher's
     zone, for floating times and all-day events. Raises CalendarError."""
+    # The parsers load with the first calendar read, not in every web worker.
+    import icalendar
+    import recurring_ical_events
     try:
         calendar = icalendar.Calendar.from_ical(body)
     except (ValueError, IndexError, KeyError, TypeError) as error:
