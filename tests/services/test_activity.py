@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import STUDENT_PASSWORD
 from tests.services.test_housekeeping import moscow, utc_naive
 from tutor.models import Lesson, Message, TeacherSettings, User
-from tutor.services import activity, booking, housekeeping
+from tutor.services import activity, housekeeping, placing
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_a_student_the_teacher_created_with_weekly_lessons_is_kept(
     """Never logs in; a confirmed lesson every week, always some ahead."""
     created = moscow(2026, 6, 1, 12, 0)
     time_machine.move_to(created, tick=False)
-    first, credentials = booking.create_lesson_for(
+    first, credentials = placing.create_lesson_for(
         teacher, utc_naive(moscow(2026, 6, 8, 15, 0)), utc_naive(moscow(2026, 6, 8, 16, 0)),
         first_name="Ольга", last_name="Новикова", price=1500, people=1)
     student = first.student

@@ -8,7 +8,7 @@ import pytest
 
 from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
-from tutor.services import backfill, balances, booking, reports, schedule
+from tutor.services import balances, booking, placing, reports, schedule
 
 NOW = datetime(2026, 11, 10, 9, 0)  # naive UTC
 OCTOBER_LESSON = datetime(2026, 10, 14, 12, 0)  # 15:00 in Moscow
@@ -28,7 +28,7 @@ def student(create_student):
 
 def enter(teacher, student, start=OCTOBER_LESSON, minutes=60, attendance=Lesson.ATTENDED,
           price="1500", now=NOW, **fields):
-    lesson, _ = backfill.enter_past_lesson(
+    lesson, _ = placing.enter_past_lesson(
         teacher, start, start + timedelta(minutes=minutes), attendance=attendance,
         student=student, price=Decimal(price), people=fields.pop("people", 1), now=now,
         **fields)
@@ -46,7 +46,7 @@ def test_a_past_lesson_is_saved_confirmed_marked_and_entered_afterwards(teacher,
 
 
 def test_a_lesson_created_as_usual_is_not_entered_afterwards(teacher, student):
-    lesson, _ = booking.create_lesson_for(teacher, NOW + timedelta(days=1),
+    lesson, _ = placing.create_lesson_for(teacher, NOW + timedelta(days=1),
                                           NOW + timedelta(days=1, hours=1), student=student,
                                           price=Decimal(1000), people=1, now=NOW)
     assert Lesson.get_by_id(lesson.id).entered_afterwards is False
@@ -114,7 +114,7 @@ def test_unavailable_time_does_not_refuse_what_took_place(teacher, student):
 
 
 def test_a_lesson_still_ahead_is_refused(teacher, student):
-    with pytest.raises(backfill.NotYetStarted):
+    with pytest.raises(placing.NotYetStarted):
         enter(teacher, student, start=NOW + timedelta(minutes=1))
     assert Lesson.select().count() == 0
 
@@ -146,7 +146,7 @@ def test_only_the_teacher_enters_lessons_and_only_for_students(teacher, student)
 
 
 def test_a_new_person_gets_an_account(teacher):
-    lesson, credentials = backfill.enter_past_lesson(
+    lesson, credentials = placing.enter_past_lesson(
         teacher, OCTOBER_LESSON, OCTOBER_LESSON + timedelta(hours=1),
         attendance=Lesson.LATE_CANCEL, first_name="Иван", last_name="Орлов",
         price=Decimal(700), people=1, now=NOW)
@@ -160,7 +160,7 @@ import sys
 from datetime import datetime, timedelta
 from tutor import create_app
 from tutor.models import Lesson, User
-from tutor.services import backfill, booking
+from tutor.services import booking, placing
 
 url, teacher_id, student_id, start, now = sys.argv[1:]
 app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "TESTING": True,
@@ -171,7 +171,7 @@ with app.app_context():
     print("ready", flush=True)
     sys.stdin.readline()  # everyone starts together
     try:
-        backfill.enter_past_lesson(teacher, start, start + timedelta(hours=1),
+        placing.enter_past_lesson(teacher, start, start + timedelta(hours=1),
                                    attendance=Lesson.ATTENDED, student=student,
                                    price=1000, people=1, now=now)
         print("entered", flush=True)

@@ -12,7 +12,7 @@ import pytest
 
 from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
-from tutor.services import booking, notify, schedule
+from tutor.services import booking, logins, notify, placing, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Window
 from tutor.services.passwords import verify_password
@@ -69,7 +69,7 @@ def book(student, teacher, start=SLOT, comment="", now=NOW):
 
 
 def confirmed(teacher, student, start, end, **fields):
-    lesson, _ = booking.create_lesson_for(teacher, start, end, student=student,
+    lesson, _ = placing.create_lesson_for(teacher, start, end, student=student,
                                           price=fields.pop("price", Decimal("1000")),
                                           people=fields.pop("people", 1), now=NOW, **fields)
     return lesson
@@ -502,7 +502,7 @@ def test_expiry_without_now_uses_the_clock(teacher, student, time_machine):
 
 def test_the_teacher_creates_a_lesson_for_a_student(teacher, student):
     start, end = at("2026-06-01 16:15"), at("2026-06-01 17:45")  # off the grid, 90 min
-    lesson, credentials = booking.create_lesson_for(
+    lesson, credentials = placing.create_lesson_for(
         teacher, start, end, student=student, price="2000", people=3, comment=" Exam ", now=NOW)
     assert credentials is None
     stored = Lesson.get_by_id(lesson.id)
@@ -515,7 +515,7 @@ def test_the_teacher_creates_a_lesson_for_a_student(teacher, student):
 
 
 def test_the_teacher_creates_a_lesson_for_a_new_person(teacher):
-    lesson, credentials = booking.create_lesson_for(
+    lesson, credentials = placing.create_lesson_for(
         teacher, SLOT, SLOT + timedelta(hours=1), first_name=" Иван ", last_name="Петров",
         price=Decimal("1000"), people=1, now=NOW)
     assert isinstance(credentials, NewCredentials)
@@ -536,7 +536,7 @@ def test_a_taken_login_gets_a_number(teacher, create_student):
     logins = []
     for day in range(3):
         start = SLOT + timedelta(days=day)
-        _, credentials = booking.create_lesson_for(
+        _, credentials = placing.create_lesson_for(
             teacher, start, start + timedelta(hours=1), first_name="Иван", last_name="Петров",
             price=0, people=1, now=NOW)
         logins.append(credentials.login)
@@ -556,21 +556,21 @@ def test_a_taken_login_gets_a_number(teacher, create_student):
     ("Константин" * 3, "Иванов", "konstantinkonstantinkonstantin.i"),  # cut to 32
 ])
 def test_logins_from_names(first, last, login):
-    assert booking.login_from_names(first, last) == login
+    assert logins.login_from_names(first, last) == login
     assert LOGIN_PATTERN.match(login)
 
 
 def test_a_long_login_is_cut_to_fit_its_number(app_ctx, create_student):
     base = "a" * 31 + "b"
     create_student(login=base)
-    assert booking.unique_login(base) == "a" * 31 + "2"
+    assert logins.unique_login(base) == "a" * 31 + "2"
 
 
 def test_a_lesson_for_a_new_person_that_fails_leaves_no_account(teacher, student):
     confirmed(teacher, student, SLOT, SLOT + timedelta(hours=1))
     users = User.select().count()
     with pytest.raises(booking.SlotTaken):
-        booking.create_lesson_for(teacher, SLOT + timedelta(minutes=59), SLOT + timedelta(hours=2),
+        placing.create_lesson_for(teacher, SLOT + timedelta(minutes=59), SLOT + timedelta(hours=2),
                                   first_name="Иван", last_name="Петров", price=0, people=1,
                                   now=NOW)
     assert User.select().count() == users
@@ -603,7 +603,7 @@ def test_a_created_lesson_needs_its_details(teacher, fields, field):
     arguments = {"price": 0, "people": 1, "end": SLOT + timedelta(hours=1), **fields}
     end = arguments.pop("end")
     with pytest.raises(booking.InvalidDetails) as error:
-        booking.create_lesson_for(teacher, SLOT, end, now=NOW, **arguments)
+        placing.create_lesson_for(teacher, SLOT, end, now=NOW, **arguments)
     assert error.value.field == field
     assert Lesson.select().count() == 0
     assert User.select().count() == 1
@@ -612,9 +612,9 @@ def test_a_created_lesson_needs_its_details(teacher, fields, field):
 def test_only_the_teacher_creates_lessons_and_only_for_students(teacher, student, other_teacher):
     end = SLOT + timedelta(hours=1)
     with pytest.raises(booking.NotAllowed):
-        booking.create_lesson_for(student, SLOT, end, student=student, price=0, people=1, now=NOW)
+        placing.create_lesson_for(student, SLOT, end, student=student, price=0, people=1, now=NOW)
     with pytest.raises(booking.NotAllowed):
-        booking.create_lesson_for(teacher, SLOT, end, student=other_teacher, price=0, people=1,
+        placing.create_lesson_for(teacher, SLOT, end, student=other_teacher, price=0, people=1,
                                   now=NOW)
     assert Lesson.select().count() == 0
 
@@ -662,7 +662,7 @@ import sys
 from datetime import datetime
 from tutor import create_app
 from tutor.models import User
-from tutor.services import booking
+from tutor.services import booking, placing
 
 url, teacher_id, student_id, mode, now = sys.argv[1:]
 app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "TESTING": True,
@@ -676,7 +676,7 @@ with app.app_context():
         if mode == "book":
             booking.book_lesson(student, teacher, datetime(2026, 6, 2, 7, 0), "", now=now)
         else:
-            booking.create_lesson_for(teacher, datetime(2026, 6, 2, 7, 30),
+            placing.create_lesson_for(teacher, datetime(2026, 6, 2, 7, 30),
                                       datetime(2026, 6, 2, 8, 30), student=student,
                                       price=1000, people=1, now=now)
         print("booked", flush=True)
@@ -732,7 +732,7 @@ def test_an_audit_entry_does_not_outlive_a_change_that_failed(teacher, student, 
 
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is gone")
-    monkeypatch.setattr(booking, "_notify", broken)
+    monkeypatch.setattr(booking, "tell", broken)
     with pytest.raises(RuntimeError):
         booking.reject_lesson(teacher, pending, "Не могу")
     assert exists(pending) and AuditEntry.select().count() == 0

@@ -10,7 +10,16 @@ from tests.fake_calendars import SAMPLE, SAMPLE_BUSY, SECRET_TITLE, calendars  #
 from tutor import jobs  # noqa: F401 (declares the job)
 from tutor.extensions import db
 from tutor.models import CalendarSubscription, ImportedBusy, JobRun, Lesson, WorkRequest
-from tutor.services import booking, busy_import, calendar, changes, periodic, schedule, work
+from tutor.services import (
+    booking,
+    busy_import,
+    calendar,
+    changes,
+    periodic,
+    placing,
+    schedule,
+    work,
+)
 from tutor.services.availability import Interval
 
 NOW = datetime(2027, 3, 1, 9, 0)  # naive UTC: Monday 12:00 in Moscow
@@ -93,7 +102,7 @@ def test_busy_time_closes_slots_for_students_and_shows_to_the_teacher(tutor, cal
     assert imported[0].block is None  # nothing of the event but its time
 
     # The teacher places a lesson there by hand: their other calendar informs them.
-    lesson, _ = booking.create_lesson_for(tutor, tuesday_10, tuesday_10 + timedelta(hours=1),
+    lesson, _ = placing.create_lesson_for(tutor, tuesday_10, tuesday_10 + timedelta(hours=1),
                                           student=anna, price=1500, people=1, now=NOW)
     assert lesson.start == tuesday_10
 

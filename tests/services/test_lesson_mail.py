@@ -11,7 +11,14 @@ from icalendar import Calendar
 
 from tests.fake_telegram import telegram  # noqa: F401 (a fixture)
 from tutor.models import InboxItem, Lesson, Message, StoredFile, User
-from tutor.services import booking, calendar_feed, delivery, lesson_mail, schedule
+from tutor.services import (
+    booking,
+    calendar_feed,
+    delivery,
+    lesson_mail,
+    placing,
+    schedule,
+)
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC, Monday 11:00 in Moscow
@@ -44,7 +51,7 @@ def maria(app_ctx, create_student):
 
 
 def create(teacher, student, start=START):
-    lesson, _ = booking.create_lesson_for(teacher, start, start + timedelta(hours=1),
+    lesson, _ = placing.create_lesson_for(teacher, start, start + timedelta(hours=1),
                                           student=student, price=Decimal(1500), people=1,
                                           now=NOW)
     return lesson

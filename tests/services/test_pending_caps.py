@@ -12,7 +12,7 @@ import pytest
 
 from tests import racers
 from tutor.models import Lesson, LessonSeries, TeacherSettings, User
-from tutor.services import booking, schedule, series
+from tutor.services import booking, placing, schedule, series
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 6, 1, 0, 0)
@@ -113,7 +113,7 @@ def test_a_cap_of_no_series_refuses_every_weekly_request(teacher, student):
 def test_the_teachers_own_lessons_and_series_are_not_capped(teacher, student):
     schedule.update_settings(teacher, max_pending_lessons=1, max_pending_series=0)
     for n in range(3):
-        booking.create_lesson_for(teacher, slot(n), slot(n) + timedelta(hours=1),
+        placing.create_lesson_for(teacher, slot(n), slot(n) + timedelta(hours=1),
                                   student=student, price=Decimal("1000"), people=1, now=NOW)
     for n in (3, 4):
         series.book_series(teacher, teacher, slot(n), student=student, count=3,

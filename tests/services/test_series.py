@@ -14,7 +14,7 @@ import pytest
 
 from tests import racers
 from tutor.models import Lesson, LessonSeries, Message, User
-from tutor.services import booking, reports, schedule, series, zones
+from tutor.services import booking, placing, reports, schedule, series, zones
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 3, 2, 0, 0)
@@ -178,7 +178,7 @@ def test_each_week_is_checked_like_a_single_booking(teacher, student):
 def test_the_teachers_break_counts_as_taken_for_a_student(teacher, student, other_student):
     schedule.update_settings(teacher, buffer_minutes=15)
     schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
-    booking.create_lesson_for(teacher, SPRING[1] - timedelta(minutes=60),
+    placing.create_lesson_for(teacher, SPRING[1] - timedelta(minutes=60),
                               SPRING[1] - timedelta(minutes=5), student=other_student,
                               price=500, people=1, now=NOW)
     plan = series.plan_series(student, teacher, FIRST, count=2, now=NOW)
@@ -209,7 +209,7 @@ def test_the_teacher_books_a_confirmed_series_outside_the_windows_never_over_a_l
         teacher, student, other_student):
     booking.book_lesson(other_student, teacher, SPRING[1], now=NOW)
     evening = datetime(2026, 3, 17, 17, 0)  # 18:00 in Berlin: outside the windows
-    booking.create_lesson_for(teacher, evening + timedelta(weeks=2, minutes=-60),
+    placing.create_lesson_for(teacher, evening + timedelta(weeks=2, minutes=-60),
                               evening + timedelta(weeks=2, minutes=15), student=other_student,
                               price=500, people=1, now=NOW)
     created, lessons, skipped = series.book_series(

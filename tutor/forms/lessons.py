@@ -25,7 +25,14 @@ from wtforms.widgets import HiddenInput
 from tutor.forms.base import FlaskForm, optional_int, person_name
 from tutor.forms.fields import MoneyField
 from tutor.models import Lesson, User
-from tutor.services import balances, booking, bounds, feedback, schedule, series
+from tutor.services import (
+    balances,
+    booking,
+    bounds,
+    feedback,
+    schedule,
+    series,
+)
 
 
 class BookingForm(FlaskForm):
@@ -117,7 +124,7 @@ class AttendanceForm(FlaskForm):
 
 class PastLessonForm(NewLessonForm):
     """A lesson that already took place, entered afterwards with its attendance mark
-    (services/backfill.py)."""
+    (services/placing.py)."""
 
     attendance = SelectField(_l("Attendance"), default=Lesson.ATTENDED, choices=[
         SelectChoice(value, label) for value, label in ATTENDANCE_CHOICES])

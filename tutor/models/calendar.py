@@ -205,7 +205,7 @@ class Lesson(BaseModel):
     confirmed_at = DateTimeField(null=True)
     attendance = CharField(max_length=16, null=True)  # one of ATTENDANCE, or not marked
     series = ForeignKeyField(LessonSeries, null=True, backref="+", on_delete="SET NULL")
-    # Entered by the teacher after it took place (services/backfill.py): nobody was told.
+    # Entered by the teacher after it took place (services/placing.py): nobody was told.
     entered_afterwards = BooleanField(default=False)
     # The iCalendar SEQUENCE of the lesson's event: raised by every change a calendar
     # that holds the event must take over (services/lesson_calendar.py).

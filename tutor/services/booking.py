@@ -29,19 +29,11 @@ Decided rules (the tests pin each one):
   student_may_cancel.
 """
 import hashlib
-import re
-from dataclasses import dataclass
 from datetime import timedelta
 
-from unidecode import unidecode
-
-from tutor.database import exclusive
-from tutor.extensions import db
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
 from tutor.services import audit, availability, errors, notify, schedule
-from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
-from tutor.services.availability import Interval, InvalidInterval
-from tutor.services.passwords import hash_password, random_password
+from tutor.services.availability import Interval
 
 MAX_COMMENT = 2000
 MAX_REASON = 500
@@ -134,7 +126,7 @@ def book_lesson(student, teacher, start, comment="", now=None):
     now = now or utcnow()
     if student.role != User.STUDENT or not teacher.is_teacher:
         raise NotAllowed("only a student books, and only with the teacher")
-    comment = _text(comment, "comment", MAX_COMMENT)
+    comment = checked_text(comment, "comment", MAX_COMMENT)
     with schedule.lock(teacher):
         settings = schedule.settings_for(teacher)
         check_pending_cap(student, teacher, settings)
@@ -149,8 +141,8 @@ def book_lesson(student, teacher, start, comment="", now=None):
             raise SlotTaken(f"{start} has just been taken")
         lesson = Lesson.create(teacher=teacher, student=student, start=slot.start,
                                end=slot.end, status=Lesson.PENDING, comment=comment)
-        _notify(teacher, "lesson_booked", lesson, settings, student_name=_name(student))
-        _notify(student, "lesson_requested", lesson, settings)
+        tell(teacher, "lesson_booked", lesson, settings, student_name=person_name(student))
+        tell(student, "lesson_requested", lesson, settings)
     return lesson
 
 
@@ -187,7 +179,7 @@ def cancel_lesson(user, lesson, reason="", now=None):
     TooLateToCancel or InvalidDetails (the teacher gave no reason). Returns the
     deleted lesson."""
     now = now or utcnow()
-    reason = _text(reason, "reason", MAX_REASON)
+    reason = checked_text(reason, "reason", MAX_REASON)
     with schedule.lock(lesson.teacher_id):
         lesson = _reload(lesson)
         settings = schedule.settings_for(lesson.teacher_id)
@@ -200,8 +192,8 @@ def cancel_lesson(user, lesson, reason="", now=None):
                      after={"reason": reason})
         lesson.delete_instance()
         record_ended([lesson], EndedLesson.CANCELLED, reason, by=user, now=now)
-        _notify(recipient, "lesson_cancelled", lesson, settings,
-                cancelled_by=_name(user), reason=reason)
+        tell(recipient, "lesson_cancelled", lesson, settings,
+                cancelled_by=person_name(user), reason=reason)
     return lesson
 
 
@@ -235,17 +227,17 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
         audit.record(teacher, "lesson.confirm", lesson, after=audit.snapshot(lesson))
         settings = schedule.settings_for(teacher)
         if lesson.start != previous:
-            _notify(lesson.student, "lesson_moved", lesson, settings,
+            tell(lesson.student, "lesson_moved", lesson, settings,
                     previous=notify.local_time(lesson.student, previous, settings.timezone))
         else:
-            _notify(lesson.student, "lesson_confirmed", lesson, settings)
+            tell(lesson.student, "lesson_confirmed", lesson, settings)
     return lesson
 
 
 def _details(price, people, comment):
     """The teacher's price, number of people and comment (None: keep it), checked."""
-    comment = None if comment is None else _text(comment, "comment", MAX_COMMENT)
-    return _price(price), _people(people), comment
+    comment = None if comment is None else checked_text(comment, "comment", MAX_COMMENT)
+    return checked_price(price), checked_people(people), comment
 
 
 def _teachers_lesson(teacher, lesson):
@@ -259,7 +251,7 @@ def _teachers_lesson(teacher, lesson):
 def _move(teacher, lesson, start, now):
     """Move the lesson to `start`, keeping its length, if that time is free."""
     moved = Interval(start, start + (lesson.end - lesson.start))
-    _check_free(teacher, moved, now, exclude=lesson)
+    check_free(teacher, moved, now, exclude=lesson)
     lesson.start, lesson.end = moved.start, moved.end
 
 
@@ -292,7 +284,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
         audit.record(teacher, "lesson.change", lesson, before, audit.snapshot(lesson))
         if lesson.start != previous:
             settings = schedule.settings_for(teacher)
-            _notify(lesson.student, "lesson_rescheduled", lesson, settings,
+            tell(lesson.student, "lesson_rescheduled", lesson, settings,
                     # Each move is news, even back to an earlier time.
                     key=f"lesson_rescheduled:{lesson.ref}:{utcnow():%Y%m%d%H%M%S%f}",
                     previous=notify.local_time(lesson.student, previous, settings.timezone))
@@ -303,7 +295,7 @@ def reject_lesson(teacher, lesson, reason=""):
     """Reject (delete) a pending lesson and tell the student. Raises LessonNotFound,
     NotAllowed, NotPending (a confirmed lesson is cancelled instead) or
     InvalidDetails. Returns the deleted lesson."""
-    reason = _text(reason, "reason", MAX_REASON)
+    reason = checked_text(reason, "reason", MAX_REASON)
     with schedule.lock(teacher):
         lesson = _reload(lesson)
         if lesson.teacher_id != teacher.id:
@@ -314,77 +306,9 @@ def reject_lesson(teacher, lesson, reason=""):
                      after={"reason": reason})
         lesson.delete_instance()
         record_ended([lesson], EndedLesson.REJECTED, reason, by=teacher)
-        _notify(lesson.student, "lesson_rejected", lesson, schedule.settings_for(teacher),
+        tell(lesson.student, "lesson_rejected", lesson, schedule.settings_for(teacher),
                 reason=reason)
     return lesson
-
-
-@dataclass(frozen=True)
-class Placement:
-    """A lesson the teacher places by hand, its details checked (check_placement)."""
-
-    interval: Interval
-    student: object  # a User, or None for a new person named below
-    first_name: str
-    last_name: str
-    price: object
-    people: int
-    comment: str
-
-    def student_or_new(self):
-        """(the student, NewCredentials to show once or None), making the new person's
-        account when there is no student; inside the caller's transaction."""
-        if self.student is not None:
-            return self.student, None
-        return _new_student(self.first_name, self.last_name)
-
-
-def check_placement(teacher, start, end, *, student=None, first_name=None, last_name=None,
-                    price, people, comment=""):
-    """The rules every lesson the teacher places by hand follows (a new one here, a
-    past one in services/backfill.py): the teacher places it, for a student or a new
-    person with a first name, with a price, people and comment within their limits, and
-    a length from a minute to MAX_LESSON. Raises NotAllowed or InvalidDetails."""
-    if not teacher.is_teacher:
-        raise NotAllowed("only the teacher places lessons")
-    if student is not None and student.role != User.STUDENT:
-        raise NotAllowed("lessons are for students")
-    if student is None:
-        first_name = _text(first_name, "first_name", MAX_NAME)
-        last_name = _text(last_name, "last_name", MAX_NAME)
-        if not first_name:
-            raise InvalidDetails("first_name", "a new student needs a first name")
-    try:
-        interval = Interval(start, end)
-    except InvalidInterval:
-        raise InvalidDetails("end", "the lesson must end after it starts") from None
-    if interval.end - interval.start > MAX_LESSON:
-        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
-    return Placement(interval, student, first_name, last_name, _price(price), _people(people),
-                     _text(comment, "comment", MAX_COMMENT))
-
-
-def create_lesson_for(teacher, start, end, *, student=None, first_name=None, last_name=None,
-                      price, people, comment="", now=None):
-    """A confirmed lesson [start, end) (naive UTC) that the teacher places by hand, for
-    a registered `student` or, when `student` is None, for a new person: a student
-    account named first_name/last_name with a login made from the names and a random
-    password. Returns (lesson, NewCredentials to show once, or None). Raises NotAllowed,
-    InThePast, SlotTaken, OutsideAvailability or InvalidDetails; nothing is written
-    then."""
-    now = now or utcnow()
-    placed = check_placement(teacher, start, end, student=student, first_name=first_name,
-                             last_name=last_name, price=price, people=people, comment=comment)
-    with schedule.lock(teacher):
-        _check_free(teacher, placed.interval, now)
-        student, credentials = placed.student_or_new()
-        lesson = Lesson.create(teacher=teacher, student=student, start=placed.interval.start,
-                               end=placed.interval.end, status=Lesson.CONFIRMED,
-                               comment=placed.comment, price=placed.price,
-                               people=placed.people, confirmed_at=now, sequence=1)
-        audit.record(teacher, "lesson.create", lesson, after=audit.snapshot(lesson))
-        _notify(student, "lesson_confirmed", lesson, schedule.settings_for(teacher))
-    return lesson, credentials
 
 
 # --- the periodic job ---------------------------------------------------------------
@@ -410,7 +334,7 @@ def expire_unconfirmed(now=None):
                         .order_by(Lesson.start))
             for lesson in gone:
                 lesson.delete_instance()
-                _notify(lesson.student, "lesson_expired", lesson, settings)
+                tell(lesson.student, "lesson_expired", lesson, settings)
                 expired += 1
             record_ended(gone, EndedLesson.EXPIRED, now=now)
             if gone:
@@ -438,50 +362,10 @@ def _tell_expired(teacher, lessons, settings):
     refs = ",".join(lesson.ref for lesson in lessons)
     notify.enqueue(teacher, "requests_expired", {
         "count": len(lessons),
-        "items": [{"student": _name(lesson.student),
+        "items": [{"student": person_name(lesson.student),
                    "when": notify.local_time(teacher, lesson.start, settings.timezone)}
                   for lesson in lessons],
     }, key=f"requests-expired:{teacher.id}:{hashlib.sha256(refs.encode()).hexdigest()[:24]}")
-
-
-# --- logins for new students --------------------------------------------------------
-
-def login_from_names(first_name, last_name=""):
-    """The login base for a person: "Иван Петров" -> "ivan.petrov". ASCII letters,
-    digits, dots and hyphens; never shorter than LOGIN_PATTERN allows."""
-    parts = [_slug(name) for name in (first_name, last_name)]
-    base = ".".join(part for part in parts if part)[:32].rstrip(".-")
-    if len(base) < 3:
-        base = f"{base}.student" if base else "student"
-    return base
-
-
-def unique_login(base):
-    """`base`, or base2, base3... the first that nobody has (cut to fit 32 characters)."""
-    number = 1
-    while True:
-        suffix = str(number) if number > 1 else ""
-        candidate = base[:32 - len(suffix)].rstrip(".-") + suffix
-        if (LOGIN_PATTERN.match(candidate)
-                and not User.select().where(User.login == candidate).exists()):
-            return candidate
-        number += 1
-
-
-def _slug(name):
-    text = unidecode(name or "").lower()
-    text = re.sub(r"['`\"]", "", text)  # Игорь -> Igor' -> igor
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
-def _new_student(first_name, last_name):
-    # The accounts lock, as registration takes it: nobody else takes this login meanwhile.
-    with exclusive(db.database, "accounts"):
-        login = unique_login(login_from_names(first_name, last_name))
-        credentials = NewCredentials(login, random_password())
-        student = User.create(login=login, password_hash=hash_password(credentials.password),
-                              role=User.STUDENT, first_name=first_name, last_name=last_name)
-    return student, credentials
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -494,7 +378,7 @@ def _reload(lesson):
     return current
 
 
-def _check_free(teacher, interval, now, exclude=None):
+def check_free(teacher, interval, now, exclude=None):
     if interval.start <= now:
         raise InThePast(f"{interval.start} has already come")
     if schedule.busy_between(teacher, interval.start, interval.end, exclude=exclude):
@@ -503,7 +387,7 @@ def _check_free(teacher, interval, now, exclude=None):
         raise OutsideAvailability(f"{interval.start}–{interval.end} is marked unavailable")
 
 
-def _notify(recipient, kind, lesson, settings, key=None, **context):
+def tell(recipient, kind, lesson, settings, key=None, **context):
     """One outbox message about `lesson`; its key makes a repeat write nothing."""
     zone = settings.timezone
     notify.enqueue(recipient, kind, {
@@ -515,25 +399,25 @@ def _notify(recipient, kind, lesson, settings, key=None, **context):
     }, key=key or f"{kind}:{lesson.ref}")
 
 
-def _name(user):
+def person_name(user):
     return user.full_name or user.login
 
 
-def _text(value, field, limit):
+def checked_text(value, field, limit):
     value = (value or "").strip()
     if len(value) > limit:
         raise InvalidDetails(field, f"at most {limit} characters")
     return value
 
 
-def _price(value):
+def checked_price(value):
     try:
         return schedule.clean_price(value)
     except schedule.InvalidSetting as error:
         raise InvalidDetails("price", str(error)) from None
 
 
-def _people(value):
+def checked_people(value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PEOPLE:
         raise InvalidDetails("people", f"a whole number from 1 to {MAX_PEOPLE}")
     return value

@@ -205,11 +205,11 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
     if as_teacher:
         if student is None or student.role != User.STUDENT:
             raise NotAllowed("the teacher books a series for a registered student")
-        price = booking._price(price)
-        people = booking._people(people)
+        price = booking.checked_price(price)
+        people = booking.checked_people(people)
     else:
         student = requester
-    comment = booking._text(comment, "comment", booking.MAX_COMMENT)
+    comment = booking.checked_text(comment, "comment", booking.MAX_COMMENT)
     with schedule.lock(teacher):
         if not as_teacher:
             booking.check_pending_cap(student, teacher, schedule.settings_for(teacher),
@@ -240,7 +240,7 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
         else:
             _notify(teacher, "series_booked", series, settings, lessons,
                     skipped=[o.start for o in plan.skipped],
-                    student_name=booking._name(student))
+                    student_name=booking.person_name(student))
     return series, lessons, plan.skipped
 
 
@@ -282,10 +282,10 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
     Raises SeriesNotFound, NotAllowed, NotPending, InvalidDetails, or NothingFree
     when no occurrence can be confirmed (nothing changes then)."""
     now = now or utcnow()
-    price = booking._price(price)
-    people = booking._people(people)
+    price = booking.checked_price(price)
+    people = booking.checked_people(people)
     if comment is not None:
-        comment = booking._text(comment, "comment", booking.MAX_COMMENT)
+        comment = booking.checked_text(comment, "comment", booking.MAX_COMMENT)
     with schedule.lock(teacher):
         series = _reload(series)
         if series.teacher_id != teacher.id:
@@ -324,7 +324,7 @@ def reject_series(teacher, series, reason=""):
     """Reject a pending series: delete its pending occurrences and tell the student
     once. Returns the deleted lessons. Raises SeriesNotFound, NotAllowed, NotPending
     or InvalidDetails."""
-    reason = booking._text(reason, "reason", booking.MAX_REASON)
+    reason = booking.checked_text(reason, "reason", booking.MAX_REASON)
     with schedule.lock(teacher):
         series = _reload(series)
         if series.teacher_id != teacher.id:
@@ -355,7 +355,7 @@ def cancel_from(user, series, first_day, reason="", now=None):
     (cancelled, kept). Raises SeriesNotFound, NotAllowed, InvalidDetails or
     NothingToCancel (nothing changes then)."""
     now = now or utcnow()
-    reason = booking._text(reason, "reason", booking.MAX_REASON)
+    reason = booking.checked_text(reason, "reason", booking.MAX_REASON)
     with schedule.lock(series.teacher_id):
         series = _reload(series)
         settings = schedule.settings_for(series.teacher_id)
@@ -375,7 +375,7 @@ def cancel_from(user, series, first_day, reason="", now=None):
         audit.record(user, "series.cancel", series, after={
             "from": first_day, "lessons": len(cancelled), "kept": len(kept), "reason": reason})
         _notify(recipient, "series_cancelled", series, settings, cancelled,
-                cancelled_by=booking._name(user), reason=reason)
+                cancelled_by=booking.person_name(user), reason=reason)
         if not series.occurrences().exists():
             series.delete_instance()
     return cancelled, kept

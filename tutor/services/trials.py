@@ -1,7 +1,7 @@
 """Trial lesson requests: a visitor without an account asks (name, contact, goal,
 preferred times); the teacher sees it in the inbox and in Telegram with "Offer a time"
 and "Decline". Offering a time is the teacher's "lesson for a new person"
-(booking.create_lesson_for), which makes the student account; the request then
+(placing.create_lesson_for), which makes the student account; the request then
 names it.
 
 Spam: the form's honeypot and the per-address rate limit are the view's; here, one

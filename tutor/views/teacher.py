@@ -13,11 +13,11 @@ from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
     audit,
-    backfill,
     booking,
     bounds,
     calendar,
     onboarding,
+    placing,
     schedule,
     series,
     trials,
@@ -229,7 +229,7 @@ def new_lesson():
         start = zones.to_utc(form.day.data, form.time.data, zone)
         student = User.get_or_none(User.id == form.student.data) if form.student.data else None
         try:
-            lesson, credentials = booking.create_lesson_for(
+            lesson, credentials = placing.create_lesson_for(
                 teacher, start, start + timedelta(minutes=form.minutes.data),
                 student=student, first_name=form.first_name.data,
                 last_name=form.last_name.data, price=form.price.data,
@@ -275,7 +275,7 @@ def _answer_trial(teacher, trial, student):
 
 @bp.route("/lessons/past", methods=["GET", "POST"])
 def past_lesson():
-    """A lesson that already took place, entered afterwards (services/backfill.py)."""
+    """A lesson that already took place, entered afterwards (services/placing.py)."""
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
@@ -285,7 +285,7 @@ def past_lesson():
         start = zones.to_utc(form.day.data, form.time.data, zone)
         student = User.get_or_none(User.id == form.student.data) if form.student.data else None
         try:
-            lesson, credentials = backfill.enter_past_lesson(
+            lesson, credentials = placing.enter_past_lesson(
                 teacher, start, start + timedelta(minutes=form.minutes.data),
                 attendance=form.attendance.data, student=student,
                 first_name=form.first_name.data, last_name=form.last_name.data,
@@ -308,7 +308,7 @@ def past_lesson():
 
 
 def _past_lesson_error(error):
-    if isinstance(error, backfill.NotYetStarted):
+    if isinstance(error, placing.NotYetStarted):
         return _("This lesson has not started yet: create it as a new lesson (the "
                  "student is told).")
     if isinstance(error, booking.SlotTaken):
