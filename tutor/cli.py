@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tutor import jobs as _jobs  # noqa: F401 (declares the periodic jobs)
@@ -13,7 +12,7 @@ from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
-from tutor.services import backup_store, periodic, reports, scheduler, zones
+from tutor.services import backup_store, periodic, scheduler, zones
 from tutor.services import accounts
 from tutor.services.accounts import ensure_teacher
 
@@ -170,6 +169,7 @@ report_group = AppGroup("report", help="Reports.")
 
 
 def _month_option(ctx, param, value):
+    from tutor.services import reports  # WeasyPrint and the report code: by this command alone
     if value is None:
         return None
     try:
@@ -186,6 +186,7 @@ def _month_option(ctx, param, value):
 @click.option("--comma", is_flag=True, help="Plain comma-separated CSV, decimal points.")
 def monthly_report(month, directory, comma):
     """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
+    from tutor.services import reports
     try:
         teacher = accounts.the_teacher()
     except accounts.NoTeacher:

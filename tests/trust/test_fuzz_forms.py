@@ -138,7 +138,7 @@ FORMS = [
     Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
                                            "reason": TEXT}),
     Form("teacher.day_off", TEACHER, {"day": DATE}),
-    Form("teacher.block_slot", TEACHER, {"start": MOMENT, "end": MOMENT}),
+    Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
     Form("teacher.new_lesson", TEACHER, {

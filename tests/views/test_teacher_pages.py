@@ -447,15 +447,17 @@ def test_a_bad_new_lesson_is_refused(teacher_browser, app, changes, message):
 
 def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, calendar_ready):
     week = teacher_browser.get("/?week=2026-11-23").text
-    start = re.search(r'name="start" value="([^"]+)"', week).group(1)
-    end = re.search(r'name="end" value="([^"]+)"', week).group(1)
+    assert week.count('<form id="week-block" method="post"') == 1  # one for the week
+    slot = re.search(r'form="week-block" name="slot" value="([^"]+)"', week).group(1)
+    start, end = slot.split("/")
     response = teacher_browser.submit("/teacher/unavailable/slot?next=/?week%3D2026-11-23",
-                                      {"start": start, "end": end}, page="/?week=2026-11-23")
+                                      {"slot": slot}, page="/?week=2026-11-23")
     assert response.headers["Location"] == "/?week=2026-11-23"
     with app.app_context():
         block = UnavailableInterval.get()
         assert (block.start.isoformat(), block.end.isoformat()) == (start, end)
     assert f'value="{start}"' not in teacher_browser.get("/?week=2026-11-23").text
-    bad = teacher_browser.submit("/teacher/unavailable/slot", {"start": end, "end": start},
-                                 page="/?week=2026-11-23")
-    assert bad.status_code == 400
+    for wrong in (f"{end}/{start}", start, f"{start}/", f"/{end}", f"{start}/{end}/x"):
+        bad = teacher_browser.submit("/teacher/unavailable/slot", {"slot": wrong},
+                                     page="/?week=2026-11-23")
+        assert bad.status_code == 400, wrong

@@ -1,5 +1,11 @@
 """The teacher's calendar: settings, hours, unavailable time, lessons and weekly
-series, the lessons that ended, payments and feedback."""
+series, the lessons that ended, payments and feedback.
+
+Every write to lessons, unavailable_intervals, availability_windows and
+teacher_settings raises the calendar's change counter in the same transaction
+(database triggers, migration 0013; services/changes.py), which is what keeps the
+rendered weeks (tutor/rendered.py) fresh. A new table whose rows change what a week
+shows needs the same trigger, in its migration."""
 
 from flask import current_app, has_app_context
 from peewee import (

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from playhouse.shortcuts import model_to_dict
 
 from tutor.models import AuditEntry
+from tutor.services.pages import PER_PAGE, page_of
 
 # Never written to the log, whatever the record (a form's data may be passed as is).
 SECRET_FIELDS = {"password_hash", "reset_version", "telegram_chat_id", "csrf_token"}
@@ -212,3 +213,8 @@ def _load(text):
     value = json.loads(text)
     return value if isinstance(value, dict) else {"value": value}
 
+
+
+def audit_log(action=None, page=1, per_page=PER_PAGE):
+    """A Page of the audit trail, newest first, of one `action` or all."""
+    return page_of(AuditEntry.newest(action), page, per_page)

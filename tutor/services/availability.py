@@ -184,17 +184,22 @@ def week_start(day):
 # --- helpers ---------------------------------------------------------------------------
 
 def _day_slots(rules, zone, day, windows):
+    if not windows:
+        return []
     slots = []
     step = rules.lesson_length + rules.buffer
+    # On most days one offset converts every wall time (a week's cells are built
+    # from these, and converting each slot on its own cost a miss most of this).
+    offset = zones.steady_offset(day, zone)
     # Only a spring-forward gap can make a slot start before `not_before`.
     not_before = None
     for window in windows:
         wall = datetime.combine(day, window.start)
         wall_end = datetime.combine(day, window.end)
-        window_end = zones.wall_to_utc(wall_end, zone)
+        window_end = wall_end - offset if offset is not None else zones.wall_to_utc(wall_end, zone)
         while wall < wall_end:
-            if not zones.is_skipped(wall, zone):
-                start = zones.wall_to_utc(wall, zone)
+            if offset is not None or not zones.is_skipped(wall, zone):
+                start = wall - offset if offset is not None else zones.wall_to_utc(wall, zone)
                 end = start + rules.lesson_length
                 if end > window_end:
                     break

@@ -14,8 +14,15 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from peewee import (BlobField, BooleanField, DateField, DateTimeField, DecimalField,
-                    TimeField, sort_models)
+from peewee import (
+    BlobField,
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    TimeField,
+    sort_models,
+)
 
 from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade

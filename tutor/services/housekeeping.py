@@ -16,7 +16,7 @@ from tutor.extensions import db
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import admin, backup_store, notify, schedule, work, zones
+from tutor.services import backup_store, notify, schedule, students, work, zones
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _delete_with_report(teacher, student, moment):
             attachments=report.attachments())
         if stored is None:  # nowhere to keep the report: nothing is deleted
             return {"reason": "unkept", "when": ""}
-        admin.delete_student(None, student)
+        students.delete_student(None, student)
     return None
 
 

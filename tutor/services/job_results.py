@@ -3,9 +3,8 @@
 (the names tutor/jobs.py registers); a job without one shows its counts as they are."""
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from tutor.formatting import file_size
 from tutor.models import User

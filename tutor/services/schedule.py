@@ -9,9 +9,14 @@ import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tutor.database import exclusive
+from tutor.database import Prepared, exclusive
 from tutor.extensions import db
-from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
+from tutor.models import (
+    AvailabilityWindow,
+    Lesson,
+    TeacherSettings,
+    UnavailableInterval,
+)
 from tutor.services import availability, bounds, money
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,
@@ -74,8 +79,12 @@ def settings_for(teacher):
     return TeacherSettings.for_teacher(teacher)
 
 
+_WINDOWS_OF = Prepared(lambda teacher_id: AvailabilityWindow.of(teacher_id))
+
+
 def windows_for(teacher):
-    return tuple(Window(w.weekday, w.start, w.end) for w in AvailabilityWindow.of(teacher))
+    return tuple(Window(w.weekday, w.start, w.end)
+                 for w in _WINDOWS_OF.all(AvailabilityWindow, getattr(teacher, "id", teacher)))
 
 
 def rules_for(teacher, settings=None):

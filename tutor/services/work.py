@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from tutor.models import WorkRequest, utcnow
-from tutor.services import telegram_bot
+from tutor.services import telegram_links
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def receive_telegram_update(update):
     saved: the bot keeps each update_id to one handling anyway)."""
     try:
         return submit(TELEGRAM_UPDATE, update,
-                      key=f"{TELEGRAM_UPDATE}:{telegram_bot.update_id_of(update)}")
+                      key=f"{TELEGRAM_UPDATE}:{telegram_links.update_id_of(update)}")
     except AlreadyRequested:
         return None
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm
@@ -28,15 +27,10 @@ from tutor.services import (
     series,
     zones,
 )
-from tutor.views.access import teacher_only
-from tutor.views.lessons import booking_error
-from tutor.views.series import series_error
+from tutor.views.access import me, teacher_only
+from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
-
-
-def me():
-    return current_user._get_current_object()
 
 
 # --- availability -------------------------------------------------------------------
@@ -204,11 +198,12 @@ def day_off():
 
 @bp.post("/unavailable/slot")
 def block_slot():
-    """Mark one slot of the calendar unavailable, from the calendar itself."""
-    start = bounds.parse_moment(request.form.get("start"))
-    end = bounds.parse_moment(request.form.get("end"))
-    if start is None or end is None:
+    """Mark one slot of the calendar unavailable, from the calendar itself: the
+    slot's button sends its time as "start/end"."""
+    slot = bounds.parse_interval(request.form.get("slot"))
+    if slot is None:
         abort(400)
+    start, end = slot
     try:
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
@@ -309,8 +304,6 @@ def _weekly_lessons(form, teacher, zone):
     except series.BookingError as error:
         form.form_errors.append(series_error(error))
         return plan, None
-    audit.record(teacher, "series.create", created, after={"lessons": len(lessons),
-                                                           "skipped": len(skipped)})
     flash(ngettext("%(num)d weekly lesson is created; the student is told.",
                    "%(num)d weekly lessons are created; the student is told.", len(lessons)),
           "success")
