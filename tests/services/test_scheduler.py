@@ -82,5 +82,5 @@ def test_the_jobs_page_names_the_consumer_that_schedules(app, client, auth, teac
     with app.app_context():
         scheduler.hold("worker-2.internal:4711:a1b2c3")
     page = client.get("/teacher/jobs").text
-    assert "Задачи запускает обработчик очереди на сервере worker-2.internal с 06.12.2026 13:00" \
+    assert "Задачи запускает обработчик очереди на сервере worker-2.internal с 6 дек. 2026\u202fг., 13:00" \
         in page
