@@ -110,6 +110,8 @@ def load_config():
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
         "RESET_RATE_LIMIT": _str("RESET_RATE_LIMIT", "5 per hour"),
+        # Trial lesson requests from one address (services/trials.py: one per contact a day).
+        "TRIAL_RATE_LIMIT": _str("TRIAL_RATE_LIMIT", "5 per hour"),
         "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
         "DADATA_API_KEY": _str("DADATA_API_KEY"),
         "DADATA_URL": _str("DADATA_URL", "https://suggestions.dadata.ru"),
@@ -140,6 +142,11 @@ def load_config():
         "TELEGRAM_BOT_NAME": _str("TELEGRAM_BOT_NAME"),
         "TELEGRAM_API_URL": _str("TELEGRAM_API_URL", "https://api.telegram.org"),
         "TELEGRAM_WEBHOOK_SECRET": _str("TELEGRAM_WEBHOOK_SECRET"),
+        # Sign in with Yandex ID (services/signin.py): shown only with a client id.
+        "YANDEX_CLIENT_ID": _str("YANDEX_CLIENT_ID"),
+        "YANDEX_CLIENT_SECRET": _str("YANDEX_CLIENT_SECRET"),
+        "YANDEX_OAUTH_URL": _str("YANDEX_OAUTH_URL", "https://oauth.yandex.ru"),
+        "YANDEX_LOGIN_URL": _str("YANDEX_LOGIN_URL", "https://login.yandex.ru"),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
@@ -151,6 +158,15 @@ def load_config():
         "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 150),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
+        # The teacher's other calendars (services/busy_import.py): how often each is
+        # read, how long a read may take, and how big a calendar may be.
+        "BUSY_CALENDAR_REFRESH_MINUTES": _int("BUSY_CALENDAR_REFRESH_MINUTES", 5),
+        "BUSY_CALENDAR_CONNECT_TIMEOUT": _int("BUSY_CALENDAR_CONNECT_TIMEOUT", 5),
+        "BUSY_CALENDAR_READ_TIMEOUT": _int("BUSY_CALENDAR_READ_TIMEOUT", 20),
+        "BUSY_CALENDAR_MAX_BYTES": _int("BUSY_CALENDAR_MAX_BYTES", 10 * 1024 * 1024),
+        # Addresses on this machine or a private network are refused (a calendar
+        # address must not reach the server's neighbours); on for tests only.
+        "BUSY_CALENDAR_ALLOW_PRIVATE": _bool("BUSY_CALENDAR_ALLOW_PRIVATE", False),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
         # Backups in an S3-compatible bucket instead of BACKUP_DIR (services/backup_store.py);
