@@ -5,14 +5,15 @@ SECRET_KEY, PUBLIC_URL, DATABASE_URL, REDIS_URL and backup folder shared, as the
 says must match. Mail goes to the Mailgun fake.
 
 It checks, in turn: a session and a CSRF token from A work on B; a booking on A is
-gone from B's week at once; a backup and a monthly report made on host A go out
+gone from B's week at once; students racing for one slot through both hosts make one
+lesson; a backup and a monthly report made on host A go out
 through B's consumer, and B lists the backup; the scheduling consumer killed mid-batch
 loses nothing, sends nothing twice, and the other consumer takes over the schedule;
 Redis stopped and started again while bookings, logins and a password reset go on
 loses nothing. At the end every message is sent, each exactly once.
 
 The consumers' "minute" is SCHEDULER_TICK seconds (tests/probes/quick_consumer.py),
-and the leases are seconds long, so the whole runs in about a minute."""
+and the leases are seconds long, so the whole runs in one to two minutes."""
 import os
 import re
 import signal
@@ -35,10 +36,13 @@ from tests.fake_mailgun import API_KEY, DOMAIN, FakeMailgun
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 QUICK_CONSUMER = ROOT / "tests" / "probes" / "quick_consumer.py"
+BOOK_ONCE = ROOT / "tests" / "probes" / "book_once.py"
 PASSWORD = "Many-hosts-password-1"
 TICK = 2  # seconds: the consumers' scheduler "minute"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-STUDENTS = ("anna", "boris", "vera", *(f"pupil{n}" for n in range(12)))
+RACERS = 8  # half on each host
+STUDENTS = ("anna", "boris", "vera", *(f"pupil{n}" for n in range(12)),
+            *(f"racer{n}" for n in range(RACERS)))
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")]
@@ -266,7 +270,8 @@ def shape(data, postgres_url, httpserver, tmp_path):
         "MAILGUN_EVENTS_DELAY_SECONDS": "2", "OUTBOX_LEASE_SECONDS": "4",
         "OUTBOX_RETRY_SECONDS": "1", "SCHEDULER_LEASE_SECONDS": "5",
         "SCHEDULER_TICK": str(TICK), "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024",
-        "LOG_LEVEL": "INFO"}
+        "LOG_LEVEL": "INFO",
+        "LOGIN_RATE_LIMIT": "100 per minute"}  # every person here comes from 127.0.0.1
     hosts = [Host(name, tmp_path, shared) for name in ("a", "b")]
     try:
         for host in hosts:
@@ -321,6 +326,20 @@ def test_two_hosts_share_sessions_work_files_and_the_schedule(data, shape):
     assert not week_offers(b, slots[0])
     assert anna.book(b, slots[1].isoformat(), token_from=a) == 302  # A's token, on B
 
+    # Students booking one slot at the same instant, half through each host: one lesson.
+    go = a.home / "go"
+    racers = [subprocess.Popen([sys.executable, str(BOOK_ONCE), (a, b)[n % 2].base,
+                                f"racer{n}", PASSWORD, slots[3].isoformat(), str(go)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for n in range(RACERS)]
+    for racer in racers:  # everyone logged in and holding the form
+        assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+    go.touch()
+    answers = sorted(racer.communicate(timeout=120)[0].split()[0] for racer in racers)
+    assert answers == ["302"] + ["409"] * (RACERS - 1), answers
+    with app.app_context():
+        assert Lesson.select().where(Lesson.start == slots[3]).count() == 1
+
     # A backup and the monthly report made on host A go out through B's consumer (A's
     # is stopped, and hands the schedule over as it stops); B lists the backup.
     a.stop_consumer()
@@ -374,7 +393,7 @@ def test_two_hosts_share_sessions_work_files_and_the_schedule(data, shape):
             app, status=Message.SENDING)
     until(all_sent, "the outbox empty", timeout=60)
     with app.app_context():
-        assert Lesson.select().count() == 4  # last month's and three bookings
+        assert Lesson.select().count() == 5  # last month's, three bookings and the race's
         statuses = {m.status for m in Message.select().where(Message.channel == User.EMAIL)}
         assert statuses == {Message.SENT}, statuses
         sent_ids = [form["h:Message-Id"] for form in mailgun.accepted]

@@ -11,6 +11,7 @@ from flask import has_app_context
 from huey import RedisHuey, SqliteHuey
 
 from tutor.extensions import db
+from tutor.services import scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,6 @@ class _ElectedScheduler:
         return tasks if self._schedules() else []
 
     def _schedules(self):
-        from tutor.services import scheduler
         if self._holder is None:
             self._holder = scheduler.process_name()
             atexit.register(self._release)
@@ -40,12 +40,12 @@ class _ElectedScheduler:
             return False
 
     def _release(self):
-        from tutor.services import scheduler
         try:
             with _Consumer.app.app_context(), db.database.connection_context():
                 scheduler.release(self._holder)
         except Exception:  # noqa: BLE001 (it runs out by itself)
-            pass
+            logging.getLogger(__name__).warning("could not hand the scheduler lease over; "
+                                                "it runs out by itself")
 
 
 class _OurLogLines:
