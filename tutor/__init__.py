@@ -15,10 +15,10 @@ from tutor.database import open_database
 from tutor.extensions import babel, csrf, db, limiter, login_manager, opens_database
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import InboxItem, User, utcnow
-from tutor import formatting, logs, maintenance, metrics, security, sessions
+from tutor import formatting, logs, maintenance, metrics, security, sessions, week_words
 from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
-from tutor.services import audit, channels, job_results
+from tutor.services import audit, channels, job_results, zones
 from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, calendar, errors, feeds, inbox,
                          jobs_page, lessons, main, ops, outbox, reports, series, teacher,
@@ -65,6 +65,7 @@ def create_app(test_config=None):
 
     formatting.register(app)
     channels.register(app)
+    week_words.register(app)
     app.url_map.converters["int"] = IdConverter
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
@@ -87,9 +88,11 @@ def _select_locale():
 
 
 def _select_timezone():
+    """The zone dates are formatted in: the viewer's own, else the teacher's saved one
+    (services/zones.py), as every page's times are shown."""
     if request and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
-    return current_app.config["TEACHER_TIMEZONE"]
+    return str(zones.teacher_zone())
 
 
 def _template_globals():

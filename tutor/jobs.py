@@ -14,7 +14,7 @@ from huey import crontab
 from tutor.queue import app_periodic_task, app_task
 from tutor.services import (accounts, booking, delivery, digest, housekeeping, notify,
                             periodic, reminders)
-from tutor.services import personal_data, telegram_bot, work
+from tutor.services import personal_data, work
 
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def run_job(payload):
 @work.handles(work.TELEGRAM_UPDATE)
 def telegram_update(update):
     """The update_id makes a repeat (a webhook redelivery) a no-op."""
+    from tutor.services import telegram_bot  # the bot loads where updates are handled
     telegram_bot.handle_update(update)
 
 
@@ -162,7 +163,7 @@ def expire_lessons(now):
 def deliver_messages(now):
     report = delivery.deliver_due()
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "held": report.held, "waiting": report.waiting}
+            "held": report.held, "waiting": report.waiting, "unclaimed": report.unclaimed}
 
 
 @periodic.register("digests", title=_l("Daily summaries"))

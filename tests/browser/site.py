@@ -20,9 +20,10 @@ from tutor.models import (
     TeacherSettings,
     UnavailableInterval,
     User,
+    WorkRequest,
     utcnow,
 )
-from tutor.services import accounts, action_links, schedule, series
+from tutor.services import accounts, action_links, schedule, scheduler, series, work
 
 ANONYMOUS, STUDENT, TEACHER = ROLES = ("anonymous", "student", "teacher")
 LOGINS = {STUDENT: ("alisa", STUDENT_PASSWORD), TEACHER: ("teacher", TEACHER_PASSWORD)}
@@ -119,6 +120,9 @@ def build_site(app, teacher, create_student):
         Payment.create(student=alisa, teacher=teacher, amount=3000, paid_on=date.today(),
                        note="Алиса", created_by=teacher)
         Broadcast.create(teacher=teacher, subject="Каникулы", body="Уроков нет", recipients=1)
+        WorkRequest.create(kind=work.TELEGRAM_UPDATE, attempts=work.MAX_ATTEMPTS, failed=True,
+                           last_error="RuntimeError: the bot's answer could not be built")
+        scheduler.hold("worker-2.internal:4711:a1b2c3")  # the Jobs page names it
         return Site(teacher=teacher.id, student=alisa.id, other=boris.id, pending=pending.id,
                     confirmed=confirmed.id, series=weekly.id, week=monday.isoformat(),
                     month=monday.strftime("%Y-%m"),

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests import racers
-from tutor.models import InboxItem, Lesson, Message, User
+from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
 from tutor.services import backfill, balances, booking, reports, schedule
 
 NOW = datetime(2026, 11, 10, 9, 0)  # naive UTC
@@ -189,3 +189,10 @@ def test_entries_at_the_same_instant_for_overlapping_times_make_one_lesson(
                                     NOW.isoformat()) for s, start in zip(students, starts)])
     assert sorted(outcomes) == ["entered"] + ["taken"] * 3
     assert Lesson.select().count() == 1
+
+
+def test_the_audit_log_keeps_the_entry(teacher, student):
+    lesson = enter(teacher, student)
+    [entry] = AuditEntry.newest("lesson.enter_afterwards")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (teacher.id, "lessons",
+                                                                    lesson.id)

@@ -13,8 +13,18 @@ import time_machine
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor import jobs
-from tutor.models import (AuditEntry, Feedback, InboxItem, Lesson, LoginSession, Message,
-                          Payment, StoredFile, TeacherSettings, User)
+from tutor.models import (
+    AuditEntry,
+    Feedback,
+    InboxItem,
+    Lesson,
+    LoginSession,
+    Message,
+    Payment,
+    StoredFile,
+    TeacherSettings,
+    User,
+)
 from tutor.services import accounts, balances, notify, personal_data, reports
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
@@ -215,8 +225,8 @@ def test_a_teacher_cannot_delete_themselves_here(app_ctx, teacher):
 
 
 def test_the_deleted_row_is_no_student_anywhere(maria, teacher):
-    from tutor.services import admin
+    from tutor.services import broadcasts, students
     personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
-    with pytest.raises(admin.NotAStudent):
-        admin.get_student(maria.id)
-    assert maria.id not in [user.id for user in admin.broadcast_recipients()]
+    with pytest.raises(students.NotAStudent):
+        students.get_student(maria.id)
+    assert maria.id not in [user.id for user in broadcasts.broadcast_recipients()]

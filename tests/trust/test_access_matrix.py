@@ -168,6 +168,11 @@ MATRIX = [
     teacher_only("teacher.add_window", "POST", 200),
     teacher_only("teacher.remove_window", "POST", GO,
                  values={"weekday": "@window_weekday", "start": "@window_start"}),
+    # The weekly grid: without the times or days the grid comes back with the reason.
+    teacher_only("teacher.change_window", "POST", 200,
+                 values={"weekday": "@window_weekday", "start": "@window_start"}),
+    teacher_only("teacher.copy_day", "POST", 200),
+    teacher_only("teacher.apply_preset", "POST", 200),
     teacher_only("teacher.add_days_off", "POST", 200),
     teacher_only("teacher.day_off", "POST", 400),  # the calendar's button sends the day
     teacher_only("teacher.block_slot", "POST", 400),  # the calendar's button sends the slot

@@ -24,7 +24,19 @@ def test_control_characters_are_taken_out_and_line_breaks_kept(app):
         "start": "2027-03-04T10:00\x00", "comment": "Иван\x00\x1b[0m\x7f\r\n\tПетров"})
     assert errors == {}
     assert data["start"] == "2027-03-04T10:00"
-    assert data["comment"] == "Иван[0m\r\n\tПетров"
+    assert data["comment"] == "Иван[0m\n\tПетров"
+
+
+def test_a_text_as_long_as_the_browser_allows_is_accepted(app):
+    """The browser counts a line break as one character against maxlength and sends
+    it as CRLF; the feedback form once counted two and refused the text."""
+    from tutor.forms.lessons import FeedbackForm
+    from tutor.services import feedback
+    lines = ["x" * 99] * (feedback.MAX_COMMENT // 100)
+    text = "\r\n".join(lines) + "\r\n" + "y" * (feedback.MAX_COMMENT % 100)
+    assert len(text.replace("\r\n", "\n")) <= feedback.MAX_COMMENT < len(text)
+    data, errors = post_form(app, FeedbackForm, {"rating": "5", "comment": text})
+    assert errors == {} and data["comment"] == text.replace("\r\n", "\n")
 
 
 def test_a_required_field_of_control_characters_alone_is_empty(app):

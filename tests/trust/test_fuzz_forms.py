@@ -135,10 +135,15 @@ FORMS = [
     Form("teacher.add_window", TEACHER, {"weekday": Ints(0, 6), "start": TIME, "end": TIME}),
     Form("teacher.remove_window", TEACHER, {},
          values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
+    Form("teacher.change_window", TEACHER, {"start": TIME, "end": TIME},
+         values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
+    Form("teacher.copy_day", TEACHER, {"weekday": Ints(0, 6), "days": Ints(0, 6)}),
+    Form("teacher.apply_preset", TEACHER,
+         {"preset": Choice(("weekdays", "evenings", "weekends", "holidays"))}),
     Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
                                            "reason": TEXT}),
     Form("teacher.day_off", TEACHER, {"day": DATE}),
-    Form("teacher.block_slot", TEACHER, {"start": MOMENT, "end": MOMENT}),
+    Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
     Form("teacher.new_lesson", TEACHER, {

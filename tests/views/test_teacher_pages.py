@@ -83,6 +83,16 @@ def saved_settings(app, teacher):
                 s.max_pending_lessons, s.max_pending_series)
 
 
+WINDOW_INPUTS = re.compile(r'id="w-(\d)-\d{4}-start" name="start" value="([\d:]+)" required>\s*'
+                           r'<span aria-hidden="true">–</span>\s*<label[^>]*>[^<]*</label>\s*'
+                           r'<input type="time" id="w-\d-\d{4}-end" name="end" value="([\d:]+)"')
+
+
+def shown_windows(page):
+    """The weekly grid's windows as the page shows them: (weekday, "HH:MM", "HH:MM")."""
+    return [(int(day), start, end) for day, start, end in WINDOW_INPUTS.findall(page)]
+
+
 def lessons(app):
     with app.app_context():
         return list(Lesson.select().order_by(Lesson.start))
@@ -179,9 +189,12 @@ def test_the_availability_page_lists_the_windows(teacher_browser):
     response = teacher_browser.get("/teacher/availability")
     page = response.text
     assert "<html" in page and '<div id="availability"' in page
-    for day in ("Tuesday", "Wednesday", "Thursday"):
-        assert f"<span>{day}, 10:00–14:00</span>" in page
+    assert shown_windows(page) == [(day, "10:00", "14:00") for day in (1, 2, 3)]
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        assert f'<h3 class="week-day-name">{day}</h3>' in page
+    assert page.count("Not working") == 4
     assert 'action="/teacher/availability/windows/2/10:00/delete"' in page
+    assert 'action="/teacher/availability/windows/2/10:00/change"' in page
     assert "Times in the Moscow (UTC+3) time zone." in page
 
 
@@ -196,17 +209,18 @@ def test_the_availability_fragment_for_htmx(teacher_browser):
 def test_adding_a_window_opens_new_slots(teacher_browser, person, app):
     response = teacher_browser.submit("/teacher/availability/windows", {
         "weekday": "4", "start": "15:00", "end": "18:00"}, page="/teacher/availability")
-    assert response.status_code == 302 and response.headers["Location"] == "/teacher/availability"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teacher/availability#weekly-hours"
     assert windows(app) == WINDOWS + [(4, time(15), time(18))]
     page = teacher_browser.get("/teacher/availability").text
-    assert "The window is added." in page and "<span>Friday, 15:00–18:00</span>" in page
+    assert "The window is added." in page and (4, "15:00", "18:00") in shown_windows(page)
     friday = person().get("/").text.split('aria-labelledby="day-2026-11-27"')[1]
     assert free_cells(friday.split('<section class="day')[0]) == 3
 
 
 @pytest.mark.parametrize("data,message", [
     ({"weekday": "1", "start": "13:00", "end": "15:00"},
-     "This overlaps another window of that day."),
+     "Tuesday: 10:00–14:00 and 13:00–15:00 overlap."),
     ({"weekday": "4", "start": "15:00", "end": "15:00"}, "The end must come after the start."),
     ({"weekday": "4", "start": "", "end": "15:00"}, "Enter the time."),
 ])
@@ -218,33 +232,35 @@ def test_a_bad_window_is_refused(teacher_browser, app, data, message):
     assert windows(app) == WINDOWS
 
 
-@pytest.mark.parametrize("path,data,message,kept", [
+@pytest.mark.parametrize("path,data,message,kept,root", [
     ("/teacher/availability/windows", {"weekday": "1", "start": "13:00", "end": "15:00"},
-     "This overlaps another window of that day.", 'value="13:00"'),
+     "Tuesday: 10:00–14:00 and 13:00–15:00 overlap.", 'value="13:00"', "weekly-hours"),
     ("/teacher/availability/settings", {**SETTINGS, "buffer_minutes": "500"},
-     "From 0 to 240.", 'value="500"'),
+     "From 0 to 240.", 'value="500"', "availability"),
     ("/teacher/unavailable", {"first_day": "2026-12-03", "last_day": "2026-12-01"},
-     "The last day must not come before the first.", 'value="2026-12-03"'),
+     "The last day must not come before the first.", 'value="2026-12-03"', "availability"),
 ])
 def test_a_bad_form_with_htmx_swaps_only_the_section(teacher_browser, app, calendar_ready,
-                                                     path, data, message, kept):
+                                                     path, data, message, kept, root):
     before = snapshot(app, calendar_ready)
     token = teacher_browser.csrf_token("/teacher/availability")
     response = teacher_browser.post(path, headers=HTMX, data={"csrf_token": token, **data})
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="availability"')
+    assert re.match(rf'(<div|<section) id="{root}"', response.text.lstrip()), response.text
     assert "<html" not in response.text
     assert message in response.text and kept in response.text
     assert "HX-Request" in response.headers["Vary"]
     assert snapshot(app, calendar_ready) == before
 
 
-def test_an_htmx_change_reloads_the_page(teacher_browser, app):
+def test_an_htmx_change_swaps_the_grid_in_place(teacher_browser, app):
     token = teacher_browser.csrf_token("/teacher/availability")
     response = teacher_browser.post("/teacher/availability/windows", headers=HTMX, data={
         "csrf_token": token, "weekday": "0", "start": "09:00", "end": "10:00"})
-    assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == "/teacher/availability"
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="weekly-hours"')
+    assert "<html" not in response.text and "The window is added." in response.text
+    assert (0, "09:00", "10:00") in shown_windows(response.text)
     assert windows(app)[0] == (0, time(9), time(10))
 
 
@@ -253,7 +269,8 @@ def test_removing_a_window(teacher_browser, person, app):
                                       page="/teacher/availability")
     assert response.status_code == 302
     assert windows(app) == [WINDOWS[0], WINDOWS[2]]
-    assert "<span>Wednesday" not in teacher_browser.get("/teacher/availability").text
+    assert shown_windows(teacher_browser.get("/teacher/availability").text) == [
+        (1, "10:00", "14:00"), (3, "10:00", "14:00")]
     assert free_cells(person().get("/").text) == 8
 
 
@@ -310,7 +327,7 @@ def test_adding_and_removing_days_off(teacher_browser, person, app):
     assert intervals(app) == [(datetime(2026, 11, 30, 21), datetime(2026, 12, 3, 21), "Отпуск")]
     page = teacher_browser.get("/teacher/availability").text
     assert "These days are marked unavailable." in page
-    assert "<span>1 December – 3 December, whole days · Отпуск</span>" in page
+    assert "<span>1–3 December · Отпуск</span>" in page
     assert free_cells(person().get("/?week=2026-11-30").text) == 0
 
     interval_id = re.search(r'action="/teacher/unavailable/(\d+)/delete"', page).group(1)
@@ -509,15 +526,17 @@ def test_the_new_lesson_form_points_a_past_date_to_entering_it(teacher_browser, 
 
 def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, calendar_ready):
     week = teacher_browser.get("/?week=2026-11-23").text
-    start = re.search(r'name="start" value="([^"]+)"', week).group(1)
-    end = re.search(r'name="end" value="([^"]+)"', week).group(1)
+    assert week.count('<form id="week-block" method="post"') == 1  # one for the week
+    slot = re.search(r'form="week-block" name="slot" value="([^"]+)"', week).group(1)
+    start, end = slot.split("/")
     response = teacher_browser.submit("/teacher/unavailable/slot?next=/?week%3D2026-11-23",
-                                      {"start": start, "end": end}, page="/?week=2026-11-23")
+                                      {"slot": slot}, page="/?week=2026-11-23")
     assert response.headers["Location"] == "/?week=2026-11-23"
     with app.app_context():
         block = UnavailableInterval.get()
         assert (block.start.isoformat(), block.end.isoformat()) == (start, end)
     assert f'value="{start}"' not in teacher_browser.get("/?week=2026-11-23").text
-    bad = teacher_browser.submit("/teacher/unavailable/slot", {"start": end, "end": start},
-                                 page="/?week=2026-11-23")
-    assert bad.status_code == 400
+    for wrong in (f"{end}/{start}", start, f"{start}/", f"/{end}", f"{start}/{end}/x"):
+        bad = teacher_browser.submit("/teacher/unavailable/slot", {"slot": wrong},
+                                     page="/?week=2026-11-23")
+        assert bad.status_code == 400, wrong

@@ -36,15 +36,13 @@ from tutor.forms.base import (
 from tutor.forms.fields import ZoneField, teachers_zone_choice
 from tutor.forms.lessons import ReasonForm
 from tutor.models import User
-from tutor.services import accounts
-from tutor.services import admin as admin_service
-from tutor.services import reports as report_service
+from tutor.services import accounts, lesson_list, students
 
 
 def _student_filter(search, status):
-    if status not in admin_service.STATUSES:
-        status = admin_service.EVERYONE
-    return admin_service.StudentFilter(search=(search or "")[:100], status=status)
+    if status not in students.STATUSES:
+        status = students.EVERYONE
+    return students.StudentFilter(search=(search or "")[:100], status=status)
 
 
 
@@ -72,8 +70,8 @@ class StudentSelectionForm(FlaskForm):
     def selection(self):
         search = _student_filter(self.q.data, self.status.data)
         if self.scope.data == "all":
-            return admin_service.Selection(ids=None, filter=search)
-        return admin_service.Selection(ids=tuple(self.ids.data or ()), filter=search)
+            return students.Selection(ids=None, filter=search)
+        return students.Selection(ids=tuple(self.ids.data or ()), filter=search)
 
 
 class StudentForm(FlaskForm):
@@ -158,7 +156,7 @@ class LessonFilterForm(QueryForm):
 
     def lesson_filter(self, zone):
         valid = self.validate()  # a malformed date counts as no bound
-        return admin_service.LessonFilter(
+        return lesson_list.LessonFilter(
             first_day=self.first_day.data if valid or not self.first_day.errors else None,
             last_day=self.last_day.data if valid or not self.last_day.errors else None,
             status=(self.status.data if self.status.data in ("pending", "confirmed", "unmarked")
@@ -180,6 +178,7 @@ class ReportMonthForm(QueryForm):
                                    "placeholder": "YYYY-MM", "required": True})
 
     def validate_month(self, field):
+        from tutor.services import reports as report_service  # loaded by reports alone
         try:
             field.month = report_service.parse_month(field.data)
         except report_service.InvalidMonth:

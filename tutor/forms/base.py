@@ -24,8 +24,13 @@ from tutor.services import bounds
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 
 
-def _without_control_characters(value):
-    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+def _cleaned(value):
+    """Without control characters, and with every line break one "\n": a browser sends
+    CRLF but counts it as one character against maxlength, so a length counted on
+    what it sent would refuse a text the browser let through."""
+    if not isinstance(value, str):
+        return value
+    return CONTROL_CHARACTERS.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _within_calendar(form, field):
@@ -46,16 +51,17 @@ def _within_numbers(form, field):
 
 
 class FlaskForm(_FlaskForm):
-    """The base of every form below: control characters are taken out of everything
-    posted before any field reads it (so a required field of NUL alone is empty), every
-    date and every number must lie within tutor.services.bounds."""
+    """The base of every form: control characters are taken out of everything posted
+    and line breaks made "\n" before any field reads it (so a required field of NUL
+    alone is empty, and Length counts as the browser's maxlength does), every date and
+    every number must lie within tutor.services.bounds."""
 
     class Meta(_FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
             formdata = super().wrap_formdata(form, formdata)
             if formdata is None:
                 return None
-            return MultiDict([(key, _without_control_characters(value))
+            return MultiDict([(key, _cleaned(value))
                               for key in formdata for value in formdata.getlist(key)])
 
         def bind_field(self, form, unbound_field, options):

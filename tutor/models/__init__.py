@@ -29,6 +29,7 @@ from tutor.models.operations import (
     JobRun,
     JobState,
     RateLimitCounter,
+    SchedulerLease,
     WorkRequest,
 )
 
@@ -37,7 +38,7 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson]
+          EndedLesson, SchedulerLease]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

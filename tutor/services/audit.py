@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from playhouse.shortcuts import model_to_dict
 
 from tutor.models import AuditEntry
+from tutor.services.pages import PER_PAGE, page_of
 
 # Never written to the log, whatever the record (a form's data may be passed as is).
 SECRET_FIELDS = {"password_hash", "reset_version", "telegram_chat_id", "csrf_token"}
@@ -49,6 +50,9 @@ ACTIONS = {
     "settings.update": _l("Booking rules changed"),
     "window.add": _l("Weekly hours added"),
     "window.remove": _l("Weekly hours removed"),
+    "window.change": _l("Weekly hours changed"),
+    "hours.copy": _l("Weekly hours copied to other days"),
+    "hours.preset": _l("Weekly hours set from a preset"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
 }
@@ -84,6 +88,8 @@ FIELDS = {
     "min_notice_hours": _l("Book at least this many hours ahead"),
     "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
                                     "hours before"),
+    "slot_step_minutes": _l("Lessons start, minutes apart (0: after the break)"),
+    "days": _l("Days"), "preset": _l("Preset"),
     "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
 }
 VALUES = {
@@ -213,3 +219,8 @@ def _load(text):
     value = json.loads(text)
     return value if isinstance(value, dict) else {"value": value}
 
+
+
+def audit_log(action=None, page=1, per_page=PER_PAGE):
+    """A Page of the audit trail, newest first, of one `action` or all."""
+    return page_of(AuditEntry.newest(action), page, per_page)

@@ -16,9 +16,10 @@ Decided rules (tests/services/test_backfill.py pins each one):
   teacher entering a month of lessons would send a message for each. The student
   sees it in their lessons and their balance.
 - It may be for a new person (a student account, as create_lesson_for makes one).
+- The audit log keeps one entry, written in the same transaction.
 """
 from tutor.models import Lesson, User, utcnow
-from tutor.services import booking, schedule
+from tutor.services import audit, booking, schedule
 from tutor.services.availability import Interval, InvalidInterval
 
 
@@ -69,4 +70,5 @@ def enter_past_lesson(teacher, start, end, *, attendance, student=None, first_na
                                end=interval.end, status=Lesson.CONFIRMED, comment=comment,
                                price=price, people=people, confirmed_at=now,
                                attendance=attendance, entered_afterwards=True, sequence=1)
+        audit.record(teacher, "lesson.enter_afterwards", lesson, after=audit.snapshot(lesson))
     return lesson, credentials

@@ -35,7 +35,7 @@ from unidecode import unidecode
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import availability, notify, schedule
+from tutor.services import audit, availability, errors, notify, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Interval, InvalidInterval
 from tutor.services.passwords import hash_password, random_password
@@ -53,7 +53,7 @@ class BookingError(Exception):
     field = None
 
 
-class NotAllowed(BookingError):
+class NotAllowed(BookingError, errors.NotAllowed):
     """Not this user's lesson, or not something their role may do."""
 
 
@@ -193,6 +193,8 @@ def cancel_lesson(user, lesson, reason="", now=None):
             raise InThePast("the lesson has already started")
         if user.id == lesson.student_id and not student_may_cancel(lesson, settings, now):
             raise TooLateToCancel(student_cancel_deadline(lesson, settings))
+        audit.record(user, "lesson.cancel", lesson, before=audit.snapshot(lesson),
+                     after={"reason": reason})
         lesson.delete_instance()
         record_ended([lesson], EndedLesson.CANCELLED, reason, by=user, now=now)
         _notify(recipient, "lesson_cancelled", lesson, settings,
@@ -227,6 +229,7 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
         if comment is not None:
             lesson.comment = comment
         lesson.save()
+        audit.record(teacher, "lesson.confirm", lesson, after=audit.snapshot(lesson))
         settings = schedule.settings_for(teacher)
         if lesson.start != previous:
             _notify(lesson.student, "lesson_moved", lesson, settings,
@@ -271,6 +274,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
         lesson = _teachers_lesson(teacher, lesson)
         if not lesson.is_confirmed:
             raise NotPending("a pending lesson is confirmed, not changed")
+        before = audit.snapshot(lesson)
         previous = lesson.start
         if start is not None and start != lesson.start:
             if lesson.start <= now:
@@ -282,6 +286,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
         if comment is not None:
             lesson.comment = comment
         lesson.save()
+        audit.record(teacher, "lesson.change", lesson, before, audit.snapshot(lesson))
         if lesson.start != previous:
             settings = schedule.settings_for(teacher)
             _notify(lesson.student, "lesson_rescheduled", lesson, settings,
@@ -302,6 +307,8 @@ def reject_lesson(teacher, lesson, reason=""):
             raise NotAllowed("not your lesson")
         if not lesson.is_pending:
             raise NotPending("a confirmed lesson is cancelled, not rejected")
+        audit.record(teacher, "lesson.reject", lesson, before=audit.snapshot(lesson),
+                     after={"reason": reason})
         lesson.delete_instance()
         record_ended([lesson], EndedLesson.REJECTED, reason, by=teacher)
         _notify(lesson.student, "lesson_rejected", lesson, schedule.settings_for(teacher),

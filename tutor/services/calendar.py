@@ -4,8 +4,10 @@ lesson shows to everybody but names nobody; a confirmed one exists only for the
 teacher and its student."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from tutor.database import Prepared
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import availability, schedule, zones
 from tutor.services.availability import Interval
@@ -38,6 +40,19 @@ class Cell:
     def end_utc(self):
         return self.end.astimezone(timezone.utc).replace(tzinfo=None)
 
+    @cached_property
+    def span(self):
+        """"10:00–11:00", as the week shows it (twice for the teacher)."""
+        start, end = self.start, self.end
+        return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+
+    @cached_property
+    def slot(self):
+        """The cell's time as one value a form can send: "start/end" in naive UTC
+        (ISO 8601's interval; bounds.parse_interval reads it back)."""
+        return (f"{self.start_utc.isoformat(timespec='minutes')}/"
+                f"{self.end_utc.isoformat(timespec='minutes')}")
+
 
 @dataclass(frozen=True)
 class Day:
@@ -69,6 +84,12 @@ class Week:
     @property
     def end(self):
         return self.start + timedelta(days=6)
+
+
+# A week's queries, their SQL built once (peewee's building cost more than running).
+_LESSONS = Prepared(lambda teacher_id, end, start: Lesson.in_range(teacher_id, start, end))
+_BLOCKS = Prepared(lambda teacher_id, end, start: UnavailableInterval.in_range(
+    teacher_id, start, end))
 
 
 def viewer_timezone(viewer, teacher_settings):
@@ -112,8 +133,8 @@ def build_week(teacher, viewer, day, now):
 
     rules = schedule.rules_for(teacher, settings)
     reach = rules.lesson_length + rules.buffer
-    lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
-    blocks = list(UnavailableInterval.in_range(teacher, start, end + reach))
+    lessons = _LESSONS.all(Lesson, teacher.id, end + reach, start - reach)
+    blocks = _BLOCKS.all(UnavailableInterval, teacher.id, end + reach, start)
     candidates = availability.candidate_slots(rules, start, end)
     slots = availability.bookable(
         rules, candidates, now=now,

@@ -15,7 +15,6 @@ from datetime import timedelta, timezone
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tutor.models import Lesson, User, utcnow
@@ -96,6 +95,7 @@ def lesson_file(lesson, viewer, now=None):
 
 
 def new_calendar(name):
+    from icalendar import Calendar  # loaded by the first feed asked for, not by every worker
     calendar = Calendar()
     calendar.add("prodid", "-//tutor//lessons//EN")
     calendar.add("version", "2.0")
@@ -109,6 +109,7 @@ def _aware(moment):
 
 
 def event(lesson, viewer, now=None):
+    from icalendar import Event
     event = Event()
     event.add("uid", uid(lesson))
     event.add("dtstamp", _aware(now or utcnow()))

@@ -24,7 +24,6 @@ from email.utils import parseaddr
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import vCalAddress
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import Lesson, utcnow
@@ -99,6 +98,8 @@ def event_file(lesson, viewer, method=PUBLISH, now=None):
 def _organizer(lesson):
     """The teacher, at the address the e-mail comes from (RFC 5546 asks for an
     ORGANIZER in PUBLISH and CANCEL; the teacher's own address is not ours to give)."""
+    from icalendar import vCalAddress  # loaded when first needed, not by every worker
+
     address = parseaddr(current_app.config["EMAIL_FROM"])[1] or "no-reply@localhost"
     organizer = vCalAddress(f"mailto:{address}")
     teacher = lesson.teacher

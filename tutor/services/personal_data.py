@@ -61,8 +61,7 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import accounts, audit, booking, notify, schedule, zones
-from tutor.services import work
+from tutor.services import accounts, audit, booking, notify, schedule, work, zones
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often

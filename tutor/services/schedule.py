@@ -9,9 +9,14 @@ import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tutor.database import exclusive
+from tutor.database import Prepared, exclusive
 from tutor.extensions import db
-from tutor.models import AvailabilityWindow, Lesson, TeacherSettings, UnavailableInterval
+from tutor.models import (
+    AvailabilityWindow,
+    Lesson,
+    TeacherSettings,
+    UnavailableInterval,
+)
 from tutor.services import availability, bounds, money
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,
@@ -31,8 +36,10 @@ SETTING_LIMITS = {
     "max_pending_lessons": (1, 100),
     "max_pending_series": (0, 20),
 }
+# Where slots may start: availability.SLOT_STEPS or AFTER_BREAK, in minutes.
+SLOT_STEP_CHOICES = (*availability.SLOT_STEPS, availability.AFTER_BREAK)
 # Every setting update_settings takes (the settings form has a field for each).
-SETTING_NAMES = (*SETTING_LIMITS, "default_price", "timezone")
+SETTING_NAMES = (*SETTING_LIMITS, "default_price", "timezone", "slot_step_minutes")
 MAX_PRICE = bounds.MAX_AMOUNT  # what the price columns hold
 MAX_REASON = 200
 
@@ -74,8 +81,12 @@ def settings_for(teacher):
     return TeacherSettings.for_teacher(teacher)
 
 
+_WINDOWS_OF = Prepared(lambda teacher_id: AvailabilityWindow.of(teacher_id))
+
+
 def windows_for(teacher):
-    return tuple(Window(w.weekday, w.start, w.end) for w in AvailabilityWindow.of(teacher))
+    return tuple(Window(w.weekday, w.start, w.end)
+                 for w in _WINDOWS_OF.all(AvailabilityWindow, getattr(teacher, "id", teacher)))
 
 
 def rules_for(teacher, settings=None):
@@ -87,6 +98,7 @@ def rules_for(teacher, settings=None):
         min_notice=timedelta(hours=settings.min_notice_hours),
         horizon=timedelta(days=settings.horizon_days),
         timezone=settings.timezone,
+        step=availability.step_of(settings.slot_step_minutes),
     )
 
 
@@ -139,7 +151,8 @@ def update_settings(teacher, **fields):
     """Change some of the teacher's settings: lesson_length_minutes, buffer_minutes,
     horizon_days, min_notice_hours, cancellation_notice_hours, max_pending_lessons,
     max_pending_series (whole numbers within SETTING_LIMITS), default_price (0 or
-    more, two decimals at most), timezone (an IANA name). Raises InvalidSetting for
+    more, two decimals at most), timezone (an IANA name), slot_step_minutes (one of
+    SLOT_STEP_CHOICES). Raises InvalidSetting for
     the first bad value (nothing changes then), TypeError for an unknown name. Returns
     the saved settings."""
     unknown = set(fields) - set(SETTING_NAMES)
@@ -151,6 +164,10 @@ def update_settings(teacher, **fields):
             clean[name] = _whole_number(name, value)
         elif name == "default_price":
             clean[name] = clean_price(value, name)
+        elif name == "slot_step_minutes":
+            if isinstance(value, bool) or value not in SLOT_STEP_CHOICES:
+                raise InvalidSetting(name, f"must be one of {SLOT_STEP_CHOICES}: {value!r}")
+            clean[name] = value
         else:
             clean[name] = _zone(value)
     with lock(teacher):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import availability, booking, notify, schedule, zones
+from tutor.services import audit, availability, booking, notify, schedule, zones
 from tutor.services.availability import Interval
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     BookingError,
@@ -230,6 +230,8 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
             price=price if as_teacher else None, people=people if as_teacher else 1,
             confirmed_at=now if as_teacher else None,
             sequence=1 if as_teacher else 0) for o in plan.free]
+        audit.record(requester, "series.create" if as_teacher else "series.book", series,
+                     after={"lessons": len(lessons), "skipped": len(plan.skipped)})
         settings = schedule.settings_for(teacher)
         if as_teacher:
             _notify(student, "series_confirmed", series, settings, lessons,
@@ -308,6 +310,9 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
         if comment is not None:
             series.comment = comment
         series.save()
+        audit.record(teacher, "series.confirm", series, after={
+            "price": price, "people": people, "lessons": len(confirmed),
+            "dropped": len(dropped)})
         _notify(series.student, "series_confirmed", series, schedule.settings_for(teacher),
                 confirmed, dropped=[lesson.start for lesson in dropped], price=price,
                 people=people)
@@ -329,6 +334,8 @@ def reject_series(teacher, series, reason=""):
         for lesson in pending:
             lesson.delete_instance()
         booking.record_ended(pending, EndedLesson.REJECTED, reason, by=teacher)
+        audit.record(teacher, "series.reject", series,
+                     after={"lessons": len(pending), "reason": reason})
         settings = schedule.settings_for(teacher)
         _notify(series.student, "series_rejected", series, settings, pending, reason=reason)
         if series.occurrences().exists():
@@ -364,6 +371,8 @@ def cancel_from(user, series, first_day, reason="", now=None):
         for lesson in cancelled:
             lesson.delete_instance()
         booking.record_ended(cancelled, EndedLesson.CANCELLED, reason, by=user, now=now)
+        audit.record(user, "series.cancel", series, after={
+            "from": first_day, "lessons": len(cancelled), "kept": len(kept), "reason": reason})
         _notify(recipient, "series_cancelled", series, settings, cancelled,
                 cancelled_by=booking._name(user), reason=reason)
         if not series.occurrences().exists():

@@ -5,17 +5,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm, PastLessonForm
-from tutor.forms.schedule import (
-    WEEKDAYS,
-    DayOffForm,
-    DaysOffForm,
-    ScheduleSettingsForm,
-    WindowForm,
-)
+from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
@@ -29,30 +22,26 @@ from tutor.services import (
     series,
     zones,
 )
-from tutor.views.access import teacher_only
-from tutor.views.lessons import booking_error
-from tutor.views.series import series_error
+from tutor.views.access import me, teacher_only
+from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 
-def me():
-    return current_user._get_current_object()
-
-
 # --- availability -------------------------------------------------------------------
 
-def _availability_page(status=200, lessons_inside=(), **forms):
+def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
+                      **forms):
+    """The page, or its partial for htmx; `forms` that failed show their errors, the
+    weekly grid its own (views/hours.py)."""
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
     context = {
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
-        "window_form": WindowForm(formdata=None),
         "days_off_form": DaysOffForm(formdata=None),
         **forms,
-        "windows": list(schedule.windows_for(teacher)),
-        "weekdays": WEEKDAYS,
+        **hours_views.grid_context(teacher, hours_error, window_form),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),
@@ -68,7 +57,7 @@ def availability():
     """The page; with a range in the query string (the calendar's "day off" on a day
     with lessons) its form comes filled in, with the lessons inside listed."""
     if "first_day" not in request.args:
-        return _availability_page()
+        return availability_page()
     form = DaysOffForm(formdata=request.args, meta={"csrf": False})
     lessons = []
     if form.validate():
@@ -76,7 +65,7 @@ def availability():
         if start < end:
             lessons = schedule.lessons_inside(me(), start, end)
             form.show_lessons(lessons)
-    return _availability_page(days_off_form=form, lessons_inside=lessons)
+    return availability_page(days_off_form=form, lessons_inside=lessons)
 
 
 def _range_of(form):
@@ -100,37 +89,7 @@ def update_settings():
             audit.record(me(), "settings.update", after=fields)
             flash(_("The booking rules are saved."), "success")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(settings_form=form)
-
-
-@bp.post("/availability/windows")
-def add_window():
-    form = WindowForm()
-    if form.validate_on_submit():
-        windows = list(schedule.windows_for(me()))
-        windows.append(schedule.Window(form.weekday.data, form.start.data, form.end.data))
-        try:
-            schedule.set_windows(me(), windows)
-        except schedule.InvalidWindow:
-            form.end.errors.append(_("This overlaps another window of that day."))
-        else:
-            audit.record(me(), "window.add", after=form.data)
-            flash(_("The window is added."), "success")
-            return redirect_to(url_for("teacher.availability"))
-    return _availability_page(window_form=form)
-
-
-@bp.post("/availability/windows/<int:weekday>/<start>/delete")
-def remove_window(weekday, start):
-    current = schedule.windows_for(me())
-    windows = [w for w in current
-               if not (w.weekday == weekday and w.start.strftime("%H:%M") == start)]
-    if len(windows) == len(current):
-        abort(404)
-    schedule.set_windows(me(), windows)
-    audit.record(me(), "window.remove", before={"weekday": weekday, "start": start})
-    flash(_("The window is removed."), "success")
-    return redirect_to(url_for("teacher.availability"))
+    return availability_page(settings_form=form)
 
 
 @bp.post("/unavailable")
@@ -149,7 +108,7 @@ def add_days_off():
             form.end_time.errors.append(_("The end must come after the start."))
         except schedule.LessonsInside as error:
             form.show_lessons(error.lessons)
-            return _availability_page(days_off_form=form, lessons_inside=error.lessons)
+            return availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
             kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
             audit.record(me(), "unavailable.add", after={
@@ -165,7 +124,7 @@ def add_days_off():
                     "%(num)d lessons inside it stay: cancel them on their pages if they "
                     "will not take place.", len(kept)), "info")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(days_off_form=form)
+    return availability_page(days_off_form=form)
 
 
 def _tell_clock_changes(form, start, end):
@@ -205,11 +164,12 @@ def day_off():
 
 @bp.post("/unavailable/slot")
 def block_slot():
-    """Mark one slot of the calendar unavailable, from the calendar itself."""
-    start = bounds.parse_moment(request.form.get("start"))
-    end = bounds.parse_moment(request.form.get("end"))
-    if start is None or end is None:
+    """Mark one slot of the calendar unavailable, from the calendar itself: the
+    slot's button sends its time as "start/end"."""
+    slot = bounds.parse_interval(request.form.get("slot"))
+    if slot is None:
         abort(400)
+    start, end = slot
     try:
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
@@ -311,8 +271,6 @@ def past_lesson():
         except booking.BookingError as error:
             form.form_errors.append(_past_lesson_error(error))
         else:
-            audit.record(teacher, "lesson.enter_afterwards", lesson,
-                         after=audit.snapshot(lesson))
             local = zones.local(lesson.start, zone)
             if credentials is not None:
                 return render_template("teacher/new_student_credentials.html", lesson=lesson,
@@ -358,9 +316,11 @@ def _weekly_lessons(form, teacher, zone):
     except series.BookingError as error:
         form.form_errors.append(series_error(error))
         return plan, None
-    audit.record(teacher, "series.create", created, after={"lessons": len(lessons),
-                                                           "skipped": len(skipped)})
     flash(ngettext("%(num)d weekly lesson is created; the student is told.",
                    "%(num)d weekly lessons are created; the student is told.", len(lessons)),
           "success")
     return plan, redirect_to(url_for("series.show", series_id=created.id))
+
+
+# The weekly grid's routes belong to this blueprint; imported last, as they import it.
+from tutor.views import hours as hours_views  # noqa: E402  (registers the routes)
