@@ -151,6 +151,15 @@ def load_config():
         "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 150),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
+        # The teacher's other calendars (services/busy_import.py): how often each is
+        # read, how long a read may take, and how big a calendar may be.
+        "BUSY_CALENDAR_REFRESH_MINUTES": _int("BUSY_CALENDAR_REFRESH_MINUTES", 5),
+        "BUSY_CALENDAR_CONNECT_TIMEOUT": _int("BUSY_CALENDAR_CONNECT_TIMEOUT", 5),
+        "BUSY_CALENDAR_READ_TIMEOUT": _int("BUSY_CALENDAR_READ_TIMEOUT", 20),
+        "BUSY_CALENDAR_MAX_BYTES": _int("BUSY_CALENDAR_MAX_BYTES", 10 * 1024 * 1024),
+        # Addresses on this machine or a private network are refused (a calendar
+        # address must not reach the server's neighbours); on for tests only.
+        "BUSY_CALENDAR_ALLOW_PRIVATE": _bool("BUSY_CALENDAR_ALLOW_PRIVATE", False),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
         # Backups in an S3-compatible bucket instead of BACKUP_DIR (services/backup_store.py);

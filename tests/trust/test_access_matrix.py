@@ -178,6 +178,11 @@ MATRIX = [
     teacher_only("teacher.block_slot", "POST", 400),  # the calendar's button sends the slot
     teacher_only("teacher.remove_unavailable", "POST", GO, values={"interval_id": "@interval"}),
     teacher_only("teacher.dismiss_onboarding", "POST", GO),
+    # The teacher's other calendars, whose busy time closes slots.
+    teacher_only("calendars.index", "GET", 200),
+    teacher_only("calendars.add", "POST", 200),  # empty form: the form again
+    teacher_only("calendars.refresh", "POST", GO, values={"subscription_id": "@subscription"}),
+    teacher_only("calendars.remove", "POST", GO, values={"subscription_id": "@subscription"}),
     teacher_only("teacher.new_lesson", "GET", 200),
     teacher_only("teacher.new_lesson", "POST", 200),
     teacher_only("teacher.past_lesson", "GET", 200),

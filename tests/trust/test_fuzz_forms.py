@@ -146,6 +146,9 @@ FORMS = [
     Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
+    Form("calendars.add", TEACHER, {"url": TEXT}),
+    Form("calendars.refresh", TEACHER, {}, values={"subscription_id": "@subscription"}),
+    Form("calendars.remove", TEACHER, {}, values={"subscription_id": "@subscription"}),
     Form("teacher.new_lesson", TEACHER, {
         "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
         "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),

@@ -3,6 +3,7 @@ viewer's zone is applied when shown. The schema itself is built by the ordered f
 migrations/, and a test proves they build exactly what these classes describe."""
 from tutor.models.accounts import Goal, LoginSession, User, normalize_login
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
+from tutor.models.busy import CalendarSubscription, ImportedBusy
 from tutor.models.calendar import (
     AvailabilityWindow,
     EndedLesson,
@@ -38,7 +39,7 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson, SchedulerLease]
+          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

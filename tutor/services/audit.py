@@ -55,6 +55,8 @@ ACTIONS = {
     "hours.preset": _l("Weekly hours set from a preset"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
+    "calendar.add": _l("Other calendar added"),
+    "calendar.remove": _l("Other calendar removed"),
 }
 
 # The kinds of record an entry is about (their tables), as the teacher reads them.
@@ -66,6 +68,7 @@ TARGETS = {
 
 # The fields the entries hold, as the teacher reads them; others keep their name.
 FIELDS = {
+    "address": _l("Address"),
     "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
     "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
     "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),

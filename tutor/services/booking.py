@@ -10,12 +10,14 @@ and every notification is written to the outbox in the same transaction.
 
 Decided rules (the tests pin each one):
 - A student books exactly one free slot of the calendar (availability.is_bookable):
-  on the grid, inside the notice and horizon, clear of unavailable time, and clear of
-  other lessons by the teacher's buffer. A slot blocked only by another lesson is
+  on the grid, inside the notice and horizon, clear of unavailable time and of the busy
+  time imported from the teacher's other calendars, and clear of other lessons by the
+  teacher's buffer. A slot blocked only by another lesson is
   SlotTaken; any other reason is OutsideAvailability.
 - The teacher (creating or moving a lesson) may use any time in the future that
   overlaps no other lesson (SlotTaken) and no unavailable interval
-  (OutsideAvailability); the grid, notice, horizon and buffer do not apply.
+  (OutsideAvailability); the grid, notice, horizon and buffer do not apply, nor does
+  imported busy time (the teacher knows their other calendars).
 - Only a pending lesson is confirmed or rejected (NotPending); a pending lesson that has
   started can no longer be confirmed (InThePast): it is about to expire.
 - A student may have at most the teacher's max_pending_lessons single requests and
@@ -137,7 +139,7 @@ def book_lesson(student, teacher, start, comment="", now=None):
         check_pending_cap(student, teacher, settings)
         rules = schedule.rules_for(teacher, settings)
         slot = Interval(start, start + rules.lesson_length)
-        unavailable = schedule.unavailable_between(teacher, slot.start, slot.end)
+        unavailable = schedule.closed_between(teacher, slot.start, slot.end)
         if not availability.is_bookable(rules, slot, now=now, unavailable=unavailable):
             raise OutsideAvailability(f"{start} is not a free slot")
         busy = schedule.busy_between(teacher, slot.start - rules.buffer, slot.end + rules.buffer)

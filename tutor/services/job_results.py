@@ -167,6 +167,18 @@ def _waiting_work(counts, period):
     ], _("Nothing was waiting."))
 
 
+def _busy_calendars(counts, period):
+    return _said([
+        _n(counts, "changed") and ngettext(
+            "%(num)d calendar brought changed busy time",
+            "%(num)d calendars brought changed busy time", _n(counts, "changed")),
+        _n(counts, "failed") and ngettext(
+            "%(num)d calendar could not be read (the reason is on the Other calendars page)",
+            "%(num)d calendars could not be read (the reason is on the Other calendars page)",
+            _n(counts, "failed")),
+    ], _("Your other calendars say what they said before."))
+
+
 _DESCRIBERS = {
     "monthly_report": _monthly_report,
     "activity_check": _activity_check,
@@ -178,4 +190,5 @@ _DESCRIBERS = {
     "digests": _digests,
     "reminders": _reminders,
     "waiting_work": _waiting_work,
+    "busy_calendars": _busy_calendars,
 }

@@ -13,6 +13,7 @@ from tutor.database import Prepared, exclusive
 from tutor.extensions import db
 from tutor.models import (
     AvailabilityWindow,
+    ImportedBusy,
     Lesson,
     TeacherSettings,
     UnavailableInterval,
@@ -107,6 +108,26 @@ def unavailable_between(teacher, start, end):
     return [Interval(i.start, i.end) for i in UnavailableInterval.in_range(teacher, start, end)]
 
 
+def imported_between(teacher, start, end):
+    """Busy time imported from the teacher's other calendars (services/busy_import.py)
+    overlapping [start, end), as Intervals."""
+    return [Interval(i.start, i.end) for i in ImportedBusy.in_range(teacher, start, end)]
+
+
+def closed_between(teacher, start, end):
+    """What students cannot book in [start, end), as Intervals: the unavailable
+    intervals and the busy time imported from the teacher's other calendars. The
+    teacher placing or moving a lesson by hand checks unavailable_between alone: what
+    their other calendars say informs them (their week shows it) but never refuses.
+    One query for both."""
+    def overlapping(model):
+        return (model
+                .select(model.start, model.end)
+                .where((model.teacher == teacher) & (model.start < end) & (model.end > start)))
+    both = overlapping(UnavailableInterval).union_all(overlapping(ImportedBusy))
+    return [Interval(begin, finish) for begin, finish in sorted(both.tuples())]
+
+
 def busy_between(teacher, start, end, exclude=None):
     """The teacher's lessons (pending or confirmed) overlapping [start, end), as
     Intervals; `exclude` is a lesson to leave out (the one being moved)."""
@@ -118,13 +139,13 @@ def busy_between(teacher, start, end, exclude=None):
 
 def free_slots_for(teacher, range_start, range_end, now):
     """The teacher's bookable slots starting in [range_start, range_end): two queries
-    for the rules, one for lessons, one for unavailable intervals, whatever the range."""
+    for the rules, one for lessons, two for closed time, whatever the range."""
     rules = rules_for(teacher)
     # A slot starting in the range ends by range_end + length; a lesson counts when it
     # comes within the buffer of one.
     reach_end = range_end + rules.lesson_length
     busy = busy_between(teacher, range_start - rules.buffer, reach_end + rules.buffer)
-    unavailable = unavailable_between(teacher, range_start, reach_end)
+    unavailable = closed_between(teacher, range_start, reach_end)
     return availability.free_slots(rules, range_start, range_end, now=now,
                                    unavailable=unavailable, busy=busy)
 

@@ -153,7 +153,8 @@ def plan_series(requester, teacher, first_start, *, until=None, count=None, minu
     starts = [(day, zones.to_utc(day, start_time, zone)) for day in days]
     span_start, span_end = starts[0][1], starts[-1][1] + length
     busy = schedule.busy_between(teacher, span_start - rules.buffer, span_end + rules.buffer)
-    unavailable = schedule.unavailable_between(teacher, span_start, span_end)
+    closed = schedule.unavailable_between if as_teacher else schedule.closed_between
+    unavailable = closed(teacher, span_start, span_end)
     occurrences = []
     for day, start in starts:
         slot = Interval(start, start + length)
