@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests import racers
+from tests.services.test_reports import pdf_pages
 from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
 from tutor.services import backfill, balances, booking, reports, schedule
 
@@ -70,6 +71,13 @@ def test_it_counts_in_the_report_and_the_balance(teacher, student):
     lessons = report_rows(report)
     assert lessons[1][-2:] == ["attended", "entered afterwards"]
     assert balances.balance(student) == Decimal("-1500.00")
+
+
+def test_the_pdf_marks_it(teacher, student):
+    enter(teacher, student)
+    pdf = reports.monthly_files(teacher, OCTOBER, now=NOW, locale="ru").pdf
+    text = " ".join(pdf_pages(pdf))
+    assert "посещено" in text and "внесено задним числом" in text
 
 
 def report_rows(report):
