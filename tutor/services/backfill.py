@@ -16,11 +16,9 @@ Decided rules (tests/services/test_backfill.py pins each one):
   teacher entering a month of lessons would send a message for each. The student
   sees it in their lessons and their balance.
 - It may be for a new person (a student account, as create_lesson_for makes one).
-- The audit log keeps one entry, written in the same transaction.
 """
-from tutor.models import Lesson, User, utcnow
+from tutor.models import Lesson, utcnow
 from tutor.services import audit, booking, schedule
-from tutor.services.availability import Interval, InvalidInterval
 
 
 class NotYetStarted(booking.BookingError):
@@ -37,38 +35,23 @@ def enter_past_lesson(teacher, start, end, *, attendance, student=None, first_na
     a new person to show once, or None). Raises NotAllowed, NotYetStarted, SlotTaken
     or InvalidDetails; nothing is written then."""
     now = now or utcnow()
-    if not teacher.is_teacher:
-        raise booking.NotAllowed("only the teacher enters lessons")
-    if student is not None and student.role != User.STUDENT:
-        raise booking.NotAllowed("lessons are for students")
     if attendance not in Lesson.ATTENDANCE:
         raise booking.InvalidDetails("attendance", "one of " + ", ".join(Lesson.ATTENDANCE))
-    if student is None:
-        first_name = booking._text(first_name, "first_name", booking.MAX_NAME)
-        last_name = booking._text(last_name, "last_name", booking.MAX_NAME)
-        if not first_name:
-            raise booking.InvalidDetails("first_name", "a new student needs a first name")
-    price = booking._price(price)
-    people = booking._people(people)
-    comment = booking._text(comment, "comment", booking.MAX_COMMENT)
-    try:
-        interval = Interval(start, end)
-    except InvalidInterval:
-        raise booking.InvalidDetails("end", "the lesson must end after it starts") from None
-    if interval.end - interval.start > booking.MAX_LESSON:
-        raise booking.InvalidDetails("end", f"a lesson lasts at most {booking.MAX_LESSON}")
+    placed = booking.check_placement(
+        teacher, start, end, student=student, first_name=first_name, last_name=last_name,
+        price=price, people=people, comment=comment)
+    interval = placed.interval
     if interval.start > now:
         raise NotYetStarted(f"{interval.start} is still ahead")
-    credentials = None
     with schedule.lock(teacher):
         if schedule.busy_between(teacher, interval.start, interval.end):
             raise booking.SlotTaken(
                 f"another lesson overlaps {interval.start}–{interval.end}")
-        if student is None:
-            student, credentials = booking._new_student(first_name, last_name)
+        student, credentials = placed.student_or_new()
         lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
-                               end=interval.end, status=Lesson.CONFIRMED, comment=comment,
-                               price=price, people=people, confirmed_at=now,
-                               attendance=attendance, entered_afterwards=True, sequence=1)
+                               end=interval.end, status=Lesson.CONFIRMED,
+                               comment=placed.comment, price=placed.price,
+                               people=placed.people, confirmed_at=now, attendance=attendance,
+                               entered_afterwards=True, sequence=1)
         audit.record(teacher, "lesson.enter_afterwards", lesson, after=audit.snapshot(lesson))
     return lesson, credentials

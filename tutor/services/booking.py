@@ -30,6 +30,7 @@ Decided rules (the tests pin each one):
 """
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from unidecode import unidecode
@@ -318,6 +319,51 @@ def reject_lesson(teacher, lesson, reason=""):
     return lesson
 
 
+@dataclass(frozen=True)
+class Placement:
+    """A lesson the teacher places by hand, its details checked (check_placement)."""
+
+    interval: Interval
+    student: object  # a User, or None for a new person named below
+    first_name: str
+    last_name: str
+    price: object
+    people: int
+    comment: str
+
+    def student_or_new(self):
+        """(the student, NewCredentials to show once or None), making the new person's
+        account when there is no student; inside the caller's transaction."""
+        if self.student is not None:
+            return self.student, None
+        return _new_student(self.first_name, self.last_name)
+
+
+def check_placement(teacher, start, end, *, student=None, first_name=None, last_name=None,
+                    price, people, comment=""):
+    """The rules every lesson the teacher places by hand follows (a new one here, a
+    past one in services/backfill.py): the teacher places it, for a student or a new
+    person with a first name, with a price, people and comment within their limits, and
+    a length from a minute to MAX_LESSON. Raises NotAllowed or InvalidDetails."""
+    if not teacher.is_teacher:
+        raise NotAllowed("only the teacher places lessons")
+    if student is not None and student.role != User.STUDENT:
+        raise NotAllowed("lessons are for students")
+    if student is None:
+        first_name = _text(first_name, "first_name", MAX_NAME)
+        last_name = _text(last_name, "last_name", MAX_NAME)
+        if not first_name:
+            raise InvalidDetails("first_name", "a new student needs a first name")
+    try:
+        interval = Interval(start, end)
+    except InvalidInterval:
+        raise InvalidDetails("end", "the lesson must end after it starts") from None
+    if interval.end - interval.start > MAX_LESSON:
+        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
+    return Placement(interval, student, first_name, last_name, _price(price), _people(people),
+                     _text(comment, "comment", MAX_COMMENT))
+
+
 def create_lesson_for(teacher, start, end, *, student=None, first_name=None, last_name=None,
                       price, people, comment="", now=None):
     """A confirmed lesson [start, end) (naive UTC) that the teacher places by hand, for
@@ -327,32 +373,16 @@ def create_lesson_for(teacher, start, end, *, student=None, first_name=None, las
     InThePast, SlotTaken, OutsideAvailability or InvalidDetails; nothing is written
     then."""
     now = now or utcnow()
-    if not teacher.is_teacher:
-        raise NotAllowed("only the teacher creates lessons")
-    if student is not None and student.role != User.STUDENT:
-        raise NotAllowed("lessons are for students")
-    if student is None:
-        first_name = _text(first_name, "first_name", MAX_NAME)
-        last_name = _text(last_name, "last_name", MAX_NAME)
-        if not first_name:
-            raise InvalidDetails("first_name", "a new student needs a first name")
-    price = _price(price)
-    people = _people(people)
-    comment = _text(comment, "comment", MAX_COMMENT)
-    try:
-        interval = Interval(start, end)
-    except InvalidInterval:
-        raise InvalidDetails("end", "the lesson must end after it starts") from None
-    if interval.end - interval.start > MAX_LESSON:
-        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
-    credentials = None
+    placed = check_placement(teacher, start, end, student=student, first_name=first_name,
+                             last_name=last_name, price=price, people=people, comment=comment)
     with schedule.lock(teacher):
-        _check_free(teacher, interval, now)
-        if student is None:
-            student, credentials = _new_student(first_name, last_name)
-        lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
-                               end=interval.end, status=Lesson.CONFIRMED, comment=comment,
-                               price=price, people=people, confirmed_at=now, sequence=1)
+        _check_free(teacher, placed.interval, now)
+        student, credentials = placed.student_or_new()
+        lesson = Lesson.create(teacher=teacher, student=student, start=placed.interval.start,
+                               end=placed.interval.end, status=Lesson.CONFIRMED,
+                               comment=placed.comment, price=placed.price,
+                               people=placed.people, confirmed_at=now, sequence=1)
+        audit.record(teacher, "lesson.create", lesson, after=audit.snapshot(lesson))
         _notify(student, "lesson_confirmed", lesson, schedule.settings_for(teacher))
     return lesson, credentials
 

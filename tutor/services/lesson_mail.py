@@ -98,9 +98,8 @@ def event_file(lesson, viewer, method=PUBLISH, now=None):
 def _organizer(lesson):
     """The teacher, at the address the e-mail comes from (RFC 5546 asks for an
     ORGANIZER in PUBLISH and CANCEL; the teacher's own address is not ours to give)."""
-    from icalendar import vCalAddress  # loaded when first needed, not by every worker
-
     address = parseaddr(current_app.config["EMAIL_FROM"])[1] or "no-reply@localhost"
+    from icalendar import vCalAddress  # with the first calendar e-mail, not in every worker
     organizer = vCalAddress(f"mailto:{address}")
     teacher = lesson.teacher
     organizer.params["cn"] = teacher.full_name or teacher.login
