@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from tests import racers
-from tutor.models import InboxItem, Lesson, Message, User
+from tests.services.test_reports import pdf_pages
+from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
 from tutor.services import balances, booking, placing, reports, schedule
 
 NOW = datetime(2026, 11, 10, 9, 0)  # naive UTC
@@ -70,6 +71,13 @@ def test_it_counts_in_the_report_and_the_balance(teacher, student):
     lessons = report_rows(report)
     assert lessons[1][-2:] == ["attended", "entered afterwards"]
     assert balances.balance(student) == Decimal("-1500.00")
+
+
+def test_the_pdf_marks_it(teacher, student):
+    enter(teacher, student)
+    pdf = reports.monthly_files(teacher, OCTOBER, now=NOW, locale="ru").pdf
+    text = " ".join(pdf_pages(pdf))
+    assert "посещено" in text and "внесено задним числом" in text
 
 
 def report_rows(report):
@@ -189,3 +197,10 @@ def test_entries_at_the_same_instant_for_overlapping_times_make_one_lesson(
                                     NOW.isoformat()) for s, start in zip(students, starts)])
     assert sorted(outcomes) == ["entered"] + ["taken"] * 3
     assert Lesson.select().count() == 1
+
+
+def test_the_audit_log_keeps_the_entry(teacher, student):
+    lesson = enter(teacher, student)
+    [entry] = AuditEntry.newest("lesson.enter_afterwards")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (teacher.id, "lessons",
+                                                                    lesson.id)

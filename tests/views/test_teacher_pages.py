@@ -473,8 +473,8 @@ PAST = {"day": "2026-11-20", "time": "15:00", "minutes": "60", "price": "1500",
         "people": "1", "attendance": "attended"}
 
 
-def test_a_past_lesson_is_entered_for_a_student_and_told_to_nobody(teacher_browser, app,
-                                                                    alisa):
+def test_a_past_lesson_is_entered_for_a_student_and_told_to_nobody(teacher_browser, person,
+                                                                    app, alisa):
     form = teacher_browser.get(f"/teacher/lessons/past?student={alisa.id}").text
     assert f'<option selected value="{alisa.id}">' in form
     response = teacher_browser.submit("/teacher/lessons/past", {"student": str(alisa.id), **PAST},
@@ -495,6 +495,8 @@ def test_a_past_lesson_is_entered_for_a_student_and_told_to_nobody(teacher_brows
     student_page = teacher_browser.get(f"/teacher/students/{alisa.id}").text
     assert "entered afterwards" in student_page
     assert f'href="/teacher/lessons/past?student={alisa.id}"' in student_page
+    # The student sees it among their past lessons, marked the same way.
+    assert "attended · entered afterwards" in person("alisa").get("/lessons/mine").text
 
 
 @pytest.mark.parametrize("changes,message", [
