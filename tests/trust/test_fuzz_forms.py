@@ -141,6 +141,10 @@ FORMS = [
     Form("teacher.block_slot", TEACHER, {"start": MOMENT, "end": MOMENT}),
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
+    # The photo comes as a file (tests/views/test_public_page.py); posted as text it is
+    # no file at all, and the words are saved alone.
+    Form("profile_edit.edit", TEACHER, {"subjects": TEXT, "about": TEXT,
+                                        "remove_photo": BOOL, "photo": TEXT}),
     Form("teacher.new_lesson", TEACHER, {
         "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
         "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
