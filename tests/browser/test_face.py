@@ -3,7 +3,7 @@ the teacher fills it in, a file that is not a photo is refused with the reason),
 the desktop at 1280 px: the teacher's header in one row, no word broken inside, the
 lessons table without a sideways scroll. Russian, a new install's defaults."""
 import io
-from datetime import datetime, time, timedelta
+from datetime import time
 
 import pytest
 from PIL import Image
