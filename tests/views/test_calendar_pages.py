@@ -131,7 +131,9 @@ def test_anonymous_visitors_see_the_free_slots(person):
     times = re.findall(r'<span class="time">([^<]+)</span> <span class="what">free</span>', tuesday)
     assert times == ["10:00–11:00", "11:00–12:00", "12:00–13:00", "13:00–14:00"]
     assert 'href="/lessons/new?start=2026-11-24T07:00:00"' in tuesday
-    assert 'hx-get="/lessons/new?start=2026-11-24T07:00:00" hx-target="#lesson-dialog"' in tuesday
+    assert 'hx-get="/lessons/new?start=2026-11-24T07:00:00">' in tuesday
+    # into the dialog, as every link of the grid (htmx's inheritance)
+    assert '<div class="week-grid" hx-target="#lesson-dialog" hx-swap="innerHTML"' in page
     assert "No free time" in day_of(page, "2026-11-23")  # Monday has no window
     assert "Day off" not in page and "Make available" not in page
     assert "swatch-confirmed" not in page  # the legend shows what anonymous can see
@@ -266,7 +268,9 @@ def test_the_teacher_sees_unavailable_time_and_can_lift_it(person, app, wednesda
     assert free_cells(wednesday) == 0
     cell = re.search(r'<li class="cell cell-unavailable">.*?</li>', wednesday, re.S).group(0)
     assert "All day" in cell and "unavailable: Конференция" in cell
-    action = re.search(r'<form method="post" action="([^"]+)"', cell).group(1).replace("&amp;", "&")
+    # The week's one lift form; the cell's button gives the interval's address.
+    assert '<button type="submit" form="week-lift" formaction="' in cell
+    action = re.search(r'formaction="([^"]+)"', cell).group(1).replace("&amp;", "&")
     assert urlsplit(action).path == f"/teacher/unavailable/{wednesday_off.id}/delete"
     assert parse_qs(urlsplit(action).query)["next"] == ["/?week=2026-11-23"]
     assert '>Make available<span class="visually-hidden"> All day</span></button>' in cell
@@ -282,7 +286,8 @@ def test_lifting_unavailable_time_with_htmx_stays_on_the_calendar(person, app, w
     teacher = person("teacher", TEACHER_PASSWORD)
     page = teacher.get("/?week=2026-11-23", headers=HTMX).text
     cell = re.search(r'<li class="cell cell-unavailable">.*?</li>', page, re.S).group(0)
-    target = re.search(r'hx-post="([^"]+)"', cell).group(1).replace("&amp;", "&")
+    assert '<form id="week-lift" method="post" hx-post>' in page
+    target = re.search(r'formaction="([^"]+)"', cell).group(1).replace("&amp;", "&")
     response = teacher.post(target, data={"csrf_token": teacher.csrf_token("/")},
                             headers={**HTMX, "HX-Current-URL": "http://localhost/?week=2026-11-23"})
     assert response.status_code == 204
@@ -310,7 +315,8 @@ def test_students_see_unavailable_time_only_as_no_free_time(person, alisa, wedne
 
 def test_the_teacher_gets_a_day_off_button_on_days_with_free_slots(person):
     page = person("teacher", TEACHER_PASSWORD).get("/").text
-    assert page.count('action="/teacher/unavailable/day"') == 3
+    assert page.count('action="/teacher/unavailable/day"') == 1  # one form for the week
+    assert page.count('form="week-day-off"') == 3
     tuesday = day_of(page, "2026-11-24")
-    assert '<input type="hidden" name="day" value="2026-11-24">' in tuesday
+    assert '<button type="submit" form="week-day-off" name="day" value="2026-11-24"' in tuesday
     assert "Day off" not in day_of(page, "2026-11-23")

@@ -28,6 +28,7 @@ ACTIONS = {
     "account.export": _l("Student downloaded their data"),
     "students.deactivate": _l("Students deactivated together"),
     "lesson.create": _l("Lesson created"),
+    "lesson.enter_afterwards": _l("Past lesson entered"),
     "lesson.confirm": _l("Lesson confirmed"),
     "lesson.reject": _l("Request rejected"),
     "lesson.cancel": _l("Lesson cancelled"),
@@ -50,8 +51,13 @@ ACTIONS = {
     "profile.update": _l("Public page changed"),
     "window.add": _l("Weekly hours added"),
     "window.remove": _l("Weekly hours removed"),
+    "window.change": _l("Weekly hours changed"),
+    "hours.copy": _l("Weekly hours copied to other days"),
+    "hours.preset": _l("Weekly hours set from a preset"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
+    "calendar.add": _l("Other calendar added"),
+    "calendar.remove": _l("Other calendar removed"),
 }
 
 # The kinds of record an entry is about (their tables), as the teacher reads them.
@@ -63,6 +69,7 @@ TARGETS = {
 
 # The fields the entries hold, as the teacher reads them; others keep their name.
 FIELDS = {
+    "address": _l("Address"),
     "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
     "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
     "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),
@@ -86,6 +93,8 @@ FIELDS = {
     "min_notice_hours": _l("Book at least this many hours ahead"),
     "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
                                     "hours before"),
+    "slot_step_minutes": _l("Lessons start, minutes apart (0: after the break)"),
+    "days": _l("Days"), "preset": _l("Preset"),
     "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
 }
 VALUES = {

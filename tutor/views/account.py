@@ -19,7 +19,7 @@ from tutor.forms.accounts import (
 from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
-from tutor.services import accounts, delivery, devices, personal_data, telegram_bot
+from tutor.services import accounts, delivery, devices, personal_data, signin, telegram_links
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -53,10 +53,11 @@ def _page(**forms):
         "profile_form": ProfileForm(user=current_user, formdata=None),
         "password_form": ChangePasswordForm(user=current_user, formdata=None),
         "notifications_form": NotificationsForm(user=current_user, formdata=None),
-        "telegram": telegram_bot.link_state(current_user),
+        "telegram": telegram_links.link_state(current_user),
         "unlink_form": EmptyForm(),
         "feed_url": feed_url(current_user),
         "devices": devices.devices_of(current_user),
+        "yandex_identity": signin.identity_of(current_user),
         **forms,
     }
     return forms
@@ -90,7 +91,7 @@ def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data,
+            accounts.change_password(current_user, form.current,
                                      form.password.data)
         except accounts.AccountError as error:
             getattr(form, error.field).errors.append(account_error_message(error))
@@ -125,7 +126,7 @@ def telegram():
     """The "Link Telegram" step: its own page after registering, and the fragment
     that the profile's "check" button reloads."""
     return render("account/telegram.html", "account/partials/_telegram.html",
-                  telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm(),
+                  telegram=telegram_links.link_state(current_user), unlink_form=EmptyForm(),
                   next_page=safe_next(request.args.get("next")))
 
 
@@ -137,8 +138,8 @@ def open_telegram_bot():
     if not form.validate_on_submit():
         abort(400)
     try:
-        return redirect(telegram_bot.make_link(current_user))
-    except telegram_bot.BotNotConfigured:
+        return redirect(telegram_links.make_link(current_user))
+    except telegram_links.BotNotConfigured:
         flash(_("The Telegram bot is not set up on this site yet."), "error")
         return redirect(url_for("account.profile"))
 
@@ -147,7 +148,7 @@ def open_telegram_bot():
 def unlink_telegram():
     form = EmptyForm()
     if form.validate_on_submit():
-        telegram_bot.unlink(current_user)
+        telegram_links.unlink(current_user)
         flash(_("Telegram is unlinked. Messages for Telegram wait until you link a chat "
                 "again."), "success")
     return redirect_to(url_for("account.profile"))
