@@ -97,6 +97,9 @@ def load_config():
         "REMEMBER_COOKIE_SAMESITE": "Lax",  # Flask-Login sends none by default
         # An htmx page may stay open all day; the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest request: the public page's photo (services/profiles.py takes up
+        # to 5 MB) with its form; anything larger is refused before it is read (413).
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # Shared by every worker and host: Redis when there is one, else the database
         # (tutor/ratelimits.py). memory:// would count per worker process.

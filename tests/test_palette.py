@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "css" / "tutor.css"
-STATES = ("free", "pending", "confirmed", "own", "busy", "past", "cancelled")
+STATES = ("free", "pending", "confirmed", "own", "busy", "past", "cancelled", "imported")
 SURFACES = ("paper", "wash")
 AAA, AA, NON_TEXT = 7.0, 4.5, 3.0
 

@@ -3,7 +3,7 @@ the teacher fills it in, a file that is not a photo is refused with the reason),
 the desktop at 1280 px: the teacher's header in one row, no word broken inside, the
 lessons table without a sideways scroll. Russian, a new install's defaults."""
 import io
-from datetime import datetime, time, timedelta
+from datetime import time
 
 import pytest
 from PIL import Image
@@ -106,12 +106,22 @@ def test_the_teacher_sets_a_photo_and_a_bad_file_is_refused(browser, live_server
 # A word split across two lines: its letters' boxes sit on different rows.
 BROKEN_WORDS = """() => {
   const broken = [];
+  // Text kept out of sight (a clipped 1 px box, a honeypot field off the screen) is
+  // squeezed on purpose.
+  const unseen = (el) => {
+    for (let up = el; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).display === "contents") continue;
+      const box = up.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1 || box.right <= 0 || box.bottom <= 0) return true;
+    }
+    return false;
+  };
   const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest(".visually-hidden, .label, .long, script, style")) continue;
     const style = getComputedStyle(parent);
-    if (style.display === "none" || style.visibility === "hidden") continue;
+    if (style.display === "none" || style.visibility === "hidden" || unseen(parent)) continue;
     for (const match of node.textContent.matchAll(/[^\\s\\-–—\\/]{2,}/g)) {
       const range = document.createRange();
       range.setStart(node, match.index);
@@ -167,6 +177,7 @@ def test_the_checks_see_a_broken_word_and_a_second_header_row(browser, live_serv
     page.goto(live_server + "/about")
     page.evaluate("""() => {
         const box = document.createElement("p");
+        box.id = "probe-word";
         box.style.width = "40px";
         box.style.overflowWrap = "anywhere";
         box.textContent = "свободно";
@@ -177,4 +188,7 @@ def test_the_checks_see_a_broken_word_and_a_second_header_row(browser, live_serv
         document.querySelector(".site-nav").append(link);
     }""")
     assert page.evaluate(BROKEN_WORDS) == ["свободно"]
+    page.evaluate("""() => { const box = document.getElementById("probe-word");
+        box.style.position = "absolute"; box.style.left = "-10000px"; }""")
+    assert page.evaluate(BROKEN_WORDS) == []  # out of sight: not read, not counted
     assert page.evaluate(HEADER_ROWS) > 1

@@ -68,6 +68,9 @@ MATRIX = [
     # --- the calendar and odds and ends ---------------------------------------------
     public("calendar.week", "GET", 200),
     public("calendar.month", "GET", 200),
+    public("profile.public", "GET", 200),
+    # Only the current version of a photo is served; this teacher has none.
+    public("profile.photo", "GET", 404, values={"teacher_id": "@teacher", "version": "0"}),
     public("main.favicon", "GET", 301),
     public("static", "GET", 200, values={"filename": "css/tutor.css"}),
     public("ops.healthz", "GET", 200),
@@ -180,6 +183,9 @@ MATRIX = [
     # A's lesson is pending: it is confirmed, not changed (the form again, unchanged).
     row("series.change_lesson", "POST", LOGIN, 403, 404, 404, 200, values=LESSON_A),
     # --- the teacher's calendar pages -----------------------------------------------
+    teacher_only("profile_edit.edit", "GET", 200),
+    teacher_only("profile_edit.edit", "POST", GO, data={"subjects": "Математика",
+                                                        "about": "Готовлю к ЕГЭ"}),
     teacher_only("teacher.availability", "GET", 200),
     teacher_only("teacher.update_settings", "POST", 200),
     teacher_only("teacher.add_window", "POST", 200),

@@ -161,6 +161,10 @@ FORMS = [
     Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
+    # The photo comes as a file (tests/views/test_public_page.py); posted as text it is
+    # no file at all, and the words are saved alone.
+    Form("profile_edit.edit", TEACHER, {"subjects": TEXT, "about": TEXT,
+                                        "remove_photo": BOOL, "photo": TEXT}),
     Form("calendars.add", TEACHER, {"url": TEXT}),
     Form("calendars.refresh", TEACHER, {}, values={"subscription_id": "@subscription"}),
     Form("calendars.remove", TEACHER, {}, values={"subscription_id": "@subscription"}),

@@ -19,7 +19,6 @@ TEACHER_LISTS = [
     ("outbox.index", {}, "No messages.", "/teacher/settings#site-title"),
     ("jobs.index", {}, "No runs recorded yet.", None),
     ("inbox.index", {}, "Nothing here yet.", "/"),
-    ("teacher.availability", {}, "No weekly hours yet", None),
 ]
 
 

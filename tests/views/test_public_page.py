@@ -150,3 +150,16 @@ def test_only_the_teacher_edits_it(app, client, teacher, create_student):
     student = browser_for(app, "alisa")
     assert student.get("/teacher/profile").status_code == 403
     assert student.post("/teacher/profile", data={"about": "x"}).status_code in (400, 403)
+
+
+def test_an_upload_past_the_request_limit_is_refused_before_it_is_read(app, teacher_browser,
+                                                                      teacher):
+    huge = b"\xff\xd8" + b"\0" * app.config["MAX_CONTENT_LENGTH"]
+    refused = save(teacher_browser, photo=huge, about="Стало")
+    assert refused.status_code == 413
+    assert "The upload is too large." in refused.text
+    # Between the photo's limit and the request's, the form says why.
+    big = save(teacher_browser, photo=b"\0" * (profiles.MAX_PHOTO_BYTES + 1))
+    assert "This photo is too large: choose one up to 5 MB." in big.text
+    with app.app_context():
+        assert TeacherProfile.for_teacher(teacher).about == ""
