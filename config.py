@@ -110,6 +110,8 @@ def load_config():
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
         "RESET_RATE_LIMIT": _str("RESET_RATE_LIMIT", "5 per hour"),
+        # Trial lesson requests from one address (services/trials.py: one per contact a day).
+        "TRIAL_RATE_LIMIT": _str("TRIAL_RATE_LIMIT", "5 per hour"),
         "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
         "DADATA_API_KEY": _str("DADATA_API_KEY"),
         "DADATA_URL": _str("DADATA_URL", "https://suggestions.dadata.ru"),
@@ -140,16 +142,41 @@ def load_config():
         "TELEGRAM_BOT_NAME": _str("TELEGRAM_BOT_NAME"),
         "TELEGRAM_API_URL": _str("TELEGRAM_API_URL", "https://api.telegram.org"),
         "TELEGRAM_WEBHOOK_SECRET": _str("TELEGRAM_WEBHOOK_SECRET"),
+        # Sign in with Yandex ID (services/signin.py): shown only with a client id.
+        "YANDEX_CLIENT_ID": _str("YANDEX_CLIENT_ID"),
+        "YANDEX_CLIENT_SECRET": _str("YANDEX_CLIENT_SECRET"),
+        "YANDEX_OAUTH_URL": _str("YANDEX_OAUTH_URL", "https://oauth.yandex.ru"),
+        "YANDEX_LOGIN_URL": _str("YANDEX_LOGIN_URL", "https://login.yandex.ru"),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),
         # While a provider refuses our configuration, one held message is tried this often.
         "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
+        # The consumer scheduling the periodic jobs renews this every minute; when it
+        # stops, another consumer takes over once it runs out (services/scheduler.py).
+        "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 150),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
+        # The teacher's other calendars (services/busy_import.py): how often each is
+        # read, how long a read may take, and how big a calendar may be.
+        "BUSY_CALENDAR_REFRESH_MINUTES": _int("BUSY_CALENDAR_REFRESH_MINUTES", 5),
+        "BUSY_CALENDAR_CONNECT_TIMEOUT": _int("BUSY_CALENDAR_CONNECT_TIMEOUT", 5),
+        "BUSY_CALENDAR_READ_TIMEOUT": _int("BUSY_CALENDAR_READ_TIMEOUT", 20),
+        "BUSY_CALENDAR_MAX_BYTES": _int("BUSY_CALENDAR_MAX_BYTES", 10 * 1024 * 1024),
+        # Addresses on this machine or a private network are refused (a calendar
+        # address must not reach the server's neighbours); on for tests only.
+        "BUSY_CALENDAR_ALLOW_PRIVATE": _bool("BUSY_CALENDAR_ALLOW_PRIVATE", False),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
+        # Backups in an S3-compatible bucket instead of BACKUP_DIR (services/backup_store.py);
+        # keys left empty: boto3's usual AWS_* variables, ~/.aws or an instance role.
+        "BACKUP_S3_BUCKET": _str("BACKUP_S3_BUCKET"),
+        "BACKUP_S3_PREFIX": _str("BACKUP_S3_PREFIX"),
+        "BACKUP_S3_ENDPOINT_URL": _str("BACKUP_S3_ENDPOINT_URL"),
+        "BACKUP_S3_REGION": _str("BACKUP_S3_REGION"),
+        "BACKUP_S3_ACCESS_KEY_ID": _str("BACKUP_S3_ACCESS_KEY_ID"),
+        "BACKUP_S3_SECRET_ACCESS_KEY": _str("BACKUP_S3_SECRET_ACCESS_KEY"),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
     }

@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from tests.conftest import browser_for
 from tutor.formatting import zone_label, zone_note
-from tutor.forms import offered_zones, zone_aliases
+from tutor.forms.fields import offered_zones, zone_aliases
 from tutor.services import schedule
 
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
@@ -64,3 +64,17 @@ def test_a_week_says_its_own_offset_not_todays(app, client, teacher, time_machin
     next_week = browser.get("/?week=2026-03-30").text
     assert "Times are shown in the Berlin (UTC+1) time zone." in this_week
     assert "Times are shown in the Berlin (UTC+2) time zone." in next_week
+
+
+@pytest.mark.parametrize("locale,day,moment", [
+    ("ru", "20 нояб. 2026\u202fг.", "20 нояб. 2026\u202fг., 12:05"),
+    ("en", "Nov 20, 2026", "Nov 20, 2026, 12:05"),
+])
+def test_tables_write_dates_the_readers_way(app, locale, day, moment):
+    """Lists and tables format dates with the locale's own pattern, never a fixed
+    "%d.%m.%Y" (which reads wrong in English and breaks no tie in Russian)."""
+    from tutor.formatting import short_date, short_moment
+    with app.test_request_context(), force_locale(locale):
+        assert short_date(date(2026, 11, 20)) == day
+        assert short_moment(datetime(2026, 11, 20, 12, 5, 9)) == moment
+        assert short_moment(datetime(2026, 11, 20, 12, 5, 9), seconds=True) == moment + ":09"

@@ -18,11 +18,11 @@ from tutor.models import InboxItem, User, utcnow
 from tutor import formatting, logs, maintenance, metrics, security, sessions, week_words
 from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
-from tutor.services import audit, channels, job_results
+from tutor.services import audit, channels, job_results, zones
 from tutor.urls import IdConverter
-from tutor.views import (account, actions, admin, auth, calendar, errors, feeds, inbox,
-                         jobs_page, lessons, main, ops, outbox, reports, series, teacher,
-                         telegram)
+from tutor.views import (account, actions, admin, auth, busy_calendars, calendar, errors,
+                         feeds, inbox, jobs_page, lessons, main, ops, outbox, profile, reports,
+                         series, signin, teacher, telegram, trials)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ def create_app(test_config=None):
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
-                      telegram.bp, series.bp, inbox.bp, actions.bp):
+                      telegram.bp, series.bp, inbox.bp, actions.bp, busy_calendars.bp,
+                      profile.bp, profile.edit_bp, signin.bp, trials.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:
@@ -88,9 +89,11 @@ def _select_locale():
 
 
 def _select_timezone():
+    """The zone dates are formatted in: the viewer's own, else the teacher's saved one
+    (services/zones.py), as every page's times are shown."""
     if request and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
-    return current_app.config["TEACHER_TIMEZONE"]
+    return str(zones.teacher_zone())
 
 
 def _template_globals():

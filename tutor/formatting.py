@@ -49,6 +49,18 @@ def day_and_time(moment):
     return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {hhmm(moment)}"
 
 
+def short_date(day):
+    """A date in a table, as the reader's locale writes it: "20 нояб. 2026 г." /
+    "Nov 20, 2026"."""
+    return format_date(day, "medium")
+
+
+def short_moment(moment, seconds=False):
+    """An aware local moment in a table: "20 нояб. 2026 г., 12:00" / "Nov 20, 2026,
+    12:00" (with `seconds`, 12:00:05)."""
+    return f"{short_date(moment.date())}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
+
+
 def month_label(day):
     return _date(day, "LLLL y")
 
@@ -60,17 +72,21 @@ def local_datetime(moment):
 
 def time_span(start, end):
     """A from–to range as a person says it, with the year only when it is not this
-    one: "9 декабря, весь день", "9 декабря – 11 декабря, целые дни", "9 декабря,
-    14:00–18:00", "9 декабря 14:00 – 11 декабря 10:00". `start` and `end` are aware,
-    in the viewer's zone; `end` is exclusive, so whole days end with the day before."""
+    one: "9 декабря, весь день", "9–12 декабря", "30 ноября – 2 декабря",
+    "9 декабря, 14:00–18:00", "9 декабря 14:00 – 11 декабря 10:00" (in English "9
+    December, all day", "9–12 December"...). `start` and `end` are aware, in the
+    viewer's zone; `end` is exclusive, so whole days end with the day before."""
     this_year = datetime.now(start.tzinfo).year
     pattern = "d MMMM" if start.year == end.year == this_year else "d MMMM y"
     if start.time() == end.time() == time() and end > start:
-        last = end.date() - timedelta(days=1)
-        if last == start.date():
-            return _("%(day)s, all day", day=format_date(start.date(), pattern))
-        return _("%(first)s – %(last)s, whole days", first=format_date(start.date(), pattern),
-                 last=format_date(last, pattern))
+        first, last = start.date(), end.date() - timedelta(days=1)
+        if last == first:
+            return _("%(day)s, all day", day=format_date(first, pattern))
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{format_date(first, 'd')}–{format_date(last, pattern)}"
+        if first.year == last.year:
+            return f"{format_date(first, 'd MMMM')} – {format_date(last, pattern)}"
+        return f"{format_date(first, 'd MMMM y')} – {format_date(last, 'd MMMM y')}"
     if start.date() == end.date():
         return f"{format_date(start.date(), pattern)}, {hhmm(start)}–{hhmm(end)}"
     return (f"{format_date(start.date(), pattern)} {hhmm(start)} – "
@@ -146,6 +162,7 @@ def register(app):
                            ("day_and_time", day_and_time),
                            ("weekday_short", weekday_short), ("time_span", time_span),
                            ("month_label", month_label), ("money", money),
+                           ("short_date", short_date), ("short_moment", short_moment),
                            ("local_datetime", local_datetime), ("file_size", file_size),
                            ("zone_label", zone_label)]:
         app.add_template_filter(function, name)

@@ -33,7 +33,8 @@ def week_words():
             requested=_("This time has been requested and awaits the teacher's confirmation."),
             legend=_("Legend"), legend_free=_("Free"),
             legend_pending=_("Awaiting confirmation"), legend_confirmed=_("Confirmed"),
-            legend_own=_("My lesson"))
+            legend_own=_("My lesson"), imported=_("busy (imported)"),
+            legend_imported=_("Busy in your other calendars"))
     return words
 
 

@@ -7,13 +7,31 @@ from decimal import Decimal
 
 import pytest
 
-from tutor.models import (AuditEntry, Broadcast, Goal, InboxItem, Lesson, LoginSession, Message,
-                          Payment, User)
-from tutor.services import accounts, admin, audit, balances, booking
+from tutor.models import (
+    AuditEntry,
+    Broadcast,
+    Goal,
+    InboxItem,
+    Lesson,
+    LoginSession,
+    Message,
+    Payment,
+    User,
+)
+from tutor.services import (
+    accounts,
+    audit,
+    balances,
+    booking,
+    broadcasts,
+    goals,
+    lesson_list,
+    students,
+)
 from tutor.services.passwords import verify_password
 
 NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC, Monday 11:00 in Moscow
-EVERYONE = admin.StudentFilter()
+EVERYONE = students.StudentFilter()
 
 
 @pytest.fixture
@@ -70,17 +88,17 @@ def logins(page):
     ("петров", []),
 ])
 def test_search_folds_case_in_any_alphabet(people, search, expected):
-    assert logins(admin.student_list(admin.StudentFilter(search))) == expected
+    assert logins(students.student_list(students.StudentFilter(search))) == expected
 
 
 def test_the_teacher_is_never_in_the_list(people, teacher):
-    assert teacher.login not in logins(admin.student_list(EVERYONE))
-    assert logins(admin.student_list(admin.StudentFilter("петрова"))) == []  # the teacher
+    assert teacher.login not in logins(students.student_list(EVERYONE))
+    assert logins(students.student_list(students.StudentFilter("петрова"))) == []  # the teacher
 
 
 def test_status_filter(people):
-    assert logins(admin.student_list(admin.StudentFilter(status=admin.INACTIVE))) == ["vera"]
-    assert logins(admin.student_list(admin.StudentFilter(status=admin.ACTIVE))) == [
+    assert logins(students.student_list(students.StudentFilter(status=students.INACTIVE))) == ["vera"]
+    assert logins(students.student_list(students.StudentFilter(status=students.ACTIVE))) == [
         "alisa", "boris", "gleb"]
 
 
@@ -95,7 +113,7 @@ def test_counts_and_totals_per_student(people, teacher):
     balances.record_payment(teacher, alisa, "1000", date(2026, 11, 1), now=NOW)
     balances.record_payment(teacher, boris, "300", date(2026, 11, 2), now=NOW)
     balances.record_payment(teacher, boris, "200.50", date(2026, 11, 3), now=NOW)
-    rows = {s.login: s for s in admin.student_list(EVERYONE).items}
+    rows = {s.login: s for s in students.student_list(EVERYONE).items}
     # Paid: the payments; charged: the attended lesson (1500), not the unmarked one
     # (1000.50) nor Boris's missed one.
     assert [(rows[login].lesson_count, rows[login].paid, rows[login].charged,
@@ -125,7 +143,7 @@ def test_sorting(people, teacher, sort, descending, expected):
     # Alisa owes for her three attended lessons (−300); Boris paid 5000 ahead.
     Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.student == people["alisa"]).execute()
     balances.record_payment(teacher, people["boris"], "5000", date(2026, 11, 9), now=NOW)
-    page = admin.student_list(EVERYONE, sort=sort, descending=descending)
+    page = students.student_list(EVERYONE, sort=sort, descending=descending)
     assert logins(page) == expected
 
 
@@ -133,12 +151,12 @@ def test_pages(app_ctx, create_student):
     User.insert_many([{"login": f"s{n:03}", "password_hash": "x", "role": User.STUDENT,
                        "first_name": "Ученик", "last_name": f"Номер{n:03}"}
                       for n in range(120)]).execute()
-    first = admin.student_list(EVERYONE, per_page=50)
-    third = admin.student_list(EVERYONE, page=3, per_page=50)
+    first = students.student_list(EVERYONE, per_page=50)
+    third = students.student_list(EVERYONE, page=3, per_page=50)
     assert (first.total, first.count, len(first.items)) == (120, 3, 50)
     assert logins(third) == [f"s{n:03}" for n in range(100, 120)]
     assert first.numbers() == [1, 2, 3]
-    assert admin.student_list(EVERYONE, page=9, per_page=50).items == []
+    assert students.student_list(EVERYONE, page=9, per_page=50).items == []
 
 
 def test_student_totals(people, teacher):
@@ -148,24 +166,24 @@ def test_student_totals(people, teacher):
     lesson(teacher, alisa, datetime(2026, 12, 2, 7), status=Lesson.PENDING)
     Lesson.update(attendance=Lesson.ATTENDED).where(Lesson.price == "1500").execute()
     balances.record_payment(teacher, alisa, "2000", date(2026, 11, 1), now=NOW)
-    totals = admin.student_totals(alisa, now=NOW)
-    assert totals == admin.Totals(lessons=3, confirmed=2, pending=1, upcoming=2,
+    totals = students.student_totals(alisa, now=NOW)
+    assert totals == students.Totals(lessons=3, confirmed=2, pending=1, upcoming=2,
                                   hours=Decimal("2.50"), worth=Decimal("2500.00"),
                                   paid=Decimal("2000.00"), charged=Decimal("1500.00"))
     assert totals.balance == Decimal("500.00")
-    assert admin.student_totals(people["gleb"], now=NOW) == admin.Totals(
+    assert students.student_totals(people["gleb"], now=NOW) == students.Totals(
         hours=Decimal("0.00"), worth=Decimal("0.00"), paid=Decimal("0.00"),
         charged=Decimal("0.00"))
-    history = admin.student_lessons(alisa)
+    history = students.student_lessons(alisa)
     assert [lesson.start.day for lesson in history.items] == [2, 1, 1]  # newest first
 
 
 def test_get_student_refuses_the_teacher(people, teacher):
-    assert admin.get_student(people["alisa"].id).login == "alisa"
-    with pytest.raises(admin.NotAStudent):
-        admin.get_student(teacher.id)
-    with pytest.raises(admin.NotAStudent):
-        admin.get_student(9999)
+    assert students.get_student(people["alisa"].id).login == "alisa"
+    with pytest.raises(students.NotAStudent):
+        students.get_student(teacher.id)
+    with pytest.raises(students.NotAStudent):
+        students.get_student(9999)
 
 
 # --- editing a student ----------------------------------------------------------------
@@ -174,7 +192,7 @@ def edit(teacher, student, **changes):
     fields = {"first_name": student.first_name, "last_name": student.last_name,
               "login": student.login, "email": student.email, "channel": student.channel,
               "goal_id": student.goal_id, "timezone": student.timezone, **changes}
-    return admin.update_student(teacher, student, **fields)
+    return students.update_student(teacher, student, **fields)
 
 
 def test_edit_every_field_with_one_audit_entry(people, teacher):
@@ -216,8 +234,8 @@ def test_an_edit_that_changes_nothing_writes_nothing(people, teacher):
     ({"login": "boris"}, accounts.LoginTaken),
     ({"login": "x"}, accounts.InvalidLogin),
     ({"email": "vera@example.org"}, accounts.EmailTaken),
-    ({"email": "", "channel": User.EMAIL}, admin.EmailRequired),
-    ({"channel": "pigeon"}, admin.InvalidChannel),
+    ({"email": "", "channel": User.EMAIL}, students.EmailRequired),
+    ({"channel": "pigeon"}, students.InvalidChannel),
 ])
 def test_edit_errors_change_nothing(people, teacher, changes, error):
     before = User.get_by_id(people["alisa"].id).__data__
@@ -228,7 +246,7 @@ def test_edit_errors_change_nothing(people, teacher, changes, error):
 
 
 def test_the_teacher_is_not_edited_here(people, teacher):
-    with pytest.raises(admin.NotAStudent):
+    with pytest.raises(students.NotAStudent):
         edit(teacher, teacher, login="boss")
 
 
@@ -245,7 +263,7 @@ def test_reset_password_revokes_sessions_and_tells_the_student(people, teacher):
     alisa = people["alisa"]
     accounts.start_session(alisa)
     accounts.start_session(teacher)
-    credentials = admin.reset_password(teacher, alisa)
+    credentials = students.reset_password(teacher, alisa)
     fresh = User.get_by_id(alisa.id)
     assert credentials.login == "alisa" and len(credentials.password) >= 16
     assert verify_password(fresh.password_hash, credentials.password)
@@ -260,23 +278,23 @@ def test_reset_password_revokes_sessions_and_tells_the_student(people, teacher):
 def test_deactivate_and_reactivate(people, teacher):
     alisa = people["alisa"]
     accounts.start_session(alisa)
-    assert admin.deactivate_student(teacher, alisa, now=NOW)
+    assert students.deactivate_student(teacher, alisa, now=NOW)
     assert User.get_by_id(alisa.id).inactive_since == NOW
     assert not LoginSession.of(alisa).exists()  # logged out everywhere
-    assert not admin.deactivate_student(teacher, alisa)  # already: nothing more
-    assert admin.reactivate_student(teacher, alisa)
+    assert not students.deactivate_student(teacher, alisa)  # already: nothing more
+    assert students.reactivate_student(teacher, alisa)
     assert User.get_by_id(alisa.id).inactive_since is None
-    assert not admin.reactivate_student(teacher, alisa)
+    assert not students.reactivate_student(teacher, alisa)
     assert [e.action for e in entries()] == ["student.reactivate", "student.deactivate"]
 
 
 def test_mass_deactivation_of_ticked_students(people, teacher):
     ids = (people["alisa"].id, people["boris"].id, people["vera"].id, teacher.id)
-    selection = admin.Selection(ids=ids)
+    selection = students.Selection(ids=ids)
     for login in ("alisa", "boris", "gleb", "teacher"):
         accounts.start_session(people.get(login, teacher))
-    assert [s.login for s in admin.to_deactivate(selection)] == ["alisa", "boris"]
-    assert admin.deactivate_students(teacher, selection, now=NOW) == 2
+    assert [s.login for s in students.to_deactivate(selection)] == ["alisa", "boris"]
+    assert students.deactivate_students(teacher, selection, now=NOW) == 2
     assert {s.user.login for s in LoginSession.select()} == {"gleb", "teacher"}
     inactive = {u.login: u.inactive_since for u in User.select()}
     assert inactive["alisa"] == inactive["boris"] == NOW
@@ -291,16 +309,16 @@ def test_mass_deactivation_of_ticked_students(people, teacher):
 
 
 def test_mass_deactivation_of_everybody_matching(people, teacher):
-    selection = admin.Selection(filter=admin.StudentFilter("Б"))  # Борис Орлов, Глеб Яковлев
-    assert admin.deactivate_students(teacher, selection) == 2
+    selection = students.Selection(filter=students.StudentFilter("Б"))  # Борис Орлов, Глеб Яковлев
+    assert students.deactivate_students(teacher, selection) == 2
     assert {u.login for u in User.select().where(User.inactive_since.is_null())} == {
         "alisa", "teacher"}
 
 
 def test_mass_deactivation_needs_someone(people, teacher):
-    with pytest.raises(admin.NothingSelected):
-        admin.deactivate_students(teacher, admin.Selection(ids=()))
-    assert admin.deactivate_students(teacher, admin.Selection(ids=(people["vera"].id,))) == 0
+    with pytest.raises(students.NothingSelected):
+        students.deactivate_students(teacher, students.Selection(ids=()))
+    assert students.deactivate_students(teacher, students.Selection(ids=(people["vera"].id,))) == 0
     assert entries() == []
 
 
@@ -313,11 +331,11 @@ def test_delete_takes_the_lessons_and_keeps_the_messages(people, teacher):
                              kind="welcome", locale="ru", subject="s", body_text="t",
                              idempotency_key="k1")
     balances.record_payment(teacher, alisa, "800", date(2026, 11, 1), now=NOW)
-    impact = admin.deletion_impact(alisa, now=NOW)
-    assert impact == admin.DeletionImpact(lessons=2, upcoming=1, confirmed=1,
+    impact = students.deletion_impact(alisa, now=NOW)
+    assert impact == students.DeletionImpact(lessons=2, upcoming=1, confirmed=1,
                                           worth=Decimal("1500.00"), paid=Decimal("800.00"),
                                           messages=1)
-    admin.delete_student(teacher, alisa)
+    students.delete_student(teacher, alisa)
     assert Payment.select().count() == 0
     assert User.get_or_none(User.id == alisa.id) is None
     assert [lesson.id for lesson in Lesson.select()] == [kept.id]
@@ -329,8 +347,8 @@ def test_delete_takes_the_lessons_and_keeps_the_messages(people, teacher):
 
 
 def test_delete_refuses_the_teacher(teacher):
-    with pytest.raises(admin.NotAStudent):
-        admin.delete_student(teacher, teacher)
+    with pytest.raises(students.NotAStudent):
+        students.delete_student(teacher, teacher)
     assert User.get_or_none(User.id == teacher.id) is not None
 
 
@@ -344,7 +362,7 @@ def test_lesson_filters(people, teacher):
     other = lesson(teacher, people["alisa"], datetime(2026, 12, 5, 7))
 
     def ids(**fields):
-        page = admin.lesson_list(teacher, admin.LessonFilter(zone="Europe/Moscow", **fields))
+        page = lesson_list.lesson_list(teacher, lesson_list.LessonFilter(zone="Europe/Moscow", **fields))
         return [lesson.id for lesson in page.items]
 
     assert ids() == [early.id, late.id, other.id]
@@ -354,18 +372,18 @@ def test_lesson_filters(people, teacher):
     assert ids(status=Lesson.PENDING) == [early.id]
     assert ids(student="АЛИСА") == [late.id, other.id]
     assert ids(student="орлов", status=Lesson.CONFIRMED) == []
-    page = admin.lesson_list(teacher, admin.LessonFilter(), per_page=2)
+    page = lesson_list.lesson_list(teacher, lesson_list.LessonFilter(), per_page=2)
     assert (page.total, page.count, page.items[0].student.login) == (3, 2, "boris")
 
 
-def test_reject_and_cancel_from_the_list_are_audited(people, teacher, time_machine):
+def test_reject_and_cancel_are_audited_by_the_booking_service(people, teacher, time_machine):
     time_machine.move_to(NOW, tick=False)
     pending = lesson(teacher, people["alisa"], datetime(2026, 12, 1, 7), status=Lesson.PENDING)
     confirmed = lesson(teacher, people["boris"], datetime(2026, 12, 2, 7))
-    admin.reject_lesson(teacher, pending, "Не могу")
+    booking.reject_lesson(teacher, pending, "Не могу")
     with pytest.raises(booking.InvalidDetails):
-        admin.cancel_lesson(teacher, confirmed, "")
-    admin.cancel_lesson(teacher, confirmed, "Болею")
+        booking.cancel_lesson(teacher, confirmed, "")
+    booking.cancel_lesson(teacher, confirmed, "Болею")
     assert Lesson.select().count() == 0
     assert [(e.action, e.target_id) for e in entries()] == [
         ("lesson.cancel", confirmed.id), ("lesson.reject", pending.id)]
@@ -374,40 +392,40 @@ def test_reject_and_cancel_from_the_list_are_audited(people, teacher, time_machi
 
 # --- learning goals -------------------------------------------------------------------
 
-def names(goals=None):
-    return [(g.name, g.retired) for g in (goals or admin.goals_overview())]
+def names(listed=None):
+    return [(g.name, g.retired) for g in (listed or goals.goals_overview())]
 
 
 def test_goals_are_created_in_order_and_unique(teacher):
-    admin.create_goal(teacher, "  ЕГЭ  по   математике ")
-    admin.create_goal(teacher, "ОГЭ")
+    goals.create_goal(teacher, "  ЕГЭ  по   математике ")
+    goals.create_goal(teacher, "ОГЭ")
     assert names() == [("ЕГЭ по математике", False), ("ОГЭ", False)]
-    with pytest.raises(admin.GoalExists):
-        admin.create_goal(teacher, "огэ")
-    with pytest.raises(admin.InvalidGoalName):
-        admin.create_goal(teacher, "   ")
-    with pytest.raises(admin.InvalidGoalName):
-        admin.create_goal(teacher, "я" * 201)
+    with pytest.raises(goals.GoalExists):
+        goals.create_goal(teacher, "огэ")
+    with pytest.raises(goals.InvalidGoalName):
+        goals.create_goal(teacher, "   ")
+    with pytest.raises(goals.InvalidGoalName):
+        goals.create_goal(teacher, "я" * 201)
     assert [e.action for e in entries()] == ["goal.create", "goal.create"]
 
 
 def test_rename_move_retire_restore(people, teacher):
-    first, second, third = (admin.create_goal(teacher, name) for name in ("А", "Б", "В"))
-    admin.rename_goal(teacher, second, "Бэ")
-    with pytest.raises(admin.GoalExists):
-        admin.rename_goal(teacher, second, "а")
-    assert admin.move_goal(teacher, third, -1)
-    assert not admin.move_goal(teacher, first, -1)  # the first cannot go higher
+    first, second, third = (goals.create_goal(teacher, name) for name in ("А", "Б", "В"))
+    goals.rename_goal(teacher, second, "Бэ")
+    with pytest.raises(goals.GoalExists):
+        goals.rename_goal(teacher, second, "а")
+    assert goals.move_goal(teacher, third, -1)
+    assert not goals.move_goal(teacher, first, -1)  # the first cannot go higher
     assert names() == [("А", False), ("В", False), ("Бэ", False)]
-    assert admin.move_goal(teacher, first, +1)
+    assert goals.move_goal(teacher, first, +1)
     assert names() == [("В", False), ("А", False), ("Бэ", False)]
     User.update(goal=third).where(User.id == people["alisa"].id).execute()
-    admin.retire_goal(teacher, third)
+    goals.retire_goal(teacher, third)
     assert names() == [("В", True), ("А", False), ("Бэ", False)]
     assert [g.name for g in Goal.offered()] == ["А", "Бэ"]  # registration's list
     assert User.get_by_id(people["alisa"].id).goal_id == third.id  # still hers
-    assert admin.goals_overview()[0].student_count == 1
-    admin.restore_goal(teacher, third)
+    assert goals.goals_overview()[0].student_count == 1
+    goals.restore_goal(teacher, third)
     assert [g.name for g in Goal.offered()] == ["В", "А", "Бэ"]
     assert [e.action for e in entries()] == ["goal.restore", "goal.retire", "goal.move",
                                              "goal.move", "goal.rename", "goal.create",
@@ -418,8 +436,8 @@ def test_rename_move_retire_restore(people, teacher):
 
 def test_broadcast_reaches_every_active_student_in_the_app_and_on_their_channel(
         people, teacher):
-    assert [u.login for u in admin.broadcast_recipients()] == ["alisa", "boris", "gleb"]
-    broadcast = admin.send_broadcast(teacher, " Занятия  в мае ", "Строка 1\r\nСтрока 2",
+    assert [u.login for u in broadcasts.broadcast_recipients()] == ["alisa", "boris", "gleb"]
+    broadcast = broadcasts.send_broadcast(teacher, " Занятия  в мае ", "Строка 1\r\nСтрока 2",
                                      now=NOW)
     assert (broadcast.subject, broadcast.body, broadcast.recipients) == (
         "Занятия в мае", "Строка 1\nСтрока 2", 3)
@@ -440,7 +458,7 @@ def test_broadcast_reaches_every_active_student_in_the_app_and_on_their_channel(
 
 
 def test_the_html_of_a_broadcast_is_escaped(people, teacher):
-    admin.send_broadcast(teacher, "<b>Тема</b>", "<script>alert(1)</script>", now=NOW)
+    broadcasts.send_broadcast(teacher, "<b>Тема</b>", "<script>alert(1)</script>", now=NOW)
     message = Message.get(Message.kind == "broadcast")
     assert "<script>" not in message.body_html and "&lt;script&gt;" in message.body_html
     assert message.subject == "<b>Тема</b>"  # plain text stays as written
@@ -448,10 +466,10 @@ def test_the_html_of_a_broadcast_is_escaped(people, teacher):
 
 
 def test_the_same_broadcast_is_not_sent_twice_in_a_row(people, teacher):
-    admin.send_broadcast(teacher, "Тема", "Текст", now=NOW)
-    with pytest.raises(admin.RepeatedBroadcast):
-        admin.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=9))
-    admin.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=11))
+    broadcasts.send_broadcast(teacher, "Тема", "Текст", now=NOW)
+    with pytest.raises(broadcasts.RepeatedBroadcast):
+        broadcasts.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=9))
+    broadcasts.send_broadcast(teacher, "Тема", "Текст", now=NOW + timedelta(minutes=11))
     assert Broadcast.select().count() == 2
     assert Message.select().count() == 6  # three students, twice
 
@@ -460,16 +478,16 @@ def test_the_same_broadcast_is_not_sent_twice_in_a_row(people, teacher):
     ("", "Текст", "subject"), ("Тема", "  ", "body"), ("я" * 201, "Текст", "subject"),
     ("Тема", "я" * 5001, "body")])
 def test_broadcast_checks(people, teacher, subject, body, field):
-    with pytest.raises(admin.InvalidBroadcast) as raised:
-        admin.send_broadcast(teacher, subject, body)
+    with pytest.raises(broadcasts.InvalidBroadcast) as raised:
+        broadcasts.send_broadcast(teacher, subject, body)
     assert raised.value.field == field
     assert Broadcast.select().count() == 0 and Message.select().count() == 0
 
 
 def test_broadcast_history_counts_deliveries(people, teacher, create_student):
     extra = create_student(login="dina", channel=User.EMAIL, email="dina@example.org")
-    first = admin.send_broadcast(teacher, "Первая", "Текст", now=NOW)
-    second = admin.send_broadcast(teacher, "Вторая", "Текст", now=NOW)
+    first = broadcasts.send_broadcast(teacher, "Первая", "Текст", now=NOW)
+    second = broadcasts.send_broadcast(teacher, "Вторая", "Текст", now=NOW)
     key = f"broadcast:{first.id}:"
     Message.update(status=Message.SENT).where(
         Message.idempotency_key.in_([key + str(people["alisa"].id), key + str(extra.id)])
@@ -479,7 +497,7 @@ def test_broadcast_history_counts_deliveries(people, teacher, create_student):
     # Another kind of message whose key merely starts alike is not counted.
     Message.create(user=extra, channel="email", address="x", kind="broadcast", locale="ru",
                    subject="s", body_text="t", idempotency_key=f"broadcast:{first.id}0:1")
-    history = admin.broadcast_history()
+    history = broadcasts.broadcast_history()
     assert [(r.broadcast.subject, r.sent, r.waiting, r.failed, r.in_app)
             for r in history.items] == [("Вторая", 0, 3, 0, 1), ("Первая", 2, 0, 1, 1)]
     assert history.total == 2

@@ -140,7 +140,9 @@ def test_a_booked_slot_is_taken(teacher, student, other_student):
 def test_overlapping_but_different_slots_cannot_both_be_booked(teacher, student, other_student):
     book(student, teacher, at("2026-06-02 08:00"))  # 11:00-12:00 in Moscow
     # The teacher shifts the windows by half an hour: the new grid's 10:30 and 11:30
-    # (07:30, 08:30 UTC) both overlap the booked lesson.
+    # (07:30, 08:30 UTC) both overlap the booked lesson (slots right after each other,
+    # from the window's start).
+    schedule.update_settings(teacher, slot_step_minutes=0)
     schedule.set_windows(teacher, [Window(day, time(10, 30), time(14)) for day in range(7)])
     for start in (at("2026-06-02 07:30"), at("2026-06-02 08:30")):
         with pytest.raises(booking.SlotTaken):
@@ -705,3 +707,32 @@ def test_bookings_and_teacher_lessons_racing_for_overlapping_times_make_one(
     modes = ["book", "create"] * 8
     assert race(database_url, teacher, students, modes) == ["booked"] + ["taken"] * 15
     assert Lesson.select().count() == 1
+
+
+# --- the audit trail is written with the change -----------------------------------------
+
+def test_each_answer_to_a_lesson_is_audited_once_with_it(teacher, student):
+    from tutor.models import AuditEntry
+    first = book(student, teacher)
+    booking.confirm_lesson(teacher, first, 1500, 1, now=NOW)
+    booking.change_lesson(teacher, first, 1800, 1, now=NOW)
+    booking.cancel_lesson(student, first, now=NOW)
+    second = book(student, teacher)
+    booking.reject_lesson(teacher, second, "Не могу")
+    assert [(e.action, e.target_id) for e in AuditEntry.select().order_by(AuditEntry.id)] == [
+        ("lesson.confirm", first.id), ("lesson.change", first.id),
+        ("lesson.cancel", first.id), ("lesson.reject", second.id)]
+
+
+def test_an_audit_entry_does_not_outlive_a_change_that_failed(teacher, student, monkeypatch):
+    """The entry is written in the change's own transaction: when the change fails
+    after it (here: telling the student), neither stays."""
+    from tutor.models import AuditEntry
+    pending = book(student, teacher)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the outbox is gone")
+    monkeypatch.setattr(booking, "_notify", broken)
+    with pytest.raises(RuntimeError):
+        booking.reject_lesson(teacher, pending, "Не могу")
+    assert exists(pending) and AuditEntry.select().count() == 0

@@ -13,9 +13,21 @@ import time_machine
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor import jobs
-from tutor.models import (AuditEntry, Feedback, InboxItem, Lesson, LoginSession, Message,
-                          Payment, StoredFile, TeacherSettings, User)
-from tutor.services import accounts, balances, notify, personal_data, reports
+from tutor.models import (
+    AuditEntry,
+    Feedback,
+    InboxItem,
+    Lesson,
+    LinkedIdentity,
+    LoginSession,
+    Message,
+    Payment,
+    StoredFile,
+    TeacherSettings,
+    TrialRequest,
+    User,
+)
+from tutor.services import accounts, balances, notify, personal_data, reports, signin
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
 OCTOBER = date(2026, 10, 1)
@@ -215,8 +227,18 @@ def test_a_teacher_cannot_delete_themselves_here(app_ctx, teacher):
 
 
 def test_the_deleted_row_is_no_student_anywhere(maria, teacher):
-    from tutor.services import admin
+    from tutor.services import broadcasts, students
     personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
-    with pytest.raises(admin.NotAStudent):
-        admin.get_student(maria.id)
-    assert maria.id not in [user.id for user in admin.broadcast_recipients()]
+    with pytest.raises(students.NotAStudent):
+        students.get_student(maria.id)
+    assert maria.id not in [user.id for user in broadcasts.broadcast_recipients()]
+
+
+def test_the_deletion_forgets_her_ways_in_and_her_trial_request(maria, teacher):
+    signin.link(maria, signin.YANDEX, "1130000012345678", "maria.ya")
+    TrialRequest.create(teacher=teacher, name="Мария", contact="maria@example.org",
+                        contact_key="maria@example.org", student=maria,
+                        status=TrialRequest.OFFERED)
+    personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
+    assert LinkedIdentity.select().count() == 0
+    assert TrialRequest.select().count() == 0

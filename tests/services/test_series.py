@@ -517,3 +517,23 @@ def test_cancelling_every_lesson_removes_the_series(teacher, student):
     series.cancel_from(student, created, date(2026, 3, 1), now=NOW)
     assert Lesson.select().count() == 0
     assert LessonSeries.get_or_none(LessonSeries.id == created.id) is None
+
+
+# --- the audit trail --------------------------------------------------------------------
+
+def test_each_answer_to_a_series_is_audited_once_with_it(teacher, student):
+    from tutor.models import AuditEntry
+    from tutor.services import audit
+    asked, _, _ = book(student, teacher)
+    series.confirm_series(teacher, asked, 1500, 1, now=NOW)
+    series.cancel_from(student, asked, date(2026, 3, 31), now=NOW)
+    refused, _, _ = book(student, teacher, first=datetime(2026, 3, 18, 9, 0))
+    series.reject_series(teacher, refused, "On holiday")
+    given, _, _ = series.book_series(teacher, teacher, datetime(2026, 3, 19, 9, 0),
+                                     student=student, count=2, price=1500, now=NOW)
+    entries = list(AuditEntry.select().order_by(AuditEntry.id))
+    assert [(e.action, e.actor_id, e.target_id) for e in entries] == [
+        ("series.book", student.id, asked.id), ("series.confirm", teacher.id, asked.id),
+        ("series.cancel", student.id, asked.id), ("series.book", student.id, refused.id),
+        ("series.reject", teacher.id, refused.id), ("series.create", teacher.id, given.id)]
+    assert {c.field: c.after for c in audit.recorded(entries[2])}["lessons"] == 2

@@ -1,4 +1,4 @@
-"""What every form does with input before its own rules (tutor/forms.py FlaskForm):
+"""What every form does with input before its own rules (tutor/forms/base.py FlaskForm):
 control characters are taken out, dates far outside a tutor's calendar are refused in
 the viewer's language. The fuzzing in test_fuzz_forms.py found both (PostgreSQL
 refuses NUL in text; a series cancelled "from 9999-12-31" overflowed)."""
@@ -6,7 +6,9 @@ import pytest
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
-from tutor.forms import BookingForm, DaysOffForm, GoalForm, ReportMonthForm
+from tutor.forms.admin import GoalForm, ReportMonthForm
+from tutor.forms.lessons import BookingForm
+from tutor.forms.schedule import DaysOffForm
 
 
 def post_form(app, form_class, data):
@@ -22,7 +24,19 @@ def test_control_characters_are_taken_out_and_line_breaks_kept(app):
         "start": "2027-03-04T10:00\x00", "comment": "Иван\x00\x1b[0m\x7f\r\n\tПетров"})
     assert errors == {}
     assert data["start"] == "2027-03-04T10:00"
-    assert data["comment"] == "Иван[0m\r\n\tПетров"
+    assert data["comment"] == "Иван[0m\n\tПетров"
+
+
+def test_a_text_as_long_as_the_browser_allows_is_accepted(app):
+    """The browser counts a line break as one character against maxlength and sends
+    it as CRLF; the feedback form once counted two and refused the text."""
+    from tutor.forms.lessons import FeedbackForm
+    from tutor.services import feedback
+    lines = ["x" * 99] * (feedback.MAX_COMMENT // 100)
+    text = "\r\n".join(lines) + "\r\n" + "y" * (feedback.MAX_COMMENT % 100)
+    assert len(text.replace("\r\n", "\n")) <= feedback.MAX_COMMENT < len(text)
+    data, errors = post_form(app, FeedbackForm, {"rating": "5", "comment": text})
+    assert errors == {} and data["comment"] == text.replace("\r\n", "\n")
 
 
 def test_a_required_field_of_control_characters_alone_is_empty(app):

@@ -71,6 +71,9 @@ STUDENT_A_ID = {"student_id": "@student_a"}
 ATTENDANCE = Choice(("", "attended", "missed", "late_cancel"))
 PERSON = {"first_name": NAME, "last_name": NAME, "login": LOGIN}
 LESSON_TERMS = {"price": DECIMAL, "people": Ints(1, 50), "comment": TEXT}
+# The Telegram Login Widget's signed answer (views/signin.py).
+TELEGRAM_WIDGET = {"id": TEXT, "first_name": NAME, "last_name": NAME, "username": LOGIN,
+                   "photo_url": TEXT, "auth_date": TEXT, "hash": TEXT}
 
 FORMS = [
     # --- visitors ------------------------------------------------------------------
@@ -88,6 +91,14 @@ FORMS = [
     Form("auth.password_strength", ANONYMOUS, {"password": PASSWORD, "login": LOGIN,
                                                "first_name": NAME, "email": EMAIL}),
     Form("auth.set_language", ANONYMOUS, {"next": TEXT}, values={"lang": Choice(("ru", "en"))}),
+    Form("trials.ask", ANONYMOUS, {"name": NAME, "contact": TEXT, "goal": TEXT,
+                                   "preferred_times": TEXT, "website": TEXT}),
+    Form("signin.yandex_start", ANONYMOUS, {"next": TEXT}),
+    Form("signin.yandex_register", ANONYMOUS, {
+        **PERSON, "channel": Choice(("email", "telegram", "none")), "email": EMAIL,
+        "digest_time": TIME, "goal": Choice(("", "@goal")),
+        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo"))}),
+    Form("signin.telegram_login", ANONYMOUS, TELEGRAM_WIDGET),
     # --- a student's own account and lessons ----------------------------------------
     Form("auth.logout", STUDENT_A, {}),
     Form("account.update_profile", STUDENT_A, {
@@ -99,6 +110,9 @@ FORMS = [
     Form("account.change_notifications", STUDENT_A, {
         "channel": Choice(("email", "telegram", "none")), "email": EMAIL, "digest_time": TIME,
         "reminder_hours": Choice(("0", "2", "24"))}),
+    Form("signin.yandex_link", STUDENT_A, {}),
+    Form("signin.yandex_unlink", STUDENT_A, {}),
+    Form("signin.telegram_link", STUDENT_A, TELEGRAM_WIDGET),
     Form("account.open_telegram_bot", STUDENT_A, {}),
     Form("account.unlink_telegram", STUDENT_A, {}),
     Form("account.deactivate", STUDENT_A, {}),
@@ -116,6 +130,7 @@ FORMS = [
     Form("series.cancel", STUDENT_A, {"cancel-first_day": DATE, "cancel-reason": TEXT},
          values={"series_id": "@series_a"}),
     # --- the teacher ------------------------------------------------------------------
+    Form("trials.decline", TEACHER, {}, values={"trial_id": "@trial"}),
     Form("lessons.confirm", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
          values=LESSON_A),
     Form("lessons.reject", TEACHER, {"reason": TEXT}, values=LESSON_A),
@@ -135,17 +150,29 @@ FORMS = [
     Form("teacher.add_window", TEACHER, {"weekday": Ints(0, 6), "start": TIME, "end": TIME}),
     Form("teacher.remove_window", TEACHER, {},
          values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
+    Form("teacher.change_window", TEACHER, {"start": TIME, "end": TIME},
+         values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
+    Form("teacher.copy_day", TEACHER, {"weekday": Ints(0, 6), "days": Ints(0, 6)}),
+    Form("teacher.apply_preset", TEACHER,
+         {"preset": Choice(("weekdays", "evenings", "weekends", "holidays"))}),
     Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
                                            "reason": TEXT}),
     Form("teacher.day_off", TEACHER, {"day": DATE}),
     Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
     Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
     Form("teacher.dismiss_onboarding", TEACHER, {}),
+    Form("calendars.add", TEACHER, {"url": TEXT}),
+    Form("calendars.refresh", TEACHER, {}, values={"subscription_id": "@subscription"}),
+    Form("calendars.remove", TEACHER, {}, values={"subscription_id": "@subscription"}),
     Form("teacher.new_lesson", TEACHER, {
         "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
         "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
         "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "until": DATE,
         "times": Ints(2, 52), "previewed": TEXT}),
+    Form("teacher.past_lesson", TEACHER, {
+        "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
+        "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
+        "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "attendance": ATTENDANCE}),
     Form("admin.deactivate_students", TEACHER, {
         "scope": Choice(("selected", "all")), "ids": Choice(("@student_a", "@student_b")),
         "q": TEXT, "status": Choice(("all", "active", "inactive"))}),

@@ -224,7 +224,7 @@ def test_the_list_as_a_page(app, teacher_browser, people, lessons):
             'action="/teacher/students"') in page
     alisa = page[page.index("Алиса Кузнецова"):]
     alisa = alisa[:alisa.index("</tr>")]
-    for cell in ("alisa", "E-mail", "ЕГЭ", "20.11.2026 12:00", "active", ">2<", ">200<",
+    for cell in ("alisa", "E-mail", "ЕГЭ", "Nov 20, 2026, 12:00", "active", ">2<", ">200<",
                  'number debt" data-balance="-1000.00">-1,000', "negative balance"):
         assert cell in alisa
     assert page.count("negative balance") == 1  # nobody else owes
@@ -327,8 +327,8 @@ def test_mass_deactivation_without_a_tick(teacher_browser, people):
 
 def test_the_student_page(teacher_browser, people, lessons):
     page = teacher_browser.get(f"/teacher/students/{people['alisa'].id}").text
-    for text in ("Алиса Кузнецова", "alisa@example.org", "ЕГЭ", "20.11.2026 12:00",
-                 "Lesson history", "24.11.2026 10:00–11:00", "16.11.2026 10:00–11:00",
+    for text in ("Алиса Кузнецова", "alisa@example.org", "ЕГЭ", "Nov 20, 2026, 12:00",
+                 "Lesson history", "Nov 24, 2026, 10:00–11:00", "Nov 16, 2026, 10:00–11:00",
                  "awaiting confirmation", "Reset the password", "Deactivate", "Delete…"):
         assert text in page
     totals = page[page.index('id="totals-title"'):page.index('id="history-title"')]
@@ -417,7 +417,7 @@ def test_deactivate_and_reactivate_one(teacher_browser, app, people):
     response = teacher_browser.submit(f"{path}/deactivate", page=path)
     assert response.headers["Location"] == path
     page = teacher_browser.get(path).text
-    assert "The student is deactivated" in page and "inactive since 23.11.2026 11:00" in page
+    assert "The student is deactivated" in page and "inactive since Nov 23, 2026, 11:00" in page
     assert "Reactivate" in page
     teacher_browser.submit(f"{path}/reactivate", page=path)
     with app.app_context():
@@ -446,8 +446,8 @@ def test_the_lesson_list_from_today_on(teacher_browser, lessons):
     page = response.text
     assert response.status_code == 200 and "<html" in page and 'id="lessons"' in page
     assert 'value="2026-11-23"' in page  # "from" defaults to today
-    assert "24.11.2026 10:00–11:00" in page and "25.11.2026 10:00–11:00" in page
-    assert "16.11.2026" not in page
+    assert "Nov 24, 2026, 10:00–11:00" in page and "Nov 25, 2026, 10:00–11:00" in page
+    assert "Nov 16, 2026" not in page
     assert f'href="/lessons/{lessons["pending"].id}">Confirm or edit</a>' in page
     assert f'hx-post="/teacher/lessons/{lessons["pending"].id}/reject"' in page
     assert f'hx-post="/teacher/lessons/{lessons["confirmed"].id}/cancel"' in page
@@ -455,17 +455,17 @@ def test_the_lesson_list_from_today_on(teacher_browser, lessons):
 
 
 @pytest.mark.parametrize("query,shown", [
-    ("first_day=", ["16.11.2026", "24.11.2026", "25.11.2026"]),
-    ("first_day=&last_day=2026-11-20", ["16.11.2026"]),
-    ("first_day=2026-11-25", ["25.11.2026"]),
-    ("first_day=&status=pending", ["24.11.2026"]),
-    ("first_day=&student=ОРЛОВ", ["25.11.2026"]),
-    ("first_day=not-a-date", ["16.11.2026", "24.11.2026", "25.11.2026"]),
+    ("first_day=", ["Nov 16, 2026", "Nov 24, 2026", "Nov 25, 2026"]),
+    ("first_day=&last_day=2026-11-20", ["Nov 16, 2026"]),
+    ("first_day=2026-11-25", ["Nov 25, 2026"]),
+    ("first_day=&status=pending", ["Nov 24, 2026"]),
+    ("first_day=&student=ОРЛОВ", ["Nov 25, 2026"]),
+    ("first_day=not-a-date", ["Nov 16, 2026", "Nov 24, 2026", "Nov 25, 2026"]),
 ])
 def test_lesson_filters(teacher_browser, lessons, query, shown):
     page = teacher_browser.get(f"/teacher/lessons?{query}").text
-    for day in ("16.11.2026", "24.11.2026", "25.11.2026"):
-        assert (f"{day} 10:00–11:00" in page) == (day in shown), day
+    for day in ("Nov 16, 2026", "Nov 24, 2026", "Nov 25, 2026"):
+        assert (f"{day}, 10:00–11:00" in page) == (day in shown), day
     fragment = teacher_browser.get(f"/teacher/lessons?{query}", headers=HTMX)
     assert fragment.text.lstrip().startswith('<div id="lessons" hx-target="this"')
     assert "<html" not in fragment.text and "HX-Request" in fragment.headers["Vary"]

@@ -415,7 +415,7 @@ def test_the_student_cannot_cancel_a_confirmed_lesson_at_short_notice(person, ap
     response = person("alisa").submit(f"/lessons/{confirmed.id}/cancel",
                                       page=f"/lessons/{confirmed.id}")
     assert response.status_code == 200
-    assert ("A confirmed lesson can be cancelled only until 23.11.2026 10:00. "
+    assert ("A confirmed lesson can be cancelled only until 23 November 2026, 10:00. "
             "Please contact the teacher.") in response.text
     assert lesson_state(app, confirmed.id) == "confirmed"
     assert messages(app, "lesson_cancelled") == []

@@ -38,3 +38,19 @@ def test_students_and_strangers_are_kept_out(client, auth, teacher, failed):
     token = client.csrf_token("/")
     assert client.post(f"/teacher/outbox/{failed.id}/retry",
                        data={"csrf_token": token}).status_code == 403
+
+
+def test_times_follow_the_zone_the_teacher_saved(client, auth, teacher, failed, app):
+    """The outbox lists when each message was written in the teacher's saved zone, not
+    the install's TEACHER_TIMEZONE (the Babel zone once ignored the settings page)."""
+    with app.app_context():
+        from tutor.models import TeacherSettings
+        settings = TeacherSettings.for_teacher(teacher)
+        settings.timezone = "Asia/Vladivostok"
+        settings.save()
+        created = Message.get_by_id(failed.id).created_at
+        Message.update(created_at=created.replace(hour=1, minute=5)).execute()
+    auth.login()
+    client.submit("/language/en")
+    page = client.get("/teacher/outbox?status=failed").text
+    assert "11:05" in page and "04:05" not in page  # UTC+10, not Moscow's UTC+3

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tutor.models import Lesson, User, utcnow
-from tutor.services import audit, balances, booking, calendar, schedule, zones
+from tutor.services import balances, booking, calendar, schedule, zones
 
 SHOWN = 10  # requests and debtors listed on the page; the rest are a link away
 
@@ -85,8 +85,6 @@ def confirm_as_usual(teacher, lesson, now=None):
     answer from the home page (the lesson page sets anything else). Raises what
     booking.confirm_lesson raises."""
     price = schedule.settings_for(teacher).default_price
-    confirmed = booking.confirm_lesson(teacher, lesson, price, lesson.people, now=now)
-    audit.record(teacher, "lesson.confirm", confirmed, after=audit.snapshot(confirmed))
-    return confirmed
+    return booking.confirm_lesson(teacher, lesson, price, lesson.people, now=now)
 
 

@@ -14,13 +14,20 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from peewee import (BlobField, BooleanField, DateField, DateTimeField, DecimalField,
-                    TimeField, sort_models)
+from peewee import (
+    BlobField,
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    TimeField,
+    sort_models,
+)
 
 from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade
 from tutor.models import (MODELS, ChangeCounter, InboxItem, LoginSession, RateLimitCounter,
-                          StoredFile)
+                          SchedulerLease, StoredFile)
 
 FORMAT = "tutor-backup"
 VERSION = 1
@@ -39,7 +46,8 @@ class BackupError(Exception):
 def ordered_models():
     """Parents before children, so rows restore without breaking foreign keys."""
     return sort_models([model for model in MODELS
-                        if model not in (ChangeCounter, RateLimitCounter, LoginSession)])
+                        if model not in (ChangeCounter, RateLimitCounter, LoginSession,
+                                    SchedulerLease)])
 
 
 def _plain(value):

@@ -30,7 +30,7 @@ from peewee import Case, Expression, fn
 
 from tutor.extensions import db
 from tutor.models import Lesson, Payment, User, utcnow
-from tutor.services import audit, zones
+from tutor.services import audit, errors, zones
 from tutor.services import money as money_text
 
 CENT = Decimal("0.01")
@@ -45,7 +45,7 @@ class BalanceError(Exception):
     field = None
 
 
-class NotAllowed(BalanceError):
+class NotAllowed(BalanceError, errors.NotAllowed):
     """Not the teacher of this lesson, or not a teacher at all."""
 
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from tutor.models import LoginSession
-from tutor.services import accounts
+from tutor.services import accounts, errors
 
 
-class NotYours(Exception):
+class NotYours(errors.NotAllowed):
     """No session of this user's with that id: the same answer either way."""
 
 

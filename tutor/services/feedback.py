@@ -16,6 +16,7 @@ from peewee import IntegrityError
 
 from tutor.extensions import db
 from tutor.models import Feedback, Lesson, utcnow
+from tutor.services import errors
 
 FEEDBACK_DAYS = 14
 MAX_COMMENT = 2000
@@ -28,7 +29,7 @@ class FeedbackError(Exception):
     field = None
 
 
-class NotAllowed(FeedbackError):
+class NotAllowed(FeedbackError, errors.NotAllowed):
     """Not this student's lesson (or not a student)."""
 
 

@@ -53,16 +53,17 @@ from tutor.models import (
     Feedback,
     InboxItem,
     Lesson,
+    LinkedIdentity,
     LoginSession,
     Message,
     Payment,
     StoredFile,
     TelegramLink,
+    TrialRequest,
     User,
     utcnow,
 )
-from tutor.services import accounts, audit, booking, notify, schedule, zones
-from tutor.services import work
+from tutor.services import accounts, audit, booking, notify, schedule, work, zones
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
@@ -167,7 +168,8 @@ def _lessons(user):
              "attendance": lesson.attendance, "price": _money(lesson.price),
              "people": lesson.people, "comment": lesson.comment, "series": lesson.series_id,
              "requested_at": _moment(lesson.created_at),
-             "confirmed_at": _moment(lesson.confirmed_at)}
+             "confirmed_at": _moment(lesson.confirmed_at),
+             "entered_afterwards": lesson.entered_afterwards}
             for lesson in (Lesson.for_student(user)
                            .select_extend(User)
                            .join(User, on=(Lesson.teacher == User.id)))]
@@ -333,6 +335,8 @@ def delete_account(user, password, now=None):
     with db.database.atomic():
         accounts.end_sessions(user)
         TelegramLink.delete().where(TelegramLink.user == user.id).execute()
+        LinkedIdentity.delete().where(LinkedIdentity.user == user.id).execute()
+        TrialRequest.delete().where(TrialRequest.student == user.id).execute()
         Feedback.delete().where(Feedback.student == user.id).execute()
         StoredFile.delete().where(StoredFile.owner == user.id).execute()
         InboxItem.delete().where(InboxItem.user == user.id).execute()

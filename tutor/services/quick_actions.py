@@ -11,9 +11,17 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from tutor.models import ActionUse, Lesson, utcnow
-from tutor.services import audit, booking, notify, schedule
+from tutor.services import booking, notify, schedule
+from tutor.services.action_links import (
+    ACCEPT,
+    CANCEL,
+    CONFIRM,
+    REJECT,
+    Forged,
+    actor_of,
+    version,
+)
 from tutor.services.zones import local
-from tutor.services.action_links import ACCEPT, CANCEL, CONFIRM, REJECT, Forged, actor_of, version
 
 USES_KEPT = timedelta(days=1)  # after the lesson's start, past any token's expiry
 
@@ -76,15 +84,10 @@ def perform(action, user, now=None):
         if action.code == CONFIRM:
             price = schedule.settings_for(lesson.teacher_id).default_price
             lesson = booking.confirm_lesson(user, lesson, price, lesson.people, now=now)
-            audit.record(user, "lesson.confirm", lesson, after=audit.snapshot(lesson))
         elif action.code == REJECT:
-            before = audit.snapshot(lesson)
             booking.reject_lesson(user, lesson)
-            audit.record(user, "lesson.reject", lesson, before)
         elif action.code == CANCEL:
-            before = audit.snapshot(lesson)
             booking.cancel_lesson(user, lesson, now=now)
-            audit.record(user, "lesson.cancel", lesson, before)
         # ACCEPT: the lesson is confirmed at the new time already; the answer is noted.
         ActionUse.delete().where(ActionUse.expires_at < now - USES_KEPT).execute()
         ActionUse.create(key=action.key, used_at=now,

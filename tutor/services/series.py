@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import availability, booking, notify, schedule, zones
+from tutor.services import audit, availability, booking, notify, schedule, zones
 from tutor.services.availability import Interval
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     BookingError,
@@ -153,7 +153,8 @@ def plan_series(requester, teacher, first_start, *, until=None, count=None, minu
     starts = [(day, zones.to_utc(day, start_time, zone)) for day in days]
     span_start, span_end = starts[0][1], starts[-1][1] + length
     busy = schedule.busy_between(teacher, span_start - rules.buffer, span_end + rules.buffer)
-    unavailable = schedule.unavailable_between(teacher, span_start, span_end)
+    closed = schedule.unavailable_between if as_teacher else schedule.closed_between
+    unavailable = closed(teacher, span_start, span_end)
     occurrences = []
     for day, start in starts:
         slot = Interval(start, start + length)
@@ -228,7 +229,10 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
             comment=comment,
             status=Lesson.CONFIRMED if as_teacher else Lesson.PENDING,
             price=price if as_teacher else None, people=people if as_teacher else 1,
-            confirmed_at=now if as_teacher else None) for o in plan.free]
+            confirmed_at=now if as_teacher else None,
+            sequence=1 if as_teacher else 0) for o in plan.free]
+        audit.record(requester, "series.create" if as_teacher else "series.book", series,
+                     after={"lessons": len(lessons), "skipped": len(plan.skipped)})
         settings = schedule.settings_for(teacher)
         if as_teacher:
             _notify(student, "series_confirmed", series, settings, lessons,
@@ -297,6 +301,7 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
         for lesson in confirmed:
             lesson.status, lesson.price, lesson.people = Lesson.CONFIRMED, price, people
             lesson.confirmed_at = now
+            lesson.sequence += 1
             if comment is not None:
                 lesson.comment = comment
             lesson.save()
@@ -306,6 +311,9 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
         if comment is not None:
             series.comment = comment
         series.save()
+        audit.record(teacher, "series.confirm", series, after={
+            "price": price, "people": people, "lessons": len(confirmed),
+            "dropped": len(dropped)})
         _notify(series.student, "series_confirmed", series, schedule.settings_for(teacher),
                 confirmed, dropped=[lesson.start for lesson in dropped], price=price,
                 people=people)
@@ -327,6 +335,8 @@ def reject_series(teacher, series, reason=""):
         for lesson in pending:
             lesson.delete_instance()
         booking.record_ended(pending, EndedLesson.REJECTED, reason, by=teacher)
+        audit.record(teacher, "series.reject", series,
+                     after={"lessons": len(pending), "reason": reason})
         settings = schedule.settings_for(teacher)
         _notify(series.student, "series_rejected", series, settings, pending, reason=reason)
         if series.occurrences().exists():
@@ -362,6 +372,8 @@ def cancel_from(user, series, first_day, reason="", now=None):
         for lesson in cancelled:
             lesson.delete_instance()
         booking.record_ended(cancelled, EndedLesson.CANCELLED, reason, by=user, now=now)
+        audit.record(user, "series.cancel", series, after={
+            "from": first_day, "lessons": len(cancelled), "kept": len(kept), "reason": reason})
         _notify(recipient, "series_cancelled", series, settings, cancelled,
                 cancelled_by=booking._name(user), reason=reason)
         if not series.occurrences().exists():

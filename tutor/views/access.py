@@ -1,4 +1,4 @@
-"""Who may open a blueprint's pages."""
+"""Who is asking, and who may open a blueprint's pages or a route."""
 from flask import abort
 from flask_login import current_user, login_required
 
@@ -12,3 +12,9 @@ def teacher_only(blueprint):
         if not current_user.is_teacher:
             abort(403)
     return blueprint
+
+
+def me():
+    """The signed-in user, the object itself (not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from flask import Blueprint, render_template
 from flask_babel import force_locale
 
-from tutor.forms import EmptyForm
+from tutor.forms.base import EmptyForm
 from tutor.models import Lesson
 from tutor.services import action_links, booking, notify, quick_actions, schedule
 from tutor.services.zones import local

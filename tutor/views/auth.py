@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tutor import jobs, ratelimits, sessions
 from tutor.extensions import csrf, limiter
-from tutor.forms import (
+from tutor.forms.accounts import (
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from tutor.database import InMaintenance
 from tutor.extensions import login_manager
 from tutor.htmx import is_fragment_request
+from tutor.services import errors
 
 # How soon to try again while the database is being restored (a restore takes seconds).
 MAINTENANCE_RETRY_SECONDS = 10
@@ -53,6 +54,11 @@ def register(app):
         response = make_response(_respond(503, _messages()[503]))
         response.headers["Retry-After"] = str(MAINTENANCE_RETRY_SECONDS)
         return response
+
+    @app.errorhandler(errors.NotAllowed)
+    def not_allowed(error):
+        # A refusal a view did not answer itself: the same 403 as the page checks give.
+        return _respond(403, _messages()[403])
 
     @app.errorhandler(HTTPException)
     def http_error(error):

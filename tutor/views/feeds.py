@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tutor.extensions import limiter
-from tutor.forms import EmptyForm
+from tutor.forms.base import EmptyForm
 from tutor.htmx import redirect_to
 from tutor.services import calendar_feed
 from tutor.urls import external_url

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from playhouse.flask_utils import PaginatedQuery
 
-from tutor.forms import EmptyForm
+from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render
 from tutor.models import InboxItem
 from tutor.services import inbox

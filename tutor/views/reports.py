@@ -3,18 +3,13 @@ and the month's CSV and PDF to download. Teacher only."""
 
 from flask import Blueprint, Response, abort, request
 from flask_babel import get_locale
-from flask_login import current_user
 
-from tutor.forms import ReportMonthForm
+from tutor.forms.admin import ReportMonthForm
 from tutor.htmx import is_fragment_request, render
 from tutor.services import zones
-from tutor.views.access import teacher_only
+from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("reports", __name__, url_prefix="/teacher/reports"))
-
-
-def me():
-    return current_user._get_current_object()
 
 
 def _reports():

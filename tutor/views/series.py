@@ -3,11 +3,11 @@ the dates with htmx, a plain preview step without it), the series page where the
 teacher confirms or rejects the whole series once, and changing one confirmed lesson
 (moving or repricing an occurrence leaves the rest of its series alone)."""
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tutor.forms import (
+from tutor.forms.lessons import (
     ConfirmLessonForm,
     ReasonForm,
     SeriesBookingForm,
@@ -16,14 +16,18 @@ from tutor.forms import (
 )
 from tutor.htmx import is_fragment_request, redirect_to
 from tutor.models import LessonSeries, utcnow
-from tutor.services import accounts, audit, booking, schedule, series, zones
-from tutor.views.lessons import _lesson_page, _visible_lesson, _week_url, _zone, booking_error
+from tutor.services import accounts, booking, schedule, series, zones
+from tutor.views.access import me
+from tutor.views.lesson_page import (
+    lesson_page,
+    seen_by_its_people,
+    viewer_zone,
+    visible_lesson,
+    week_url,
+)
+from tutor.views.refusals import booking_error, series_error
 
 bp = Blueprint("series", __name__, url_prefix="/lessons")
-
-
-def me():
-    return current_user._get_current_object()
 
 
 def problem_text(problem):
@@ -35,23 +39,6 @@ def problem_text(problem):
         series.TOO_FAR: _("too far ahead to book yet"),
         series.OUTSIDE: _("not a free time of the teacher"),
     }.get(problem, _("not free"))
-
-
-def series_error(error):
-    if isinstance(error, series.NothingFree):
-        return _("None of these dates is free. Please pick another time or other dates.")
-    if isinstance(error, series.InvalidDetails) and error.field in ("until", "count"):
-        return _("Give the last date (at least a week after the first lesson, within a "
-                 "year) or a number of lessons from 2 to %(max)d.", max=series.MAX_WEEKS)
-    if isinstance(error, series.NothingToCancel):
-        return _("No lesson of the series from this date on can be cancelled.")
-    if isinstance(error, series.InvalidDetails) and error.field == "reason":
-        return _("Please give the student a reason.")
-    if isinstance(error, series.NotPending):
-        return _("This series has already been answered.")
-    if isinstance(error, series.SeriesNotFound):
-        return _("This series no longer exists.")
-    return booking_error(error)
 
 
 # --- booking ------------------------------------------------------------------------
@@ -68,12 +55,12 @@ def _plan(form, teacher):
 def _booking_page(form, teacher, plan=None, plan_error=None):
     """The booking dialog (fragment) or page with the weekly part open."""
     start = form.start_utc()
-    zone = _zone(teacher)
+    zone = viewer_zone(teacher)
     length = schedule.rules_for(teacher).lesson_length
     context = dict(form=form, series_form=form, series_open=True, plan=plan,
                    plan_error=plan_error, start=zones.local(start, zone),
                    end=zones.local(start + length, zone), zone=zone,
-                   back=_week_url(start, teacher))
+                   back=week_url(start, teacher))
     if is_fragment_request():
         return render_template("lessons/partials/_book_dialog.html", **context)
     return render_template("lessons/new.html", **context)
@@ -109,7 +96,7 @@ def preview():
             plan_error = " ".join(map(str, [*form.until.errors, *form.times.errors]))
     if is_fragment_request():
         return render_template("lessons/partials/_series_preview.html", series_form=form,
-                               plan=plan, plan_error=plan_error, zone=_zone(teacher))
+                               plan=plan, plan_error=plan_error, zone=viewer_zone(teacher))
     return _booking_page(form, teacher, plan, plan_error)
 
 
@@ -139,8 +126,6 @@ def create():
         form.form_errors.append(series_error(error))
         plan, plan_error = _plan(form, teacher)
         return _booking_page(form, teacher, plan, plan_error)
-    audit.record(me(), "series.book", created, after={"lessons": len(lessons),
-                                                      "skipped": len(skipped)})
     flash(ngettext("Your request for %(num)d weekly lesson is sent. They are booked once "
                    "the teacher confirms them.",
                    "Your request for %(num)d weekly lessons is sent. They are booked once "
@@ -154,17 +139,15 @@ def create():
 
 # --- the series page ----------------------------------------------------------------
 
-def _visible_series(series_id):
-    """The series when the viewer is its teacher or its student; 404 otherwise."""
-    found = LessonSeries.get_or_none(LessonSeries.id == series_id)
-    if found is None or current_user.id not in (found.teacher_id, found.student_id):
-        abort(404)
-    return found
+def _visible_series(series_id, for_teacher=False):
+    """The series when the viewer is its teacher or its student (views/lesson_page)."""
+    return seen_by_its_people(LessonSeries.get_or_none(LessonSeries.id == series_id),
+                              for_teacher)
 
 
 def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
     teacher = found.teacher
-    zone = _zone(teacher)
+    zone = viewer_zone(teacher)
     settings = schedule.settings_for(teacher)
     teacher_zone = settings.timezone
     lessons = list(found.occurrences())
@@ -186,7 +169,7 @@ def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
             formdata=None, prefix="cancel",
             first_day=zones.local(upcoming[0].start, zone).date() if upcoming else None),
         upcoming=upcoming,
-        back=_week_url(lessons[0].start if lessons else first, teacher))
+        back=week_url(lessons[0].start if lessons else first, teacher))
 
 
 @bp.get("/series/<int:series_id>")
@@ -198,9 +181,7 @@ def show(series_id):
 @bp.post("/series/<int:series_id>/confirm")
 @login_required
 def confirm(series_id):
-    found = _visible_series(series_id)
-    if not current_user.is_teacher:
-        abort(403)
+    found = _visible_series(series_id, for_teacher=True)
     form = SeriesConfirmForm()
     if form.validate_on_submit():
         try:
@@ -209,9 +190,6 @@ def confirm(series_id):
         except series.BookingError as error:
             form.form_errors.append(series_error(error))
         else:
-            audit.record(me(), "series.confirm", found, after={
-                "price": form.price.data, "people": form.people.data,
-                "lessons": len(confirmed), "dropped": len(dropped)})
             flash(ngettext("%(num)d lesson of the series is confirmed; the student is told.",
                            "%(num)d lessons of the series are confirmed; the student is told.",
                            len(confirmed)), "success")
@@ -222,18 +200,14 @@ def confirm(series_id):
 @bp.post("/series/<int:series_id>/reject")
 @login_required
 def reject(series_id):
-    found = _visible_series(series_id)
-    if not current_user.is_teacher:
-        abort(403)
+    found = _visible_series(series_id, for_teacher=True)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            deleted = series.reject_series(me(), found, form.reason.data or "")
+            series.reject_series(me(), found, form.reason.data or "")
         except series.BookingError as error:
             form.form_errors.append(series_error(error))
         else:
-            audit.record(me(), "series.reject", found, after={"lessons": len(deleted),
-                                                              "reason": form.reason.data})
             flash(_("The weekly request is rejected; the student is told."), "success")
             if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
                 return redirect_to(url_for("series.show", series_id=found.id))
@@ -255,9 +229,6 @@ def cancel(series_id):
             target = form.reason if error.field == "reason" else form.first_day
             target.errors.append(series_error(error))
         else:
-            audit.record(me(), "series.cancel", found, after={
-                "from": form.first_day.data, "lessons": len(cancelled), "kept": len(kept),
-                "reason": form.reason.data})
             flash(ngettext("%(num)d lesson of the series is cancelled.",
                            "%(num)d lessons of the series are cancelled.", len(cancelled)),
                   "success")
@@ -279,21 +250,17 @@ def cancel(series_id):
 def change_lesson(lesson_id):
     """The teacher moves or reprices one confirmed lesson; the rest of its series (if
     any) stays as it was."""
-    lesson = _visible_lesson(lesson_id)
-    if not current_user.is_teacher:
-        abort(403)
+    lesson = visible_lesson(lesson_id, for_teacher=True)
     form = ConfirmLessonForm()
     if form.validate_on_submit():
-        start = zones.to_utc(form.day.data, form.time.data, _zone(lesson.teacher))
-        before = audit.snapshot(lesson)
+        start = zones.to_utc(form.day.data, form.time.data, viewer_zone(lesson.teacher))
         try:
             lesson = booking.change_lesson(me(), lesson, form.price.data, form.people.data,
                                            comment=form.comment.data or "", start=start)
         except booking.BookingError as error:
             form.form_errors.append(booking_error(error))
         else:
-            audit.record(me(), "lesson.change", lesson, before, audit.snapshot(lesson))
             flash(_("The lesson is saved."), "success")
             return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
-    return _lesson_page(lesson, confirm_form=form)
+    return lesson_page(lesson, confirm_form=form)
 

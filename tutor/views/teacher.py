@@ -3,47 +3,46 @@ off, and lessons placed by hand (for a new person too)."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user
 
-from tutor.forms import (
-    DayOffForm,
-    DaysOffForm,
-    EmptyForm,
-    NewLessonsForm,
-    ScheduleSettingsForm,
-    WEEKDAYS,
-    WindowForm,
-)
+from tutor.forms.base import EmptyForm
+from tutor.forms.lessons import NewLessonsForm, PastLessonForm
+from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
-from tutor.services import audit, booking, bounds, calendar, onboarding, schedule, series, zones
-from tutor.views.lessons import booking_error
-from tutor.views.series import series_error
-from tutor.views.access import teacher_only
+from tutor.services import (
+    audit,
+    backfill,
+    booking,
+    bounds,
+    calendar,
+    onboarding,
+    schedule,
+    series,
+    trials,
+    zones,
+)
+from tutor.views.access import me, teacher_only
+from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 
-def me():
-    return current_user._get_current_object()
-
-
 # --- availability -------------------------------------------------------------------
 
-def _availability_page(status=200, lessons_inside=(), **forms):
+def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
+                      **forms):
+    """The page, or its partial for htmx; `forms` that failed show their errors, the
+    weekly grid its own (views/hours.py)."""
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
     context = {
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
-        "window_form": WindowForm(formdata=None),
         "days_off_form": DaysOffForm(formdata=None),
         **forms,
-        "windows": list(schedule.windows_for(teacher)),
-        "weekdays": WEEKDAYS,
+        **hours_views.grid_context(teacher, hours_error, window_form),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),
@@ -59,7 +58,7 @@ def availability():
     """The page; with a range in the query string (the calendar's "day off" on a day
     with lessons) its form comes filled in, with the lessons inside listed."""
     if "first_day" not in request.args:
-        return _availability_page()
+        return availability_page()
     form = DaysOffForm(formdata=request.args, meta={"csrf": False})
     lessons = []
     if form.validate():
@@ -67,7 +66,7 @@ def availability():
         if start < end:
             lessons = schedule.lessons_inside(me(), start, end)
             form.show_lessons(lessons)
-    return _availability_page(days_off_form=form, lessons_inside=lessons)
+    return availability_page(days_off_form=form, lessons_inside=lessons)
 
 
 def _range_of(form):
@@ -91,37 +90,7 @@ def update_settings():
             audit.record(me(), "settings.update", after=fields)
             flash(_("The booking rules are saved."), "success")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(settings_form=form)
-
-
-@bp.post("/availability/windows")
-def add_window():
-    form = WindowForm()
-    if form.validate_on_submit():
-        windows = list(schedule.windows_for(me()))
-        windows.append(schedule.Window(form.weekday.data, form.start.data, form.end.data))
-        try:
-            schedule.set_windows(me(), windows)
-        except schedule.InvalidWindow:
-            form.end.errors.append(_("This overlaps another window of that day."))
-        else:
-            audit.record(me(), "window.add", after=form.data)
-            flash(_("The window is added."), "success")
-            return redirect_to(url_for("teacher.availability"))
-    return _availability_page(window_form=form)
-
-
-@bp.post("/availability/windows/<int:weekday>/<start>/delete")
-def remove_window(weekday, start):
-    current = schedule.windows_for(me())
-    windows = [w for w in current
-               if not (w.weekday == weekday and w.start.strftime("%H:%M") == start)]
-    if len(windows) == len(current):
-        abort(404)
-    schedule.set_windows(me(), windows)
-    audit.record(me(), "window.remove", before={"weekday": weekday, "start": start})
-    flash(_("The window is removed."), "success")
-    return redirect_to(url_for("teacher.availability"))
+    return availability_page(settings_form=form)
 
 
 @bp.post("/unavailable")
@@ -140,7 +109,7 @@ def add_days_off():
             form.end_time.errors.append(_("The end must come after the start."))
         except schedule.LessonsInside as error:
             form.show_lessons(error.lessons)
-            return _availability_page(days_off_form=form, lessons_inside=error.lessons)
+            return availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
             kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
             audit.record(me(), "unavailable.add", after={
@@ -156,7 +125,7 @@ def add_days_off():
                     "%(num)d lessons inside it stay: cancel them on their pages if they "
                     "will not take place.", len(kept)), "info")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(days_off_form=form)
+    return availability_page(days_off_form=form)
 
 
 def _tell_clock_changes(form, start, end):
@@ -240,8 +209,10 @@ def new_lesson():
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
+    trial = _trial_asked(teacher)
     form = NewLessonsForm(price=settings.default_price,
-                          minutes=settings.lesson_length_minutes)
+                          minutes=settings.lesson_length_minutes,
+                          **(trials.lesson_defaults(trial) if trial else {}))
     if request.method == "GET":
         start = bounds.parse_moment(request.args.get("start"))
         if start is not None:
@@ -265,8 +236,12 @@ def new_lesson():
                 people=form.people.data, comment=form.comment.data or "")
         except booking.BookingError as error:
             form.form_errors.append(booking_error(error))
+            if isinstance(error, booking.InThePast):
+                form.form_errors.append(_("A lesson that already took place is entered "
+                                          "afterwards: see the link below the form."))
         else:
-            audit.record(me(), "lesson.create", lesson, after=audit.snapshot(lesson))
+            if trial is not None:  # a time offered for a trial request: it is answered
+                _answer_trial(teacher, trial, lesson.student)
             if credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
                 return redirect_to(url_for("calendar.week", week=zones.local(
@@ -274,9 +249,71 @@ def new_lesson():
             # Shown once, never stored in clear: the page is the only copy.
             return render_template("teacher/new_student_credentials.html", lesson=lesson,
                                    credentials=credentials, student=lesson.student,
-                                   start=zones.local(lesson.start, zone))
+                                   start=zones.local(lesson.start, zone), trial=trial)
     return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
-                           series_form=form)
+                           series_form=form, trial=trial)
+
+
+def _trial_asked(teacher):
+    """The open trial request the new-lesson form answers (?trial=<id>), or None."""
+    trial_id = bounds.parse_id(request.args.get("trial"))
+    if trial_id is None:
+        return None
+    try:
+        trial = trials.request_for(teacher, trial_id)
+    except trials.RequestNotFound:
+        abort(404)
+    return trial if trial.is_open else None
+
+
+def _answer_trial(teacher, trial, student):
+    try:
+        trials.offered(teacher, trial.id, student)
+    except trials.TrialError:  # declined or answered meanwhile: the lesson stands
+        pass
+
+
+@bp.route("/lessons/past", methods=["GET", "POST"])
+def past_lesson():
+    """A lesson that already took place, entered afterwards (services/backfill.py)."""
+    teacher = me()
+    settings = schedule.settings_for(teacher)
+    zone = settings.timezone
+    form = PastLessonForm(price=settings.default_price, minutes=settings.lesson_length_minutes,
+                          student=bounds.parse_id(request.args.get("student")))
+    if form.validate_on_submit():
+        start = zones.to_utc(form.day.data, form.time.data, zone)
+        student = User.get_or_none(User.id == form.student.data) if form.student.data else None
+        try:
+            lesson, credentials = backfill.enter_past_lesson(
+                teacher, start, start + timedelta(minutes=form.minutes.data),
+                attendance=form.attendance.data, student=student,
+                first_name=form.first_name.data, last_name=form.last_name.data,
+                price=form.price.data, people=form.people.data,
+                comment=form.comment.data or "")
+        except booking.BookingError as error:
+            form.form_errors.append(_past_lesson_error(error))
+        else:
+            local = zones.local(lesson.start, zone)
+            if credentials is not None:
+                return render_template("teacher/new_student_credentials.html", lesson=lesson,
+                                       credentials=credentials, student=lesson.student,
+                                       start=local)
+            flash(_("The lesson of %(day)s at %(time)s is entered; nobody is told.",
+                    day=format_date(local.date(), "d MMMM y"),
+                    time=local.strftime("%H:%M")), "success")
+            # Back to the form for the next one, for the same student.
+            return redirect_to(url_for("teacher.past_lesson", student=lesson.student_id))
+    return render_template("teacher/past_lesson.html", form=form, zone=zone)
+
+
+def _past_lesson_error(error):
+    if isinstance(error, backfill.NotYetStarted):
+        return _("This lesson has not started yet: create it as a new lesson (the "
+                 "student is told).")
+    if isinstance(error, booking.SlotTaken):
+        return _("Another of your lessons takes (part of) this time.")
+    return booking_error(error)
 
 
 def _weekly_lessons(form, teacher, zone):
@@ -302,9 +339,11 @@ def _weekly_lessons(form, teacher, zone):
     except series.BookingError as error:
         form.form_errors.append(series_error(error))
         return plan, None
-    audit.record(teacher, "series.create", created, after={"lessons": len(lessons),
-                                                           "skipped": len(skipped)})
     flash(ngettext("%(num)d weekly lesson is created; the student is told.",
                    "%(num)d weekly lessons are created; the student is told.", len(lessons)),
           "success")
     return plan, redirect_to(url_for("series.show", series_id=created.id))
+
+
+# The weekly grid's routes belong to this blueprint; imported last, as they import it.
+from tutor.views import hours as hours_views  # noqa: E402  (registers the routes)

@@ -1,0 +1,1 @@
+"""Forms, by area. Labels and messages are lazy so they follow the viewer's language."""

@@ -1,0 +1,32 @@
+"""The blueprint of the teacher's administration pages (teacher only) and what its
+views share: the teacher's zone, the page number of a list, the student lookup."""
+from flask import Blueprint, abort, request
+
+from tutor.services import bounds, calendar, schedule, students, zones
+from tutor.views.access import me, teacher_only
+
+bp = teacher_only(Blueprint("admin", __name__, url_prefix="/teacher"))
+
+
+@bp.context_processor
+def _helpers():
+    return {"local": zones.local}
+
+
+def own_zone():
+    return calendar.viewer_timezone(me(), schedule.settings_for(me()))
+
+
+def page_number():
+    """?page=, 1 when absent; a number beyond tutor.services.bounds is no page: 404."""
+    number = bounds.parse_page(request.args.get("page"))
+    if number is None:
+        abort(404)
+    return number
+
+
+def student_or_404(student_id):
+    try:
+        return students.get_student(student_id)
+    except students.NotAStudent:
+        abort(404)
