@@ -14,6 +14,8 @@ runs every scenario for --duration seconds at --connections connections:
   week-student    GET /?week=<next week> as a logged-in student, the full page
   week-fragment   the same with HX-Request: true (what htmx navigation fetches); after
                   the first request the server answers it from its kept weeks
+  week-fragment-304  the same with the ETag the browser kept (If-None-Match): answered
+                  304 before the week is built or rendered
   week-fragment-new  the same fragment for 2,000 students in turn: a worker sees about
                   1,000 others before one comes back, more than it keeps
                   (WEEK_CACHE_ENTRIES, 512), so every request is built and rendered
@@ -26,7 +28,8 @@ costs (counted in-process through the Flask test client on the same data), and t
 ratio to the bare endpoint of the same database; with --postgresql, each scenario on
 PostgreSQL beside SQLite; then how the latency grows with the data. After the
 booking run it checks the database: every 302 made a lesson, no two lessons of the
-teacher overlap.
+teacher overlap. It prints the gunicorn workers' resident memory at the start and
+after the scenarios.
 """
 import argparse
 import json
@@ -63,8 +66,8 @@ BOOKING_STUDENTS = 8
 BOOKING_COMMENT = "bench-load"
 IN_PROCESS_BOOKINGS = 1 + 3 * 20  # the query count, then three rounds of CPU time
 NEW_WEEK_VIEWERS = 2_000  # students taking turns in week-fragment-new
-SCENARIOS = ("bare", "week-student", "week-fragment", "week-fragment-new", "week-teacher",
-             "students-search", "booking")
+SCENARIOS = ("bare", "week-student", "week-fragment", "week-fragment-304", "week-fragment-new",
+             "week-teacher", "students-search", "booking")
 
 
 @dataclass
@@ -131,6 +134,19 @@ class Server:
                     self.stop()
                     raise RuntimeError(f"gunicorn did not start, see {self.log_path}")
                 time.sleep(0.1)
+
+    def worker_rss_mb(self):
+        """The resident memory of each gunicorn worker (the master's children), MB."""
+        sizes = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                              if ":" in line)
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields.get("PPid", "0")) == self.process.pid and "VmRSS" in fields:
+                sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+        return sorted(sizes)
 
     def stop(self):
         if self.process.poll() is None:
@@ -221,6 +237,10 @@ def scenario_requests(name, sessions, week, base):
     if name == "week-fragment-new":
         return [Request("GET", f"/?week={week}", {**fragment, "Cookie": cookie})
                 for cookie in sessions["many"]]
+    if name == "week-fragment-304":  # the browser asks whether its copy is current
+        headers = {**fragment, "Cookie": student}
+        tag = requests.get(f"{base}/?week={week}", headers=headers, timeout=30).headers["ETag"]
+        return [Request("GET", f"/?week={week}", {**headers, "If-None-Match": tag})]
     path, cookie, extra = {
         "bare": ("/bench/bare", None, {}),
         "week-student": (f"/?week={week}", student, {}),
@@ -283,7 +303,7 @@ def cpu_ms(call, repeat, rounds):
     return best if rounds else 0.0
 
 
-def in_process_costs(url, week, reserved, rounds=3):
+def in_process_costs(url, week, reserved, rounds=3, scenarios=SCENARIOS):
     """What one request of each scenario costs through the Flask test client on the
     same data: SQL queries, and CPU time, which other processes on a busy machine
     disturb far less than requests/s. Bookings take the reserved slots."""
@@ -309,10 +329,17 @@ def in_process_costs(url, week, reserved, rounds=3):
         app.extensions["rendered_weeks"].clear()
         return student.get(f"/?week={week}", headers=fragment)
 
+    def not_modified():
+        if not tag:
+            tag.append(student.get(f"/?week={week}", headers=fragment).headers["ETag"])
+        return student.get(f"/?week={week}", headers={**fragment, "If-None-Match": tag[0]})
+    tag = []
+
     calls = {
         "bare": lambda: student.get("/bench/bare"),
         "week-student": lambda: student.get(f"/?week={week}"),
         "week-fragment": lambda: student.get(f"/?week={week}", headers=fragment),
+        "week-fragment-304": not_modified,
         "week-fragment-new": new_week,
         "week-teacher": lambda: teacher.get(f"/?week={week}"),
         "students-search": lambda: teacher.get(f"/teacher/students?q={quote(SEARCH)}",
@@ -322,11 +349,14 @@ def in_process_costs(url, week, reserved, rounds=3):
     costs = {}
     try:
         for name, call in calls.items():
+            if name not in scenarios:
+                continue
             if name != "booking":
                 call()  # the first request warms caches
             with counting_queries() as counter:
                 status = call().status_code
-            assert status == (302 if name == "booking" else 200), f"{name}: {status}"
+            expected = {"booking": 302, "week-fragment-304": 304}.get(name, 200)
+            assert status == expected, f"{name}: {status}"
             costs[name] = Cost(counter[0], cpu_ms(call, 200 if name == "bare" else 20,
                                                   rounds))
     finally:
@@ -595,11 +625,13 @@ def run_size(size, database, args, log):
     else:
         url = seeded_copy(size, args.students, args.data, workdir, log)
     the_plan = plan(url)
-    costs = in_process_costs(url, the_plan.week, the_plan.reserved, min(args.cpu_rounds, 3))
+    costs = in_process_costs(url, the_plan.week, the_plan.reserved, min(args.cpu_rounds, 3),
+                             args.scenarios)
     generator = run_wrk if args.generator == "wrk" else run_python
     secret = os.urandom(32).hex()
     server = Server(url, args.workers, workdir, secret)
     results = []
+    log(f"  worker RSS at start: {_megabytes(server.worker_rss_mb())}")
     try:
         sessions = {"student": cookie_header(log_in(server.base, "student00001")),
                     "teacher": cookie_header(log_in(server.base, seeding.TEACHER_LOGIN)),
@@ -629,9 +661,14 @@ def run_size(size, database, args, log):
                 f"cpu {result.cpu_ms:5.1f} ms  errors {result.errors}  (load {load:.2f}) "
                 f"{result.note}")
             results.append(result)
+        log(f"  worker RSS after the run: {_megabytes(server.worker_rss_mb())}")
     finally:
         server.stop()
     return results
+
+
+def _megabytes(sizes):
+    return ", ".join(f"{size:.0f} MB" for size in sizes) or "-"
 
 
 def check_bookings(url, result, offered, connections):

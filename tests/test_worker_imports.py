@@ -1,6 +1,7 @@
 """A web worker loads what serving pages needs: WeasyPrint and the report code load
 with the first report, the Telegram bot where updates are handled, zxcvbn's word
-lists with the first password judged and icalendar with the first feed. `import wsgi`
+lists with the first password judged, icalendar with the first feed, authlib with the
+first sign-in through Yandex and Pillow with the first photo. `import wsgi`
 is what gunicorn does in every worker (in a fresh interpreter, as a worker starts)."""
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADED_LATER = ["weasyprint", "tutor.services.reports", "tutor.services.telegram_bot",
-                "zxcvbn", "icalendar"]
+                "zxcvbn", "icalendar", "authlib", "PIL"]
 
 
 @pytest.fixture

@@ -16,9 +16,6 @@ login.yandex.ru/info.
 from dataclasses import dataclass
 
 import requests
-from authlib.common.security import generate_token
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 
 DEFAULT_OAUTH_URL = "https://oauth.yandex.ru"
 DEFAULT_LOGIN_URL = "https://login.yandex.ru"
@@ -47,13 +44,18 @@ class YandexUser:
     email: str | None
 
 
+# authlib (with cryptography and joserfc, some 250 modules) loads with the first
+# sign-in through Yandex, not in every web worker.
+
 def _client(client_id, client_secret, redirect_uri):
+    from authlib.integrations.requests_client import OAuth2Session
     return OAuth2Session(client_id, client_secret, redirect_uri=redirect_uri,
                          code_challenge_method="S256", default_timeout=TIMEOUT)
 
 
 def authorization(*, client_id, redirect_uri, oauth_url=DEFAULT_OAUTH_URL):
     """The authorize address with a fresh state and PKCE verifier."""
+    from authlib.common.security import generate_token
     verifier = generate_token(64)
     url, state = _client(client_id, None, redirect_uri).create_authorization_url(
         f"{oauth_url}/authorize", code_verifier=verifier, scope=SCOPE)
@@ -64,6 +66,7 @@ def user_for_code(code, verifier, *, client_id, client_secret, redirect_uri,
                   oauth_url=DEFAULT_OAUTH_URL, login_url=DEFAULT_LOGIN_URL):
     """The Yandex user who approved: the code is exchanged (with the PKCE verifier)
     for a token, and the token for the user's data. Raises YandexUnavailable."""
+    from authlib.integrations.base_client import OAuthError
     try:
         token = _client(client_id, client_secret, redirect_uri).fetch_token(
             f"{oauth_url}/token", grant_type="authorization_code", code=code,

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tutor.extensions import db
 from tutor.models import TeacherProfile, utcnow
@@ -63,6 +62,7 @@ def public_page(teacher):
 
 def prepare_photo(data):
     """The uploaded bytes as the JPEG we store, or BadPhoto."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # loaded by the first photo
     if not data:
         raise BadPhoto(BadPhoto.EMPTY)
     if len(data) > MAX_PHOTO_BYTES:

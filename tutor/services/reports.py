@@ -20,6 +20,7 @@ made in it, the price of the lessons charged in it (attended or cancelled late, 
 their start) and the balance at its end, which is the first plus the second minus the
 third (services/balances.py)."""
 import csv
+import gc
 import io
 import os
 import re
@@ -494,7 +495,18 @@ def _pdf(template, locale, **context):
         html = render_template(template, locale=locale, day=day, amount=amount,
                                attendance_label=attendance_label,
                                **context)
-    return HTML(string=html).write_pdf()
+    # WeasyPrint's page layout is linear in the lessons, but its box tree is millions
+    # of objects that Python's cyclic collector walked again and again while it grew:
+    # that made a long month cost more than in proportion (bench/RESULTS.md, the
+    # monthly PDF). Collected once, after; each run's garbage is its own tree.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return HTML(string=html).write_pdf()
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect()
 
 
 def monthly_pdf(report, locale):
