@@ -110,6 +110,8 @@ def load_config():
         "LOGIN_ACCOUNT_RATE_LIMIT": _str("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour"),
         "REGISTER_RATE_LIMIT": _str("REGISTER_RATE_LIMIT", "20 per hour"),
         "RESET_RATE_LIMIT": _str("RESET_RATE_LIMIT", "5 per hour"),
+        # Trial lesson requests from one address (services/trials.py: one per contact a day).
+        "TRIAL_RATE_LIMIT": _str("TRIAL_RATE_LIMIT", "5 per hour"),
         "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
         "DADATA_API_KEY": _str("DADATA_API_KEY"),
         "DADATA_URL": _str("DADATA_URL", "https://suggestions.dadata.ru"),
@@ -140,6 +142,11 @@ def load_config():
         "TELEGRAM_BOT_NAME": _str("TELEGRAM_BOT_NAME"),
         "TELEGRAM_API_URL": _str("TELEGRAM_API_URL", "https://api.telegram.org"),
         "TELEGRAM_WEBHOOK_SECRET": _str("TELEGRAM_WEBHOOK_SECRET"),
+        # Sign in with Yandex ID (services/signin.py): shown only with a client id.
+        "YANDEX_CLIENT_ID": _str("YANDEX_CLIENT_ID"),
+        "YANDEX_CLIENT_SECRET": _str("YANDEX_CLIENT_SECRET"),
+        "YANDEX_OAUTH_URL": _str("YANDEX_OAUTH_URL", "https://oauth.yandex.ru"),
+        "YANDEX_LOGIN_URL": _str("YANDEX_LOGIN_URL", "https://login.yandex.ru"),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
         "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", 300),

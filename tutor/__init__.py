@@ -22,7 +22,7 @@ from tutor.services import audit, channels, job_results, zones
 from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, busy_calendars, calendar, errors,
                          feeds, inbox, jobs_page, lessons, main, ops, outbox, profile, reports,
-                         series, teacher, telegram)
+                         series, signin, teacher, telegram, trials)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def create_app(test_config=None):
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
                       telegram.bp, series.bp, inbox.bp, actions.bp, busy_calendars.bp,
-                      profile.bp, profile.edit_bp):
+                      profile.bp, profile.edit_bp, signin.bp, trials.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

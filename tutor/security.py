@@ -1,7 +1,11 @@
 """Response headers that keep browsers strict: a CSP without inline script or eval
 (htmx runs with allowEval false), no framing, no sniffing, HSTS behind HTTPS."""
 
+from urllib.parse import urlsplit
+
 TELEGRAM_HOST = "https://t.me"
+# "Continue with Telegram": Telegram's widget script, which opens its own window.
+TELEGRAM_WIDGET = "https://telegram.org"
 # What Yandex.Metrika's tag needs, as Yandex documents it: its script and the tag's
 # own from yastatic.net, the pixel, the beacons and Webvisor's socket, and the
 # frames it draws the click map in.
@@ -23,9 +27,14 @@ def content_security_policy(config):
     # redirect of a form to form-action too).
     telegram = bool(config.get("TELEGRAM_BOT_TOKEN") and config.get("TELEGRAM_BOT_NAME"))
     form = "'self'" + (f" {TELEGRAM_HOST}" if telegram else "")
+    # "Continue with Yandex ID" is a form whose answer redirects to Yandex's authorize page.
+    if config.get("YANDEX_CLIENT_ID"):
+        oauth = urlsplit(config.get("YANDEX_OAUTH_URL") or "https://oauth.yandex.ru")
+        form += f" {oauth.scheme}://{oauth.netloc}"
+    scripts = "'self'" + (f" {TELEGRAM_WIDGET}" if telegram else "")
     return "; ".join([
         "default-src 'self'",
-        with_metrika("script-src", "'self'"),
+        with_metrika("script-src", scripts),
         "style-src 'self'",
         with_metrika("img-src", "'self' data:"),
         with_metrika("connect-src", "'self'"),

@@ -18,6 +18,7 @@ from tutor.models import (
     Message,
     Payment,
     TeacherSettings,
+    TrialRequest,
     UnavailableInterval,
     User,
     WorkRequest,
@@ -50,6 +51,7 @@ NOT_PAGES = {
                             "teacher's header",
     "inbox.download": "a file from the inbox",
     "profile.photo": "the teacher's photo (an image), checked inside the public page",
+    "signin.yandex_callback": "where Yandex ID sends the browser back (a redirect)",
 }
 
 
@@ -66,6 +68,7 @@ class Site:
     free_slot: str  # ISO start of a bookable slot in that week
     reset_token: str
     action_token: str  # an e-mail's one-tap link: confirm the pending lesson
+    trial: int = 0  # a visitor's open trial lesson request
 
     def values(self, endpoint, role):
         """URL variables and query arguments that open `endpoint` on a real record."""
@@ -85,6 +88,7 @@ class Site:
             "teacher.new_lesson": {"start": self.free_slot},
             "auth.reset_password": {"token": self.reset_token},
             "actions.confirm": {"token": self.action_token},
+            "trials.show": {"trial_id": self.trial},
             "reports.index": {"month": self.month},
         }.get(endpoint, {})
 
@@ -124,12 +128,16 @@ def build_site(app, teacher, create_student):
         WorkRequest.create(kind=work.TELEGRAM_UPDATE, attempts=work.MAX_ATTEMPTS, failed=True,
                            last_error="RuntimeError: the bot's answer could not be built")
         scheduler.hold("worker-2.internal:4711:a1b2c3")  # the Jobs page names it
+        trial = TrialRequest.create(teacher=teacher, name="Пётр Сидоров",
+                                    contact="petr@example.org", contact_key="petr@example.org",
+                                    goal="ОГЭ", preferred_times="будни после 18:00")
         return Site(teacher=teacher.id, student=alisa.id, other=boris.id, pending=pending.id,
                     confirmed=confirmed.id, series=weekly.id, week=monday.isoformat(),
                     month=monday.strftime("%Y-%m"),
                     free_slot=(day + timedelta(days=3, hours=7)).isoformat() + "+00:00",
                     reset_token=accounts.make_reset_token(User.get_by_id(alisa.id)),
-                    action_token=action_links.token(action_links.CONFIRM, pending))
+                    action_token=action_links.token(action_links.CONFIRM, pending),
+                    trial=trial.id)
 
 
 def page_urls(app, site, role):
@@ -156,7 +164,7 @@ def signed_in(browser, live_server, login, password, **context_options):
     page.get_by_role("navigation").get_by_role("link", name="Log in").click()
     page.get_by_label("Login").fill(login)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     return page
 

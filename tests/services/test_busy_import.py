@@ -316,6 +316,7 @@ def test_refresh_now_is_saved_as_work_and_done_once(tutor, calendars):
     busy_import.request_refresh(tutor, subscription.id)  # pressed twice: one read
     assert busy_import.refresh_waiting(subscription)
     assert WorkRequest.select().count() == 1
+    assert busy_import.refresh_due()[busy_import.UPDATED] == 0  # left to that read
     assert work.run_due().done == 1
     assert len(calendars.requests) == 1 and busy(subscription) == SAMPLE_BUSY
     assert not busy_import.refresh_waiting(subscription)
@@ -414,3 +415,28 @@ def test_zones_as_outlook_and_google_write_them(kind):
     body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + events + b"END:VCALENDAR\r\n"
     assert busy_import.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 1),
                                       datetime(2027, 3, 10)) == [expected]
+
+
+def test_a_students_weekly_request_skips_busy_weeks_the_teachers_does_not(tutor, calendars,
+                                                                         create_student):
+    from tutor.services import series
+    subscription = busy_import.subscribe(tutor, calendars.serve("/c.ics", SAMPLE))
+    busy_import.refresh(subscription.id)
+    anna = create_student(login="anna")
+    tuesday_10 = datetime(2027, 3, 2, 7)  # busy on 2 March, free on 9 March (EXDATE)
+    plan = series.plan_series(anna, tutor, tuesday_10, count=2, now=NOW)
+    assert [o.problem for o in plan.occurrences] == [series.UNAVAILABLE, None]
+    plan = series.plan_series(tutor, tutor, tuesday_10, count=2, now=NOW)
+    assert [o.problem for o in plan.occurrences] == [None, None]
+
+
+def test_the_jobs_page_says_what_a_run_changed(app_ctx):
+    from flask_babel import force_locale
+
+    from tutor.services import job_results
+    with force_locale("ru"):
+        said = job_results.describe("busy_calendars", {"changed": 1, "failed": 2})
+        quiet = job_results.describe("busy_calendars", {"changed": 0, "failed": 0})
+    assert said == ("Изменилось занятое время в 1 календаре; 2 календаря не удалось прочитать "
+                    "(причина — на странице «Другие календари»).")
+    assert quiet == "В других ваших календарях ничего не изменилось."

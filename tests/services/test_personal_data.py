@@ -18,14 +18,16 @@ from tutor.models import (
     Feedback,
     InboxItem,
     Lesson,
+    LinkedIdentity,
     LoginSession,
     Message,
     Payment,
     StoredFile,
     TeacherSettings,
+    TrialRequest,
     User,
 )
-from tutor.services import accounts, balances, notify, personal_data, reports
+from tutor.services import accounts, balances, notify, personal_data, reports, signin
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
 OCTOBER = date(2026, 10, 1)
@@ -230,3 +232,13 @@ def test_the_deleted_row_is_no_student_anywhere(maria, teacher):
     with pytest.raises(students.NotAStudent):
         students.get_student(maria.id)
     assert maria.id not in [user.id for user in broadcasts.broadcast_recipients()]
+
+
+def test_the_deletion_forgets_her_ways_in_and_her_trial_request(maria, teacher):
+    signin.link(maria, signin.YANDEX, "1130000012345678", "maria.ya")
+    TrialRequest.create(teacher=teacher, name="Мария", contact="maria@example.org",
+                        contact_key="maria@example.org", student=maria,
+                        status=TrialRequest.OFFERED)
+    personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
+    assert LinkedIdentity.select().count() == 0
+    assert TrialRequest.select().count() == 0

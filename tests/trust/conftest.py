@@ -20,6 +20,7 @@ from tutor.models import (
     Message,
     Payment,
     TeacherSettings,
+    TrialRequest,
     UnavailableInterval,
     User,
     utcnow,
@@ -72,12 +73,19 @@ class Objects:
     # One of the teacher's other calendars (views/busy_calendars.py); its address is
     # on this machine, so a read is refused before connecting (no private addresses).
     subscription: int = 0
+    trial: int = 0  # a visitor's trial lesson request, open (views/trials.py)
+
+
+# Sign in with Yandex ID configured (nothing listens: no probe reaches Yandex itself).
+YANDEX = {"YANDEX_CLIENT_ID": "trust-client-id", "YANDEX_CLIENT_SECRET": "trust-secret",
+          "YANDEX_OAUTH_URL": "http://127.0.0.1:9", "YANDEX_LOGIN_URL": "http://127.0.0.1:9"}
 
 
 @pytest.fixture
 def test_config(test_config):
-    """The bot is configured, so the webhook and the Telegram link step are live."""
-    return {**test_config, **TELEGRAM}
+    """The bot and Yandex ID are configured, so the webhook, the Telegram link step and
+    the other ways to log in are live."""
+    return {**test_config, **TELEGRAM, **YANDEX}
 
 
 @pytest.fixture
@@ -118,6 +126,9 @@ def objects(app, teacher, create_student, time_machine):
                                         body_text="Алиса, добро пожаловать", key="trust:inbox:a")
         file_a = notify.store_file(inbox_item_a, student_a,
                                    Attachment("alisa.csv", b"a;b\n", "text/csv"))
+        trial = TrialRequest.create(teacher=teacher, name="Пётр", contact="+79001234567",
+                                    contact_key="+79001234567",
+                                    created_at=NOW.replace(tzinfo=None))
         session_a = LoginSession.get(LoginSession.key_hash == LoginSession.hash_key(
             accounts.start_session(student_a, device="Firefox/133.0").session_key))
         subscription = CalendarSubscription.create(teacher=teacher,
@@ -133,7 +144,7 @@ def objects(app, teacher, create_student, time_machine):
             free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
             inbox_item_a=inbox_item_a.id, file_token_a=file_a.token, session_a=session_a.id,
             action_token_a=action_links.token(action_links.CONFIRM, lesson_a),
-            subscription=subscription.id)
+            subscription=subscription.id, trial=trial.id)
 
 
 LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),

@@ -95,6 +95,23 @@ MATRIX = [
            bearer=True),
     public("auth.reset_password", "POST", 200, values={"token": "@reset_token_a"}, label="A",
            bearer=True),
+    # Other ways to log in (views/signin.py). Off to Yandex (whose answer no probe has:
+    # the callback without this browser's pending state goes back to log in).
+    row("signin.yandex_start", "POST", GO, GO, GO, GO, GO),
+    public("signin.yandex_callback", "GET", LOGIN, query={"code": "1", "state": "forged"}),
+    public("signin.yandex_register", "GET", LOGIN),  # no Yandex user waiting to register
+    public("signin.yandex_register", "POST", LOGIN),
+    members("signin.yandex_link", "POST", GO),
+    members("signin.yandex_unlink", "POST", GO),
+    # An unsigned Telegram payload: refused, back to log in (or the profile).
+    row("signin.telegram_login", "POST", LOGIN, GO, GO, GO, GO, data={"id": "1", "hash": "0"}),
+    members("signin.telegram_link", "POST", GO, data={"id": "1", "hash": "0"}),
+    # Trial lesson requests: visitors ask (an empty form: its errors), the teacher answers.
+    public("trials.ask", "GET", 200),
+    public("trials.ask", "POST", 200),
+    teacher_only("trials.index", "GET", 200),
+    teacher_only("trials.show", "GET", 200, values={"trial_id": "@trial"}),
+    teacher_only("trials.decline", "POST", GO, values={"trial_id": "@trial"}),
     # --- the user's own account -----------------------------------------------------
     members("account.profile", "GET", 200),
     members("account.update_profile", "POST", 200),  # empty form: errors, nothing saved

@@ -71,6 +71,9 @@ STUDENT_A_ID = {"student_id": "@student_a"}
 ATTENDANCE = Choice(("", "attended", "missed", "late_cancel"))
 PERSON = {"first_name": NAME, "last_name": NAME, "login": LOGIN}
 LESSON_TERMS = {"price": DECIMAL, "people": Ints(1, 50), "comment": TEXT}
+# The Telegram Login Widget's signed answer (views/signin.py).
+TELEGRAM_WIDGET = {"id": TEXT, "first_name": NAME, "last_name": NAME, "username": LOGIN,
+                   "photo_url": TEXT, "auth_date": TEXT, "hash": TEXT}
 
 FORMS = [
     # --- visitors ------------------------------------------------------------------
@@ -88,6 +91,14 @@ FORMS = [
     Form("auth.password_strength", ANONYMOUS, {"password": PASSWORD, "login": LOGIN,
                                                "first_name": NAME, "email": EMAIL}),
     Form("auth.set_language", ANONYMOUS, {"next": TEXT}, values={"lang": Choice(("ru", "en"))}),
+    Form("trials.ask", ANONYMOUS, {"name": NAME, "contact": TEXT, "goal": TEXT,
+                                   "preferred_times": TEXT, "website": TEXT}),
+    Form("signin.yandex_start", ANONYMOUS, {"next": TEXT}),
+    Form("signin.yandex_register", ANONYMOUS, {
+        **PERSON, "channel": Choice(("email", "telegram", "none")), "email": EMAIL,
+        "digest_time": TIME, "goal": Choice(("", "@goal")),
+        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo"))}),
+    Form("signin.telegram_login", ANONYMOUS, TELEGRAM_WIDGET),
     # --- a student's own account and lessons ----------------------------------------
     Form("auth.logout", STUDENT_A, {}),
     Form("account.update_profile", STUDENT_A, {
@@ -99,6 +110,9 @@ FORMS = [
     Form("account.change_notifications", STUDENT_A, {
         "channel": Choice(("email", "telegram", "none")), "email": EMAIL, "digest_time": TIME,
         "reminder_hours": Choice(("0", "2", "24"))}),
+    Form("signin.yandex_link", STUDENT_A, {}),
+    Form("signin.yandex_unlink", STUDENT_A, {}),
+    Form("signin.telegram_link", STUDENT_A, TELEGRAM_WIDGET),
     Form("account.open_telegram_bot", STUDENT_A, {}),
     Form("account.unlink_telegram", STUDENT_A, {}),
     Form("account.deactivate", STUDENT_A, {}),
@@ -116,6 +130,7 @@ FORMS = [
     Form("series.cancel", STUDENT_A, {"cancel-first_day": DATE, "cancel-reason": TEXT},
          values={"series_id": "@series_a"}),
     # --- the teacher ------------------------------------------------------------------
+    Form("trials.decline", TEACHER, {}, values={"trial_id": "@trial"}),
     Form("lessons.confirm", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
          values=LESSON_A),
     Form("lessons.reject", TEACHER, {"reason": TEXT}, values=LESSON_A),

@@ -286,6 +286,12 @@ class ChangePasswordForm(_PasswordRules, FlaskForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not accounts.knows_password(user):  # registered with Yandex ID: none to type
+            del self.current_password
+
+    @property
+    def current(self):
+        return self.current_password.data if "current_password" in self else None
 
     def personal_words(self):
         return [self.user.login, self.user.first_name, self.user.last_name, self.user.email]

@@ -1,7 +1,14 @@
 """peewee models, by area; import them from here. Times are naive UTC datetimes; the
 viewer's zone is applied when shown. The schema itself is built by the ordered files in
 migrations/, and a test proves they build exactly what these classes describe."""
-from tutor.models.accounts import Goal, LoginSession, User, normalize_login
+from tutor.models.accounts import (
+    Goal,
+    LinkedIdentity,
+    LoginSession,
+    TrialRequest,
+    User,
+    normalize_login,
+)
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
 from tutor.models.busy import CalendarSubscription, ImportedBusy
 from tutor.models.calendar import (
@@ -40,7 +47,8 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile]
+          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile,
+          LinkedIdentity, TrialRequest]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

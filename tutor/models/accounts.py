@@ -223,3 +223,63 @@ class LoginSession(BaseModel):
                 .select()
                 .where(cls.user == user)
                 .order_by(cls.last_seen_at.desc(), cls.id.desc()))
+
+
+class LinkedIdentity(BaseModel):
+    """An outside account a user signs in with (services/signin.py): Yandex ID's user
+    id. One per provider per user, and an outside account opens one user only."""
+
+    YANDEX = "yandex"
+    PROVIDERS = (YANDEX,)
+
+    user = ForeignKeyField(User, backref="identities", on_delete="CASCADE")
+    provider = CharField(max_length=16)
+    subject = CharField(max_length=64)  # the provider's id of the person
+    label = CharField(max_length=254, default="")  # what the profile shows: their login
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "linked_identities"
+        indexes = (
+            (("provider", "subject"), True),
+            (("user", "provider"), True),
+        )
+
+    @classmethod
+    def find(cls, provider, subject):
+        return (cls
+                .select(cls, User)
+                .join(User)
+                .where((cls.provider == provider) & (cls.subject == str(subject)))
+                .first())
+
+
+class TrialRequest(BaseModel):
+    """A visitor's request for a trial lesson (services/trials.py): who they are, how to
+    reach them, what for and when. The teacher offers a time (a lesson for a new
+    person, whose account becomes `student`) or declines."""
+
+    NEW, OFFERED, DECLINED = "new", "offered", "declined"
+
+    teacher = ForeignKeyField(User, backref="trial_requests", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    contact = CharField(max_length=254)
+    contact_key = CharField(max_length=254)  # normalised: what the per-contact limit counts
+    goal = CharField(max_length=1000, default="")
+    preferred_times = CharField(max_length=1000, default="")
+    status = CharField(max_length=16, default=NEW)
+    created_at = DateTimeField(default=utcnow)
+    decided_at = DateTimeField(null=True)
+    student = ForeignKeyField(User, null=True, backref="trial_requests_made",
+                              on_delete="SET NULL")
+
+    class Meta:
+        table_name = "trial_requests"
+        indexes = (
+            (("contact_key", "created_at"), False),
+            (("teacher", "status", "created_at"), False),
+        )
+
+    @property
+    def is_open(self):
+        return self.status == self.NEW

@@ -15,7 +15,7 @@ from peewee import IntegrityError
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations import email_verifier
-from tutor.models import Goal, LoginSession, User, normalize_login, utcnow
+from tutor.models import Goal, LinkedIdentity, LoginSession, User, normalize_login, utcnow
 from tutor.services import notify
 from tutor.services.password_strength import evaluate
 from tutor.services.passwords import (
@@ -347,10 +347,18 @@ def update_profile(user, *, first_name, last_name, login, goal_id, timezone, loc
     return fresh
 
 
+def knows_password(user):
+    """False for a student who registered with Yandex ID and has set no password yet:
+    theirs was generated and nobody knows it (services/signin.py)."""
+    return (user.password_generated_at is None or user.is_teacher
+            or not LinkedIdentity.select().where(LinkedIdentity.user == user.id).exists())
+
+
 def change_password(user, current, new):
-    """Requires the current password; every other session of the user is logged
-    out, the one `user` was loaded with stays."""
-    if not verify_password(user.password_hash, current or ""):
+    """Requires the current password (unless the user has none they know, see
+    knows_password); every other session of the user is logged out, the one `user`
+    was loaded with stays."""
+    if knows_password(user) and not verify_password(user.password_hash, current or ""):
         raise WrongCurrentPassword()
     check_password(new, [user.login, user.first_name, user.last_name, user.email])
     _set_password(user, new)

@@ -146,13 +146,15 @@ def unsubscribe(teacher, subscription_id):
 
 def request_refresh(teacher, subscription_id):
     """"Refresh now": the calendar is read by a consumer at once (the caller wakes
-    one). Raises SubscriptionNotFound; a second press while the first waits is one."""
+    one). Raises SubscriptionNotFound; a second press while the first waits is one.
+    The periodic round leaves it to that read (it is claimed, as refresh_due does)."""
     subscription = _own(teacher, subscription_id)
     try:
         work.submit(REFRESH, {"subscription_id": subscription.id},
                     key=f"{REFRESH}:{subscription.id}")
     except work.AlreadyRequested:
         pass
+    _save(subscription, due_at=utcnow() + CLAIM)
     return subscription
 
 

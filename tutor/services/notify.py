@@ -73,7 +73,7 @@ def local_amount(user, amount):
 
 
 def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
-            attachments=(), link=None):
+            attachments=(), link=None, buttons=None):
     """Keep one notification for `user` in their inbox and write it to the outbox;
     returns the outbox message. `channel`/`address` override the user's current ones
     (a notice about a changed channel goes to the old one). With no outside channel
@@ -81,7 +81,8 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     reset for such a user is written nowhere (None). A repeated `key` writes nothing
     new and returns the message already there. `attachments`: Attachment objects or
     paths of files, stored in the database with the inbox item. `link`: the path in
-    the app the notice is about (by default the lesson or series in `context`)."""
+    the app the notice is about (by default the lesson or series in `context`).
+    `buttons`: a Telegram inline keyboard (by default the lesson's one-tap answers)."""
     channel = channel or user.channel
     if channel == User.NO_CHANNEL and kind in NOT_KEPT:
         return None
@@ -94,7 +95,7 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     lesson = context.get("lesson")
     rendered = _render(kind, locale, {
         "user": user, "actions": action_links.links(kind, user, lesson, channel), **context})
-    buttons = action_links.keyboard(kind, user, lesson)
+    buttons = buttons or action_links.keyboard(kind, user, lesson)
     files = [_attachment(item) for item in attachments]
     text, html = rendered["text"], rendered.get("html", "")
     if channel == User.EMAIL:  # a lesson's links and .ics (services/lesson_mail.py)

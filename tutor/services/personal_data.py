@@ -53,11 +53,13 @@ from tutor.models import (
     Feedback,
     InboxItem,
     Lesson,
+    LinkedIdentity,
     LoginSession,
     Message,
     Payment,
     StoredFile,
     TelegramLink,
+    TrialRequest,
     User,
     utcnow,
 )
@@ -333,6 +335,8 @@ def delete_account(user, password, now=None):
     with db.database.atomic():
         accounts.end_sessions(user)
         TelegramLink.delete().where(TelegramLink.user == user.id).execute()
+        LinkedIdentity.delete().where(LinkedIdentity.user == user.id).execute()
+        TrialRequest.delete().where(TrialRequest.student == user.id).execute()
         Feedback.delete().where(Feedback.student == user.id).execute()
         StoredFile.delete().where(StoredFile.owner == user.id).execute()
         InboxItem.delete().where(InboxItem.user == user.id).execute()

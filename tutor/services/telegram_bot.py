@@ -36,11 +36,12 @@ from tutor.services import (
 )
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
     ALLOWED_UPDATES,
-    LINK_LIFETIME,
     LINKS_KEPT,
+    LINK_LIFETIME,
     BotNotConfigured,
     InvalidUpdate,
     LinkState,
+    bind_chat,
     bot_name,
     configured,
     link_state,
@@ -48,6 +49,7 @@ from tutor.services.telegram_links import (  # noqa: F401 (the site's side, name
     token_hash,
     unlink,
     update_id_of,
+    username_of,
 )
 
 log = logging.getLogger("tutor.telegram")
@@ -213,27 +215,8 @@ def _link(token, chat_id, sender, chat_user, now):
                     "This chat is linked to your account %(login)s.", login=chat_user.login))]))
             return Reply(chat_id, f"{text}\n\n{_how_to_link()}")
     user = link.user
-    username = _username(sender)
     previous = chat_user if chat_user is not None and chat_user.id != user.id else None
-    chat = str(chat_id)
-    # The chat is one Telegram person: an account that had it loses it, and its name.
-    (User
-     .update(telegram_chat_id=None, telegram_username=None)
-     .where((User.telegram_chat_id == chat) & (User.id != user.id))
-     .execute())
-    if username:
-        # Telegram usernames change hands: the one who holds it now is this sender.
-        (User
-         .update(telegram_username=None)
-         .where((User.telegram_username == username) & (User.id != user.id))
-         .execute())
-    (User
-     .update(telegram_chat_id=chat, telegram_username=username)
-     .where(User.id == user.id)
-     .execute())
-    TelegramLink.delete().where(TelegramLink.user == user).execute()
-    user.telegram_chat_id, user.telegram_username = chat, username
-    delivery.release_held(user)
+    bind_chat(user, chat_id, _username(sender))
 
     with force_locale(notify.recipient_locale(user)):
         lines = [telegram_html(_("Done! This chat is now linked to your account %(login)s.",
@@ -409,7 +392,6 @@ def chat_locale(user, sender):
 
 
 def _username(sender):
-    username = sender.get("username")
-    if not isinstance(username, str) or not username.strip():
-        return None
-    return username.strip().removeprefix("@").lower()[:64]
+    return username_of(sender.get("username"))
+
+

@@ -11,7 +11,7 @@ from flask import current_app
 
 from tutor.extensions import db
 from tutor.models import Message, TelegramLink, User, utcnow
-from tutor.services import bounds, channels
+from tutor.services import bounds, channels, delivery
 
 LINK_LIFETIME = timedelta(hours=24)
 LINKS_KEPT = 5  # unexpired links one user may hold at once (one per open page, say)
@@ -113,3 +113,34 @@ def update_id_of(update):
     if not bounds.is_big_integer(update_id):
         raise InvalidUpdate()
     return update_id
+
+
+def bind_chat(user, chat_id, username):
+    """Link the Telegram chat `chat_id` (a private chat's id is its person's) to
+    `user`, by the bot's /start or the Login Widget. The chat is one Telegram person:
+    an account that had it loses it, and its name; messages held for a chat go."""
+    chat = str(chat_id)
+    (User
+     .update(telegram_chat_id=None, telegram_username=None)
+     .where((User.telegram_chat_id == chat) & (User.id != user.id))
+     .execute())
+    if username:
+        # Telegram usernames change hands: the one who holds it now is this sender.
+        (User
+         .update(telegram_username=None)
+         .where((User.telegram_username == username) & (User.id != user.id))
+         .execute())
+    (User
+     .update(telegram_chat_id=chat, telegram_username=username)
+     .where(User.id == user.id)
+     .execute())
+    TelegramLink.delete().where(TelegramLink.user == user).execute()
+    user.telegram_chat_id, user.telegram_username = chat, username
+    delivery.release_held(user)
+
+
+def username_of(username):
+    """A Telegram username as stored: lower-case, without @ (None: none)."""
+    if not isinstance(username, str) or not username.strip():
+        return None
+    return username.strip().removeprefix("@").lower()[:64]

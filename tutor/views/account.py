@@ -19,7 +19,7 @@ from tutor.forms.accounts import (
 from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
-from tutor.services import accounts, delivery, devices, personal_data, telegram_links
+from tutor.services import accounts, delivery, devices, personal_data, signin, telegram_links
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -57,6 +57,7 @@ def _page(**forms):
         "unlink_form": EmptyForm(),
         "feed_url": feed_url(current_user),
         "devices": devices.devices_of(current_user),
+        "yandex_identity": signin.identity_of(current_user),
         **forms,
     }
     return forms
@@ -90,7 +91,7 @@ def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data,
+            accounts.change_password(current_user, form.current,
                                      form.password.data)
         except accounts.AccountError as error:
             getattr(form, error.field).errors.append(account_error_message(error))

@@ -20,6 +20,7 @@ from tutor.services import (
     onboarding,
     schedule,
     series,
+    trials,
     zones,
 )
 from tutor.views.access import me, teacher_only
@@ -208,8 +209,10 @@ def new_lesson():
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
+    trial = _trial_asked(teacher)
     form = NewLessonsForm(price=settings.default_price,
-                          minutes=settings.lesson_length_minutes)
+                          minutes=settings.lesson_length_minutes,
+                          **(trials.lesson_defaults(trial) if trial else {}))
     if request.method == "GET":
         start = bounds.parse_moment(request.args.get("start"))
         if start is not None:
@@ -237,6 +240,8 @@ def new_lesson():
                 form.form_errors.append(_("A lesson that already took place is entered "
                                           "afterwards: see the link below the form."))
         else:
+            if trial is not None:  # a time offered for a trial request: it is answered
+                _answer_trial(teacher, trial, lesson.student)
             if credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
                 return redirect_to(url_for("calendar.week", week=zones.local(
@@ -244,9 +249,28 @@ def new_lesson():
             # Shown once, never stored in clear: the page is the only copy.
             return render_template("teacher/new_student_credentials.html", lesson=lesson,
                                    credentials=credentials, student=lesson.student,
-                                   start=zones.local(lesson.start, zone))
+                                   start=zones.local(lesson.start, zone), trial=trial)
     return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
-                           series_form=form)
+                           series_form=form, trial=trial)
+
+
+def _trial_asked(teacher):
+    """The open trial request the new-lesson form answers (?trial=<id>), or None."""
+    trial_id = bounds.parse_id(request.args.get("trial"))
+    if trial_id is None:
+        return None
+    try:
+        trial = trials.request_for(teacher, trial_id)
+    except trials.RequestNotFound:
+        abort(404)
+    return trial if trial.is_open else None
+
+
+def _answer_trial(teacher, trial, student):
+    try:
+        trials.offered(teacher, trial.id, student)
+    except trials.TrialError:  # declined or answered meanwhile: the lesson stands
+        pass
 
 
 @bp.route("/lessons/past", methods=["GET", "POST"])

@@ -1,0 +1,129 @@
+"""Trial lesson requests: a visitor without an account asks (name, contact, goal,
+preferred times); the teacher sees it in the inbox and in Telegram with "Offer a time"
+and "Decline". Offering a time is the teacher's "lesson for a new person"
+(booking.create_lesson_for), which makes the student account; the request then
+names it.
+
+Spam: the form's honeypot and the per-address rate limit are the view's; here, one
+contact asks at most once per DUPLICATE_WINDOW (a repeat is answered as if accepted,
+and nothing is written or sent). Nothing a visitor is told depends on who has an
+account: the contact is never looked up among users."""
+import re
+from datetime import timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from tutor.database import exclusive
+from tutor.extensions import db
+from tutor.models import TrialRequest, utcnow
+from tutor.services import accounts, action_links, booking, notify
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+MAX_NAME, MAX_CONTACT, MAX_TEXT = 200, 254, 1000
+
+
+class TrialError(Exception):
+    """Base of this module's refusals."""
+
+
+class RequestNotFound(TrialError):
+    """No request with that id for this teacher."""
+
+
+class AlreadyDecided(TrialError):
+    """The request was offered a time or declined already."""
+
+
+def contact_key(contact):
+    """A contact as the per-contact limit counts it: case, spaces, brackets, dashes and
+    a leading @ do not make another address ("+7 (900) 123-45-67" is "+79001234567")."""
+    return re.sub(r"[\s()\-.]", "", (contact or "").strip().lower()).removeprefix("@")[:254]
+
+
+def ask(name, contact, goal="", preferred_times="", now=None):
+    """Keep a visitor's request and tell the teacher. Returns it, or None when this
+    contact already asked within DUPLICATE_WINDOW (nothing new is written or sent)."""
+    now = now or utcnow()
+    teacher = accounts.the_teacher()
+    key = contact_key(contact)
+    with exclusive(db.database, "trials"):
+        if (TrialRequest
+                .select()
+                .where((TrialRequest.contact_key == key)
+                       & (TrialRequest.created_at > now - DUPLICATE_WINDOW))
+                .exists()):
+            return None
+        trial = TrialRequest.create(
+            teacher=teacher, name=name.strip()[:MAX_NAME], contact=contact.strip()[:MAX_CONTACT],
+            contact_key=key, goal=(goal or "").strip()[:MAX_TEXT],
+            preferred_times=(preferred_times or "").strip()[:MAX_TEXT], created_at=now)
+        notify.enqueue(teacher, "trial_request", {"trial": trial}, key=f"trial:{trial.id}",
+                       link=notify.app_path("trials.show", trial_id=trial.id),
+                       buttons=keyboard(trial, teacher))
+    return trial
+
+
+def keyboard(trial, teacher):
+    """The Telegram buttons under the teacher's notice: "Offer a time" opens the
+    new-lesson form filled in from the request, "Decline" the request's page (whose
+    button declines: a link never changes anything). None without the site's address."""
+    offer = action_links.site_url("teacher.new_lesson", trial=trial.id)
+    page = action_links.site_url("trials.show", trial_id=trial.id)
+    if not offer or not page:
+        return None
+    with force_locale(notify.recipient_locale(teacher)):
+        return {"inline_keyboard": [[{"text": _("Offer a time"), "url": offer},
+                                     {"text": _("Decline"), "url": page}]]}
+
+
+def open_requests(teacher):
+    return (TrialRequest
+            .select()
+            .where((TrialRequest.teacher == teacher.id) & (TrialRequest.status == TrialRequest.NEW))
+            .order_by(TrialRequest.created_at.desc()))
+
+
+def request_for(teacher, trial_id):
+    """The teacher's request, or RequestNotFound (another teacher's is not found either)."""
+    trial = TrialRequest.get_or_none((TrialRequest.id == trial_id)
+                                     & (TrialRequest.teacher == teacher.id))
+    if trial is None:
+        raise RequestNotFound(trial_id)
+    return trial
+
+
+def _decide(teacher, trial_id, status, student=None, now=None):
+    changed = (TrialRequest
+               .update(status=status, decided_at=now or utcnow(), student=student)
+               .where((TrialRequest.id == trial_id) & (TrialRequest.teacher == teacher.id)
+                      & (TrialRequest.status == TrialRequest.NEW))
+               .execute())
+    if not changed:
+        request_for(teacher, trial_id)  # RequestNotFound when it is not there at all
+        raise AlreadyDecided(trial_id)
+    return TrialRequest.get_by_id(trial_id)
+
+
+def decline(teacher, trial_id, now=None):
+    """Raises RequestNotFound or AlreadyDecided."""
+    return _decide(teacher, trial_id, TrialRequest.DECLINED, now=now)
+
+
+def offered(teacher, trial_id, student, now=None):
+    """The lesson for the new person is made: the request names its student account.
+    Raises RequestNotFound or AlreadyDecided."""
+    return _decide(teacher, trial_id, TrialRequest.OFFERED, student=student, now=now)
+
+
+def lesson_defaults(trial):
+    """What the new-lesson form is filled in with: the names (the first word is the
+    first name), and the request in the comment."""
+    first, _space, last = trial.name.strip().partition(" ")
+    lines = [_("Trial lesson. Contact: %(contact)s", contact=trial.contact)]
+    if trial.goal:
+        lines.append(_("Goal: %(goal)s", goal=trial.goal))
+    if trial.preferred_times:
+        lines.append(_("Preferred times: %(times)s", times=trial.preferred_times))
+    return {"first_name": first[:100], "last_name": last.strip()[:100],
+            "comment": "\n".join(lines)[:booking.MAX_COMMENT]}
