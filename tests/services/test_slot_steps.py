@@ -10,8 +10,8 @@ from tests.services.test_zones_matrix import CASES
 from tutor.models import Lesson, TeacherSettings
 from tutor.services import schedule, zones
 from tutor.services.availability import (
-    InvalidRules,
     Interval,
+    InvalidRules,
     Rules,
     Window,
     candidate_slots,
