@@ -153,10 +153,30 @@ def load_config():
         # While a provider refuses our configuration, one held message is tried this often.
         "PROVIDER_PROBE_SECONDS": _int("PROVIDER_PROBE_SECONDS", 300),
         "JOB_LEASE_MINUTES": _int("JOB_LEASE_MINUTES", 60),
+        # The consumer scheduling the periodic jobs renews this every minute; when it
+        # stops, another consumer takes over once it runs out (services/scheduler.py).
+        "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 150),
         # Rendered calendar weeks kept per process (tutor/rendered.py); 0 keeps none.
         "WEEK_CACHE_ENTRIES": _int("WEEK_CACHE_ENTRIES", 512),
+        # The teacher's other calendars (services/busy_import.py): how often each is
+        # read, how long a read may take, and how big a calendar may be.
+        "BUSY_CALENDAR_REFRESH_MINUTES": _int("BUSY_CALENDAR_REFRESH_MINUTES", 5),
+        "BUSY_CALENDAR_CONNECT_TIMEOUT": _int("BUSY_CALENDAR_CONNECT_TIMEOUT", 5),
+        "BUSY_CALENDAR_READ_TIMEOUT": _int("BUSY_CALENDAR_READ_TIMEOUT", 20),
+        "BUSY_CALENDAR_MAX_BYTES": _int("BUSY_CALENDAR_MAX_BYTES", 10 * 1024 * 1024),
+        # Addresses on this machine or a private network are refused (a calendar
+        # address must not reach the server's neighbours); on for tests only.
+        "BUSY_CALENDAR_ALLOW_PRIVATE": _bool("BUSY_CALENDAR_ALLOW_PRIVATE", False),
         "BACKUP_DIR": _str("BACKUP_DIR", str(instance / "backups")),
         "BACKUP_KEEP": _int("BACKUP_KEEP", 6),
+        # Backups in an S3-compatible bucket instead of BACKUP_DIR (services/backup_store.py);
+        # keys left empty: boto3's usual AWS_* variables, ~/.aws or an instance role.
+        "BACKUP_S3_BUCKET": _str("BACKUP_S3_BUCKET"),
+        "BACKUP_S3_PREFIX": _str("BACKUP_S3_PREFIX"),
+        "BACKUP_S3_ENDPOINT_URL": _str("BACKUP_S3_ENDPOINT_URL"),
+        "BACKUP_S3_REGION": _str("BACKUP_S3_REGION"),
+        "BACKUP_S3_ACCESS_KEY_ID": _str("BACKUP_S3_ACCESS_KEY_ID"),
+        "BACKUP_S3_SECRET_ACCESS_KEY": _str("BACKUP_S3_SECRET_ACCESS_KEY"),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
     }

@@ -12,6 +12,8 @@ from email.utils import parsedate_to_datetime
 
 from werkzeug import Response
 
+from tutor.integrations.attachments import Attachment
+
 DOMAIN = "mg.example.com"
 API_KEY = "key-1"
 LOGS = "/v1/analytics/logs"
@@ -39,6 +41,7 @@ class FakeMailgun:
         self.outage = 0  # the next this many requests answer 503
         self.bounce = set()  # addresses answered 400 (not a valid address)
         self.accepted = []  # the forms of accepted messages (dicts; files as filenames)
+        self.files = []  # per accepted message: its attachment parts as Attachments
         self.events = []  # Logs API items, one "accepted" per accepted message
         self.calls = 0  # requests to the messages API, answered or not
         self.log_queries = []  # Logs API request bodies
@@ -76,9 +79,11 @@ class FakeMailgun:
             now = datetime.now(timezone.utc)
             message_id = form.get("h:Message-Id") or \
                 f"<{now:%Y%m%d%H%M%S}.{len(self.accepted) + 1}@{domain}>"
+            parts = request.files.getlist("attachment")
             self.accepted.append({**form.to_dict(),
-                                  "attachments": [f.filename for f in
-                                                  request.files.getlist("attachment")]})
+                                  "attachments": [f.filename for f in parts]})
+            self.files.append([Attachment(f.filename, f.read(), f.content_type)
+                               for f in parts])
             self.events.append({
                 "id": f"ev{len(self.events) + 1}", "event": "accepted",
                 "@timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

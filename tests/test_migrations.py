@@ -129,3 +129,26 @@ def test_concurrent_upgrades_apply_each_migration_once(empty_database_url):
     db = open_database(database_url)
     assert migrate.applied(db) == [m.name for m in migrate.available()]
     db.close()
+
+
+def test_teachers_there_before_the_slot_step_keep_their_slots(database):
+    """0025: a teacher's settings row from before keeps slots right after the previous
+    lesson and the break (0), as their students knew them; a new one starts on the
+    hour (the model's default)."""
+    from tutor.models import TeacherSettings, User
+
+    migrate.upgrade(database, target="0024_work_requests")
+    with database.bind_ctx([User]):
+        old = User.create(login="old", password_hash="x", role=User.TEACHER)
+        new = User.create(login="new", password_hash="x", role=User.TEACHER)
+    columns = [field for field in TeacherSettings._meta.sorted_fields
+               if field.name not in ("id", "slot_step_minutes")]
+    values = {"teacher": old.id, "timezone": "Europe/Moscow"}
+    database.execute_sql(
+        f"INSERT INTO teacher_settings ({', '.join(f.column_name for f in columns)}) "
+        f"VALUES ({', '.join([database.param] * len(columns))})",
+        [values.get(f.name, f.default) for f in columns])
+    migrate.upgrade(database)
+    with database.bind_ctx([User, TeacherSettings]):
+        assert TeacherSettings.get(TeacherSettings.teacher == old.id).slot_step_minutes == 0
+        assert TeacherSettings.create(teacher=new).slot_step_minutes == 60

@@ -38,7 +38,7 @@ def test_the_previous_month_by_default(app, runner, teacher, tmp_path, time_mach
     result = runner.invoke(args=["report", "monthly", "--out", str(tmp_path), "--comma"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report-2025-12.pdf").read_bytes().startswith(b"%PDF-")
-    assert (tmp_path / "report-2025-12.csv").read_text("utf-8-sig").splitlines()[0].count(",") == 8  # nine columns
+    assert (tmp_path / "report-2025-12.csv").read_text("utf-8-sig").splitlines()[0].count(",") == 9  # ten columns
 
 
 def test_a_bad_month_is_refused(runner, teacher, tmp_path):

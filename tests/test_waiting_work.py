@@ -282,3 +282,36 @@ def test_a_request_whose_consumer_was_killed_is_done_after_the_lease(app_ctx, ti
     time_machine.move_to(datetime(2026, 12, 10, 9, 0) + work.LEASE, tick=False)
     assert work.run_due().done == 1 and calls == [{"job": "old_days_off"}]
     assert WorkRequest.select().count() == 0
+
+
+def test_work_given_up_is_shown_to_the_teacher_until_the_purge_takes_it(
+        app, client, auth, teacher, time_machine, monkeypatch):
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc), tick=False)
+
+    def broken(payload):
+        raise RuntimeError("the bot's answer could not be built")
+
+    monkeypatch.setitem(work.HANDLERS, work.TELEGRAM_UPDATE, broken)
+    with app.app_context():
+        saved = work.receive_telegram_update(message_update(12, "/week"))
+        WorkRequest.update(attempts=work.MAX_ATTEMPTS - 1).execute()
+        assert work.run_due().failed == 1
+    auth.login()  # Russian: a new install's default
+    page = client.get("/teacher/jobs").text
+    assert "Запросы, которые не удалось выполнить" in page and "Сообщение Telegram-боту" in page
+    assert "RuntimeError: the bot&#39;s answer could not be built" in page
+
+    with app.app_context():
+        # A purge in November keeps November's records; December's takes them.
+        from tutor.services import housekeeping
+        assert housekeeping.purge_records(
+            datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc))["work"] == 0
+        assert work.failed() == [WorkRequest.get_by_id(saved.id)]
+        assert housekeeping.purge_records(
+            datetime(2026, 12, 14, 3, 0, tzinfo=timezone.utc))["work"] == 1
+        assert work.failed() == []
+        notice = Message.select().where(Message.kind == "records_purged").order_by(
+            Message.id.desc()).first()
+        assert "1 запрос, который не удалось выполнить" in notice.body_text
+    page = client.get("/teacher/jobs").text
+    assert "Невыполненных запросов нет." in page

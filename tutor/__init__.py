@@ -15,14 +15,14 @@ from tutor.database import open_database
 from tutor.extensions import babel, csrf, db, limiter, login_manager, opens_database
 from tutor.htmx import add_vary, current_page, redirect_to
 from tutor.models import InboxItem, User, utcnow
-from tutor import formatting, logs, maintenance, metrics, security, sessions
+from tutor import formatting, logs, maintenance, metrics, security, sessions, week_words
 from tutor.services import activity, agenda
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
 from tutor.services import audit, channels, job_results, zones
 from tutor.urls import IdConverter
-from tutor.views import (account, actions, admin, auth, calendar, errors, feeds, inbox,
-                         jobs_page, lessons, main, ops, outbox, reports, series, signin,
-                         teacher, telegram, trials)
+from tutor.views import (account, actions, admin, auth, busy_calendars, calendar, errors,
+                         feeds, inbox, jobs_page, lessons, main, ops, outbox, profile, reports,
+                         series, signin, teacher, telegram, trials)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -65,12 +65,13 @@ def create_app(test_config=None):
 
     formatting.register(app)
     channels.register(app)
+    week_words.register(app)
     app.url_map.converters["int"] = IdConverter
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
                       admin.bp, outbox.bp, jobs_page.bp, reports.bp, feeds.bp, ops.bp,
-                      telegram.bp, series.bp, inbox.bp, actions.bp, signin.bp,
-                      trials.bp):
+                      telegram.bp, series.bp, inbox.bp, actions.bp, busy_calendars.bp,
+                      profile.bp, profile.edit_bp, signin.bp, trials.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     for command in cli.COMMANDS:

@@ -1,18 +1,18 @@
-"""flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `restore`,
-`jobs list`, `jobs run NAME`, `report monthly`, `teacher reset-password`."""
+"""flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `backups`,
+`restore`, `jobs list`, `jobs run NAME`, `report monthly`, `teacher reset-password`."""
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from tutor import jobs as _jobs  # noqa: F401 (declares the periodic jobs)
 from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
 from tutor.services import backup as backups
-from tutor.services import periodic, reports, zones
+from tutor.services import backup_store, periodic, scheduler, zones
 from tutor.services import accounts
 from tutor.services.accounts import ensure_teacher
 
@@ -76,29 +76,62 @@ def reset_teacher_password(login):
 
 
 @click.command("backup")
+@with_appcontext
 @click.option("--out", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder for the file (default: BACKUP_DIR).")
+              default=None, help="Folder for the file (default: the backup store, "
+                                 "BACKUP_DIR or BACKUP_S3_BUCKET).")
 def backup(directory):
-    """Write a backup of every table to a file, as the monthly job does."""
-    directory = directory or Path(current_app.config["BACKUP_DIR"])
-    path, counts = backups.make_backup(flask_db.database, directory, datetime.now(timezone.utc))
-    click.echo(f"{path} ({sum(counts.values())} rows)")
+    """Write a backup of every table, as the monthly job does."""
+    store = backup_store.FolderStore(directory) if directory else backup_store.configured()
+    made = store.create(flask_db.database, datetime.now(timezone.utc))
+    click.echo(f"{made.name} ({sum(made.counts.values())} rows) in {store.where}")
+
+
+@click.command("backups")
+@with_appcontext
+def list_backups():
+    """The backups in the store (BACKUP_DIR or BACKUP_S3_BUCKET), oldest first; any
+    host sharing the store lists the same."""
+    store = backup_store.configured()
+    found = store.list()
+    for stored in found:
+        click.echo(f"{stored.name}  {stored.size:>10} bytes  {stored.modified:%Y-%m-%d %H:%M}Z")
+    if not found:
+        click.echo(f"no backups in {store.where}")
 
 
 @click.command("restore")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@click.argument("backup_file")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
-def restore(path, yes):
-    """Replace all data in the database with a backup's."""
+def restore(backup_file, yes):
+    """Replace all data in the database with a backup's: a file, or the name of one in
+    the backup store (`flask backups` lists them)."""
     if not yes:
-        click.confirm(f"Every row in {flask_db.database.database} is replaced by {path.name}. "
-                      "Go on?", abort=True)
+        click.confirm(f"Every row in {flask_db.database.database} is replaced by "
+                      f"{Path(backup_file).name}. Go on?", abort=True)
     try:
-        counts = backups.restore_backup(flask_db.database, path)
+        with _backup_file(backup_file) as path:
+            counts = backups.restore_backup(flask_db.database, path)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from error
     for table, rows in counts.items():
         click.echo(f"{table}: {rows}")
+
+
+@contextmanager
+def _backup_file(given):
+    path = Path(given)
+    if path.is_file():
+        yield path
+        return
+    store = backup_store.configured()
+    try:
+        with store.fetch(given) as fetched:
+            yield fetched
+    except backup_store.NotFound:
+        raise click.ClickException(f"{given} is neither a file nor a backup in "
+                                   f"{store.where} (`flask backups` lists them)") from None
 
 
 jobs_group = AppGroup("jobs", help="Periodic jobs.")
@@ -114,6 +147,9 @@ def list_jobs():
         last = (f"{state.last_status} {state.last_finished_at:%Y-%m-%d %H:%M}Z"
                 if state and state.last_finished_at else "never run")
         click.echo(f"{job.name:<16} {when:<16} {last}")
+    lease = scheduler.current()
+    click.echo(f"scheduled by {lease.holder} since {lease.since:%Y-%m-%d %H:%M}Z" if lease
+               else "no consumer is scheduling the jobs now")
 
 
 @jobs_group.command("run")
@@ -133,6 +169,7 @@ report_group = AppGroup("report", help="Reports.")
 
 
 def _month_option(ctx, param, value):
+    from tutor.services import reports  # WeasyPrint and the report code: by this command alone
     if value is None:
         return None
     try:
@@ -149,6 +186,7 @@ def _month_option(ctx, param, value):
 @click.option("--comma", is_flag=True, help="Plain comma-separated CSV, decimal points.")
 def monthly_report(month, directory, comma):
     """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
+    from tutor.services import reports
     try:
         teacher = accounts.the_teacher()
     except accounts.NoTeacher:
@@ -163,5 +201,5 @@ def monthly_report(month, directory, comma):
                f"{totals.hours} hours, {totals.cost} total")
 
 
-COMMANDS = [db_group, backup, restore, jobs_group, report_group, teacher_group,
+COMMANDS = [db_group, backup, list_backups, restore, jobs_group, report_group, teacher_group,
             *telegram_cli.COMMANDS]

@@ -247,8 +247,15 @@ class Prepared:
         peewee's `.objects()` makes them)."""
         database = model._meta.database
         row = database.execute_sql(*self.sql(database, *values)).fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._instance(model, row)
+
+    def all(self, model, *values):
+        """Every row, as `first` makes one."""
+        database = model._meta.database
+        cursor = database.execute_sql(*self.sql(database, *values))
+        return [self._instance(model, row) for row in cursor.fetchall()]
+
+    def _instance(self, model, row):
         instance = model(__no_default__=1, **{
             name: field.python_value(value) for (name, field), value in zip(self._fields, row)})
         instance._dirty.clear()

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import get_timezone_location
 from babel.units import format_unit
 from flask_babel import force_locale, format_date, format_datetime, get_locale
@@ -19,15 +20,28 @@ def hhmm(moment):
 
 def day_label(day):
     """"пн, 23 нояб." / "Mon, 23 Nov"."""
-    return format_date(day, "EEE, d MMM")
+    return _date(day, "EEE, d MMM")
 
 
 def weekday_short(day):
-    return format_date(day, "EEEEEE")
+    return _date(day, "EEEEEE")
 
 
 def long_day(day):
-    return format_date(day, "EEEE, d MMMM y")
+    return _date(day, "EEEE, d MMMM y")
+
+
+def _date(day, pattern):
+    if isinstance(day, datetime):  # Flask-Babel's: to the viewer's zone first
+        return format_date(day, pattern)
+    return _date_in(day, pattern, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _date_in(day, pattern, locale):
+    """A date (no time, so no zone to convert) by `pattern` in `locale`, formatted once
+    per distinct value: a week's and a month's pages ask for the same days again."""
+    return babel_format_date(day, pattern, locale=locale)
 
 
 def day_and_time(moment):
@@ -48,7 +62,7 @@ def short_moment(moment, seconds=False):
 
 
 def month_label(day):
-    return format_date(day, "LLLL y")
+    return _date(day, "LLLL y")
 
 
 def local_datetime(moment):
@@ -58,17 +72,21 @@ def local_datetime(moment):
 
 def time_span(start, end):
     """A from–to range as a person says it, with the year only when it is not this
-    one: "9 декабря, весь день", "9 декабря – 11 декабря, целые дни", "9 декабря,
-    14:00–18:00", "9 декабря 14:00 – 11 декабря 10:00". `start` and `end` are aware,
-    in the viewer's zone; `end` is exclusive, so whole days end with the day before."""
+    one: "9 декабря, весь день", "9–12 декабря", "30 ноября – 2 декабря",
+    "9 декабря, 14:00–18:00", "9 декабря 14:00 – 11 декабря 10:00" (in English "9
+    December, all day", "9–12 December"...). `start` and `end` are aware, in the
+    viewer's zone; `end` is exclusive, so whole days end with the day before."""
     this_year = datetime.now(start.tzinfo).year
     pattern = "d MMMM" if start.year == end.year == this_year else "d MMMM y"
     if start.time() == end.time() == time() and end > start:
-        last = end.date() - timedelta(days=1)
-        if last == start.date():
-            return _("%(day)s, all day", day=format_date(start.date(), pattern))
-        return _("%(first)s – %(last)s, whole days", first=format_date(start.date(), pattern),
-                 last=format_date(last, pattern))
+        first, last = start.date(), end.date() - timedelta(days=1)
+        if last == first:
+            return _("%(day)s, all day", day=format_date(first, pattern))
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{format_date(first, 'd')}–{format_date(last, pattern)}"
+        if first.year == last.year:
+            return f"{format_date(first, 'd MMMM')} – {format_date(last, pattern)}"
+        return f"{format_date(first, 'd MMMM y')} – {format_date(last, 'd MMMM y')}"
     if start.date() == end.date():
         return f"{format_date(start.date(), pattern)}, {hhmm(start)}–{hhmm(end)}"
     return (f"{format_date(start.date(), pattern)} {hhmm(start)} – "

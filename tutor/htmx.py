@@ -24,14 +24,14 @@ def render(page, partial, **context):
 
 def with_toasts(html):
     """A fragment's HTML with the messages flashed meanwhile as an out-of-band toast."""
-    if _has_flashes():
+    if has_flashes():
         toasts = render_template("partials/_toasts.html", oob=True)
         # Both are render_template output: Jinja has escaped every value in them.
         html = Markup(html) + Markup(toasts)  # nosec B704
     return html
 
 
-def _has_flashes():
+def has_flashes():
     return bool(get_flashed_messages(with_categories=False)) if request else False
 
 

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
-from tutor.services import (accounts, booking, delivery, digest, housekeeping, notify,
-                            periodic, reminders)
-from tutor.services import personal_data, telegram_bot, work
+from tutor.services import (accounts, booking, busy_import, delivery, digest, housekeeping,
+                            notify, periodic, reminders)
+from tutor.services import personal_data, work
 
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def run_job(payload):
 @work.handles(work.TELEGRAM_UPDATE)
 def telegram_update(update):
     """The update_id makes a repeat (a webhook redelivery) a no-op."""
+    from tutor.services import telegram_bot  # the bot loads where updates are handled
     telegram_bot.handle_update(update)
 
 
@@ -52,6 +53,13 @@ def data_export(payload):
     """A student's "download my data": the ZIP is made here, off the request, and
     waits in their inbox (the request's id keeps a retry to one copy)."""
     personal_data.send_export(payload["user_id"], payload["request_id"])
+
+
+@work.handles(busy_import.REFRESH)
+def refresh_busy_calendar(payload):
+    """The teacher's "refresh now" of one of their other calendars (a failed read is
+    recorded on it, not raised: there is nothing to retry sooner than its round)."""
+    busy_import.refresh(payload["subscription_id"])
 
 
 @periodic.register("waiting_work", title=_l("Requests waiting for the consumer"))
@@ -162,7 +170,7 @@ def expire_lessons(now):
 def deliver_messages(now):
     report = delivery.deliver_due()
     return {"sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "held": report.held, "waiting": report.waiting}
+            "held": report.held, "waiting": report.waiting, "unclaimed": report.unclaimed}
 
 
 @periodic.register("digests", title=_l("Daily summaries"))
@@ -200,3 +208,18 @@ def send_reminders():
     """Every minute: the reminders whose hour has come (one per lesson and person)."""
     return periodic.run("reminders")
 
+
+
+@periodic.register("busy_calendars", title=_l("Busy time from your other calendars"))
+def busy_calendars(now):
+    """Only changes are counted: a run that read calendars saying what they said
+    before (every few minutes) leaves no record on the Jobs page."""
+    counts = busy_import.refresh_due()
+    return {"changed": counts[busy_import.UPDATED], "failed": counts[busy_import.FAILED]}
+
+
+@app_periodic_task(crontab(minute="*"))
+def refresh_busy_calendars():
+    """Every minute: the teacher's other calendars whose round has come (each is read
+    every BUSY_CALENDAR_REFRESH_MINUTES; a consumer that was down catches up)."""
+    return periodic.run("busy_calendars")

@@ -1,6 +1,7 @@
 """The one huey instance: SqliteHuey in instance/ by default, RedisHuey when
 REDIS_URL is set. Only settings from the environment are read here, so importing
 it opens nothing but the queue file."""
+import atexit
 import functools
 import logging
 import os
@@ -12,6 +13,39 @@ from huey import RedisHuey, SqliteHuey
 from tutor.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _ElectedScheduler:
+    """Every consumer runs huey's scheduler; only the one holding the scheduler lease
+    in the database enqueues the periodic tasks (tutor/services/scheduler.py)."""
+
+    _holder = None
+
+    def read_periodic(self, timestamp):
+        tasks = super().read_periodic(timestamp)
+        if not tasks or _Consumer.app is None:
+            return tasks
+        return tasks if self._schedules() else []
+
+    def _schedules(self):
+        from tutor.services import scheduler
+        if self._holder is None:
+            self._holder = scheduler.process_name()
+            atexit.register(self._release)
+        try:
+            with _Consumer.app.app_context(), db.database.connection_context():
+                return scheduler.hold(self._holder)
+        except Exception:  # noqa: BLE001 (the database is down: jobs could not run anyway)
+            logging.getLogger(__name__).exception("could not renew the scheduler lease")
+            return False
+
+    def _release(self):
+        from tutor.services import scheduler
+        try:
+            with _Consumer.app.app_context(), db.database.connection_context():
+                scheduler.release(self._holder)
+        except Exception:  # noqa: BLE001 (it runs out by itself)
+            pass
 
 
 class _OurLogLines:
@@ -27,11 +61,11 @@ class _OurLogLines:
         return super().create_consumer(**options)
 
 
-class _RedisHuey(_OurLogLines, RedisHuey):
+class _RedisHuey(_ElectedScheduler, _OurLogLines, RedisHuey):
     pass
 
 
-class _SqliteHuey(_OurLogLines, SqliteHuey):
+class _SqliteHuey(_ElectedScheduler, _OurLogLines, SqliteHuey):
     pass
 
 
@@ -75,6 +109,6 @@ def app_task(**options):
 
 
 def app_periodic_task(schedule, **options):
-    """A periodic huey task, run inside the app. Only a consumer started without
-    --no-periodic enqueues them: run exactly one such consumer per deployment."""
+    """A periodic huey task, run inside the app. Of the consumers started without
+    --no-periodic, the one holding the scheduler lease enqueues them."""
     return lambda fn: huey.periodic_task(schedule, **options)(_in_app(fn))

@@ -3,8 +3,11 @@ building and rendering it: an entry is found only under the exact key it was sto
 with (which includes the version of the data it shows) and only before the moment
 it was stored with (when time alone changes it). The least recently used entries go
 first once the cache is full."""
+import hashlib
 import threading
 from collections import OrderedDict
+from datetime import datetime
+from pathlib import Path
 
 from flask import current_app
 
@@ -18,6 +21,11 @@ class RenderedCache:
         self._lock = threading.Lock()
 
     def get(self, key, now):
+        entry = self.entry(key, now)
+        return entry[0] if entry else None
+
+    def entry(self, key, now):
+        """(html, valid until) kept under `key` and still valid at `now`, or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[1] is not None and now >= entry[1]:
@@ -26,7 +34,7 @@ class RenderedCache:
             if entry is not None:
                 self._entries.move_to_end(key)
         RENDERED_CACHE.labels(result="hit" if entry else "miss").inc()
-        return entry[0] if entry else None
+        return entry
 
     def put(self, key, html, until):
         if self.capacity <= 0:
@@ -52,3 +60,47 @@ def weeks():
         cache = current_app.extensions.setdefault(
             "rendered_weeks", RenderedCache(current_app.config["WEEK_CACHE_ENTRIES"]))
     return cache
+
+
+def release():
+    """A digest of the code, templates and translations this process renders with,
+    the same on every host running the same release: a page a browser kept under an
+    earlier release is never confirmed as current by a later one."""
+    digest = current_app.extensions.get("rendered_release")
+    if digest is None:
+        hasher = hashlib.blake2b(digest_size=8)
+        for folder in (Path(current_app.root_path), Path(current_app.template_folder)):
+            for path in sorted(folder.rglob("*")):
+                if path.suffix in (".py", ".html", ".po") and path.is_file():
+                    hasher.update(str(path.relative_to(folder)).encode())
+                    hasher.update(path.read_bytes())
+        digest = current_app.extensions.setdefault("rendered_release", hasher.hexdigest())
+    return digest
+
+
+def etag(key, until):
+    """The entity tag of what is kept under `key` until `until` (naive UTC or None):
+    the moment is written out in it, so that any worker can tell whether a browser's
+    copy is still current from the key and the clock alone, before building anything."""
+    moment = "-" if until is None else until.strftime("%Y%m%dT%H%M%S")
+    digest = hashlib.blake2b(repr((release(), key, moment)).encode(), digest_size=12)
+    return f"{moment}.{digest.hexdigest()}"
+
+
+def current_etag(key, now, offered):
+    """The one of the `offered` entity tags (werkzeug's ETags of If-None-Match) that
+    still names what `key` shows at `now`, or None."""
+    for tag in offered.as_set(include_weak=True):
+        moment, _, _ = tag.partition(".")
+        if moment != "-":
+            try:
+                until = datetime.strptime(moment, "%Y%m%dT%H%M%S")
+            except ValueError:
+                continue
+            if now >= until:
+                continue
+        else:
+            until = None
+        if etag(key, until) == tag:
+            return tag
+    return None

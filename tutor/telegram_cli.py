@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tutor.integrations.telegram import TelegramError
-from tutor.services import delivery, telegram_bot
+from tutor.services import delivery, telegram_links
 
 log = logging.getLogger("tutor.telegram")
 # What Telegram accepts as a webhook secret_token.
@@ -50,7 +50,7 @@ def telegram_webhook(url, delete):
         if not SECRET_PATTERN.match(secret):
             raise click.ClickException(
                 "TELEGRAM_WEBHOOK_SECRET must be set: 1-256 characters of A-Z, a-z, 0-9, _ and -.")
-        bot.set_webhook(url, secret, allowed_updates=telegram_bot.ALLOWED_UPDATES)
+        bot.set_webhook(url, secret, allowed_updates=telegram_links.ALLOWED_UPDATES)
     except TelegramError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Telegram sends the bot's updates to {url} now; telegram-poll is refused "
@@ -66,6 +66,7 @@ def telegram_webhook(url, delete):
 def telegram_poll(once, timeout):
     """Fetch the bot's updates by long polling (getUpdates) and handle them, for
     installs that Telegram cannot reach with a webhook. Stop with Ctrl+C."""
+    from tutor.services import telegram_bot  # the bot itself: only this command needs it
     bot = _bot()
     offset, failures = None, 0
     try:
@@ -77,7 +78,7 @@ def telegram_poll(once, timeout):
                     if offset is not None:
                         # Confirms what was handled: Telegram drops updates below the offset.
                         bot.get_updates(offset=offset, timeout=0,
-                                        allowed_updates=telegram_bot.ALLOWED_UPDATES)
+                                        allowed_updates=telegram_links.ALLOWED_UPDATES)
                     click.echo(f"{count} update(s) handled.")
                     return
             except TelegramError as error:

@@ -21,9 +21,10 @@ from tutor.models import (
     TrialRequest,
     UnavailableInterval,
     User,
+    WorkRequest,
     utcnow,
 )
-from tutor.services import accounts, action_links, schedule, series
+from tutor.services import accounts, action_links, schedule, scheduler, series, work
 
 ANONYMOUS, STUDENT, TEACHER = ROLES = ("anonymous", "student", "teacher")
 LOGINS = {STUDENT: ("alisa", STUDENT_PASSWORD), TEACHER: ("teacher", TEACHER_PASSWORD)}
@@ -49,6 +50,7 @@ NOT_PAGES = {
     "admin.requests_badge": "an htmx fragment (the requests count), checked inside the "
                             "teacher's header",
     "inbox.download": "a file from the inbox",
+    "profile.photo": "the teacher's photo (an image), checked inside the public page",
     "signin.yandex_callback": "where Yandex ID sends the browser back (a redirect)",
 }
 
@@ -123,6 +125,9 @@ def build_site(app, teacher, create_student):
         Payment.create(student=alisa, teacher=teacher, amount=3000, paid_on=date.today(),
                        note="Алиса", created_by=teacher)
         Broadcast.create(teacher=teacher, subject="Каникулы", body="Уроков нет", recipients=1)
+        WorkRequest.create(kind=work.TELEGRAM_UPDATE, attempts=work.MAX_ATTEMPTS, failed=True,
+                           last_error="RuntimeError: the bot's answer could not be built")
+        scheduler.hold("worker-2.internal:4711:a1b2c3")  # the Jobs page names it
         trial = TrialRequest.create(teacher=teacher, name="Пётр Сидоров",
                                     contact="petr@example.org", contact_key="petr@example.org",
                                     goal="ОГЭ", preferred_times="будни после 18:00")

@@ -140,7 +140,9 @@ def test_a_booked_slot_is_taken(teacher, student, other_student):
 def test_overlapping_but_different_slots_cannot_both_be_booked(teacher, student, other_student):
     book(student, teacher, at("2026-06-02 08:00"))  # 11:00-12:00 in Moscow
     # The teacher shifts the windows by half an hour: the new grid's 10:30 and 11:30
-    # (07:30, 08:30 UTC) both overlap the booked lesson.
+    # (07:30, 08:30 UTC) both overlap the booked lesson (slots right after each other,
+    # from the window's start).
+    schedule.update_settings(teacher, slot_step_minutes=0)
     schedule.set_windows(teacher, [Window(day, time(10, 30), time(14)) for day in range(7)])
     for start in (at("2026-06-02 07:30"), at("2026-06-02 08:30")):
         with pytest.raises(booking.SlotTaken):

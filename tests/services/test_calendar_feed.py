@@ -7,7 +7,7 @@ import pytest
 from icalendar import Calendar
 
 from tutor.models import Lesson, User
-from tutor.services import calendar_feed
+from tutor.services import booking, calendar_feed
 
 NOW = datetime(2026, 12, 1, 8, 0)
 
@@ -58,8 +58,9 @@ def test_a_moved_or_confirmed_lesson_keeps_its_uid_and_a_cancelled_one_leaves(le
     anna, _, made = lessons
     lesson = made["anna_pending"]
     before = events(calendar_feed.feed(anna, NOW))[calendar_feed.uid(lesson)]
-    Lesson.update(start=datetime(2026, 12, 4, 9), end=datetime(2026, 12, 4, 10),
-                  status=Lesson.CONFIRMED, confirmed_at=NOW).where(Lesson.id == lesson.id).execute()
+    # Confirmed at another time, as the teacher does it: SEQUENCE rises (booking).
+    booking.confirm_lesson(lesson.teacher, lesson, 1000, 1, start=datetime(2026, 12, 4, 9),
+                           now=NOW)
     after = events(calendar_feed.feed(anna, NOW))[calendar_feed.uid(lesson)]
     assert after.decoded("dtstart") == datetime(2026, 12, 4, 9, tzinfo=timezone.utc)
     assert int(after["sequence"]) > int(before["sequence"])

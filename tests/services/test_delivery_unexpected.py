@@ -9,6 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.fake_telegram import telegram  # noqa: F401 (fixture)
+from tutor.database import backend
 from tutor.models import Message, User
 from tutor.services import delivery, notify
 
@@ -145,3 +146,46 @@ def test_a_worker_dying_on_the_last_attempt_does_not_loop_forever(app, app_ctx, 
         Message.FAILED, delivery.BROKEN, 0, 1)
     assert "interrupted" in final.last_error
     assert Message.get(Message.kind == delivery.FAILURE_NOTICE).user_id == teacher.id
+
+
+def refuse_claims_of(message_id):
+    """A trigger that makes the database itself refuse to claim one message (as a lock
+    timeout or a serialization failure would), on SQLite and on PostgreSQL alike."""
+    database = Message._meta.database
+    if backend(database) == "sqlite":
+        database.execute_sql(
+            "CREATE TRIGGER refuse_claim BEFORE UPDATE OF status ON outbox "
+            f"WHEN NEW.id = {int(message_id)} AND NEW.status = 'sending' "
+            "BEGIN SELECT RAISE(ABORT, 'claim refused'); END")
+    else:
+        database.execute_sql(
+            "CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'claim refused'; END $$ LANGUAGE plpgsql")
+        database.execute_sql(
+            "CREATE TRIGGER refuse_claim BEFORE UPDATE ON outbox FOR EACH ROW "
+            f"WHEN (NEW.id = {int(message_id)} AND NEW.status = 'sending') "
+            "EXECUTE FUNCTION refuse_claim()")
+
+
+def test_a_database_error_while_claiming_one_message_does_not_end_the_run(
+        app, app_ctx, create_student, smtp_server):
+    students = [create_student(channel=User.EMAIL, email=f"s{n}@example.org")
+                for n in range(1, 6)]
+    messages = five(students)
+    refuse_claims_of(messages[1].id)
+
+    report = delivery.deliver_due()
+
+    assert sorted(smtp_server.recipients) == ["s1@example.org", "s3@example.org",
+                                              "s4@example.org", "s5@example.org"]
+    assert (report.sent, report.unclaimed) == (4, 1)
+    assert "message" in report.errors[0] and "claim refused" in report.errors[0]
+    waiting = fresh(messages[1])
+    assert (waiting.status, waiting.attempts) == (Message.PENDING, 0)  # nothing was tried
+    assert "not claimed" in waiting.last_error and "claim refused" in waiting.last_error
+
+    database = Message._meta.database
+    database.execute_sql("DROP TRIGGER refuse_claim"
+                         + ("" if backend(database) == "sqlite" else " ON outbox"))
+    assert delivery.deliver_due().sent == 1  # the next run takes it
+    assert smtp_server.recipients.count("s2@example.org") == 1

@@ -181,7 +181,7 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
     now = moscow(2026, 12, 14, 3, 0)
     assert housekeeping.purge_records(now) == {"audit": 1, "messages": 3, "jobs": 1,
                                                "log_files": 1, "attachment_files": 1,
-                                               "inbox": 1}
+                                               "inbox": 1, "work": 0}
     # old-failed went; old-sent carries a file; new-sent is unread.
     assert "old-failed" not in {i.key for i in InboxItem.select()}
     assert {"old-sent", "new-sent"} <= {i.key for i in InboxItem.select()}
@@ -204,7 +204,7 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
 
     assert housekeeping.purge_records(now) == {"audit": 0, "messages": 0, "jobs": 0,
                                                "log_files": 0, "attachment_files": 0,
-                                               "inbox": 0}
+                                               "inbox": 0, "work": 0}
     assert Message.select().where(Message.kind == "records_purged").count() == 1
 
 

@@ -158,14 +158,14 @@ def test_the_monthly_csv_reads_back(october, teacher):
     assert files.csv_name == "report-2026-10.csv" and files.pdf_name == "report-2026-10.pdf"
     lessons, students, money, totals = read_csv(files.csv)
     assert lessons[0] == ["Date", "Start", "End", "Hours", "Student", "Login", "People", "Price",
-                          "Attendance"]
+                          "Attendance", "Note"]
     assert lessons[1:] == [
         ["2026-10-01", "00:30", "01:30", "1,00", "Мария Соколова", "maria", "1", "1500,00",
-         "not marked"],
+         "not marked", ""],
         ["2026-10-15", "10:00", "10:45", "0,75", "Пётр Орлов", "petr", "1", "1000,50",
-         "not marked"],
+         "not marked", ""],
         ["2026-10-31", "23:30", "01:00", "1,50", "Мария Соколова", "maria", "2", "2000,00",
-         "not marked"],
+         "not marked", ""],
     ]
     # Nothing marked, nothing paid: no money yet.
     assert money == [["Student", "Login", "Balance at the start", "Paid", "Charged",
@@ -198,7 +198,7 @@ def test_the_csv_headers_follow_the_language(october, teacher):
     report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
     english = read_csv(reports.monthly_csv(report, "en"))[0][0]
     russian = read_csv(reports.monthly_csv(report, "ru"))[0][0]
-    assert len(russian) == len(english) == 9
+    assert len(russian) == len(english) == 10
     assert (english[0], russian[0]) == ("Date", "Дата")
 
 
@@ -393,8 +393,8 @@ def test_the_deleted_student_report(october, teacher):
     ]
     with force_locale("ru"):  # the teacher's language
         assert {row[6] for row in lessons[1:]} == {reports.attendance_label(None)}
-    # date, start, end, hours, people, price, attendance: no student column
-    assert len(lessons[0]) == 7
+    # date, start, end, hours, people, price, attendance, note: no student column
+    assert len(lessons[0]) == 8
     values = [row[1] for row in facts]
     assert "Мария" in values and "Соколова" in values and "maria" in values
     assert "maria@example.org" in values and "2026-07-01 12:00" in values

@@ -240,7 +240,7 @@ def test_a_whole_unavailable_day_removes_every_slot(app_ctx, teacher):
 
 def test_lessons_just_outside_the_range_still_keep_their_buffer(app_ctx, teacher, student):
     monday_windows(teacher, time(10), time(15))  # 07:00-12:00 UTC
-    schedule.update_settings(teacher, buffer_minutes=30)
+    schedule.update_settings(teacher, buffer_minutes=30, slot_step_minutes=0)
     # Grid: 07:00, 08:30, 10:00 (each 60 min, 30 min apart).
     lesson(teacher, student, "2026-06-01 09:20", "2026-06-01 09:45")
     # The range starts at 10:00: the lesson lies before it but within the buffer.

@@ -96,3 +96,21 @@ def test_the_teachers_zone_and_today(app_ctx, teacher):
 def test_before_there_is_a_teacher_the_configured_zone(app_ctx):
     assert User.first_teacher() is None
     assert zones.teacher_zone().key == app_ctx.config["TEACHER_TIMEZONE"]
+
+
+@pytest.mark.parametrize("zone, day, offset", [
+    ("Europe/Berlin", date(2026, 3, 28), timedelta(hours=1)),
+    ("Europe/Berlin", date(2026, 3, 29), None),  # 02:00 becomes 03:00
+    ("Europe/Berlin", date(2026, 3, 30), timedelta(hours=2)),
+    ("Europe/Berlin", date(2026, 10, 25), None),  # 03:00 becomes 02:00
+    ("America/Santiago", date(2026, 9, 6), None),  # at midnight
+    ("America/Santiago", date(2026, 9, 7), timedelta(hours=-3)),
+    ("Asia/Kolkata", date(2026, 6, 1), timedelta(hours=5, minutes=30)),
+    ("Europe/Moscow", date(2026, 3, 29), timedelta(hours=3)),
+])
+def test_a_days_steady_offset_is_none_when_the_clocks_change(zone, day, offset):
+    assert zones.steady_offset(day, zone) == offset
+    if offset is not None:  # then it converts every wall time of the day as the rule does
+        for minutes in range(0, 24 * 60, 30):
+            wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
+            assert wall - offset == zones.wall_to_utc(wall, zone)

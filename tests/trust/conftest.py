@@ -12,6 +12,7 @@ from tutor.extensions import db
 from tutor.models import (
     AuditEntry,
     Broadcast,
+    CalendarSubscription,
     Goal,
     InboxItem,
     Lesson,
@@ -69,6 +70,9 @@ class Objects:
     session_a: int  # a login of A's on another device (the profile's "your devices")
     # The e-mail link confirming A's pending lesson (views/actions.py): one use.
     action_token_a: str = ""
+    # One of the teacher's other calendars (views/busy_calendars.py); its address is
+    # on this machine, so a read is refused before connecting (no private addresses).
+    subscription: int = 0
     trial: int = 0  # a visitor's trial lesson request, open (views/trials.py)
 
 
@@ -127,6 +131,8 @@ def objects(app, teacher, create_student, time_machine):
                                     created_at=NOW.replace(tzinfo=None))
         session_a = LoginSession.get(LoginSession.key_hash == LoginSession.hash_key(
             accounts.start_session(student_a, device="Firefox/133.0").session_key))
+        subscription = CalendarSubscription.create(teacher=teacher,
+                                                   url="http://127.0.0.1:9/private/basic.ics")
         return Objects(
             teacher=teacher.id, student_a=student_a.id, student_b=student_b.id,
             inactive=inactive.id, lesson_a=lesson_a.id, lesson_b=lesson_b.id,
@@ -137,7 +143,8 @@ def objects(app, teacher, create_student, time_machine):
             feed_token_a=calendar_feed.turn_on(student_a),
             free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
             inbox_item_a=inbox_item_a.id, file_token_a=file_a.token, session_a=session_a.id,
-            action_token_a=action_links.token(action_links.CONFIRM, lesson_a), trial=trial.id)
+            action_token_a=action_links.token(action_links.CONFIRM, lesson_a),
+            subscription=subscription.id, trial=trial.id)
 
 
 LOGINS = {STUDENT_A: ("student-a", STUDENT_PASSWORD), STUDENT_B: ("student-b", STUDENT_PASSWORD),

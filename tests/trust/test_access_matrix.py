@@ -185,13 +185,25 @@ MATRIX = [
     teacher_only("teacher.add_window", "POST", 200),
     teacher_only("teacher.remove_window", "POST", GO,
                  values={"weekday": "@window_weekday", "start": "@window_start"}),
+    # The weekly grid: without the times or days the grid comes back with the reason.
+    teacher_only("teacher.change_window", "POST", 200,
+                 values={"weekday": "@window_weekday", "start": "@window_start"}),
+    teacher_only("teacher.copy_day", "POST", 200),
+    teacher_only("teacher.apply_preset", "POST", 200),
     teacher_only("teacher.add_days_off", "POST", 200),
     teacher_only("teacher.day_off", "POST", 400),  # the calendar's button sends the day
     teacher_only("teacher.block_slot", "POST", 400),  # the calendar's button sends the slot
     teacher_only("teacher.remove_unavailable", "POST", GO, values={"interval_id": "@interval"}),
     teacher_only("teacher.dismiss_onboarding", "POST", GO),
+    # The teacher's other calendars, whose busy time closes slots.
+    teacher_only("calendars.index", "GET", 200),
+    teacher_only("calendars.add", "POST", 200),  # empty form: the form again
+    teacher_only("calendars.refresh", "POST", GO, values={"subscription_id": "@subscription"}),
+    teacher_only("calendars.remove", "POST", GO, values={"subscription_id": "@subscription"}),
     teacher_only("teacher.new_lesson", "GET", 200),
     teacher_only("teacher.new_lesson", "POST", 200),
+    teacher_only("teacher.past_lesson", "GET", 200),
+    teacher_only("teacher.past_lesson", "POST", 200),
     # --- administration: students ---------------------------------------------------
     teacher_only("admin.students", "GET", 200),
     teacher_only("admin.confirm_deactivation", "GET", 200, query={"ids": "@student_a"}),

@@ -57,7 +57,7 @@ def test_an_interval_beyond_the_calendar_is_not_stored(app, teacher_browser):
         with app.app_context():
             before = UnavailableInterval.select().count()
         response = teacher_browser.post("/teacher/unavailable/slot",
-                                        data={"start": start, "end": end, "csrf_token": token})
+                                        data={"slot": f"{start}/{end}", "csrf_token": token})
         assert 400 <= response.status_code < 500, (start, end, response.status_code)
         with app.app_context():
             assert UnavailableInterval.select().count() == before

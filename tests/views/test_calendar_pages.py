@@ -131,7 +131,9 @@ def test_anonymous_visitors_see_the_free_slots(person):
     times = re.findall(r'<span class="time">([^<]+)</span> <span class="what">free</span>', tuesday)
     assert times == ["10:00–11:00", "11:00–12:00", "12:00–13:00", "13:00–14:00"]
     assert 'href="/lessons/new?start=2026-11-24T07:00:00"' in tuesday
-    assert 'hx-get="/lessons/new?start=2026-11-24T07:00:00" hx-target="#lesson-dialog"' in tuesday
+    assert 'hx-get="/lessons/new?start=2026-11-24T07:00:00">' in tuesday
+    # into the dialog, as every link of the grid (htmx's inheritance)
+    assert '<div class="week-grid" hx-target="#lesson-dialog" hx-swap="innerHTML"' in page
     assert "No free time" in day_of(page, "2026-11-23")  # Monday has no window
     assert "Day off" not in page and "Make available" not in page
     assert "swatch-confirmed" not in page  # the legend shows what anonymous can see
@@ -149,6 +151,12 @@ def test_times_are_shown_in_the_viewers_own_zone(person, create_student):
 
 # --- the month ------------------------------------------------------------------------
 
+def counted(kind, number, word):
+    """A month cell's count: the bare number a phone shows, the words for the rest."""
+    return (f'<span class="{kind}"><span class="short" aria-hidden="true">{number}</span>'
+            f'<span class="long">{number} {word}</span></span>')
+
+
 def test_the_month_counts_free_slots_per_day(person):
     response = person().get("/month?month=2026-11")
     page = response.text
@@ -156,7 +164,7 @@ def test_the_month_counts_free_slots_per_day(person):
     assert '<section id="month"' in page and 'hx-target="this"' in page
     assert "Times are shown in the Moscow (UTC+3) time zone." in page
     # Tue-Thu of this week and of the next (shown greyed, from December).
-    assert page.count('<span class="free-count">4 free</span>') == 6
+    assert page.count(counted("free-count", 4, "free")) == 6
     assert page.count("has-free") == 6 and page.count('class="outside has-free"') == 3
     # The link is named by its text (a hidden full date before the visible number), not
     # by an aria-label that differs from what is seen.
@@ -173,8 +181,8 @@ def test_an_htmx_request_gets_only_the_month(person, app, alisa, calendar_ready)
     assert "<html" not in response.text
     assert "HX-Request" in response.headers["Vary"]
     tuesday = re.search(r'Tuesday, 24 November 2026:.*?</a>', response.text, re.S).group(0)
-    assert '<span class="free-count">3 free</span>' in tuesday  # the pending request takes one
-    assert '<span class="lesson-count">1 lesson</span>' in response.text
+    assert counted("free-count", 3, "free") in tuesday  # the pending request takes one
+    assert counted("lesson-count", 1, "lesson") in response.text
 
 
 def test_a_bad_month_falls_back_to_this_month(person):
@@ -235,7 +243,7 @@ def test_a_confirmed_lesson_is_only_for_its_student_and_the_teacher(person, app,
     assert "/student\"" not in own and "Show student" not in own
     for login, password in (("alisa", STUDENT_PASSWORD), ("teacher", TEACHER_PASSWORD)):
         month = person(login, password).get("/month?month=2026-11").text
-        assert '<span class="lesson-count">1 lesson</span>' in month
+        assert counted("lesson-count", 1, "lesson") in month
 
 
 def test_show_student_reveals_the_name_to_the_teacher(person, app, alisa, calendar_ready):
@@ -260,7 +268,9 @@ def test_the_teacher_sees_unavailable_time_and_can_lift_it(person, app, wednesda
     assert free_cells(wednesday) == 0
     cell = re.search(r'<li class="cell cell-unavailable">.*?</li>', wednesday, re.S).group(0)
     assert "All day" in cell and "unavailable: Конференция" in cell
-    action = re.search(r'<form method="post" action="([^"]+)"', cell).group(1).replace("&amp;", "&")
+    # The week's one lift form; the cell's button gives the interval's address.
+    assert '<button type="submit" form="week-lift" formaction="' in cell
+    action = re.search(r'formaction="([^"]+)"', cell).group(1).replace("&amp;", "&")
     assert urlsplit(action).path == f"/teacher/unavailable/{wednesday_off.id}/delete"
     assert parse_qs(urlsplit(action).query)["next"] == ["/?week=2026-11-23"]
     assert '>Make available<span class="visually-hidden"> All day</span></button>' in cell
@@ -276,7 +286,8 @@ def test_lifting_unavailable_time_with_htmx_stays_on_the_calendar(person, app, w
     teacher = person("teacher", TEACHER_PASSWORD)
     page = teacher.get("/?week=2026-11-23", headers=HTMX).text
     cell = re.search(r'<li class="cell cell-unavailable">.*?</li>', page, re.S).group(0)
-    target = re.search(r'hx-post="([^"]+)"', cell).group(1).replace("&amp;", "&")
+    assert '<form id="week-lift" method="post" hx-post>' in page
+    target = re.search(r'formaction="([^"]+)"', cell).group(1).replace("&amp;", "&")
     response = teacher.post(target, data={"csrf_token": teacher.csrf_token("/")},
                             headers={**HTMX, "HX-Current-URL": "http://localhost/?week=2026-11-23"})
     assert response.status_code == 204
@@ -304,7 +315,8 @@ def test_students_see_unavailable_time_only_as_no_free_time(person, alisa, wedne
 
 def test_the_teacher_gets_a_day_off_button_on_days_with_free_slots(person):
     page = person("teacher", TEACHER_PASSWORD).get("/").text
-    assert page.count('action="/teacher/unavailable/day"') == 3
+    assert page.count('action="/teacher/unavailable/day"') == 1  # one form for the week
+    assert page.count('form="week-day-off"') == 3
     tuesday = day_of(page, "2026-11-24")
-    assert '<input type="hidden" name="day" value="2026-11-24">' in tuesday
+    assert '<button type="submit" form="week-day-off" name="day" value="2026-11-24"' in tuesday
     assert "Day off" not in day_of(page, "2026-11-23")

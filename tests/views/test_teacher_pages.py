@@ -83,6 +83,16 @@ def saved_settings(app, teacher):
                 s.max_pending_lessons, s.max_pending_series)
 
 
+WINDOW_INPUTS = re.compile(r'id="w-(\d)-\d{4}-start" name="start" value="([\d:]+)" required>\s*'
+                           r'<span aria-hidden="true">–</span>\s*<label[^>]*>[^<]*</label>\s*'
+                           r'<input type="time" id="w-\d-\d{4}-end" name="end" value="([\d:]+)"')
+
+
+def shown_windows(page):
+    """The weekly grid's windows as the page shows them: (weekday, "HH:MM", "HH:MM")."""
+    return [(int(day), start, end) for day, start, end in WINDOW_INPUTS.findall(page)]
+
+
 def lessons(app):
     with app.app_context():
         return list(Lesson.select().order_by(Lesson.start))
@@ -106,6 +116,11 @@ ROUTES = [  # (method, path, form data): valid, so only the permission check sto
     ("POST", "/teacher/lessons/new", {"student": "", "first_name": "Иван", "last_name": "Петров",
                                       "day": "2026-11-24", "time": "10:00", "minutes": "60",
                                       "price": "1000", "people": "1"}),
+    ("GET", "/teacher/lessons/past", None),
+    ("POST", "/teacher/lessons/past", {"student": "", "first_name": "Иван", "last_name": "Петров",
+                                       "day": "2026-11-20", "time": "10:00", "minutes": "60",
+                                       "price": "1000", "people": "1",
+                                       "attendance": "attended"}),
 ]
 ROUTE_IDS = [f"{method} {path.split('?')[0]}" for method, path, _ in ROUTES]
 
@@ -151,7 +166,7 @@ def test_the_teacher_may_use_every_page(teacher_browser, app, vacation, calendar
     before = snapshot(app, calendar_ready)
     response = request(teacher_browser, method, path.format(interval=vacation.id), data)
     # The new person's credentials are a page of their own; every other write redirects.
-    shows_a_page = method == "GET" or path == "/teacher/lessons/new"
+    shows_a_page = method == "GET" or path in ("/teacher/lessons/new", "/teacher/lessons/past")
     assert response.status_code == (200 if shows_a_page else 302)
     changed = snapshot(app, calendar_ready) != before
     assert changed == (method == "POST")
@@ -174,9 +189,12 @@ def test_the_availability_page_lists_the_windows(teacher_browser):
     response = teacher_browser.get("/teacher/availability")
     page = response.text
     assert "<html" in page and '<div id="availability"' in page
-    for day in ("Tuesday", "Wednesday", "Thursday"):
-        assert f"<span>{day}, 10:00–14:00</span>" in page
+    assert shown_windows(page) == [(day, "10:00", "14:00") for day in (1, 2, 3)]
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        assert f'<h3 class="week-day-name">{day}</h3>' in page
+    assert page.count("Not working") == 4
     assert 'action="/teacher/availability/windows/2/10:00/delete"' in page
+    assert 'action="/teacher/availability/windows/2/10:00/change"' in page
     assert "Times in the Moscow (UTC+3) time zone." in page
 
 
@@ -191,17 +209,18 @@ def test_the_availability_fragment_for_htmx(teacher_browser):
 def test_adding_a_window_opens_new_slots(teacher_browser, person, app):
     response = teacher_browser.submit("/teacher/availability/windows", {
         "weekday": "4", "start": "15:00", "end": "18:00"}, page="/teacher/availability")
-    assert response.status_code == 302 and response.headers["Location"] == "/teacher/availability"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/teacher/availability#weekly-hours"
     assert windows(app) == WINDOWS + [(4, time(15), time(18))]
     page = teacher_browser.get("/teacher/availability").text
-    assert "The window is added." in page and "<span>Friday, 15:00–18:00</span>" in page
+    assert "The window is added." in page and (4, "15:00", "18:00") in shown_windows(page)
     friday = person().get("/").text.split('aria-labelledby="day-2026-11-27"')[1]
     assert free_cells(friday.split('<section class="day')[0]) == 3
 
 
 @pytest.mark.parametrize("data,message", [
     ({"weekday": "1", "start": "13:00", "end": "15:00"},
-     "This overlaps another window of that day."),
+     "Tuesday: 10:00–14:00 and 13:00–15:00 overlap."),
     ({"weekday": "4", "start": "15:00", "end": "15:00"}, "The end must come after the start."),
     ({"weekday": "4", "start": "", "end": "15:00"}, "Enter the time."),
 ])
@@ -213,33 +232,35 @@ def test_a_bad_window_is_refused(teacher_browser, app, data, message):
     assert windows(app) == WINDOWS
 
 
-@pytest.mark.parametrize("path,data,message,kept", [
+@pytest.mark.parametrize("path,data,message,kept,root", [
     ("/teacher/availability/windows", {"weekday": "1", "start": "13:00", "end": "15:00"},
-     "This overlaps another window of that day.", 'value="13:00"'),
+     "Tuesday: 10:00–14:00 and 13:00–15:00 overlap.", 'value="13:00"', "weekly-hours"),
     ("/teacher/availability/settings", {**SETTINGS, "buffer_minutes": "500"},
-     "From 0 to 240.", 'value="500"'),
+     "From 0 to 240.", 'value="500"', "availability"),
     ("/teacher/unavailable", {"first_day": "2026-12-03", "last_day": "2026-12-01"},
-     "The last day must not come before the first.", 'value="2026-12-03"'),
+     "The last day must not come before the first.", 'value="2026-12-03"', "availability"),
 ])
 def test_a_bad_form_with_htmx_swaps_only_the_section(teacher_browser, app, calendar_ready,
-                                                     path, data, message, kept):
+                                                     path, data, message, kept, root):
     before = snapshot(app, calendar_ready)
     token = teacher_browser.csrf_token("/teacher/availability")
     response = teacher_browser.post(path, headers=HTMX, data={"csrf_token": token, **data})
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="availability"')
+    assert re.match(rf'(<div|<section) id="{root}"', response.text.lstrip()), response.text
     assert "<html" not in response.text
     assert message in response.text and kept in response.text
     assert "HX-Request" in response.headers["Vary"]
     assert snapshot(app, calendar_ready) == before
 
 
-def test_an_htmx_change_reloads_the_page(teacher_browser, app):
+def test_an_htmx_change_swaps_the_grid_in_place(teacher_browser, app):
     token = teacher_browser.csrf_token("/teacher/availability")
     response = teacher_browser.post("/teacher/availability/windows", headers=HTMX, data={
         "csrf_token": token, "weekday": "0", "start": "09:00", "end": "10:00"})
-    assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == "/teacher/availability"
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="weekly-hours"')
+    assert "<html" not in response.text and "The window is added." in response.text
+    assert (0, "09:00", "10:00") in shown_windows(response.text)
     assert windows(app)[0] == (0, time(9), time(10))
 
 
@@ -248,7 +269,8 @@ def test_removing_a_window(teacher_browser, person, app):
                                       page="/teacher/availability")
     assert response.status_code == 302
     assert windows(app) == [WINDOWS[0], WINDOWS[2]]
-    assert "<span>Wednesday" not in teacher_browser.get("/teacher/availability").text
+    assert shown_windows(teacher_browser.get("/teacher/availability").text) == [
+        (1, "10:00", "14:00"), (3, "10:00", "14:00")]
     assert free_cells(person().get("/").text) == 8
 
 
@@ -305,7 +327,7 @@ def test_adding_and_removing_days_off(teacher_browser, person, app):
     assert intervals(app) == [(datetime(2026, 11, 30, 21), datetime(2026, 12, 3, 21), "Отпуск")]
     page = teacher_browser.get("/teacher/availability").text
     assert "These days are marked unavailable." in page
-    assert "<span>1 December – 3 December, whole days · Отпуск</span>" in page
+    assert "<span>1–3 December · Отпуск</span>" in page
     assert free_cells(person().get("/?week=2026-11-30").text) == 0
 
     interval_id = re.search(r'action="/teacher/unavailable/(\d+)/delete"', page).group(1)
@@ -445,17 +467,76 @@ def test_a_bad_new_lesson_is_refused(teacher_browser, app, changes, message):
         assert User.by_login("ivan.petrov") is None
 
 
+# --- lessons entered afterwards ------------------------------------------------------
+
+PAST = {"day": "2026-11-20", "time": "15:00", "minutes": "60", "price": "1500",
+        "people": "1", "attendance": "attended"}
+
+
+def test_a_past_lesson_is_entered_for_a_student_and_told_to_nobody(teacher_browser, app,
+                                                                    alisa):
+    form = teacher_browser.get(f"/teacher/lessons/past?student={alisa.id}").text
+    assert f'<option selected value="{alisa.id}">' in form
+    response = teacher_browser.submit("/teacher/lessons/past", {"student": str(alisa.id), **PAST},
+                                      page="/teacher/lessons/past")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/teacher/lessons/past?student={alisa.id}"
+    [lesson] = lessons(app)
+    assert (lesson.student_id, lesson.status, lesson.attendance, lesson.entered_afterwards,
+            lesson.start, lesson.price) == (alisa.id, Lesson.CONFIRMED, Lesson.ATTENDED, True,
+                                            datetime(2026, 11, 20, 12), 1500)
+    with app.app_context():
+        assert Message.select().count() == 0
+    assert ("The lesson of 20 November 2026 at 15:00 is entered; nobody is told."
+            in teacher_browser.get(response.headers["Location"]).text)
+    listed = teacher_browser.get("/teacher/lessons?first_day=").text
+    assert "entered afterwards" in listed
+    assert "entered afterwards" in teacher_browser.get(f"/lessons/{lesson.id}").text
+    student_page = teacher_browser.get(f"/teacher/students/{alisa.id}").text
+    assert "entered afterwards" in student_page
+    assert f'href="/teacher/lessons/past?student={alisa.id}"' in student_page
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"day": "2026-11-23", "time": "12:00"},
+     "This lesson has not started yet: create it as a new lesson (the student is told)."),
+    ({"attendance": "maybe"}, "Not a valid choice"),
+    ({"day": "2026-11-20", "time": "15:30"}, "Another of your lessons takes (part of) this time."),
+])
+def test_a_bad_past_lesson_is_refused(teacher_browser, app, alisa, calendar_ready, changes,
+                                      message):
+    with app.app_context():
+        Lesson.create(teacher=calendar_ready, student=alisa, start=datetime(2026, 11, 20, 12),
+                      end=datetime(2026, 11, 20, 13), status=Lesson.CONFIRMED, price=1)
+    response = teacher_browser.submit("/teacher/lessons/past", {
+        "student": str(alisa.id), **PAST, "day": "2026-11-19", **changes},
+        page="/teacher/lessons/past")
+    assert response.status_code == 200
+    assert message in html.unescape(response.text)
+    assert len(lessons(app)) == 1
+
+
+def test_the_new_lesson_form_points_a_past_date_to_entering_it(teacher_browser, alisa):
+    response = teacher_browser.submit("/teacher/lessons/new", {
+        "student": str(alisa.id), **PAST}, page="/teacher/lessons/new")
+    assert "This time has already passed." in response.text
+    assert "A lesson that already took place is entered afterwards" in response.text
+    assert 'href="/teacher/lessons/past"' in response.text
+
+
 def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, calendar_ready):
     week = teacher_browser.get("/?week=2026-11-23").text
-    start = re.search(r'name="start" value="([^"]+)"', week).group(1)
-    end = re.search(r'name="end" value="([^"]+)"', week).group(1)
+    assert week.count('<form id="week-block" method="post"') == 1  # one for the week
+    slot = re.search(r'form="week-block" name="slot" value="([^"]+)"', week).group(1)
+    start, end = slot.split("/")
     response = teacher_browser.submit("/teacher/unavailable/slot?next=/?week%3D2026-11-23",
-                                      {"start": start, "end": end}, page="/?week=2026-11-23")
+                                      {"slot": slot}, page="/?week=2026-11-23")
     assert response.headers["Location"] == "/?week=2026-11-23"
     with app.app_context():
         block = UnavailableInterval.get()
         assert (block.start.isoformat(), block.end.isoformat()) == (start, end)
     assert f'value="{start}"' not in teacher_browser.get("/?week=2026-11-23").text
-    bad = teacher_browser.submit("/teacher/unavailable/slot", {"start": end, "end": start},
-                                 page="/?week=2026-11-23")
-    assert bad.status_code == 400
+    for wrong in (f"{end}/{start}", start, f"{start}/", f"/{end}", f"{start}/{end}/x"):
+        bad = teacher_browser.submit("/teacher/unavailable/slot", {"slot": wrong},
+                                     page="/?week=2026-11-23")
+        assert bad.status_code == 400, wrong

@@ -37,7 +37,6 @@ from tutor.forms.fields import ZoneField, teachers_zone_choice
 from tutor.forms.lessons import ReasonForm
 from tutor.models import User
 from tutor.services import accounts, lesson_list, students
-from tutor.services import reports as report_service
 
 
 def _student_filter(search, status):
@@ -179,6 +178,7 @@ class ReportMonthForm(QueryForm):
                                    "placeholder": "YYYY-MM", "required": True})
 
     def validate_month(self, field):
+        from tutor.services import reports as report_service  # loaded by reports alone
         try:
             field.month = report_service.parse_month(field.data)
         except report_service.InvalidMonth:

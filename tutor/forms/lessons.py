@@ -24,7 +24,7 @@ from wtforms.widgets import HiddenInput
 
 from tutor.forms.base import FlaskForm, optional_int, person_name
 from tutor.forms.fields import MoneyField
-from tutor.models import User
+from tutor.models import Lesson, User
 from tutor.services import balances, booking, bounds, feedback, schedule, series
 
 
@@ -113,6 +113,14 @@ class AttendanceForm(FlaskForm):
     @property
     def mark(self):
         return self.attendance.data or None
+
+
+class PastLessonForm(NewLessonForm):
+    """A lesson that already took place, entered afterwards with its attendance mark
+    (services/backfill.py)."""
+
+    attendance = SelectField(_l("Attendance"), default=Lesson.ATTENDED, choices=[
+        SelectChoice(value, label) for value, label in ATTENDANCE_CHOICES])
 
 
 class PaymentForm(FlaskForm):

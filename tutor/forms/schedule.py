@@ -7,6 +7,7 @@ from wtforms import (
     HiddenField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TimeField,
 )
@@ -19,12 +20,18 @@ from wtforms.validators import (
 
 from tutor.forms.base import FlaskForm, whole_number
 from tutor.forms.fields import MoneyField, ZoneField
-from tutor.services import schedule
+from tutor.services import hours, schedule
 from tutor.services.schedule import SETTING_LIMITS
 
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday"))
+WEEKDAYS = hours.WEEKDAYS
 
+# The words for each of schedule.SLOT_STEP_CHOICES.
+SLOT_STEP_LABELS = {
+    60: _l("on the hour (16:00, 17:00)"),
+    30: _l("every 30 minutes (16:00, 16:30)"),
+    15: _l("every 15 minutes (16:00, 16:15)"),
+    0: _l("right after the previous lesson and the break"),
+}
 
 
 class ScheduleSettingsForm(FlaskForm):
@@ -32,6 +39,9 @@ class ScheduleSettingsForm(FlaskForm):
                                    *SETTING_LIMITS["lesson_length_minutes"])
     buffer_minutes = whole_number(_l("Break between lessons, minutes"),
                             *SETTING_LIMITS["buffer_minutes"])
+    slot_step_minutes = SelectField(_l("Lessons start"), coerce=int, choices=[
+        SelectChoice(minutes, SLOT_STEP_LABELS[minutes])
+        for minutes in schedule.SLOT_STEP_CHOICES])
     min_notice_hours = whole_number(_l("Book at least this many hours ahead"),
                               *SETTING_LIMITS["min_notice_hours"])
     horizon_days = whole_number(_l("Book at most this many days ahead"),
@@ -59,6 +69,26 @@ class WindowForm(FlaskForm):
     def validate_end(self, field):
         if self.start.data and field.data and field.data <= self.start.data:
             raise ValidationError(_l("The end must come after the start."))
+
+
+class ChangeWindowForm(FlaskForm):
+    """New times for one window of the weekly grid (its day and start are in the
+    address)."""
+
+    start = TimeField(_l("From"), validators=[InputRequired(_l("Enter the time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Enter the time."))])
+    validate_end = WindowForm.validate_end
+
+
+class CopyDayForm(FlaskForm):
+    weekday = SelectField(coerce=int, choices=[SelectChoice(n, str(n)) for n in range(7)])
+    days = SelectMultipleField(_l("Copy to"), coerce=int, choices=[
+        SelectChoice(number, name) for number, name in enumerate(WEEKDAYS)])
+
+
+class PresetForm(FlaskForm):
+    preset = SelectField(choices=[
+        SelectChoice(name, label) for name, (*_rest, label) in hours.PRESETS.items()])
 
 
 class DaysOffForm(FlaskForm):

@@ -10,6 +10,7 @@ from tutor.models.accounts import (
     normalize_login,
 )
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
+from tutor.models.busy import CalendarSubscription, ImportedBusy
 from tutor.models.calendar import (
     AvailabilityWindow,
     EndedLesson,
@@ -36,15 +37,18 @@ from tutor.models.operations import (
     JobRun,
     JobState,
     RateLimitCounter,
+    SchedulerLease,
     WorkRequest,
 )
+from tutor.models.profiles import TeacherProfile
 
 # Every table, in the order they can be created (a table after those it refers to).
 MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow,
           UnavailableInterval, LessonSeries, Lesson, Broadcast, AuditEntry, TelegramLink,
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
-          EndedLesson, LinkedIdentity, TrialRequest]
+          EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile,
+          LinkedIdentity, TrialRequest]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

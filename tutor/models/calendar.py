@@ -1,5 +1,11 @@
 """The teacher's calendar: settings, hours, unavailable time, lessons and weekly
-series, the lessons that ended, payments and feedback."""
+series, the lessons that ended, payments and feedback.
+
+Every write to lessons, unavailable_intervals, availability_windows and
+teacher_settings raises the calendar's change counter in the same transaction
+(database triggers, migration 0013; services/changes.py), which is what keeps the
+rendered weeks (tutor/rendered.py) fresh. A new table whose rows change what a week
+shows needs the same trigger, in its migration."""
 
 from flask import current_app, has_app_context
 from peewee import (
@@ -40,6 +46,10 @@ class TeacherSettings(BaseModel):
     # How many requests one student may have waiting for the teacher's answer.
     max_pending_lessons = IntegerField(default=10)
     max_pending_series = IntegerField(default=2)
+    # Where slots start (services/availability.py): on this step of the clock, in
+    # minutes, or 0 for right after the previous lesson and the break. New teachers
+    # start on the hour; migration 0025 keeps 0 for those who had it before.
+    slot_step_minutes = IntegerField(default=60)
 
     class Meta:
         table_name = "teacher_settings"
@@ -195,6 +205,11 @@ class Lesson(BaseModel):
     confirmed_at = DateTimeField(null=True)
     attendance = CharField(max_length=16, null=True)  # one of ATTENDANCE, or not marked
     series = ForeignKeyField(LessonSeries, null=True, backref="+", on_delete="SET NULL")
+    # Entered by the teacher after it took place (services/backfill.py): nobody was told.
+    entered_afterwards = BooleanField(default=False)
+    # The iCalendar SEQUENCE of the lesson's event: raised by every change a calendar
+    # that holds the event must take over (services/lesson_calendar.py).
+    sequence = IntegerField(default=0)
 
     class Meta:
         table_name = "lessons"

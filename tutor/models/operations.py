@@ -162,3 +162,17 @@ class WorkRequest(BaseModel):
     class Meta:
         table_name = "work_requests"
         indexes = ((("failed", "due_at"), False),)
+
+
+class SchedulerLease(BaseModel):
+    """The consumer that schedules the periodic jobs, as long as it keeps renewing
+    (services/scheduler.py). Runtime state: not in backups."""
+
+    name = CharField(max_length=32, primary_key=True)
+    holder = CharField(max_length=200)  # host:pid:random of the consumer process
+    since = DateTimeField()  # when this holder took it
+    renewed_at = DateTimeField()
+    expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "scheduler_lease"

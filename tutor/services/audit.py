@@ -28,6 +28,7 @@ ACTIONS = {
     "account.export": _l("Student downloaded their data"),
     "students.deactivate": _l("Students deactivated together"),
     "lesson.create": _l("Lesson created"),
+    "lesson.enter_afterwards": _l("Past lesson entered"),
     "lesson.confirm": _l("Lesson confirmed"),
     "lesson.reject": _l("Request rejected"),
     "lesson.cancel": _l("Lesson cancelled"),
@@ -47,10 +48,16 @@ ACTIONS = {
     "goal.restore": _l("Goal restored"),
     "broadcast.send": _l("Broadcast sent"),
     "settings.update": _l("Booking rules changed"),
+    "profile.update": _l("Public page changed"),
     "window.add": _l("Weekly hours added"),
     "window.remove": _l("Weekly hours removed"),
+    "window.change": _l("Weekly hours changed"),
+    "hours.copy": _l("Weekly hours copied to other days"),
+    "hours.preset": _l("Weekly hours set from a preset"),
     "unavailable.add": _l("Time marked unavailable"),
     "unavailable.remove": _l("Time available again"),
+    "calendar.add": _l("Other calendar added"),
+    "calendar.remove": _l("Other calendar removed"),
 }
 
 # The kinds of record an entry is about (their tables), as the teacher reads them.
@@ -62,6 +69,7 @@ TARGETS = {
 
 # The fields the entries hold, as the teacher reads them; others keep their name.
 FIELDS = {
+    "address": _l("Address"),
     "amount": _l("Amount"), "attendance": _l("Attendance"), "channel": _l("Notifications"),
     "comment": _l("Comment"), "count": _l("Number of students"), "day": _l("Day"),
     "digest_time": _l("Daily summary at"), "dropped": _l("Dates dropped"),
@@ -76,7 +84,8 @@ FIELDS = {
     "recipients": _l("Recipients"), "retired": _l("In the archive"), "role": _l("Role"),
     "selection": _l("Chosen by"), "skipped": _l("Dates not free"), "start": _l("Start"),
     "start_time": _l("From"), "status": _l("Status"), "students": _l("Students"),
-    "subject": _l("Subject"), "telegram_username": _l("Telegram username"),
+    "subject": _l("Subject"), "subjects": _l("Subjects"), "about": _l("About"),
+    "photo": _l("Photo"), "telegram_username": _l("Telegram username"),
     "timezone": _l("Time zone"), "weekday": _l("Day of the week"),
     "lesson_length_minutes": _l("Lesson length, minutes"),
     "buffer_minutes": _l("Break between lessons, minutes"),
@@ -84,6 +93,8 @@ FIELDS = {
     "min_notice_hours": _l("Book at least this many hours ahead"),
     "cancellation_notice_hours": _l("Students cancel a confirmed lesson up to this many "
                                     "hours before"),
+    "slot_step_minutes": _l("Lessons start, minutes apart (0: after the break)"),
+    "days": _l("Days"), "preset": _l("Preset"),
     "default_price": _l("Usual price, ₽"), "reminder_hours": _l("Reminder before each lesson"),
 }
 VALUES = {

@@ -14,13 +14,22 @@ Decided rules (the tests pin each one):
   no buffer.
 - The buffer separates the slots of one window; windows that touch each start their
   own grid, and booking one slot then takes its neighbour through the lesson buffer.
-- Slot starts are wall times (window start + n * (length + buffer)). A start inside a
+- Slot starts are wall times, on one of two plans (Rules.step, the teacher's
+  choice): step None puts them right after the previous lesson and the buffer
+  (window start + n * (length + buffer), so 15:00, 16:10, 17:20 with a 10-minute
+  break); a step of 15, 30 or 60 minutes offers every wall time of the window on
+  that step of the clock (minutes since midnight divisible by it) from which a whole
+  lesson fits before the window ends (windows that touch count as one there).
+  Stepped slots may overlap each other, as in
+  the booking tools tutors know: booking one takes those it overlaps, and with the
+  buffer those too close to it (the lesson rule above). A start inside a
   spring-forward gap gives no slot (a slot is offered only at a time the clock
   shows); an ambiguous one (fall-back) is the first occurrence, so the repeated hour
   after it gets no slots of its own. A window end inside a gap follows zones.py's
   rule (read with the offset before the change), which keeps the window's length.
-- Slots last `lesson_length` real minutes. Right after a spring-forward gap a wall
-  start can fall inside the previous slot; such a slot is dropped.
+- Slots last `lesson_length` real minutes. Without a step, right after a
+  spring-forward gap a wall start can fall inside the previous slot; such a slot is
+  dropped.
 """
 import bisect
 from dataclasses import dataclass
@@ -36,6 +45,12 @@ class InvalidWindow(ValueError):
 
 class InvalidRules(ValueError):
     """Availability settings that make no sense (a zero lesson length, unknown zone...)."""
+
+
+# The steps a teacher may put slot starts on, in minutes; AFTER_BREAK (0) is "right
+# after the previous lesson and the break" (Rules.step None).
+SLOT_STEPS = (60, 30, 15)
+AFTER_BREAK = 0
 
 
 class InvalidInterval(ValueError):
@@ -72,6 +87,7 @@ class Rules:
     min_notice: timedelta = timedelta(hours=12)
     horizon: timedelta = timedelta(days=56)
     timezone: str = "Europe/Moscow"
+    step: timedelta | None = None  # None: right after the previous slot and the buffer
 
     def __post_init__(self):
         object.__setattr__(self, "windows", tuple(self.windows))
@@ -82,12 +98,22 @@ class Rules:
             raise InvalidRules("buffer must not be negative")
         if self.min_notice < timedelta(0):
             raise InvalidRules("minimum notice must not be negative")
+        if self.step is not None and self.step not in STEPS:
+            raise InvalidRules(f"slot step must be one of {SLOT_STEPS} minutes: {self.step}")
         if self.horizon <= timedelta(0):
             raise InvalidRules("booking horizon must be positive")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidRules(f"unknown time zone: {self.timezone!r}") from None
+
+
+STEPS = tuple(timedelta(minutes=minutes) for minutes in SLOT_STEPS)
+
+
+def step_of(minutes):
+    """Rules.step for the teacher's setting in minutes (AFTER_BREAK: None)."""
+    return None if minutes == AFTER_BREAK else timedelta(minutes=minutes)
 
 
 def validate_windows(windows):
@@ -184,17 +210,24 @@ def week_start(day):
 # --- helpers ---------------------------------------------------------------------------
 
 def _day_slots(rules, zone, day, windows):
+    if not windows:
+        return []
+    if rules.step is not None:
+        return _stepped_slots(rules, zone, day, windows)
     slots = []
     step = rules.lesson_length + rules.buffer
+    # On most days one offset converts every wall time (a week's cells are built
+    # from these, and converting each slot on its own cost a miss most of this).
+    offset = zones.steady_offset(day, zone)
     # Only a spring-forward gap can make a slot start before `not_before`.
     not_before = None
     for window in windows:
         wall = datetime.combine(day, window.start)
         wall_end = datetime.combine(day, window.end)
-        window_end = zones.wall_to_utc(wall_end, zone)
+        window_end = wall_end - offset if offset is not None else zones.wall_to_utc(wall_end, zone)
         while wall < wall_end:
-            if not zones.is_skipped(wall, zone):
-                start = zones.wall_to_utc(wall, zone)
+            if offset is not None or not zones.is_skipped(wall, zone):
+                start = wall - offset if offset is not None else zones.wall_to_utc(wall, zone)
                 end = start + rules.lesson_length
                 if end > window_end:
                     break
@@ -205,6 +238,37 @@ def _day_slots(rules, zone, day, windows):
         if slots:
             not_before = slots[-1].end  # windows that touch keep no buffer between them
     return slots
+
+
+def _stepped_slots(rules, zone, day, windows):
+    """Every wall time of the windows on the step of the clock with room for a whole
+    lesson before the window ends; repeated wall times are their first occurrence,
+    skipped ones give nothing."""
+    step = int(rules.step.total_seconds() // 60)
+    runs = []
+    for window in windows:  # sorted by start; touching ones joined
+        if runs and runs[-1].end == window.start:
+            runs[-1] = Window(window.weekday, runs[-1].start, window.end)
+        else:
+            runs.append(window)
+    offset = zones.steady_offset(day, zone)  # as in _day_slots: one offset most days
+
+    def to_utc(wall):
+        return wall - offset if offset is not None else zones.wall_to_utc(wall, zone)
+    slots = set()
+    for window in runs:
+        minutes = window.start.hour * 60 + window.start.minute
+        wall = datetime.combine(day, window.start) + timedelta(minutes=-minutes % step)
+        wall_end = datetime.combine(day, window.end)
+        window_end = to_utc(wall_end)
+        while wall < wall_end:
+            if offset is not None or not zones.is_skipped(wall, zone):
+                start = to_utc(wall)
+                if start + rules.lesson_length > window_end:
+                    break
+                slots.add(Interval(start, start + rules.lesson_length))
+            wall += rules.step
+    return sorted(slots, key=lambda slot: slot.start)
 
 
 def _clip(interval, span, margin):

@@ -26,14 +26,8 @@ from peewee import (
 
 from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade
-from tutor.models import (
-    MODELS,
-    ChangeCounter,
-    InboxItem,
-    LoginSession,
-    RateLimitCounter,
-    StoredFile,
-)
+from tutor.models import (MODELS, ChangeCounter, InboxItem, LoginSession, RateLimitCounter,
+                          SchedulerLease, StoredFile)
 
 FORMAT = "tutor-backup"
 VERSION = 1
@@ -52,7 +46,8 @@ class BackupError(Exception):
 def ordered_models():
     """Parents before children, so rows restore without breaking foreign keys."""
     return sort_models([model for model in MODELS
-                        if model not in (ChangeCounter, RateLimitCounter, LoginSession)])
+                        if model not in (ChangeCounter, RateLimitCounter, LoginSession,
+                                    SchedulerLease)])
 
 
 def _plain(value):

@@ -10,12 +10,14 @@ and every notification is written to the outbox in the same transaction.
 
 Decided rules (the tests pin each one):
 - A student books exactly one free slot of the calendar (availability.is_bookable):
-  on the grid, inside the notice and horizon, clear of unavailable time, and clear of
-  other lessons by the teacher's buffer. A slot blocked only by another lesson is
+  on the grid, inside the notice and horizon, clear of unavailable time and of the busy
+  time imported from the teacher's other calendars, and clear of other lessons by the
+  teacher's buffer. A slot blocked only by another lesson is
   SlotTaken; any other reason is OutsideAvailability.
 - The teacher (creating or moving a lesson) may use any time in the future that
   overlaps no other lesson (SlotTaken) and no unavailable interval
-  (OutsideAvailability); the grid, notice, horizon and buffer do not apply.
+  (OutsideAvailability); the grid, notice, horizon and buffer do not apply, nor does
+  imported busy time (the teacher knows their other calendars).
 - Only a pending lesson is confirmed or rejected (NotPending); a pending lesson that has
   started can no longer be confirmed (InThePast): it is about to expire.
 - A student may have at most the teacher's max_pending_lessons single requests and
@@ -28,6 +30,7 @@ Decided rules (the tests pin each one):
 """
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from unidecode import unidecode
@@ -137,7 +140,7 @@ def book_lesson(student, teacher, start, comment="", now=None):
         check_pending_cap(student, teacher, settings)
         rules = schedule.rules_for(teacher, settings)
         slot = Interval(start, start + rules.lesson_length)
-        unavailable = schedule.unavailable_between(teacher, slot.start, slot.end)
+        unavailable = schedule.closed_between(teacher, slot.start, slot.end)
         if not availability.is_bookable(rules, slot, now=now, unavailable=unavailable):
             raise OutsideAvailability(f"{start} is not a free slot")
         busy = schedule.busy_between(teacher, slot.start - rules.buffer, slot.end + rules.buffer)
@@ -222,6 +225,7 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
         if start is not None and start != lesson.start:
             _move(teacher, lesson, start, now)
         lesson.status = Lesson.CONFIRMED
+        lesson.sequence += 1  # the event calendars hold changes (services/lesson_mail.py)
         lesson.price = price
         lesson.people = people
         lesson.confirmed_at = now
@@ -279,6 +283,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
             if lesson.start <= now:
                 raise InThePast("the lesson has already started")
             _move(teacher, lesson, start, now)
+            lesson.sequence += 1
         lesson.price = price
         lesson.people = people
         if comment is not None:
@@ -314,6 +319,51 @@ def reject_lesson(teacher, lesson, reason=""):
     return lesson
 
 
+@dataclass(frozen=True)
+class Placement:
+    """A lesson the teacher places by hand, its details checked (check_placement)."""
+
+    interval: Interval
+    student: object  # a User, or None for a new person named below
+    first_name: str
+    last_name: str
+    price: object
+    people: int
+    comment: str
+
+    def student_or_new(self):
+        """(the student, NewCredentials to show once or None), making the new person's
+        account when there is no student; inside the caller's transaction."""
+        if self.student is not None:
+            return self.student, None
+        return _new_student(self.first_name, self.last_name)
+
+
+def check_placement(teacher, start, end, *, student=None, first_name=None, last_name=None,
+                    price, people, comment=""):
+    """The rules every lesson the teacher places by hand follows (a new one here, a
+    past one in services/backfill.py): the teacher places it, for a student or a new
+    person with a first name, with a price, people and comment within their limits, and
+    a length from a minute to MAX_LESSON. Raises NotAllowed or InvalidDetails."""
+    if not teacher.is_teacher:
+        raise NotAllowed("only the teacher places lessons")
+    if student is not None and student.role != User.STUDENT:
+        raise NotAllowed("lessons are for students")
+    if student is None:
+        first_name = _text(first_name, "first_name", MAX_NAME)
+        last_name = _text(last_name, "last_name", MAX_NAME)
+        if not first_name:
+            raise InvalidDetails("first_name", "a new student needs a first name")
+    try:
+        interval = Interval(start, end)
+    except InvalidInterval:
+        raise InvalidDetails("end", "the lesson must end after it starts") from None
+    if interval.end - interval.start > MAX_LESSON:
+        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
+    return Placement(interval, student, first_name, last_name, _price(price), _people(people),
+                     _text(comment, "comment", MAX_COMMENT))
+
+
 def create_lesson_for(teacher, start, end, *, student=None, first_name=None, last_name=None,
                       price, people, comment="", now=None):
     """A confirmed lesson [start, end) (naive UTC) that the teacher places by hand, for
@@ -323,32 +373,16 @@ def create_lesson_for(teacher, start, end, *, student=None, first_name=None, las
     InThePast, SlotTaken, OutsideAvailability or InvalidDetails; nothing is written
     then."""
     now = now or utcnow()
-    if not teacher.is_teacher:
-        raise NotAllowed("only the teacher creates lessons")
-    if student is not None and student.role != User.STUDENT:
-        raise NotAllowed("lessons are for students")
-    if student is None:
-        first_name = _text(first_name, "first_name", MAX_NAME)
-        last_name = _text(last_name, "last_name", MAX_NAME)
-        if not first_name:
-            raise InvalidDetails("first_name", "a new student needs a first name")
-    price = _price(price)
-    people = _people(people)
-    comment = _text(comment, "comment", MAX_COMMENT)
-    try:
-        interval = Interval(start, end)
-    except InvalidInterval:
-        raise InvalidDetails("end", "the lesson must end after it starts") from None
-    if interval.end - interval.start > MAX_LESSON:
-        raise InvalidDetails("end", f"a lesson lasts at most {MAX_LESSON}")
-    credentials = None
+    placed = check_placement(teacher, start, end, student=student, first_name=first_name,
+                             last_name=last_name, price=price, people=people, comment=comment)
     with schedule.lock(teacher):
-        _check_free(teacher, interval, now)
-        if student is None:
-            student, credentials = _new_student(first_name, last_name)
-        lesson = Lesson.create(teacher=teacher, student=student, start=interval.start,
-                               end=interval.end, status=Lesson.CONFIRMED, comment=comment,
-                               price=price, people=people, confirmed_at=now)
+        _check_free(teacher, placed.interval, now)
+        student, credentials = placed.student_or_new()
+        lesson = Lesson.create(teacher=teacher, student=student, start=placed.interval.start,
+                               end=placed.interval.end, status=Lesson.CONFIRMED,
+                               comment=placed.comment, price=placed.price,
+                               people=placed.people, confirmed_at=now, sequence=1)
+        audit.record(teacher, "lesson.create", lesson, after=audit.snapshot(lesson))
         _notify(student, "lesson_confirmed", lesson, schedule.settings_for(teacher))
     return lesson, credentials
 

@@ -75,6 +75,14 @@ def parse_moment(text):
     return moment if within_moments(moment) else None
 
 
+def parse_interval(text):
+    """(start, end) naive UTC from "start/end" (ISO 8601's interval of two moments, as
+    a calendar cell sends its time), or None."""
+    start, slash, end = (text or "").partition("/")
+    moments = parse_moment(start), parse_moment(end)
+    return moments if slash and None not in moments else None
+
+
 def parse_id(value):
     """An id the database can hold, from a path segment or a form field, or None."""
     if isinstance(value, int) and not isinstance(value, bool):

@@ -4,8 +4,10 @@ lesson shows to everybody but names nobody; a confirmed one exists only for the
 teacher and its student."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from tutor.database import Prepared
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import availability, schedule, zones
 from tutor.services.availability import Interval
@@ -14,11 +16,12 @@ FREE = "free"
 PENDING = Lesson.PENDING  # awaiting the teacher's confirmation
 CONFIRMED = Lesson.CONFIRMED
 UNAVAILABLE = "unavailable"  # shown to the teacher only
+IMPORTED = "imported"  # busy in the teacher's other calendars: the teacher only, no title
 
 
 @dataclass(frozen=True)
 class Cell:
-    kind: str  # FREE, PENDING, CONFIRMED or UNAVAILABLE
+    kind: str  # FREE, PENDING, CONFIRMED, UNAVAILABLE or IMPORTED
     start: datetime  # aware, in the viewer's zone
     end: datetime
     lesson: Lesson | None = None
@@ -37,6 +40,19 @@ class Cell:
     @property
     def end_utc(self):
         return self.end.astimezone(timezone.utc).replace(tzinfo=None)
+
+    @cached_property
+    def span(self):
+        """"10:00–11:00", as the week shows it (twice for the teacher)."""
+        start, end = self.start, self.end
+        return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+
+    @cached_property
+    def slot(self):
+        """The cell's time as one value a form can send: "start/end" in naive UTC
+        (ISO 8601's interval; bounds.parse_interval reads it back)."""
+        return (f"{self.start_utc.isoformat(timespec='minutes')}/"
+                f"{self.end_utc.isoformat(timespec='minutes')}")
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,12 @@ class Week:
         return self.start + timedelta(days=6)
 
 
+# A week's queries, their SQL built once (peewee's building cost more than running).
+_LESSONS = Prepared(lambda teacher_id, end, start: Lesson.in_range(teacher_id, start, end))
+_BLOCKS = Prepared(lambda teacher_id, end, start: UnavailableInterval.in_range(
+    teacher_id, start, end))
+
+
 def viewer_timezone(viewer, teacher_settings):
     if viewer is not None and getattr(viewer, "timezone", None):
         return viewer.timezone
@@ -87,15 +109,17 @@ def lesson_cell(lesson, viewer, zone):
                 zones.local(lesson.end, zone), lesson, own=own, details=details)
 
 
-def _block_cells(blocks, dates, zone_name):
-    """Each unavailable interval cut into one cell per local day it covers."""
+def _block_cells(blocks, dates, zone_name, kind=UNAVAILABLE):
+    """Each unavailable interval (or, as IMPORTED, each stretch of imported busy time)
+    cut into one cell per local day it covers."""
     zone = ZoneInfo(zone_name)
     for day in dates:
         bounds = availability.local_day_bounds(day, zone_name)
         for block in blocks:
             if block.start < bounds.end and block.end > bounds.start:
-                yield Cell(UNAVAILABLE, zones.local(max(block.start, bounds.start), zone),
-                           zones.local(min(block.end, bounds.end), zone), block=block)
+                yield Cell(kind, zones.local(max(block.start, bounds.start), zone),
+                           zones.local(min(block.end, bounds.end), zone),
+                           block=block if kind == UNAVAILABLE else None)
 
 
 def build_week(teacher, viewer, day, now):
@@ -112,12 +136,13 @@ def build_week(teacher, viewer, day, now):
 
     rules = schedule.rules_for(teacher, settings)
     reach = rules.lesson_length + rules.buffer
-    lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
-    blocks = list(UnavailableInterval.in_range(teacher, start, end + reach))
+    lessons = _LESSONS.all(Lesson, teacher.id, end + reach, start - reach)
+    blocks = _BLOCKS.all(UnavailableInterval, teacher.id, end + reach, start)
+    imported = schedule.imported_between(teacher, start, end + reach)
     candidates = availability.candidate_slots(rules, start, end)
     slots = availability.bookable(
         rules, candidates, now=now,
-        unavailable=[Interval(block.start, block.end) for block in blocks],
+        unavailable=[Interval(block.start, block.end) for block in blocks] + imported,
         busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
 
     cells = [Cell(FREE, zones.local(s.start, zone), zones.local(s.end, zone))
@@ -129,6 +154,7 @@ def build_week(teacher, viewer, day, now):
             cells.append(cell)
     if viewer is not None and viewer.is_teacher:
         cells.extend(_block_cells(blocks, dates, zone_name))
+        cells.extend(_block_cells(imported, dates, zone_name, IMPORTED))
     cells.sort(key=lambda cell: cell.start)
 
     days = tuple(Day(d, tuple(c for c in cells if c.start.date() == d), d == today)
@@ -162,7 +188,7 @@ def next_free_slot(teacher, viewer, now):
         reach = end + rules.lesson_length
         slots = availability.free_slots(
             rules, start, end, now=now,
-            unavailable=schedule.unavailable_between(teacher, start, reach),
+            unavailable=schedule.closed_between(teacher, start, reach),
             busy=schedule.busy_between(teacher, start - rules.buffer, reach + rules.buffer))
         if slots:
             return Cell(FREE, zones.local(slots[0].start, zone),
@@ -233,7 +259,8 @@ def build_month(teacher, viewer, first, now):
     lessons = list(Lesson.in_range(teacher, start - reach, end + reach))
     blocks = schedule.unavailable_between(teacher, start, end + reach)
     slots = availability.free_slots(
-        rules, start, end, now=now, unavailable=blocks,
+        rules, start, end, now=now,
+        unavailable=blocks + schedule.imported_between(teacher, start, end + reach),
         busy=[Interval(lesson.start, lesson.end) for lesson in lessons])
     teacher_view = viewer is not None and viewer.is_teacher
 

@@ -15,11 +15,10 @@ from datetime import timedelta, timezone
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tutor.models import Lesson, User, utcnow
-from tutor.services.notify import recipient_locale
+from tutor.services import notify
 
 SALT = "calendar-feed"
 PAST = timedelta(days=180)  # how far back a feed reaches; calendars keep older events
@@ -77,25 +76,26 @@ def uid(lesson):
 
 def feed(user, now=None):
     """The user's lessons as an iCalendar feed (bytes)."""
-    with force_locale(recipient_locale(user)):
-        calendar = _calendar(_("Lessons: %(name)s", name=user.full_name or user.login))
+    with force_locale(notify.recipient_locale(user)):
+        calendar = new_calendar(_("Lessons: %(name)s", name=user.full_name or user.login))
         # How often calendar apps should fetch the feed again (RFC 7986, and Outlook's).
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", timedelta(hours=1))
         for lesson in lessons_for(user, now):
-            calendar.add_component(_event(lesson, user, now))
+            calendar.add_component(event(lesson, user, now))
     return calendar.to_ical()
 
 
 def lesson_file(lesson, viewer, now=None):
     """One lesson as an .ics file to add to a calendar by hand."""
-    with force_locale(recipient_locale(viewer)):
-        calendar = _calendar(_("Lesson"))
-        calendar.add_component(_event(lesson, viewer, now))
+    with force_locale(notify.recipient_locale(viewer)):
+        calendar = new_calendar(_("Lesson"))
+        calendar.add_component(event(lesson, viewer, now))
     return calendar.to_ical()
 
 
-def _calendar(name):
+def new_calendar(name):
+    from icalendar import Calendar  # loaded by the first feed asked for, not by every worker
     calendar = Calendar()
     calendar.add("prodid", "-//tutor//lessons//EN")
     calendar.add("version", "2.0")
@@ -108,15 +108,17 @@ def _aware(moment):
     return moment.replace(tzinfo=timezone.utc)
 
 
-def _event(lesson, viewer, now=None):
+def event(lesson, viewer, now=None):
+    from icalendar import Event
     event = Event()
     event.add("uid", uid(lesson))
     event.add("dtstamp", _aware(now or utcnow()))
     event.add("dtstart", _aware(lesson.start))
     event.add("dtend", _aware(lesson.end))
     event.add("created", _aware(lesson.created_at))
-    # Confirming changes the event; a calendar that compares SEQUENCE sees it newer.
-    event.add("sequence", 1 if lesson.confirmed_at else 0)
+    # Confirming and each move raise it (booking): a calendar that compares SEQUENCE
+    # takes the newer event, from the feed or from an e-mail's file alike.
+    event.add("sequence", lesson.sequence)
     if lesson.confirmed_at:
         event.add("last-modified", _aware(lesson.confirmed_at))
     confirmed = lesson.status == Lesson.CONFIRMED

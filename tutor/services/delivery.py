@@ -161,6 +161,7 @@ class Report:
     held: int = 0
     waiting: int = 0  # held while the channel's provider refuses our configuration
     recovered: int = 0  # of `sent`: the provider had accepted an attempt in doubt
+    unclaimed: int = 0  # the database refused the claim: left for the next run
     errors: list = field(default_factory=list)
 
 
@@ -177,18 +178,47 @@ def deliver_due(now=None, limit=100):
     faults = {fault.channel: fault for fault in ProviderFault.select()}
     for channel in list(faults):
         _hold_for_configuration(faults[channel])
-        probe = _claim_probe(channel, now)
+        try:
+            probe = _claim_probe(channel, now)
+        except Exception as error:  # noqa: BLE001 (as below: the batch goes on)
+            _claim_failed(f"the {channel} probe", error, report)
+            continue
         if probe is not None:
             _deliver_one(probe, None, now, report, {}, probing=True)
             if ProviderFault.get_or_none(ProviderFault.channel == channel) is None:
                 del faults[channel]
     for candidate in list(Message.due(now or utcnow()).limit(limit)):
-        claimed = _claim(candidate, now)
+        try:
+            claimed = _claim(candidate, now)
+        except Exception as error:  # noqa: BLE001 (a lock timeout, a dropped connection)
+            _claim_failed(f"message {candidate.id}", error, report)
+            _note_on(candidate, error)
+            continue
         if claimed is None:
             continue  # another worker has it
         message, in_doubt_since = claimed
         _deliver_one(message, in_doubt_since, now, report, faults)
     return report
+
+
+def _claim_failed(what, error, report):
+    """The database refused a claim: nothing was sent and the message stays due, so
+    the next run tries it again; this run goes on with the others."""
+    log.exception("%s: could not be claimed", what)
+    report.unclaimed += 1
+    report.errors.append(f"{what}: {type(error).__name__}: {error}")
+
+
+def _note_on(message, error):
+    """Say on the message (the outbox shows it) why it is still waiting, if the
+    database takes that much."""
+    try:
+        (Message
+         .update(last_error=f"not claimed: {type(error).__name__}: {error}"[:2000])
+         .where((Message.id == message.id) & (Message.status != Message.SENT))
+         .execute())
+    except Exception:  # noqa: BLE001 (the database is failing: the log has it)
+        log.exception("message %s: could not record why it was not claimed", message.id)
 
 
 def _deliver_one(message, in_doubt_since, now, report, faults, probing=False):

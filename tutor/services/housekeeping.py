@@ -13,17 +13,10 @@ from flask import current_app
 from peewee import fn
 
 from tutor.extensions import db
-from tutor.models import (
-    AuditEntry,
-    InboxItem,
-    JobRun,
-    Lesson,
-    Message,
-    StoredFile,
-    UnavailableInterval,
-    User,
-)
-from tutor.services import backup, notify, schedule, students, zones
+from tutor.integrations.attachments import Attachment
+from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
+                          UnavailableInterval, User)
+from tutor.services import backup_store, notify, schedule, students, work, zones
 
 log = logging.getLogger(__name__)
 
@@ -216,18 +209,21 @@ def remove_old_days_off(now):
 
 
 def send_backup(now):
-    """A new backup in BACKUP_DIR (the oldest beyond BACKUP_KEEP removed), kept in the
-    teacher's inbox with its file and sent to the teacher as an attachment."""
+    """A new backup in the backup store (BACKUP_DIR or the bucket; the oldest beyond
+    BACKUP_KEEP removed), kept in the teacher's inbox with its file and sent to the
+    teacher as an attachment."""
     config = current_app.config
-    path, counts = backup.make_backup(db.database, config["BACKUP_DIR"], now,
-                                      keep=config["BACKUP_KEEP"])
+    made = backup_store.configured().create(db.database, now, keep=config["BACKUP_KEEP"])
+    size = len(made.content)
     teacher = _teacher()
     if teacher is not None:
-        notify.enqueue(teacher, "backup", {"filename": path.name, "counts": counts,
-                                           "size": path.stat().st_size},
-                       key=f"backup:{path.name}", attachments=[path])
+        notify.enqueue(teacher, "backup", {"filename": made.name, "counts": made.counts,
+                                           "size": size},
+                       key=f"backup:{made.name}",
+                       attachments=[Attachment(made.name, made.content,
+                                               backup_store.CONTENT_TYPE)])
         _forget_old_backups(teacher, config["BACKUP_KEEP"])
-    return {"rows": sum(counts.values()), "bytes": path.stat().st_size}
+    return {"rows": sum(made.counts.values()), "bytes": size}
 
 
 def _forget_old_backups(teacher, keep):
@@ -245,7 +241,8 @@ def _forget_old_backups(teacher, keep):
 
 def purge_records(now):
     """Log and monitoring records of the previous month and older: audit entries,
-    delivered outbox messages, job records and rotated log files; and notices read
+    delivered outbox messages, job records, requests given up (services/work.py) and
+    rotated log files; and notices read
     in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
     unread notices stay, so nothing undelivered disappears unseen."""
     zone = zones.teacher_zone()
@@ -263,10 +260,11 @@ def purge_records(now):
         Message.id.in_(old_sent.select(Message.id))).execute()
     jobs = (JobRun.delete()
             .where(JobRun.started_at < cutoff, JobRun.status != JobRun.RUNNING).execute())
+    given_up = work.purge_failed(cutoff)
     logs = _remove_rotated_logs(cutoff)
     inbox = _forget_read_notices(months_back(now.astimezone(zone), INBOX_KEEP_MONTHS))
     counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
-              "attachment_files": files, "inbox": inbox}
+              "attachment_files": files, "inbox": inbox, "work": given_up}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
         notify.enqueue(teacher, "records_purged", {

@@ -97,6 +97,9 @@ def _purge_records(counts, period):
         _n(counts, "inbox") and ngettext(
             "%(num)d notice read over a year ago",
             "%(num)d notices read over a year ago", _n(counts, "inbox")),
+        _n(counts, "work") and ngettext(
+            "%(num)d request given up",
+            "%(num)d requests given up", _n(counts, "work")),
     ], "")
     return _("Removed: %(what)s", what=removed) if removed else _("Nothing old to remove.")
 
@@ -127,6 +130,10 @@ def _deliver_outbox(counts, period):
             "%(num)d waiting for the settings of the e-mail or Telegram service",
             "%(num)d waiting for the settings of the e-mail or Telegram service",
             _n(counts, "waiting")),
+        _n(counts, "unclaimed") and ngettext(
+            "%(num)d not taken because of a database error, tried again at the next run",
+            "%(num)d not taken because of a database error, tried again at the next run",
+            _n(counts, "unclaimed")),
     ], _("Nothing to send."))
 
 
@@ -160,6 +167,18 @@ def _waiting_work(counts, period):
     ], _("Nothing was waiting."))
 
 
+def _busy_calendars(counts, period):
+    return _said([
+        _n(counts, "changed") and ngettext(
+            "%(num)d calendar brought changed busy time",
+            "%(num)d calendars brought changed busy time", _n(counts, "changed")),
+        _n(counts, "failed") and ngettext(
+            "%(num)d calendar could not be read (the reason is on the Other calendars page)",
+            "%(num)d calendars could not be read (the reason is on the Other calendars page)",
+            _n(counts, "failed")),
+    ], _("Your other calendars say what they said before."))
+
+
 _DESCRIBERS = {
     "monthly_report": _monthly_report,
     "activity_check": _activity_check,
@@ -171,4 +190,5 @@ _DESCRIBERS = {
     "digests": _digests,
     "reminders": _reminders,
     "waiting_work": _waiting_work,
+    "busy_calendars": _busy_calendars,
 }

@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 from tutor.formatting import zone_note
 from tutor.integrations.attachments import Attachment
 from tutor.models import InboxItem, Message, StoredFile, User, utcnow
-from tutor.services import action_links, money
+from tutor.services import action_links, lesson_mail, money
 
 # Kinds not kept in the app: a reset link is for somebody who cannot sign in.
 NOT_KEPT = frozenset({"password_reset"})
@@ -97,6 +97,10 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
         "user": user, "actions": action_links.links(kind, user, lesson, channel), **context})
     buttons = buttons or action_links.keyboard(kind, user, lesson)
     files = [_attachment(item) for item in attachments]
+    text, html = rendered["text"], rendered.get("html", "")
+    if channel == User.EMAIL:  # a lesson's links and .ics (services/lesson_mail.py)
+        text, html = _with_links(text, html, lesson_mail.links(kind, user, context))
+        files += lesson_mail.calendar_files(kind, user, context)
     try:
         # The unique key, not a look-up first, decides: a repeat costs one failed insert.
         with Message._meta.database.atomic():
@@ -109,14 +113,23 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
                 stored = [store_file(item, user, file) for file in files]
             return Message.create(
                 user=user, channel=channel, address=address, kind=kind, locale=locale,
-                subject=rendered["subject"], body_text=rendered["text"],
-                body_html=rendered.get("html", ""), idempotency_key=key,
+                subject=rendered["subject"], body_text=text, body_html=html,
+                idempotency_key=key,
                 buttons=json.dumps(buttons, ensure_ascii=False) if buttons else "",
                 status=Message.HELD if channel == User.NO_CHANNEL else Message.PENDING,
                 attachments=json.dumps([_reference(file, stored_file)
                                         for file, stored_file in zip(files, stored)]))
     except IntegrityError:
         return Message.get_or_none(Message.idempotency_key == key)
+
+
+def _with_links(text, html, links):
+    """The e-mail's text and HTML with `links` ([(label, URL)]) at the end."""
+    if not links:
+        return text, html
+    macros = current_app.jinja_env.get_template("messages/_actions.html").module
+    return (f"{text}\n\n{str(macros.text(links)).strip()}",
+            f"{html}\n{str(macros.html(links)).strip()}" if html else html)
 
 
 def default_link(kind, context):

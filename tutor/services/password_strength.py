@@ -2,7 +2,6 @@
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 # zxcvbn refuses inputs over 72 characters; a longer password is judged by its head
 # (it is only ever stronger) and stored whole.
@@ -93,6 +92,9 @@ def evaluate(password, user_inputs=(), min_score=3):
     password = password or ""
     if not password:
         return Strength(score=0, acceptable=False)
+    # Its word lists are some 12 MB: loaded by the first password judged, not by
+    # every web worker that never sees a registration.
+    from zxcvbn import zxcvbn
     result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=_personal_words(user_inputs))
     feedback = result.get("feedback") or {}
     score = int(result["score"])

@@ -168,7 +168,8 @@ def _lessons(user):
              "attendance": lesson.attendance, "price": _money(lesson.price),
              "people": lesson.people, "comment": lesson.comment, "series": lesson.series_id,
              "requested_at": _moment(lesson.created_at),
-             "confirmed_at": _moment(lesson.confirmed_at)}
+             "confirmed_at": _moment(lesson.confirmed_at),
+             "entered_afterwards": lesson.entered_afterwards}
             for lesson in (Lesson.for_student(user)
                            .select_extend(User)
                            .join(User, on=(Lesson.teacher == User.id)))]

@@ -91,6 +91,7 @@ class Line:
     price: Decimal
     attendance: str = None  # the teacher's mark (Lesson.ATTENDANCE) or None
     student_deleted: bool = False  # the student deleted their account: no profile to open
+    entered_afterwards: bool = False  # recorded by the teacher after it took place
 
     @property
     def hours(self):
@@ -200,6 +201,11 @@ class MonthlyReport:
         """Lessons of the month still without an attendance mark (not charged)."""
         return sum(1 for line in self.lines if line.attendance is None)
 
+    @property
+    def entered_afterwards(self):
+        """Lessons of the month the teacher entered after they took place."""
+        return sum(1 for line in self.lines if line.entered_afterwards)
+
 
 @dataclass(frozen=True)
 class StudentReport:
@@ -242,7 +248,8 @@ def _line(lesson, zone):
                 student_id=student.id, student_name=_display_name(student),
                 student_login=_login(student), people=lesson.people,
                 price=Decimal(lesson.price or 0).quantize(CENT),
-                attendance=lesson.attendance, student_deleted=student.is_deleted)
+                attendance=lesson.attendance, student_deleted=student.is_deleted,
+                entered_afterwards=lesson.entered_afterwards)
 
 
 def _taught(query, now):
@@ -364,7 +371,8 @@ class _Writer:
             student = [_cell(line.student_name), _cell(line.student_login)] if with_student else []
             self.row(f"{line.start:%Y-%m-%d}", f"{line.start:%H:%M}", f"{line.end:%H:%M}",
                      self.number(line.hours), *student, line.people, self.number(line.price),
-                     attendance_label(line.attendance))
+                     attendance_label(line.attendance),
+                     _("entered afterwards") if line.entered_afterwards else "")
 
     def bytes(self):
         # The byte-order mark tells Excel the file is UTF-8 (else Cyrillic is garbled).
@@ -374,7 +382,7 @@ class _Writer:
 def _lesson_header(with_student):
     student = [_("Student"), _("Login")] if with_student else []
     return [_("Date"), _("Start"), _("End"), _("Hours"), *student, _("People"), _("Price"),
-            _("Attendance")]
+            _("Attendance"), _("Note")]
 
 
 def attendance_label(mark):

@@ -9,10 +9,11 @@ import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tutor.database import exclusive
+from tutor.database import Prepared, exclusive
 from tutor.extensions import db
 from tutor.models import (
     AvailabilityWindow,
+    ImportedBusy,
     Lesson,
     TeacherSettings,
     UnavailableInterval,
@@ -36,8 +37,10 @@ SETTING_LIMITS = {
     "max_pending_lessons": (1, 100),
     "max_pending_series": (0, 20),
 }
+# Where slots may start: availability.SLOT_STEPS or AFTER_BREAK, in minutes.
+SLOT_STEP_CHOICES = (*availability.SLOT_STEPS, availability.AFTER_BREAK)
 # Every setting update_settings takes (the settings form has a field for each).
-SETTING_NAMES = (*SETTING_LIMITS, "default_price", "timezone")
+SETTING_NAMES = (*SETTING_LIMITS, "default_price", "timezone", "slot_step_minutes")
 MAX_PRICE = bounds.MAX_AMOUNT  # what the price columns hold
 MAX_REASON = 200
 
@@ -79,8 +82,12 @@ def settings_for(teacher):
     return TeacherSettings.for_teacher(teacher)
 
 
+_WINDOWS_OF = Prepared(lambda teacher_id: AvailabilityWindow.of(teacher_id))
+
+
 def windows_for(teacher):
-    return tuple(Window(w.weekday, w.start, w.end) for w in AvailabilityWindow.of(teacher))
+    return tuple(Window(w.weekday, w.start, w.end)
+                 for w in _WINDOWS_OF.all(AvailabilityWindow, getattr(teacher, "id", teacher)))
 
 
 def rules_for(teacher, settings=None):
@@ -92,12 +99,33 @@ def rules_for(teacher, settings=None):
         min_notice=timedelta(hours=settings.min_notice_hours),
         horizon=timedelta(days=settings.horizon_days),
         timezone=settings.timezone,
+        step=availability.step_of(settings.slot_step_minutes),
     )
 
 
 def unavailable_between(teacher, start, end):
     """The teacher's unavailable intervals overlapping [start, end), as Intervals."""
     return [Interval(i.start, i.end) for i in UnavailableInterval.in_range(teacher, start, end)]
+
+
+def imported_between(teacher, start, end):
+    """Busy time imported from the teacher's other calendars (services/busy_import.py)
+    overlapping [start, end), as Intervals."""
+    return [Interval(i.start, i.end) for i in ImportedBusy.in_range(teacher, start, end)]
+
+
+def closed_between(teacher, start, end):
+    """What students cannot book in [start, end), as Intervals: the unavailable
+    intervals and the busy time imported from the teacher's other calendars. The
+    teacher placing or moving a lesson by hand checks unavailable_between alone: what
+    their other calendars say informs them (their week shows it) but never refuses.
+    One query for both."""
+    def overlapping(model):
+        return (model
+                .select(model.start, model.end)
+                .where((model.teacher == teacher) & (model.start < end) & (model.end > start)))
+    both = overlapping(UnavailableInterval).union_all(overlapping(ImportedBusy))
+    return [Interval(begin, finish) for begin, finish in sorted(both.tuples())]
 
 
 def busy_between(teacher, start, end, exclude=None):
@@ -111,13 +139,13 @@ def busy_between(teacher, start, end, exclude=None):
 
 def free_slots_for(teacher, range_start, range_end, now):
     """The teacher's bookable slots starting in [range_start, range_end): two queries
-    for the rules, one for lessons, one for unavailable intervals, whatever the range."""
+    for the rules, one for lessons, two for closed time, whatever the range."""
     rules = rules_for(teacher)
     # A slot starting in the range ends by range_end + length; a lesson counts when it
     # comes within the buffer of one.
     reach_end = range_end + rules.lesson_length
     busy = busy_between(teacher, range_start - rules.buffer, reach_end + rules.buffer)
-    unavailable = unavailable_between(teacher, range_start, reach_end)
+    unavailable = closed_between(teacher, range_start, reach_end)
     return availability.free_slots(rules, range_start, range_end, now=now,
                                    unavailable=unavailable, busy=busy)
 
@@ -144,7 +172,8 @@ def update_settings(teacher, **fields):
     """Change some of the teacher's settings: lesson_length_minutes, buffer_minutes,
     horizon_days, min_notice_hours, cancellation_notice_hours, max_pending_lessons,
     max_pending_series (whole numbers within SETTING_LIMITS), default_price (0 or
-    more, two decimals at most), timezone (an IANA name). Raises InvalidSetting for
+    more, two decimals at most), timezone (an IANA name), slot_step_minutes (one of
+    SLOT_STEP_CHOICES). Raises InvalidSetting for
     the first bad value (nothing changes then), TypeError for an unknown name. Returns
     the saved settings."""
     unknown = set(fields) - set(SETTING_NAMES)
@@ -156,6 +185,10 @@ def update_settings(teacher, **fields):
             clean[name] = _whole_number(name, value)
         elif name == "default_price":
             clean[name] = clean_price(value, name)
+        elif name == "slot_step_minutes":
+            if isinstance(value, bool) or value not in SLOT_STEP_CHOICES:
+                raise InvalidSetting(name, f"must be one of {SLOT_STEP_CHOICES}: {value!r}")
+            clean[name] = value
         else:
             clean[name] = _zone(value)
     with lock(teacher):

@@ -153,7 +153,8 @@ def plan_series(requester, teacher, first_start, *, until=None, count=None, minu
     starts = [(day, zones.to_utc(day, start_time, zone)) for day in days]
     span_start, span_end = starts[0][1], starts[-1][1] + length
     busy = schedule.busy_between(teacher, span_start - rules.buffer, span_end + rules.buffer)
-    unavailable = schedule.unavailable_between(teacher, span_start, span_end)
+    closed = schedule.unavailable_between if as_teacher else schedule.closed_between
+    unavailable = closed(teacher, span_start, span_end)
     occurrences = []
     for day, start in starts:
         slot = Interval(start, start + length)
@@ -228,7 +229,8 @@ def book_series(requester, teacher, first_start, *, student=None, until=None, co
             comment=comment,
             status=Lesson.CONFIRMED if as_teacher else Lesson.PENDING,
             price=price if as_teacher else None, people=people if as_teacher else 1,
-            confirmed_at=now if as_teacher else None) for o in plan.free]
+            confirmed_at=now if as_teacher else None,
+            sequence=1 if as_teacher else 0) for o in plan.free]
         audit.record(requester, "series.create" if as_teacher else "series.book", series,
                      after={"lessons": len(lessons), "skipped": len(plan.skipped)})
         settings = schedule.settings_for(teacher)
@@ -299,6 +301,7 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
         for lesson in confirmed:
             lesson.status, lesson.price, lesson.people = Lesson.CONFIRMED, price, people
             lesson.confirmed_at = now
+            lesson.sequence += 1
             if comment is not None:
                 lesson.comment = comment
             lesson.save()

@@ -18,7 +18,7 @@ from peewee import IntegrityError
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.models import LinkedIdentity, User, utcnow
-from tutor.services import accounts, telegram_bot
+from tutor.services import accounts, telegram_links
 
 YANDEX = LinkedIdentity.YANDEX
 # How old a Telegram Login Widget's authorisation may be (Telegram's auth_date).
@@ -61,7 +61,7 @@ def yandex_offered():
 
 
 def telegram_offered():
-    return telegram_bot.configured() and bool(telegram_bot.bot_name())
+    return telegram_links.configured() and bool(telegram_links.bot_name())
 
 
 # --- outside identities -------------------------------------------------------------
@@ -185,7 +185,7 @@ def verify_telegram(fields, bot_token, now=None):
     if age > TELEGRAM_MAX_AGE or age < -TELEGRAM_CLOCK_SKEW:
         raise ExpiredLogin()
     return TelegramLogin(id=str(telegram_id),
-                         username=telegram_bot.username_of(received.get("username")),
+                         username=telegram_links.username_of(received.get("username")),
                          first_name=received.get("first_name", "")[:100],
                          last_name=received.get("last_name", "")[:100])
 
@@ -212,5 +212,5 @@ def link_telegram(user, login):
     """The widget's Telegram person becomes `user`'s linked chat (a private chat's id
     is its person's), as the bot's /start link would make it."""
     with db.database.atomic():
-        telegram_bot.bind_chat(user, login.id, login.username)
+        telegram_links.bind_chat(user, login.id, login.username)
     return User.get_by_id(user.id)

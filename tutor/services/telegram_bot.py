@@ -1,14 +1,12 @@
-"""The Telegram bot: binding a chat to an account through a one-time deep link, the
-commands /start, /today, /week, /pending and /stop, and the buttons under messages
+"""The Telegram bot: binding a chat that opens a deep link (telegram_links makes them),
+the commands /start, /today, /week, /pending and /stop, and the buttons under messages
 (quick_actions: confirm or reject a request, accept or cancel a moved lesson).
 
 Updates come from the webhook (views/telegram.py, through a huey task) or from long
 polling (`flask telegram-poll`); either way handle_update() takes one Update, handles
 each update_id once, and answers in the user's language straight through the Bot API
 (an answer is not a notification: it does not go through the outbox)."""
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -26,36 +24,39 @@ from tutor.integrations.telegram import (
     split_message,
     telegram_html,
 )
-from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User, utcnow
+from tutor.models import Lesson, TelegramLink, TelegramUpdate, User, utcnow
 from tutor.services import (
     action_links,
     availability,
     booking,
-    bounds,
-    channels,
     delivery,
     notify,
     quick_actions,
     zones,
 )
+from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
+    ALLOWED_UPDATES,
+    LINKS_KEPT,
+    LINK_LIFETIME,
+    BotNotConfigured,
+    InvalidUpdate,
+    LinkState,
+    bind_chat,
+    bot_name,
+    configured,
+    link_state,
+    make_link,
+    token_hash,
+    unlink,
+    update_id_of,
+    username_of,
+)
 
 log = logging.getLogger("tutor.telegram")
 
-LINK_LIFETIME = timedelta(hours=24)
-LINKS_KEPT = 5  # unexpired links one user may hold at once (one per open page, say)
 UPDATES_KEPT = timedelta(days=7)  # longer than Telegram retries a webhook delivery
-# All the bot reads; asked for in setWebhook/getUpdates.
-ALLOWED_UPDATES = ("message", "callback_query")
 WEEK = 7  # days /week lists, from today
 PENDING_LISTED = 10  # requests /pending sends, each with its buttons, soonest first
-
-
-class BotNotConfigured(Exception):
-    """TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_NAME is not set."""
-
-
-class InvalidUpdate(Exception):
-    """Not a Telegram Update: no integer update_id."""
 
 
 @dataclass(frozen=True)
@@ -79,118 +80,7 @@ class Press:
     markup: dict | None = None
 
 
-@dataclass(frozen=True)
-class LinkState:
-    """What the profile shows about Telegram: linked (as whom), or that the link step
-    is due. The deep link itself is made only when the user asks for it (a POST), so
-    showing a page never writes a token."""
-
-    linked: bool
-    username: str | None = None
-    due: bool = False  # Telegram is the channel and no chat is linked yet
-    configured: bool = True
-
-
-# --- linking from the site -------------------------------------------------------------
-
-def bot_name():
-    return current_app.config["TELEGRAM_BOT_NAME"].strip().removeprefix("@")
-
-
-def configured():
-    return channels.telegram_delivers()
-
-
-def make_link(user, now=None):
-    """A new deep link https://t.me/<bot>?start=<token> that binds the chat opening
-    it to `user`: valid LINK_LIFETIME, once. Earlier links stay valid (another tab
-    may show one) up to LINKS_KEPT. Raises BotNotConfigured."""
-    if not configured():
-        raise BotNotConfigured()
-    now = now or utcnow()
-    token = secrets.token_urlsafe(24)  # 32 characters of A-Z a-z 0-9 _ -, as Telegram allows
-    with db.database.atomic():
-        TelegramLink.delete().where(TelegramLink.expires_at <= now).execute()  # anyone's
-        kept = (TelegramLink
-                .select(TelegramLink.id)
-                .where((TelegramLink.user == user) & (TelegramLink.expires_at > now))
-                .order_by(TelegramLink.id.desc())
-                .limit(LINKS_KEPT - 1))
-        (TelegramLink
-         .delete()
-         .where((TelegramLink.user == user) & TelegramLink.id.not_in(kept))
-         .execute())
-        TelegramLink.create(user=user, token_hash=_hash(token), created_at=now,
-                            expires_at=now + LINK_LIFETIME)
-    return f"https://t.me/{bot_name()}?start={token}"
-
-
-def link_state(user):
-    """For the profile: linked, or the link step when Telegram is the user's channel
-    and no chat is bound yet."""
-    if user.telegram_chat_id:
-        return LinkState(linked=True, username=user.telegram_username)
-    if user.channel != User.TELEGRAM:
-        return LinkState(linked=False)
-    if not configured():
-        return LinkState(linked=False, configured=False)
-    return LinkState(linked=False, due=True)
-
-
-def unlink(user):
-    """Forget the user's chat and username. Telegram messages not sent yet wait
-    (held) for the next chat instead of going to the old one."""
-    with db.database.atomic():
-        (User
-         .update(telegram_chat_id=None, telegram_username=None)
-         .where(User.id == user.id)
-         .execute())
-        (Message
-         .update(status=Message.HELD, address=None)
-         .where((Message.user == user) & (Message.channel == User.TELEGRAM)
-                & (Message.status == Message.PENDING))
-         .execute())
-    user.telegram_chat_id = user.telegram_username = None
-
-
-def bind_chat(user, chat_id, username):
-    """Link the Telegram chat `chat_id` (a private chat's id is its person's) to
-    `user`, by the bot's /start or the Login Widget. The chat is one Telegram person:
-    an account that had it loses it, and its name; messages held for a chat go."""
-    chat = str(chat_id)
-    (User
-     .update(telegram_chat_id=None, telegram_username=None)
-     .where((User.telegram_chat_id == chat) & (User.id != user.id))
-     .execute())
-    if username:
-        # Telegram usernames change hands: the one who holds it now is this sender.
-        (User
-         .update(telegram_username=None)
-         .where((User.telegram_username == username) & (User.id != user.id))
-         .execute())
-    (User
-     .update(telegram_chat_id=chat, telegram_username=username)
-     .where(User.id == user.id)
-     .execute())
-    TelegramLink.delete().where(TelegramLink.user == user).execute()
-    user.telegram_chat_id, user.telegram_username = chat, username
-    delivery.release_held(user)
-
-
-def _hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 # --- updates ---------------------------------------------------------------------------
-
-def update_id_of(update):
-    """The Update's id, one that TelegramUpdate.update_id (a bigint) holds: 2**70 is
-    refused here, not by the database in a task retried for ever. Raises InvalidUpdate."""
-    update_id = update.get("update_id") if isinstance(update, dict) else None
-    if not bounds.is_big_integer(update_id):
-        raise InvalidUpdate()
-    return update_id
-
 
 def handle_update(update, now=None):
     """Handle one Update (a dict as Telegram sends it) and send the answer. Returns
@@ -314,7 +204,7 @@ def _link(token, chat_id, sender, chat_user, now):
     link = (TelegramLink
             .select(TelegramLink, User)
             .join(User)
-            .where((TelegramLink.token_hash == _hash(token)) & (TelegramLink.expires_at > now))
+            .where((TelegramLink.token_hash == token_hash(token)) & (TelegramLink.expires_at > now))
             .first())
     if link is None:
         with force_locale(chat_locale(chat_user, sender)):
@@ -505,8 +395,3 @@ def _username(sender):
     return username_of(sender.get("username"))
 
 
-def username_of(username):
-    """A Telegram username as stored: lower-case, without @ (None: none)."""
-    if not isinstance(username, str) or not username.strip():
-        return None
-    return username.strip().removeprefix("@").lower()[:64]

@@ -14,10 +14,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from tutor.models import WorkRequest, utcnow
-from tutor.services import telegram_bot
+from tutor.services import telegram_links
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ PASSWORD_RESET = "password_reset"  # nosec B105 (a kind of work, not a password)
 RUN_JOB = "run_job"
 TELEGRAM_UPDATE = "telegram_update"
 DATA_EXPORT = "data_export"
+TITLES = {PASSWORD_RESET: _l("Password reset link"), RUN_JOB: _l("A job's “run now”"),
+          TELEGRAM_UPDATE: _l("A message to the Telegram bot"),
+          DATA_EXPORT: _l("A student's data export")}
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=10)  # longer than any job a "run now" starts
 RETRY = timedelta(seconds=30)  # doubled after each failure, up to an hour
@@ -63,7 +67,7 @@ def receive_telegram_update(update):
     saved: the bot keeps each update_id to one handling anyway)."""
     try:
         return submit(TELEGRAM_UPDATE, update,
-                      key=f"{TELEGRAM_UPDATE}:{telegram_bot.update_id_of(update)}")
+                      key=f"{TELEGRAM_UPDATE}:{telegram_links.update_id_of(update)}")
     except AlreadyRequested:
         return None
 
@@ -138,5 +142,14 @@ def _failed(item, error, counts):
 
 
 def failed():
-    """Requests given up on, newest first."""
+    """Requests given up on, newest first (the Jobs page lists them until the purge)."""
     return list(WorkRequest.select().where(WorkRequest.failed).order_by(WorkRequest.id.desc()))
+
+
+def purge_failed(before):
+    """Requests given up on before `before` (naive UTC) go with the month's other
+    records. Returns how many."""
+    return (WorkRequest
+            .delete()
+            .where(WorkRequest.failed & (WorkRequest.created_at < before))
+            .execute())

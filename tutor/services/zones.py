@@ -89,6 +89,19 @@ def day_bounds(day, zone):
     return day_start(day, zone), day_start(day + timedelta(days=1), zone)
 
 
+def steady_offset(day, zone):
+    """The UTC offset of `zone` all through the local date `day`, when the clocks do
+    not change that day (a wall time that day is then that much ahead of UTC); None
+    on a day they change, when each wall time goes through wall_to_utc."""
+    zone = zone_of(zone)
+    start, end = day_bounds(day, zone)
+    if end - start != timedelta(days=1):
+        return None
+    first = start.replace(tzinfo=timezone.utc).astimezone(zone).utcoffset()
+    last = (end - timedelta(seconds=1)).replace(tzinfo=timezone.utc).astimezone(zone).utcoffset()
+    return first if first == last else None
+
+
 def month_start(day, zone):
     """The naive-UTC moment the month of the local date `day` begins in `zone`."""
     return day_start(day.replace(day=1), zone)

@@ -1,6 +1,4 @@
 """Who is asking, and who may open a blueprint's pages or a route."""
-from functools import wraps
-
 from flask import abort
 from flask_login import current_user, login_required
 
@@ -20,13 +18,3 @@ def me():
     """The signed-in user, the object itself (not Flask-Login's proxy)."""
     return current_user._get_current_object()
 
-
-def teacher_required(view):
-    """One route of a blueprint open to students too: the teacher only."""
-    @wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        if not current_user.is_teacher:
-            abort(403)
-        return view(*args, **kwargs)
-    return guarded

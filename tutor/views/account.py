@@ -19,14 +19,7 @@ from tutor.forms.accounts import (
 from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
-from tutor.services import (
-    accounts,
-    delivery,
-    devices,
-    personal_data,
-    signin,
-    telegram_bot,
-)
+from tutor.services import accounts, delivery, devices, personal_data, signin, telegram_links
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -60,7 +53,7 @@ def _page(**forms):
         "profile_form": ProfileForm(user=current_user, formdata=None),
         "password_form": ChangePasswordForm(user=current_user, formdata=None),
         "notifications_form": NotificationsForm(user=current_user, formdata=None),
-        "telegram": telegram_bot.link_state(current_user),
+        "telegram": telegram_links.link_state(current_user),
         "unlink_form": EmptyForm(),
         "feed_url": feed_url(current_user),
         "devices": devices.devices_of(current_user),
@@ -133,7 +126,7 @@ def telegram():
     """The "Link Telegram" step: its own page after registering, and the fragment
     that the profile's "check" button reloads."""
     return render("account/telegram.html", "account/partials/_telegram.html",
-                  telegram=telegram_bot.link_state(current_user), unlink_form=EmptyForm(),
+                  telegram=telegram_links.link_state(current_user), unlink_form=EmptyForm(),
                   next_page=safe_next(request.args.get("next")))
 
 
@@ -145,8 +138,8 @@ def open_telegram_bot():
     if not form.validate_on_submit():
         abort(400)
     try:
-        return redirect(telegram_bot.make_link(current_user))
-    except telegram_bot.BotNotConfigured:
+        return redirect(telegram_links.make_link(current_user))
+    except telegram_links.BotNotConfigured:
         flash(_("The Telegram bot is not set up on this site yet."), "error")
         return redirect(url_for("account.profile"))
 
@@ -155,7 +148,7 @@ def open_telegram_bot():
 def unlink_telegram():
     form = EmptyForm()
     if form.validate_on_submit():
-        telegram_bot.unlink(current_user)
+        telegram_links.unlink(current_user)
         flash(_("Telegram is unlinked. Messages for Telegram wait until you link a chat "
                 "again."), "success")
     return redirect_to(url_for("account.profile"))

@@ -1,10 +1,10 @@
 """The start page: the teacher's calendar, a week at a time or a month overview."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from tutor import rendered
-from tutor.htmx import is_fragment_request, render, with_toasts
+from tutor.htmx import has_flashes, is_fragment_request, render, with_toasts
 from tutor.models import utcnow
 from tutor.services import accounts, agenda, bounds, calendar, changes, onboarding
 
@@ -17,7 +17,9 @@ def no_teacher(error):
 
 
 def viewer():
-    return current_user if current_user.is_authenticated else None
+    """The signed-in user (the object itself: the week asks it about every lesson,
+    and each question through the current_user proxy costs a lookup), or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _date_arg(name, fmt):
@@ -37,7 +39,7 @@ def week():
         if day is None and next_free is not None:
             day = next_free.start.date()
     if is_fragment_request() and not teacher_view:
-        return with_toasts(_kept_week(who, day, now))
+        return _kept_week(who, day, now)
     week = calendar.build_week(accounts.the_teacher(), who, day, now)
     shows_home = teacher_view and not is_fragment_request()
     checklist = onboarding.checklist(who) if shows_home else None
@@ -48,19 +50,38 @@ def week():
 
 def _kept_week(who, day, now):
     """A visitor's or a student's week fragment, rendered once for each version of the
-    calendar and kept until time alone would change it. (The teacher's carries forms
-    with a CSRF token and is always rendered.)"""
+    calendar and kept until time alone would change it, here and in the browser: its
+    entity tag names the same key and moment, so that a browser's conditional request
+    is answered 304 before anything is built. (The teacher's carries forms with a CSRF
+    token and is always rendered.)"""
     version = changes.calendar_version()  # before the data it describes
     key = (version, who.id if who else None, who.timezone if who else None,
            str(get_locale()), day)
+    # A week with a message over it is shown once: no tag to confirm it by later.
+    tagged = version is not None and not has_flashes()
+    if tagged and request.if_none_match:
+        tag = rendered.current_etag(key, now, request.if_none_match)
+        if tag is not None:
+            return _fragment_response(make_response("", 304), tag)
     cache = rendered.weeks()
-    html = cache.get(key, now) if version is not None else None
-    if html is None:
+    entry = cache.entry(key, now) if version is not None else None
+    if entry is None:
         week = calendar.build_week(accounts.the_teacher(), who, day, now)
-        html = render_template("calendar/partials/_week.html", week=week)
+        entry = (render_template("calendar/partials/_week.html", week=week), week.changes_at)
         if version is not None:
-            cache.put(key, html, week.changes_at)
-    return html
+            cache.put(key, *entry)
+    html, until = entry
+    return _fragment_response(make_response(with_toasts(html)),
+                              rendered.etag(key, until) if tagged else None)
+
+
+def _fragment_response(response, tag):
+    """Kept by the browser only to be asked about again (it is this viewer's)."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("HX-Request")
+    if tag is not None:
+        response.set_etag(tag)
+    return response
 
 
 @bp.get("/month")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tutor import jobs
 from tutor.htmx import redirect_to
-from tutor.services import calendar, periodic, schedule, work, zones
+from tutor.services import calendar, periodic, schedule, scheduler, work, zones
 from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("jobs", __name__, url_prefix="/teacher/jobs"))
@@ -20,7 +20,9 @@ def index():
     runs = [(run, json.loads(run.counts or "{}")) for run in periodic.recent_runs(50)]
     return render_template("jobs/index.html", jobs=periodic.REGISTRY.values(),
                            states=periodic.states(), next_due=periodic.next_due, runs=runs,
-                           zone=zone, local=zones.local)
+                           zone=zone, local=zones.local, lease=scheduler.current(),
+                           failed_work=work.failed(),
+                           work_title=lambda kind: work.TITLES.get(kind, kind))
 
 
 @bp.post("/<name>/run")

@@ -32,13 +32,20 @@ def week_url(moment, teacher):
     return url_for("calendar.week", week=zones.local(moment, viewer_zone(teacher)).date().isoformat())
 
 
-def visible_lesson(lesson_id):
+def visible_lesson(lesson_id, for_teacher=False):
     """The lesson when the viewer is its teacher or its student; 404 otherwise, so
-    nobody learns that someone else's lesson exists."""
-    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
-    if lesson is None or current_user.id not in (lesson.teacher_id, lesson.student_id):
+    nobody learns that someone else's lesson exists. With `for_teacher`, its student
+    gets 403: what follows is the teacher's to do."""
+    return seen_by_its_people(Lesson.get_or_none(Lesson.id == lesson_id), for_teacher)
+
+
+def seen_by_its_people(record, for_teacher=False):
+    """A lesson or series `record` (None: gone) checked as visible_lesson checks it."""
+    if record is None or current_user.id not in (record.teacher_id, record.student_id):
         abort(404)
-    return lesson
+    if for_teacher and not current_user.is_teacher:
+        abort(403)
+    return record
 
 
 def lesson_page(lesson, confirm_form=None, reason_form=None, status=200,

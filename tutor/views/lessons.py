@@ -139,9 +139,7 @@ def student(lesson_id):
 @bp.post("/<int:lesson_id>/confirm")
 @login_required
 def confirm(lesson_id):
-    lesson = visible_lesson(lesson_id)
-    if not current_user.is_teacher:
-        abort(403)
+    lesson = visible_lesson(lesson_id, for_teacher=True)
     form = ConfirmLessonForm()
     if form.validate_on_submit():
         start = zones.to_utc(form.day.data, form.time.data, viewer_zone(lesson.teacher))
@@ -159,9 +157,7 @@ def confirm(lesson_id):
 @bp.post("/<int:lesson_id>/reject")
 @login_required
 def reject(lesson_id):
-    lesson = visible_lesson(lesson_id)
-    if not current_user.is_teacher:
-        abort(403)
+    lesson = visible_lesson(lesson_id, for_teacher=True)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -197,9 +193,7 @@ def cancel(lesson_id):
 @bp.post("/<int:lesson_id>/attendance")
 @login_required
 def attendance(lesson_id):
-    lesson = visible_lesson(lesson_id)
-    if not current_user.is_teacher:
-        abort(403)
+    lesson = visible_lesson(lesson_id, for_teacher=True)
     form = AttendanceForm()
     if form.validate_on_submit():
         try:

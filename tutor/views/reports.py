@@ -6,15 +6,23 @@ from flask_babel import get_locale
 
 from tutor.forms.admin import ReportMonthForm
 from tutor.htmx import is_fragment_request, render
-from tutor.services import reports, zones
+from tutor.services import zones
 from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("reports", __name__, url_prefix="/teacher/reports"))
 
 
+def _reports():
+    """The report code (and through it WeasyPrint), loaded by the first report asked
+    for rather than by every web worker."""
+    from tutor.services import reports
+    return reports
+
+
 @bp.get("")
 def index():
     """The month from ?month=YYYY-MM; the previous month when none is given."""
+    reports = _reports()
     args = request.args if "month" in request.args else {
         "month": reports.month_key(reports.previous_month(zones.teacher_today(me())))}
     form = ReportMonthForm(formdata=_Args(args))
@@ -37,6 +45,7 @@ class _Args(dict):
 
 
 def _month_or_404(month):
+    reports = _reports()
     try:
         return reports.parse_month(month)
     except reports.InvalidMonth:
@@ -53,6 +62,7 @@ def _download(content, filename, mimetype):
 @bp.get("/report-<month>.csv")
 def download_csv(month):
     """Semicolons and decimal commas for Russian Excel; ?separator=comma for the rest."""
+    reports = _reports()
     report = reports.monthly_report(me(), _month_or_404(month))
     comma = request.args.get("separator") == "comma"
     content = reports.monthly_csv(report, str(get_locale()),
@@ -64,6 +74,7 @@ def download_csv(month):
 
 @bp.get("/report-<month>.pdf")
 def download_pdf(month):
+    reports = _reports()
     report = reports.monthly_report(me(), _month_or_404(month))
     return _download(reports.monthly_pdf(report, str(get_locale())),
                      f"report-{reports.month_key(report.month)}.pdf", "application/pdf")

@@ -18,7 +18,13 @@ from tutor.htmx import is_fragment_request, redirect_to
 from tutor.models import LessonSeries, utcnow
 from tutor.services import accounts, booking, schedule, series, zones
 from tutor.views.access import me
-from tutor.views.lesson_page import lesson_page, viewer_zone, visible_lesson, week_url
+from tutor.views.lesson_page import (
+    lesson_page,
+    seen_by_its_people,
+    viewer_zone,
+    visible_lesson,
+    week_url,
+)
 from tutor.views.refusals import booking_error, series_error
 
 bp = Blueprint("series", __name__, url_prefix="/lessons")
@@ -133,12 +139,10 @@ def create():
 
 # --- the series page ----------------------------------------------------------------
 
-def _visible_series(series_id):
-    """The series when the viewer is its teacher or its student; 404 otherwise."""
-    found = LessonSeries.get_or_none(LessonSeries.id == series_id)
-    if found is None or current_user.id not in (found.teacher_id, found.student_id):
-        abort(404)
-    return found
+def _visible_series(series_id, for_teacher=False):
+    """The series when the viewer is its teacher or its student (views/lesson_page)."""
+    return seen_by_its_people(LessonSeries.get_or_none(LessonSeries.id == series_id),
+                              for_teacher)
 
 
 def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
@@ -177,9 +181,7 @@ def show(series_id):
 @bp.post("/series/<int:series_id>/confirm")
 @login_required
 def confirm(series_id):
-    found = _visible_series(series_id)
-    if not current_user.is_teacher:
-        abort(403)
+    found = _visible_series(series_id, for_teacher=True)
     form = SeriesConfirmForm()
     if form.validate_on_submit():
         try:
@@ -198,9 +200,7 @@ def confirm(series_id):
 @bp.post("/series/<int:series_id>/reject")
 @login_required
 def reject(series_id):
-    found = _visible_series(series_id)
-    if not current_user.is_teacher:
-        abort(403)
+    found = _visible_series(series_id, for_teacher=True)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -250,9 +250,7 @@ def cancel(series_id):
 def change_lesson(lesson_id):
     """The teacher moves or reprices one confirmed lesson; the rest of its series (if
     any) stays as it was."""
-    lesson = visible_lesson(lesson_id)
-    if not current_user.is_teacher:
-        abort(403)
+    lesson = visible_lesson(lesson_id, for_teacher=True)
     form = ConfirmLessonForm()
     if form.validate_on_submit():
         start = zones.to_utc(form.day.data, form.time.data, viewer_zone(lesson.teacher))

@@ -7,18 +7,13 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from tutor.forms.base import EmptyForm
-from tutor.forms.lessons import NewLessonsForm
-from tutor.forms.schedule import (
-    WEEKDAYS,
-    DayOffForm,
-    DaysOffForm,
-    ScheduleSettingsForm,
-    WindowForm,
-)
+from tutor.forms.lessons import NewLessonsForm, PastLessonForm
+from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
     audit,
+    backfill,
     booking,
     bounds,
     calendar,
@@ -36,17 +31,18 @@ bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 # --- availability -------------------------------------------------------------------
 
-def _availability_page(status=200, lessons_inside=(), **forms):
+def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
+                      **forms):
+    """The page, or its partial for htmx; `forms` that failed show their errors, the
+    weekly grid its own (views/hours.py)."""
     teacher = me()
     settings = schedule.settings_for(teacher)
     zone = settings.timezone
     context = {
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
-        "window_form": WindowForm(formdata=None),
         "days_off_form": DaysOffForm(formdata=None),
         **forms,
-        "windows": list(schedule.windows_for(teacher)),
-        "weekdays": WEEKDAYS,
+        **hours_views.grid_context(teacher, hours_error, window_form),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),
@@ -62,7 +58,7 @@ def availability():
     """The page; with a range in the query string (the calendar's "day off" on a day
     with lessons) its form comes filled in, with the lessons inside listed."""
     if "first_day" not in request.args:
-        return _availability_page()
+        return availability_page()
     form = DaysOffForm(formdata=request.args, meta={"csrf": False})
     lessons = []
     if form.validate():
@@ -70,7 +66,7 @@ def availability():
         if start < end:
             lessons = schedule.lessons_inside(me(), start, end)
             form.show_lessons(lessons)
-    return _availability_page(days_off_form=form, lessons_inside=lessons)
+    return availability_page(days_off_form=form, lessons_inside=lessons)
 
 
 def _range_of(form):
@@ -94,37 +90,7 @@ def update_settings():
             audit.record(me(), "settings.update", after=fields)
             flash(_("The booking rules are saved."), "success")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(settings_form=form)
-
-
-@bp.post("/availability/windows")
-def add_window():
-    form = WindowForm()
-    if form.validate_on_submit():
-        windows = list(schedule.windows_for(me()))
-        windows.append(schedule.Window(form.weekday.data, form.start.data, form.end.data))
-        try:
-            schedule.set_windows(me(), windows)
-        except schedule.InvalidWindow:
-            form.end.errors.append(_("This overlaps another window of that day."))
-        else:
-            audit.record(me(), "window.add", after=form.data)
-            flash(_("The window is added."), "success")
-            return redirect_to(url_for("teacher.availability"))
-    return _availability_page(window_form=form)
-
-
-@bp.post("/availability/windows/<int:weekday>/<start>/delete")
-def remove_window(weekday, start):
-    current = schedule.windows_for(me())
-    windows = [w for w in current
-               if not (w.weekday == weekday and w.start.strftime("%H:%M") == start)]
-    if len(windows) == len(current):
-        abort(404)
-    schedule.set_windows(me(), windows)
-    audit.record(me(), "window.remove", before={"weekday": weekday, "start": start})
-    flash(_("The window is removed."), "success")
-    return redirect_to(url_for("teacher.availability"))
+    return availability_page(settings_form=form)
 
 
 @bp.post("/unavailable")
@@ -143,7 +109,7 @@ def add_days_off():
             form.end_time.errors.append(_("The end must come after the start."))
         except schedule.LessonsInside as error:
             form.show_lessons(error.lessons)
-            return _availability_page(days_off_form=form, lessons_inside=error.lessons)
+            return availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
             kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
             audit.record(me(), "unavailable.add", after={
@@ -159,7 +125,7 @@ def add_days_off():
                     "%(num)d lessons inside it stay: cancel them on their pages if they "
                     "will not take place.", len(kept)), "info")
             return redirect_to(url_for("teacher.availability"))
-    return _availability_page(days_off_form=form)
+    return availability_page(days_off_form=form)
 
 
 def _tell_clock_changes(form, start, end):
@@ -199,11 +165,12 @@ def day_off():
 
 @bp.post("/unavailable/slot")
 def block_slot():
-    """Mark one slot of the calendar unavailable, from the calendar itself."""
-    start = bounds.parse_moment(request.form.get("start"))
-    end = bounds.parse_moment(request.form.get("end"))
-    if start is None or end is None:
+    """Mark one slot of the calendar unavailable, from the calendar itself: the
+    slot's button sends its time as "start/end"."""
+    slot = bounds.parse_interval(request.form.get("slot"))
+    if slot is None:
         abort(400)
+    start, end = slot
     try:
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
@@ -269,8 +236,10 @@ def new_lesson():
                 people=form.people.data, comment=form.comment.data or "")
         except booking.BookingError as error:
             form.form_errors.append(booking_error(error))
+            if isinstance(error, booking.InThePast):
+                form.form_errors.append(_("A lesson that already took place is entered "
+                                          "afterwards: see the link below the form."))
         else:
-            audit.record(me(), "lesson.create", lesson, after=audit.snapshot(lesson))
             if trial is not None:  # a time offered for a trial request: it is answered
                 _answer_trial(teacher, trial, lesson.student)
             if credentials is None:
@@ -304,6 +273,49 @@ def _answer_trial(teacher, trial, student):
         pass
 
 
+@bp.route("/lessons/past", methods=["GET", "POST"])
+def past_lesson():
+    """A lesson that already took place, entered afterwards (services/backfill.py)."""
+    teacher = me()
+    settings = schedule.settings_for(teacher)
+    zone = settings.timezone
+    form = PastLessonForm(price=settings.default_price, minutes=settings.lesson_length_minutes,
+                          student=bounds.parse_id(request.args.get("student")))
+    if form.validate_on_submit():
+        start = zones.to_utc(form.day.data, form.time.data, zone)
+        student = User.get_or_none(User.id == form.student.data) if form.student.data else None
+        try:
+            lesson, credentials = backfill.enter_past_lesson(
+                teacher, start, start + timedelta(minutes=form.minutes.data),
+                attendance=form.attendance.data, student=student,
+                first_name=form.first_name.data, last_name=form.last_name.data,
+                price=form.price.data, people=form.people.data,
+                comment=form.comment.data or "")
+        except booking.BookingError as error:
+            form.form_errors.append(_past_lesson_error(error))
+        else:
+            local = zones.local(lesson.start, zone)
+            if credentials is not None:
+                return render_template("teacher/new_student_credentials.html", lesson=lesson,
+                                       credentials=credentials, student=lesson.student,
+                                       start=local)
+            flash(_("The lesson of %(day)s at %(time)s is entered; nobody is told.",
+                    day=format_date(local.date(), "d MMMM y"),
+                    time=local.strftime("%H:%M")), "success")
+            # Back to the form for the next one, for the same student.
+            return redirect_to(url_for("teacher.past_lesson", student=lesson.student_id))
+    return render_template("teacher/past_lesson.html", form=form, zone=zone)
+
+
+def _past_lesson_error(error):
+    if isinstance(error, backfill.NotYetStarted):
+        return _("This lesson has not started yet: create it as a new lesson (the "
+                 "student is told).")
+    if isinstance(error, booking.SlotTaken):
+        return _("Another of your lessons takes (part of) this time.")
+    return booking_error(error)
+
+
 def _weekly_lessons(form, teacher, zone):
     """The teacher's weekly series from the new-lesson form: the dates are shown first
     (each free or why not), then created, confirmed, for the free ones. Returns (the
@@ -331,3 +343,7 @@ def _weekly_lessons(form, teacher, zone):
                    "%(num)d weekly lessons are created; the student is told.", len(lessons)),
           "success")
     return plan, redirect_to(url_for("series.show", series_id=created.id))
+
+
+# The weekly grid's routes belong to this blueprint; imported last, as they import it.
+from tutor.views import hours as hours_views  # noqa: E402  (registers the routes)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, request
 
 from tutor import jobs
 from tutor.extensions import csrf
-from tutor.services import bounds, telegram_bot, work
+from tutor.services import bounds, telegram_links, work
 
 bp = Blueprint("telegram", __name__, url_prefix="/telegram")
 # The header's name (bandit takes it for a password); the secret is in the config.
@@ -29,8 +29,8 @@ def webhook():
     # 200,000 nested arrays would exhaust the stack.
     update = bounds.parse_json(request.get_data(cache=False))
     try:
-        telegram_bot.update_id_of(update)
-    except telegram_bot.InvalidUpdate:
+        telegram_links.update_id_of(update)
+    except telegram_links.InvalidUpdate:
         return "", 400
     # Saved, then handled by a consumer: Telegram waits for this answer before sending
     # more, and sends the update again unless it is 200.

@@ -1,0 +1,348 @@
+"""Busy time from the teacher's other calendars: the teacher pastes an iCal address,
+a consumer reads it every few minutes (refresh_due), and its busy times block the
+slots students are offered (schedule.closed_between) without anything of the events
+but their times being kept or shown.
+
+Decided rules (the tests pin each one):
+- An event blocks from its start to its end. A timed event with a TZID is read in
+  that zone (Outlook's Windows names included), a floating one (no zone) in the
+  calendar's own zone when it names one (Google's X-WR-TIMEZONE), else in the
+  teacher's; an all-day event takes its whole days in the teacher's zone. TRANSP:TRANSPARENT ("free") and
+  STATUS:CANCELLED events block nothing; recurring events are expanded with their
+  EXDATEs and RECURRENCE-ID overrides.
+- Events are expanded from a day before the read up to the booking horizon and
+  EXTRA beyond it (`covered_until`). The next read asks "changed since?" (ETag,
+  Last-Modified) only while that still covers the horizon and the teacher's zone is
+  the one they were placed in; a "not modified" keeps the intervals as they are.
+- Each calendar is read every BUSY_CALENDAR_REFRESH_MINUTES. A read is claimed
+  first (its round moved on by CLAIM), so two consumers, or a slow read overlapping
+  the next minute's check, never read one calendar twice at once.
+- A read replaces the calendar's intervals in one transaction, under the calendar's
+  lock (a booking sees the old ones or the new ones). A failed read changes none of
+  them: it records why (`error`, put in words by `problem`) and tries again at the
+  next round.
+"""
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from tutor.extensions import db
+from tutor.integrations import ical_fetch
+from tutor.models import CalendarSubscription, ImportedBusy, WorkRequest, utcnow
+from tutor.services import schedule, work, zones
+
+MAX_SUBSCRIPTIONS = 10
+MAX_URL = CalendarSubscription.url.max_length
+MAX_INTERVALS = 5000
+EXTRA = timedelta(days=14)
+LOOK_BACK = timedelta(days=1)
+CLAIM = timedelta(minutes=5)  # longer than a read may take (its timeouts and deadline)
+# Rules repeating this often would make millions of occurrences within the horizon.
+TOO_FREQUENT = {"SECONDLY", "MINUTELY"}
+REFRESH = "busy_refresh"  # the kind of work a "refresh now" saves (services/work.py)
+
+# What one read did (refresh).
+UPDATED, UNCHANGED, FAILED, STILL_FAILING = "updated", "unchanged", "failed", "still_failing"
+
+NOT_CALENDAR = "not_calendar"
+TOO_MANY = "too_many"
+
+# The teacher's words for each reason a read failed (ical_fetch's codes and ours).
+PROBLEMS = {
+    "address": _l("This is not a web address of a calendar."),
+    "private": _l("This address points inside a private network; only calendars on "
+                  "the internet can be read."),
+    "unreachable": _l("The calendar's server could not be reached."),
+    "timeout": _l("The calendar's server did not answer in time."),
+    "too_big": _l("The calendar is too large to read."),
+    "status": _l("The calendar's server refused to give the calendar (answer %(detail)s). "
+                 "Check the address, or make a new one in your calendar's settings."),
+    "redirects": _l("The address sends us on to other addresses too many times."),
+    NOT_CALENDAR: _l("There is no calendar at this address (the answer is not in the "
+                     "iCalendar format). Copy the secret address in iCal format."),
+    TOO_MANY: _l("The calendar has too many events ahead to read them all."),
+}
+
+
+class SubscriptionError(Exception):
+    """A calendar address the teacher cannot add; shown at the address field."""
+
+
+class InvalidAddress(SubscriptionError):
+    pass
+
+
+class AlreadySubscribed(SubscriptionError):
+    pass
+
+
+class TooManySubscriptions(SubscriptionError):
+    pass
+
+
+class SubscriptionNotFound(Exception):
+    pass
+
+
+class CalendarError(Exception):
+    """The answer is not a calendar that can be read; `code` is one of PROBLEMS."""
+
+    def __init__(self, code, detail=""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code, self.detail = code, str(detail)
+
+
+# --- the teacher's subscriptions --------------------------------------------------
+
+def normalize_address(text):
+    """The address to read: trimmed, webcal:// read as https:// (calendar apps hand out
+    both). Raises InvalidAddress."""
+    url = (text or "").strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://"):]
+    if not url or len(url) > MAX_URL or any(c.isspace() for c in url):
+        raise InvalidAddress(url[:100])
+    try:
+        ical_fetch.check_address(url)
+    except ical_fetch.BadAddress:
+        raise InvalidAddress(url[:100]) from None
+    return url
+
+
+def subscriptions(teacher):
+    return list(CalendarSubscription.of(teacher))
+
+
+def subscribe(teacher, text, now=None):
+    """Add the calendar at the address `text` (read at the next round). Raises
+    InvalidAddress, AlreadySubscribed or TooManySubscriptions."""
+    url = normalize_address(text)
+    with schedule.lock(teacher):
+        existing = CalendarSubscription.select().where(CalendarSubscription.teacher == teacher)
+        if existing.where(CalendarSubscription.url == url).exists():
+            raise AlreadySubscribed(url)
+        if existing.count() >= MAX_SUBSCRIPTIONS:
+            raise TooManySubscriptions(MAX_SUBSCRIPTIONS)
+        try:
+            with db.database.atomic():
+                return CalendarSubscription.create(teacher=teacher, url=url,
+                                                   due_at=now or utcnow())
+        except IntegrityError:
+            raise AlreadySubscribed(url) from None
+
+
+def unsubscribe(teacher, subscription_id):
+    """Remove one of the teacher's calendars and the busy time it brought. Raises
+    SubscriptionNotFound."""
+    with schedule.lock(teacher):
+        subscription = _own(teacher, subscription_id)
+        ImportedBusy.delete().where(ImportedBusy.subscription == subscription).execute()
+        subscription.delete_instance()
+    return subscription
+
+
+def request_refresh(teacher, subscription_id):
+    """"Refresh now": the calendar is read by a consumer at once (the caller wakes
+    one). Raises SubscriptionNotFound; a second press while the first waits is one.
+    The periodic round leaves it to that read (it is claimed, as refresh_due does)."""
+    subscription = _own(teacher, subscription_id)
+    try:
+        work.submit(REFRESH, {"subscription_id": subscription.id},
+                    key=f"{REFRESH}:{subscription.id}")
+    except work.AlreadyRequested:
+        pass
+    _save(subscription, due_at=utcnow() + CLAIM)
+    return subscription
+
+
+def refresh_waiting(subscription):
+    """Whether a "refresh now" of the calendar waits for a consumer."""
+    return WorkRequest.select().where(WorkRequest.key == f"{REFRESH}:{subscription.id}",
+                                      ~WorkRequest.failed).exists()
+
+
+def problem(subscription):
+    """Why the calendar's last read failed, in the teacher's words ("" when it did not)."""
+    if not subscription.error:
+        return ""
+    words = PROBLEMS.get(subscription.error, PROBLEMS["unreachable"])
+    return str(words) % {"detail": subscription.error_detail}
+
+
+def _own(teacher, subscription_id):
+    subscription = CalendarSubscription.get_or_none(
+        (CalendarSubscription.id == subscription_id)
+        & (CalendarSubscription.teacher == teacher))
+    if subscription is None:
+        raise SubscriptionNotFound(subscription_id)
+    return subscription
+
+
+# --- reading ------------------------------------------------------------------------
+
+def refresh_due(now=None):
+    """Read every calendar whose round has come (the periodic job); returns counts."""
+    now = now or utcnow()
+    counts = {UPDATED: 0, UNCHANGED: 0, FAILED: 0, STILL_FAILING: 0}
+    due = (CalendarSubscription
+           .select(CalendarSubscription.id, CalendarSubscription.due_at)
+           .where(CalendarSubscription.due_at <= now)
+           .order_by(CalendarSubscription.due_at))
+    for row in list(due):
+        claimed = (CalendarSubscription
+                   .update(due_at=now + CLAIM)
+                   .where((CalendarSubscription.id == row.id)
+                          & (CalendarSubscription.due_at == row.due_at))
+                   .execute())
+        if not claimed:  # another consumer took it
+            continue
+        outcome = refresh(row.id, now)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def refresh(subscription_id, now=None):
+    """Read one calendar now and keep what it says. Returns UPDATED (its busy time
+    changed), UNCHANGED, FAILED (recorded on the subscription), STILL_FAILING (for the
+    same reason as the last read), or None when the subscription is gone."""
+    now = now or utcnow()
+    subscription = CalendarSubscription.get_or_none(CalendarSubscription.id == subscription_id)
+    if subscription is None:
+        return None
+    config = current_app.config
+    settings = schedule.settings_for(subscription.teacher_id)
+    horizon_end = now + timedelta(days=settings.horizon_days)
+    covered = subscription.covered_until is not None \
+        and subscription.covered_until >= horizon_end + timedelta(days=1) \
+        and subscription.timezone == settings.timezone
+    next_round = now + timedelta(minutes=config["BUSY_CALENDAR_REFRESH_MINUTES"])
+    try:
+        fetched = ical_fetch.fetch(
+            subscription.url,
+            etag=subscription.etag if covered else "",
+            last_modified=subscription.last_modified if covered else "",
+            connect_timeout=config["BUSY_CALENDAR_CONNECT_TIMEOUT"],
+            read_timeout=config["BUSY_CALENDAR_READ_TIMEOUT"],
+            max_bytes=config["BUSY_CALENDAR_MAX_BYTES"],
+            allow_private=config["BUSY_CALENDAR_ALLOW_PRIVATE"])
+        if fetched.not_modified:
+            _save(subscription, checked_at=now, fetched_at=now, due_at=next_round,
+                  error="", error_detail="")
+            return UNCHANGED
+        until = horizon_end + EXTRA
+        intervals = busy_intervals(fetched.body, settings.timezone, now - LOOK_BACK, until)
+    except (ical_fetch.FetchError, CalendarError) as error:
+        _save(subscription, checked_at=now, due_at=next_round, error=error.code,
+              error_detail=error.detail[:200])
+        return STILL_FAILING if subscription.error == error.code else FAILED
+    with schedule.lock(subscription.teacher_id):
+        if CalendarSubscription.get_or_none(CalendarSubscription.id == subscription.id) is None:
+            return None  # removed while it was read
+        kept = ImportedBusy.select(ImportedBusy.start, ImportedBusy.end).where(
+            ImportedBusy.subscription == subscription).order_by(ImportedBusy.start)
+        changed = [tuple(row) for row in kept.tuples()] != intervals
+        if changed:  # an unchanged calendar leaves the kept weeks as they are
+            ImportedBusy.delete().where(ImportedBusy.subscription == subscription).execute()
+            rows = [{"subscription": subscription.id, "teacher": subscription.teacher_id,
+                     "start": start, "end": end} for start, end in intervals]
+            for first in range(0, len(rows), 500):
+                ImportedBusy.insert_many(rows[first:first + 500]).execute()
+        _save(subscription, checked_at=now, fetched_at=now, due_at=next_round,
+              covered_until=until, timezone=settings.timezone, etag=fetched.etag,
+              last_modified=fetched.last_modified,
+              error="", error_detail="", busy_count=len(intervals))
+    return UPDATED if changed else UNCHANGED
+
+
+def _save(subscription, **fields):
+    (CalendarSubscription
+     .update(**fields)
+     .where(CalendarSubscription.id == subscription.id)
+     .execute())
+
+
+# --- parsing ------------------------------------------------------------------------
+
+def busy_intervals(body, zone_name, start, end):
+    """The busy time the iCalendar text `body` gives within [start, end) (naive UTC),
+    as sorted, merged (start, end) pairs of naive UTC. `zone_name` is the teacher's
+    zone, for floating times and all-day events. Raises CalendarError."""
+    # The parsers load with the first calendar read, not in every web worker.
+    import icalendar
+    import recurring_ical_events
+    try:
+        calendar = icalendar.Calendar.from_ical(body)
+    except (ValueError, IndexError, KeyError, TypeError) as error:
+        raise CalendarError(NOT_CALENDAR, type(error).__name__) from None
+    if getattr(calendar, "name", None) != "VCALENDAR":
+        raise CalendarError(NOT_CALENDAR, getattr(calendar, "name", ""))
+    for event in calendar.walk("VEVENT"):
+        rule = event.get("RRULE")
+        if rule is not None and set(rule.get("FREQ", ())) & TOO_FREQUENT:
+            raise CalendarError(TOO_MANY, "an event repeats every minute or second")
+    zone = ZoneInfo(zone_name)
+    # A day either side: floating and all-day events are placed in the zone below.
+    query_start = start.replace(tzinfo=timezone.utc) - timedelta(days=1)
+    query_end = end.replace(tzinfo=timezone.utc) + timedelta(days=1)
+    try:
+        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
+            query_start, query_end)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise CalendarError(NOT_CALENDAR, type(error).__name__) from None
+    found = []
+    for event in events:
+        if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+            continue
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        times = _times(event, zone)
+        if times is None:
+            continue
+        begin, finish = max(times[0], start), min(times[1], end)
+        if begin < finish:
+            found.append((begin, finish))
+        if len(found) > 4 * MAX_INTERVALS:
+            raise CalendarError(TOO_MANY, len(found))
+    merged = _merge(found)
+    if len(merged) > MAX_INTERVALS:
+        raise CalendarError(TOO_MANY, len(merged))
+    return merged
+
+
+def _times(event, zone):
+    """The event's (start, end) in naive UTC, or None when it has no usable start."""
+    begin = getattr(event.get("DTSTART"), "dt", None)
+    if not isinstance(begin, (date, datetime)):
+        return None
+    finish = getattr(event.get("DTEND"), "dt", None)
+    if not isinstance(finish, (date, datetime)):
+        duration = getattr(event.get("DURATION"), "dt", None)
+        if isinstance(duration, timedelta):
+            finish = begin + duration
+        elif not isinstance(begin, datetime):
+            finish = begin + timedelta(days=1)  # an all-day event without an end
+        else:
+            return None  # a moment, not a stretch of time
+    return _utc(begin, zone), _utc(finish, zone)
+
+
+def _utc(value, zone):
+    if not isinstance(value, datetime):  # a date: its day begins in the teacher's zone
+        return zones.day_start(value, zone)
+    if value.tzinfo is None:  # floating: the teacher's wall clock
+        return zones.wall_to_utc(value, zone)
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _merge(intervals):
+    merged = []
+    for begin, finish in sorted(intervals):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
+        else:
+            merged.append((begin, finish))
+    return merged

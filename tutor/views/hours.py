@@ -1,0 +1,118 @@
+"""The weekly grid of the teacher's hours on the availability page: add, change and
+remove a window, copy a day to other days, a preset. Each answers an htmx request
+with the grid alone (partials/_weekly_hours.html) and a plain POST with the page
+(PRG on success). Routes of the teacher blueprint (views/teacher.py)."""
+from datetime import datetime
+
+from flask import abort, flash, render_template, url_for
+from flask_babel import gettext as _
+
+from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
+from tutor.htmx import is_fragment_request, redirect_to, with_toasts
+from tutor.services import audit, hours, schedule
+from tutor.views.teacher import availability_page, bp, me
+
+
+def grid_context(teacher, error=None, window_form=None):
+    """What _weekly_hours.html shows: the week, an error with its day, and the add
+    form that failed (its typed values) when one did."""
+    return {
+        "hours_week": hours.week(schedule.windows_for(teacher)),
+        "weekdays": hours.WEEKDAYS,
+        "presets": hours.PRESETS,
+        "hours_error": error,
+        "window_form": window_form,
+        "zone": schedule.settings_for(teacher).timezone,
+    }
+
+
+def _answer(edit, action, done, form=None, details=None):
+    """Apply `edit`; on success say `done` and show the grid again (htmx) or go back
+    to the page; on HoursError show the grid with the reason, nothing saved."""
+    try:
+        hours.apply(me(), edit)
+    except hours.HoursError as error:
+        return _grid(error, form)
+    audit.record(me(), action, after=details)
+    flash(done, "success")
+    if is_fragment_request():
+        return _grid()
+    return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))
+
+
+def _grid(error=None, form=None):
+    if is_fragment_request():
+        return with_toasts(render_template("teacher/partials/_weekly_hours.html",
+                                           **grid_context(me(), error, form)))
+    return availability_page(hours_error=error, window_form=form)
+
+
+def _refused(form):
+    """A form that did not validate: the first of its errors as the grid's message."""
+    message = next((error for errors in form.errors.values() for error in errors),
+                   _("Please check this value."))
+    weekday = form.weekday.data if "weekday" in form and isinstance(
+        form.weekday.data, int) else None
+    # Only the add form's typed times are shown again (the others' are in the page).
+    return _grid(hours.HoursError(str(message), weekday),
+                 form if isinstance(form, WindowForm) else None)
+
+
+def _time(text):
+    try:
+        return datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        abort(404)
+
+
+@bp.post("/availability/windows")
+def add_window():
+    form = WindowForm()
+    if not form.validate_on_submit():
+        return _refused(form)
+    return _answer(hours.added(form.weekday.data, form.start.data, form.end.data),
+                   "window.add", _("The window is added."), form, form.data)
+
+
+@bp.post("/availability/windows/<int:weekday>/<start>/change")
+def change_window(weekday, start):
+    old = _time(start)
+    if weekday not in range(7) or not any(w.weekday == weekday and w.start == old
+                                          for w in schedule.windows_for(me())):
+        abort(404)
+    form = ChangeWindowForm()
+    if not form.validate_on_submit():
+        return _refused(form)
+    return _answer(hours.changed(weekday, old, form.start.data, form.end.data),
+                   "window.change", _("The hours are changed."),
+                   details={"weekday": weekday, "from": start, **form.data})
+
+
+@bp.post("/availability/windows/<int:weekday>/<start>/delete")
+def remove_window(weekday, start):
+    old = _time(start)
+    if not any(w.weekday == weekday and w.start == old for w in schedule.windows_for(me())):
+        abort(404)
+    return _answer(hours.removed(weekday, old), "window.remove", _("The window is removed."),
+                   details={"weekday": weekday, "start": start})
+
+
+@bp.post("/availability/hours/copy")
+def copy_day():
+    form = CopyDayForm()
+    if not form.validate_on_submit():
+        return _refused(form)
+    return _answer(hours.copied(form.weekday.data, form.days.data), "hours.copy",
+                   _("The hours are copied."),
+                   details={"weekday": form.weekday.data, "days": form.days.data})
+
+
+@bp.post("/availability/hours/preset")
+def apply_preset():
+    form = PresetForm()
+    if not form.validate_on_submit():
+        return _refused(form)
+    return _answer(hours.preset(form.preset.data), "hours.preset",
+                   _("The hours are set: %(preset)s.",
+                     preset=hours.PRESETS[form.preset.data][3]),
+                   details={"preset": form.preset.data})
