@@ -38,7 +38,7 @@ class AlreadyDecided(TrialError):
 def contact_key(contact):
     """A contact as the per-contact limit counts it: case, spaces, brackets, dashes and
     a leading @ do not make another address ("+7 (900) 123-45-67" is "+79001234567")."""
-    return re.sub(r"[\s()\-.]", "", (contact or "").strip().lower()).removeprefix("@")[:254]
+    return re.sub(r"[\s()\-]", "", (contact or "").strip().lower()).removeprefix("@")[:254]
 
 
 def ask(name, contact, goal="", preferred_times="", now=None):
