@@ -78,7 +78,7 @@ def for_teacher(teacher, now=None):
         tomorrow=[lesson for lesson in soon if lesson.start >= tomorrow_start],
         unmarked=balances.unmarked(teacher, now).count(),
         debtors=debtors[:SHOWN], debtors_total=len(debtors), zone=zone,
-        price=settings.default_price, trials=trials.open_requests(teacher).count())
+        price=settings.default_price, trials=trials.waiting_count(teacher))
 
 
 def confirm_as_usual(teacher, lesson, now=None):

@@ -84,6 +84,15 @@ def open_requests(teacher):
             .order_by(TrialRequest.created_at.desc()))
 
 
+def waiting_count(teacher):
+    """How many requests wait for the teacher's answer (the home page says so): one
+    COUNT query."""
+    return (TrialRequest
+            .select()
+            .where((TrialRequest.teacher == teacher.id) & (TrialRequest.status == TrialRequest.NEW))
+            .count())
+
+
 def request_for(teacher, trial_id):
     """The teacher's request, or RequestNotFound (another teacher's is not found either)."""
     trial = TrialRequest.get_or_none((TrialRequest.id == trial_id)
