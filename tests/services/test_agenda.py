@@ -77,13 +77,15 @@ def test_a_quiet_day(hours):
     assert found.is_quiet and found.price == Decimal("1500")
 
 
-def test_it_costs_five_queries(hours, create_student):
+def test_it_costs_six_queries(hours, create_student):
+    """However many requests wait; the last one counts the waiting trial requests."""
     student = create_student()
     for day in range(24, 28):
         lesson(hours, student, datetime(2026, 11, day, 9), Lesson.PENDING)
     with counting_queries() as queries:
         agenda.for_teacher(hours, NOW)
-    assert len(queries) == 5
+    assert len(queries) == 6
+    assert "COUNT" in queries[-1] and "trial_requests" in queries[-1]
 
 
 def test_the_header_count_is_one_query(hours):

@@ -136,3 +136,9 @@ def test_lesson_defaults_split_the_name(app_ctx):
     trial = TrialRequest(name="Мария", contact="@maria", goal="", preferred_times="")
     assert trials.lesson_defaults(trial)["first_name"] == "Мария"
     assert trials.lesson_defaults(trial)["last_name"] == ""
+
+
+def test_the_teachers_home_points_to_waiting_requests(client, app, teacher, auth):
+    ask(client)
+    auth.login()
+    assert "1 trial lesson request waits for an answer" in client.get("/").text

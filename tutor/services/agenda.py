@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tutor.models import Lesson, User, utcnow
-from tutor.services import balances, booking, calendar, schedule, zones
+from tutor.services import balances, booking, calendar, schedule, trials, zones
 
 SHOWN = 10  # requests and debtors listed on the page; the rest are a link away
 
@@ -21,6 +21,7 @@ class Agenda:
     debtors_total: int
     zone: str
     price: object  # the teacher's usual price (Decimal), which "confirm" sets
+    trials: int = 0  # visitors' trial lesson requests not answered yet (services/trials.py)
 
     def local(self, moment):
         """A stored naive-UTC moment, aware in the teacher's zone."""
@@ -77,7 +78,7 @@ def for_teacher(teacher, now=None):
         tomorrow=[lesson for lesson in soon if lesson.start >= tomorrow_start],
         unmarked=balances.unmarked(teacher, now).count(),
         debtors=debtors[:SHOWN], debtors_total=len(debtors), zone=zone,
-        price=settings.default_price)
+        price=settings.default_price, trials=trials.waiting_count(teacher))
 
 
 def confirm_as_usual(teacher, lesson, now=None):

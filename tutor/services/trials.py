@@ -38,7 +38,7 @@ class AlreadyDecided(TrialError):
 def contact_key(contact):
     """A contact as the per-contact limit counts it: case, spaces, brackets, dashes and
     a leading @ do not make another address ("+7 (900) 123-45-67" is "+79001234567")."""
-    return re.sub(r"[\s()\-.]", "", (contact or "").strip().lower()).removeprefix("@")[:254]
+    return re.sub(r"[\s()\-]", "", (contact or "").strip().lower()).removeprefix("@")[:254]
 
 
 def ask(name, contact, goal="", preferred_times="", now=None):
@@ -82,6 +82,15 @@ def open_requests(teacher):
             .select()
             .where((TrialRequest.teacher == teacher.id) & (TrialRequest.status == TrialRequest.NEW))
             .order_by(TrialRequest.created_at.desc()))
+
+
+def waiting_count(teacher):
+    """How many requests wait for the teacher's answer (the home page says so): one
+    COUNT query."""
+    return (TrialRequest
+            .select()
+            .where((TrialRequest.teacher == teacher.id) & (TrialRequest.status == TrialRequest.NEW))
+            .count())
 
 
 def request_for(teacher, trial_id):

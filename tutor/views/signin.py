@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     session,
@@ -64,7 +63,7 @@ def _send_to_yandex(purpose, next_page=None):
     session[OAUTH_KEY] = {"state": authorization.state, "verifier": authorization.verifier,
                           "purpose": purpose, "next": next_page,
                           "user": current_user.id if purpose == LINK else None}
-    return redirect(authorization.url)
+    return redirect_to(authorization.url)
 
 
 # --- Yandex ID -----------------------------------------------------------------------
@@ -106,11 +105,11 @@ def yandex_callback():
     state = request.args.get("state", "")
     if not pending or not state or not hmac.compare_digest(pending["state"], state):
         flash(_("Logging in with Yandex ID did not complete. Please try again."), "error")
-        return redirect(url_for("auth.login"))
+        return redirect_to(url_for("auth.login"))
     back = url_for("account.profile") if pending["purpose"] == LINK else url_for("auth.login")
     if request.args.get("error") or not request.args.get("code"):
         flash(_("Yandex ID did not let us in: access was not allowed."), "warning")
-        return redirect(back)
+        return redirect_to(back)
     config = current_app.config
     try:
         person = yandex_id.user_for_code(
@@ -121,7 +120,7 @@ def yandex_callback():
     except yandex_id.YandexUnavailable as error:
         current_app.logger.warning("Yandex ID sign-in failed: %s", error)
         flash(_("Yandex ID is not answering. Please try again in a minute."), "error")
-        return redirect(back)
+        return redirect_to(back)
     if pending["purpose"] == LINK:
         return _linked(pending, person)
     return _signed_in(pending, person)
@@ -130,19 +129,19 @@ def yandex_callback():
 def _linked(pending, person):
     if not current_user.is_authenticated or current_user.id != pending["user"]:
         flash(_("Log in first, then link Yandex ID from your profile."), "error")
-        return redirect(url_for("auth.login"))
+        return redirect_to(url_for("auth.login"))
     try:
         signin.link(current_user, signin.YANDEX, person.id, person.login)
     except signin.IdentityTaken:
         flash(_("This Yandex account is already linked to another account here."), "error")
     else:
         flash(_("Yandex ID is linked: you can log in with it."), "success")
-    return redirect(url_for("account.profile"))
+    return redirect_to(url_for("account.profile"))
 
 
 def _signed_in(pending, person):
     if current_user.is_authenticated:
-        return redirect(url_for("calendar.week"))
+        return redirect_to(url_for("calendar.week"))
     try:
         user = signin.user_for_identity(signin.YANDEX, person.id)
     except signin.NotLinked:
@@ -150,10 +149,10 @@ def _signed_in(pending, person):
                                "first_name": person.first_name,
                                "last_name": person.last_name, "email": person.email,
                                "next": pending.get("next")}
-        return redirect(url_for("signin.yandex_register"))
+        return redirect_to(url_for("signin.yandex_register"))
     start_session(signin.signed_in(user))
     flash(_("You are logged in."), "success")
-    return redirect(safe_next(pending.get("next")) or url_for("calendar.week"))
+    return redirect_to(safe_next(pending.get("next")) or url_for("calendar.week"))
 
 
 @bp.route("/register/yandex", methods=["GET", "POST"])
