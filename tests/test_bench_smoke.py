@@ -129,3 +129,14 @@ def test_load_bench_runs_every_scenario_on_postgresql_beside_sqlite(tmp_path):
             assert re.search(rf"\n{scenario} +{database} ", table), (scenario, database)
         assert re.search(rf"\n  {scenario} +1,000 +\d+%", out), scenario
     assert out.count("lessons booked, none overlapping") == 2
+
+
+def test_lighthouse_scores_a_page_behind_the_login():
+    """bench/lighthouse.py logs in, hands the cookie to Lighthouse (installed by
+    make test) and stops if the page it scored is not the one asked for."""
+    result = subprocess.run([sys.executable, "bench/lighthouse.py", "--only", "my lessons"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\| my lessons \| (mobile|desktop) \|((?: \d+ \|){4})$",
+                      result.stdout, re.MULTILINE)
+    assert [preset for preset, _ in rows] == ["mobile", "desktop"], result.stdout

@@ -153,6 +153,25 @@ def photograph(base, out, week, month, language):
     return sizes
 
 
+def seeded_server(workdir):
+    """The app on a seeded SQLite database in `workdir`, served in a thread on a free
+    port of 127.0.0.1 (bench/lighthouse.py uses it too). Returns (server, week, month);
+    the caller shuts the server down."""
+    os.environ.setdefault("SECRET_KEY", "screenshots-only")
+    app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/tutor.db", "REDIS_URL": "",
+                      "INSTANCE_PATH": workdir, "RATELIMIT_ENABLED": False,
+                      "RATELIMIT_STORAGE_URI": "memory://", "ARGON2_TIME_COST": 1,
+                      "ARGON2_MEMORY_COST": 1024, "TEACHER_TIMEZONE": ZONE})
+    for name in ("werkzeug", "tutor"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with app.app_context():
+        migrate.upgrade(db.database)
+        week, month = seed()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, week, month
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -160,18 +179,7 @@ def main():
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
-        os.environ.setdefault("SECRET_KEY", "screenshots-only")
-        app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/tutor.db", "REDIS_URL": "",
-                          "INSTANCE_PATH": workdir, "RATELIMIT_ENABLED": False,
-                          "RATELIMIT_STORAGE_URI": "memory://", "ARGON2_TIME_COST": 1,
-                          "ARGON2_MEMORY_COST": 1024, "TEACHER_TIMEZONE": ZONE})
-        for name in ("werkzeug", "tutor"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        with app.app_context():
-            migrate.upgrade(db.database)
-            week, month = seed()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server, week, month = seeded_server(workdir)
         try:
             sizes = photograph(f"http://127.0.0.1:{server.server_port}", arguments.out,
                                week, month, arguments.language)
