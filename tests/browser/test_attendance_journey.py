@@ -60,6 +60,10 @@ def test_mark_pay_see_the_balance_and_rate(browser, live_server, app, teacher, c
     expect(student.locator('[data-total="balance"]')).to_contain_text("-200")
     student.get_by_role("link", name="Rate the lesson").click()
     feedback = student.locator("#feedback")
+    # The five rating choices sit in one row under their legend.
+    tops = {round(feedback.get_by_label(str(n), exact=True).bounding_box()["y"])
+            for n in range(1, 6)}
+    assert len(tops) == 1, tops
     feedback.get_by_label("5", exact=True).check()
     feedback.get_by_label("Comment (only the teacher sees it)").fill("Всё понятно, спасибо!")
     feedback.get_by_role("button", name="Send feedback").click()
