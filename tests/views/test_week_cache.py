@@ -81,7 +81,8 @@ def test_a_change_of_the_teachers_settings_shows_at_once(app, person, calendar_r
     assert free_cells(fragment(browser)) == 12
     with app.app_context():
         schedule.update_settings(calendar_ready, lesson_length_minutes=120)
-    assert free_cells(fragment(browser)) == 6
+    # On the hour (a new teacher's step), 10:00-14:00 offers 10, 11 and 12 each day.
+    assert free_cells(fragment(browser)) == 9
 
 
 def test_a_slot_leaves_when_its_notice_passes(person, alisa, builds, time_machine):
