@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from tutor.formatting import clock_span, time_span
 from tutor.models import Lesson, Message, UnavailableInterval, User
 from tutor.services import calendar, digest, schedule, zones
+from tutor.services.availability import Window
 
 SANTIAGO, NEW_YORK = "America/Santiago", "America/New_York"
 
@@ -93,3 +94,36 @@ def test_the_digest_across_the_fall_back_shows_the_real_length(app_ctx, teacher,
     assert "01:30 (UTC\u22124) – 01:30 (UTC\u22125)" in message.body_text
     assert "01:30–01:30" not in message.body_text
     assert "01:30 (UTC\u22124) – 01:30 (UTC\u22125)" in message.body_html
+
+
+@pytest.mark.parametrize("step, expected", [
+    (0, {
+        date(2026, 4, 4): ["21:00–22:00", "22:00–23:00"],
+        # The Sunday after 23:00 came twice starts as any other.
+        date(2026, 4, 5): ["00:00–01:00", "01:00–02:00", "22:00–23:00"],
+        date(2026, 9, 5): ["21:00–22:00", "22:00–23:00"],
+        # 00:00 is skipped: the night window keeps its one real hour.
+        date(2026, 9, 6): ["01:00–02:00", "22:00–23:00"]}),
+    (30, {
+        # From 22:30 an hour ends at 23:30 the first time round, before 23:59; from
+        # 23:00 it would end at the second 23:00, after the window's (first) 23:59.
+        date(2026, 4, 4): ["21:00–22:00", "21:30–22:30", "22:00–23:00", "22:30–23:30"],
+        date(2026, 4, 5): ["00:00–01:00", "00:30–01:30", "01:00–02:00", "22:00–23:00",
+                           "22:30–23:30"],
+        date(2026, 9, 5): ["21:00–22:00", "21:30–22:30", "22:00–23:00", "22:30–23:30"],
+        date(2026, 9, 6): ["01:00–02:00", "22:00–23:00", "22:30–23:30"]}),
+])
+def test_santiago_windows_to_23_59_and_from_midnight_on_its_change_days(
+        app_ctx, teacher, step, expected):
+    """Windows that end at 23:59 or start at midnight around Santiago's changes give
+    the hours the clock really shows, on the right days (this behaved already)."""
+    schedule.update_settings(teacher, timezone=SANTIAGO, horizon_days=200,
+                             lesson_length_minutes=60, buffer_minutes=0, min_notice_hours=0,
+                             slot_step_minutes=step)
+    schedule.set_windows(teacher, [Window(5, time(21), time(23, 59)),
+                                   Window(6, time(0), time(2)),
+                                   Window(6, time(22), time(23, 59))])
+    me = User.get_by_id(teacher.id)
+    for day, spans in expected.items():
+        week = calendar.build_week(me, me, day, datetime(2026, 3, 20))
+        assert [cell.span for cell in cells_of(week, day, calendar.FREE)] == spans, day
