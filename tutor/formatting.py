@@ -12,10 +12,41 @@ from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from tutor.services import money as money_service
+from tutor.services import zones
 
 
 def hhmm(moment):
     return moment.strftime("%H:%M")
+
+
+def _offset(moment):
+    """"UTC+3", "UTC−3:30": an aware moment's offset, for telling a repeated hour's
+    two readings apart."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def clock_span(start, end):
+    """Two aware moments of one local day as a from–to of the clock: "14:00–15:00".
+    The one wording for spans that are read as times of a day (the week's cells, a
+    lesson's page, the digest): an end at the start of the next day reads "24:00"
+    (not "00:00", which reads as the start), and when the clocks change between the
+    two the times carry their offsets, "02:30 (UTC+2) – 02:30 (UTC+1)", so an hour
+    lesson in a repeated hour does not read as "02:30–02:30"."""
+    end_clock = hhmm(end)
+    if end > start and end.date() > start.date() and zones.is_day_start(end):
+        end_clock = "24:00"
+    if start.utcoffset() != end.utcoffset():
+        return f"{hhmm(start)} ({_offset(start)}) – {end_clock} ({_offset(end)})"
+    return f"{hhmm(start)}–{end_clock}"
+
+
+def whole_days(start, end):
+    """True when aware `start` and `end` both begin a local day of their zone (so the
+    span is a run of whole days there), also on a day whose midnight is skipped."""
+    return end > start and zones.is_day_start(start) and zones.is_day_start(end)
 
 
 def day_label(day):
@@ -44,9 +75,11 @@ def _date_in(day, pattern, locale):
     return babel_format_date(day, pattern, locale=locale)
 
 
-def day_and_time(moment):
-    """An aware moment as a person says it: "вторник, 9 декабря, 15:00"."""
-    return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {hhmm(moment)}"
+def day_and_time(moment, end=None):
+    """An aware moment as a person says it: "вторник, 9 декабря, 15:00"; with `end`,
+    until then by clock_span: "вторник, 9 декабря, 15:00–16:00"."""
+    clock = hhmm(moment) if end is None else clock_span(moment, end)
+    return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {clock}"
 
 
 def short_date(day):
@@ -55,9 +88,11 @@ def short_date(day):
     return format_date(day, "medium")
 
 
-def short_moment(moment, seconds=False):
+def short_moment(moment, seconds=False, end=None):
     """An aware local moment in a table: "20 нояб. 2026 г., 12:00" / "Nov 20, 2026,
-    12:00" (with `seconds`, 12:00:05)."""
+    12:00" (with `seconds`, 12:00:05; with `end`, until then by clock_span)."""
+    if end is not None:
+        return f"{short_date(moment.date())}, {clock_span(moment, end)}"
     return f"{short_date(moment.date())}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
 
 
@@ -78,7 +113,7 @@ def time_span(start, end):
     viewer's zone; `end` is exclusive, so whole days end with the day before."""
     this_year = datetime.now(start.tzinfo).year
     pattern = "d MMMM" if start.year == end.year == this_year else "d MMMM y"
-    if start.time() == end.time() == time() and end > start:
+    if whole_days(start, end):
         first, last = start.date(), end.date() - timedelta(days=1)
         if last == first:
             return _("%(day)s, all day", day=format_date(first, pattern))
@@ -87,8 +122,9 @@ def time_span(start, end):
         if first.year == last.year:
             return f"{format_date(first, 'd MMMM')} – {format_date(last, pattern)}"
         return f"{format_date(first, 'd MMMM y')} – {format_date(last, 'd MMMM y')}"
-    if start.date() == end.date():
-        return f"{format_date(start.date(), pattern)}, {hhmm(start)}–{hhmm(end)}"
+    if start.date() == end.date() or (end.date() == start.date() + timedelta(days=1)
+                                      and zones.is_day_start(end)):
+        return f"{format_date(start.date(), pattern)}, {clock_span(start, end)}"
     return (f"{format_date(start.date(), pattern)} {hhmm(start)} – "
             f"{format_date(end.date(), pattern)} {hhmm(end)}")
 
@@ -127,11 +163,7 @@ def utc_offset(name, at=None):
     there, so a page for a week says that week's offset): "UTC+3", "UTC−3:30"."""
     if isinstance(at, date) and not isinstance(at, datetime):
         at = datetime.combine(at, time(12), ZoneInfo(name))
-    offset = (at or datetime.now(timezone.utc)).astimezone(ZoneInfo(name)).utcoffset()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "\u2212"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return _offset((at or datetime.now(timezone.utc)).astimezone(ZoneInfo(name)))
 
 
 def zone_label(name, locale=None, at=None):
@@ -161,6 +193,7 @@ def register(app):
     for name, function in [("hhmm", hhmm), ("day_label", day_label), ("long_day", long_day),
                            ("day_and_time", day_and_time),
                            ("weekday_short", weekday_short), ("time_span", time_span),
+                           ("clock_span", clock_span),
                            ("month_label", month_label), ("money", money),
                            ("short_date", short_date), ("short_moment", short_moment),
                            ("local_datetime", local_datetime), ("file_size", file_size),

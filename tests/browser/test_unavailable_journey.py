@@ -76,7 +76,7 @@ def test_a_range_across_days_takes_the_students_slots(browser, live_server, app,
     expect(day_section(teacher, thursday).locator(".cell-unavailable")).to_contain_text(
         "All day")
     expect(day_section(teacher, wednesday).locator(".cell-unavailable")).to_contain_text(
-        "14:00–00:00")
+        "14:00–24:00")
     teacher.goto(f"{live_server}/month?month={thursday.strftime('%Y-%m')}")
     thursday_cell = teacher.locator(f"a[href='/?week={thursday.isoformat()}']")
     expect(thursday_cell).to_contain_text("unavailable all day")

@@ -191,4 +191,10 @@ def test_the_daily_digest_lists_the_lessons_of_the_change_day(app, case, people)
         [message] = Message.select().where(Message.user == student)
         assert message.idempotency_key == f"digest:{student.id}:{case.day.isoformat()}"
         hhmm = case.shown[11:16]
-        assert message.body_text.count("–") == 1 and f"{hhmm}–" in message.body_text
+        [line] = [line for line in message.body_text.splitlines() if "–" in line]
+        assert line.startswith(f"- {hhmm}")
+        # An hour from a repeated time ends at the same wall time: the offsets tell
+        # the two apart (formatting.clock_span), never "02:30–02:30".
+        assert f"{hhmm}–{hhmm}" not in line
+        if zones.clock_change_at(case.day, case.wall, case.zone) == zones.REPEATED:
+            assert line.count("(UTC") == 2

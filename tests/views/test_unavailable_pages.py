@@ -212,7 +212,7 @@ def test_the_teachers_calendar_shows_the_range_and_students_see_no_slots(
     tenth = week.split('aria-labelledby="day-2026-12-10"')[1].split('<section class="day')[0]
     assert '<span class="time">All day</span>' in tenth and "Конференция" in tenth
     ninth = week.split('aria-labelledby="day-2026-12-09"')[1].split('<section class="day')[0]
-    assert '<span class="time">14:00–00:00</span>' in ninth
+    assert '<span class="time">14:00–24:00</span>' in ninth
 
     month = teacher_browser.get("/month?month=2026-12").text
     assert month.count("unavailable all day</span>") == 1

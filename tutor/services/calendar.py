@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from tutor import formatting
 from tutor.database import Prepared
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import availability, schedule, zones
@@ -31,7 +32,7 @@ class Cell:
 
     @property
     def whole_day(self):
-        return self.start.time() == self.end.time() == datetime.min.time() and self.end > self.start
+        return formatting.whole_days(self.start, self.end)
 
     @property
     def start_utc(self):
@@ -44,8 +45,7 @@ class Cell:
     @cached_property
     def span(self):
         """"10:00–11:00", as the week shows it (twice for the teacher)."""
-        start, end = self.start, self.end
-        return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+        return formatting.clock_span(self.start, self.end)
 
     @cached_property
     def slot(self):

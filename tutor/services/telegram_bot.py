@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.formatting import zone_label
+from tutor.formatting import clock_span, zone_label
 from tutor.integrations.telegram import (
     TelegramError,
     markup_on_last,
@@ -271,7 +271,7 @@ def _lessons_between(user, start, end):
 def _lesson_line(user, lesson, zone, day=False):
     start = zones.local(lesson.start, zone)
     end = zones.local(lesson.end, zone)
-    parts = [f"{start:%H:%M}–{end:%H:%M}"]
+    parts = [clock_span(start, end)]
     if day:
         parts[0] = f"{format_date(start.date(), 'EEE d MMM')} {parts[0]}"
     if user.is_teacher:

@@ -102,6 +102,15 @@ def steady_offset(day, zone):
     return first if first == last else None
 
 
+def is_day_start(moment, zone=None):
+    """True when the aware `moment` (or naive UTC, read in `zone`) is the first
+    instant of its local date: its midnight, or 01:00 when the clocks skip midnight
+    (Santiago's September change)."""
+    moment = local(moment, zone or moment.tzinfo)
+    return moment.replace(tzinfo=None) == local(
+        day_start(moment.date(), moment.tzinfo), moment.tzinfo).replace(tzinfo=None)
+
+
 def month_start(day, zone):
     """The naive-UTC moment the month of the local date `day` begins in `zone`."""
     return day_start(day.replace(day=1), zone)
