@@ -128,17 +128,25 @@ class _PasswordRules:
             raise ValidationError(account_error_message(error))
 
 
+def own_name_fields():
+    """A person's own first name, last name and login, as registration and the profile
+    ask for them (made afresh for each form, so each keeps its own order)."""
+    return (
+        StringField(_l("First name"), validators=[
+            InputRequired(_l("Enter your first name.")), Length(max=100), person_name],
+            render_kw={"autocomplete": "given-name"}),
+        StringField(_l("Last name"), validators=[
+            InputRequired(_l("Enter your last name.")), Length(max=100), person_name],
+            render_kw={"autocomplete": "family-name"}),
+        StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
+                                             Length(max=64)],
+                    render_kw={"autocomplete": "username", "autocapitalize": "none",
+                               "spellcheck": "false"}),
+    )
+
+
 class RegistrationForm(_PasswordRules, FlaskForm):
-    first_name = StringField(_l("First name"), validators=[
-        InputRequired(_l("Enter your first name.")), Length(max=100), person_name],
-        render_kw={"autocomplete": "given-name"})
-    last_name = StringField(_l("Last name"), validators=[
-        InputRequired(_l("Enter your last name.")), Length(max=100), person_name],
-        render_kw={"autocomplete": "family-name"})
-    login = StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
-                                                 Length(max=64)],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none",
-                                   "spellcheck": "false"})
+    first_name, last_name, login = own_name_fields()
     password = PasswordField(_l("Password"), validators=[
         InputRequired(_l("Choose a password.")),
         Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters.", max=PASSWORD_MAX))],
@@ -234,16 +242,7 @@ class ResetPasswordForm(_PasswordRules, FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    first_name = StringField(_l("First name"), validators=[
-        InputRequired(_l("Enter your first name.")), Length(max=100), person_name],
-        render_kw={"autocomplete": "given-name"})
-    last_name = StringField(_l("Last name"), validators=[
-        InputRequired(_l("Enter your last name.")), Length(max=100), person_name],
-        render_kw={"autocomplete": "family-name"})
-    login = StringField(_l("Login"), validators=[InputRequired(_l("Choose a login.")),
-                                                 Length(max=64)],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none",
-                                   "spellcheck": "false"})
+    first_name, last_name, login = own_name_fields()
     goal = SelectField(_l("Learning goal"), coerce=optional_int, validate_choice=False)
     timezone = ZoneField(_l("Time zone"), empty_label="")
     locale = SelectField(_l("Language"), choices=[SelectChoice("ru", "Русский"),

@@ -35,6 +35,25 @@ from tutor.services import (
 )
 
 
+def price_field(label=_l("Price, ₽")):
+    """The teacher's price of a lesson, up to what the price columns hold."""
+    return MoneyField(label, high=schedule.MAX_PRICE, validators=[
+        InputRequired(_l("Enter the price (0 for a free lesson)."))])
+
+
+def people_field():
+    return IntegerField(_l("Number of people"), default=1, validators=[
+        InputRequired(_l("Enter the number of people.")),
+        NumberRange(min=1, max=booking.MAX_PEOPLE, message=_l("From %(min)s to %(max)s."))])
+
+
+def comment_field(rows):
+    """The teacher's comment on a lesson (the terms' fields are made afresh for each
+    form, in the order the form lists them)."""
+    return TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
+                         render_kw={"rows": rows})
+
+
 class BookingForm(FlaskForm):
     start = HiddenField(validators=[InputRequired()])
     comment = TextAreaField(_l("Comment for the teacher (optional)"), validators=[
@@ -47,14 +66,9 @@ class BookingForm(FlaskForm):
 
 
 class ConfirmLessonForm(FlaskForm):
-    price = MoneyField(_l("Price, ₽"), high=schedule.MAX_PRICE, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson)."))])
-    people = IntegerField(_l("Number of people"), default=1, validators=[
-        InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=booking.MAX_PEOPLE,
-                    message=_l("From %(min)s to %(max)s."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
-                            render_kw={"rows": 3})
+    price = price_field()
+    people = people_field()
+    comment = comment_field(rows=3)
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the time."))])
 
@@ -76,14 +90,9 @@ class NewLessonForm(FlaskForm):
     minutes = IntegerField(_l("Length, minutes"), default=60, validators=[
         InputRequired(_l("Enter a whole number.")),
         NumberRange(min=10, max=720, message=_l("From %(min)s to %(max)s."))])
-    price = MoneyField(_l("Price, ₽"), high=schedule.MAX_PRICE, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson)."))])
-    people = IntegerField(_l("Number of people"), default=1, validators=[
-        InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=booking.MAX_PEOPLE,
-                    message=_l("From %(min)s to %(max)s."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
-                            render_kw={"rows": 2})
+    price = price_field()
+    people = people_field()
+    comment = comment_field(rows=2)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,14 +199,9 @@ class SeriesBookingForm(BookingForm):
 
 
 class SeriesConfirmForm(FlaskForm):
-    price = MoneyField(_l("Price of each lesson, ₽"), high=schedule.MAX_PRICE, validators=[
-        InputRequired(_l("Enter the price (0 for a free lesson)."))])
-    people = IntegerField(_l("Number of people"), default=1, validators=[
-        InputRequired(_l("Enter the number of people.")),
-        NumberRange(min=1, max=booking.MAX_PEOPLE,
-                    message=_l("From %(min)s to %(max)s."))])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=booking.MAX_COMMENT)],
-                            render_kw={"rows": 3})
+    price = price_field(_l("Price of each lesson, ₽"))
+    people = people_field()
+    comment = comment_field(rows=3)
 
 
 class NewLessonsForm(NewLessonForm):
