@@ -89,6 +89,31 @@ def test_the_refused_hours_stay_typed_in_their_day(teacher_browser):
     assert 'value="13:30" aria-invalid="true"' in wednesday
 
 
+@pytest.mark.parametrize("typed, message", [
+    ({"start": "09:00", "end": "08:00"}, "The end must come after the start."),  # the form
+    ({"start": "10:00", "end": "16:00"}, "Wednesday: 10:00–16:00 and 15:00–17:00 overlap."),
+])
+def test_a_refused_change_keeps_the_times_typed_in_their_window(teacher_browser, app,
+                                                               calendar_ready, typed, message):
+    """A change refused, by the form or by the rules, shows the window with the times
+    the teacher typed, marked, not the saved ones: nothing typed is lost."""
+    from tutor.services import schedule
+    from tutor.services.availability import Window
+    with app.app_context():
+        schedule.set_windows(calendar_ready, [Window(*w) for w in WINDOWS]
+                             + [Window(2, time(15), time(17))])
+    path = "/teacher/availability/windows/2/10:00/change"
+    for answer in (htmx_post(teacher_browser, path, typed),
+                   teacher_browser.submit(path, typed, page=GRID)):
+        assert message in answer.text
+        wednesday = answer.text.split('id="hours-day-2"')[1].split('id="hours-day-3"')[0]
+        assert (f'name="start" value="{typed["start"]}" required aria-invalid="true"'
+                in wednesday)
+        assert f'name="end" value="{typed["end"]}" required aria-invalid="true"' in wednesday
+        assert 'name="end" value="14:00"' not in wednesday  # the saved end, not shown
+    assert (2, time(10), time(14)) in windows(app)
+
+
 def test_a_window_gone_meanwhile_is_not_found(teacher_browser, app):
     response = teacher_browser.submit("/teacher/availability/windows/5/10:00/change",
                                       {"start": "11:00", "end": "12:00"}, page=GRID)

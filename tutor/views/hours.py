@@ -13,26 +13,28 @@ from tutor.services import audit, hours, schedule
 from tutor.views.teacher import availability_page, bp, me
 
 
-def grid_context(teacher, error=None, window_form=None):
+def grid_context(teacher, error=None, window_form=None, changing=None):
     """What _weekly_hours.html shows: the week, an error with its day, and the add
-    form that failed (its typed values) when one did."""
+    form that failed (its typed values) when one did, or the window whose change was
+    refused with the times typed for it (`changing`: weekday, start, typed times)."""
     return {
         "hours_week": hours.week(schedule.windows_for(teacher)),
         "weekdays": hours.WEEKDAYS,
         "presets": hours.PRESETS,
         "hours_error": error,
         "window_form": window_form,
+        "changing": changing,
         "zone": schedule.settings_for(teacher).timezone,
     }
 
 
-def _answer(edit, action, done, form=None, details=None):
+def _answer(edit, action, done, form=None, details=None, changing=None):
     """Apply `edit`; on success say `done` and show the grid again (htmx) or go back
     to the page; on HoursError show the grid with the reason, nothing saved."""
     try:
         hours.apply(me(), edit)
     except hours.HoursError as error:
-        return _grid(error, form)
+        return _grid(error, form, changing)
     audit.record(me(), action, after=details)
     flash(done, "success")
     if is_fragment_request():
@@ -40,14 +42,14 @@ def _answer(edit, action, done, form=None, details=None):
     return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))
 
 
-def _grid(error=None, form=None):
+def _grid(error=None, form=None, changing=None):
     if is_fragment_request():
         return with_toasts(render_template("teacher/partials/_weekly_hours.html",
-                                           **grid_context(me(), error, form)))
-    return availability_page(hours_error=error, window_form=form)
+                                           **grid_context(me(), error, form, changing)))
+    return availability_page(hours_error=error, window_form=form, changing=changing)
 
 
-def _refused(form):
+def _refused(form, changing=None):
     """A form that did not validate: the first of its errors as the grid's message."""
     message = next((error for errors in form.errors.values() for error in errors),
                    _("Please check this value."))
@@ -55,7 +57,7 @@ def _refused(form):
         form.weekday.data, int) else None
     # Only the add form's typed times are shown again (the others' are in the page).
     return _grid(hours.HoursError(str(message), weekday),
-                 form if isinstance(form, WindowForm) else None)
+                 form if isinstance(form, WindowForm) else None, changing)
 
 
 def _time(text):
@@ -81,11 +83,14 @@ def change_window(weekday, start):
                                           for w in schedule.windows_for(me())):
         abort(404)
     form = ChangeWindowForm()
+    # A refusal shows the times as typed in their window, not the saved ones.
+    changing = {"weekday": weekday, "start": start,
+                "typed": [(field.raw_data or [""])[0] for field in (form.start, form.end)]}
     if not form.validate_on_submit():
-        return _refused(form)
+        return _refused(form, changing)
     return _answer(hours.changed(weekday, old, form.start.data, form.end.data),
                    "window.change", _("The hours are changed."),
-                   details={"weekday": weekday, "from": start, **form.data})
+                   details={"weekday": weekday, "from": start, **form.data}, changing=changing)
 
 
 @bp.post("/availability/windows/<int:weekday>/<start>/delete")

@@ -32,7 +32,7 @@ bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 # --- availability -------------------------------------------------------------------
 
 def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
-                      **forms):
+                      changing=None, **forms):
     """The page, or its partial for htmx; `forms` that failed show their errors, the
     weekly grid its own (views/hours.py)."""
     teacher = me()
@@ -42,7 +42,7 @@ def availability_page(status=200, lessons_inside=(), hours_error=None, window_fo
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
         "days_off_form": DaysOffForm(formdata=None),
         **forms,
-        **hours_views.grid_context(teacher, hours_error, window_form),
+        **hours_views.grid_context(teacher, hours_error, window_form, changing),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),
