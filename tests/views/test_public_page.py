@@ -163,3 +163,21 @@ def test_an_upload_past_the_request_limit_is_refused_before_it_is_read(app, teac
     assert "This photo is too large: choose one up to 5 MB." in big.text
     with app.app_context():
         assert TeacherProfile.for_teacher(teacher).about == ""
+
+
+def test_a_cut_photo_is_refused_after_weasyprint_is_loaded():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES when imported (a web worker that
+    has made a report has it): a cut PNG must still be refused, not filled with grey."""
+    import weasyprint  # noqa: F401 (its import is the point)
+    from PIL import ImageFile
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    with pytest.raises(profiles.BadPhoto) as refused:
+        profiles.prepare_photo(picture()[:60])
+    assert refused.value.reason == profiles.BadPhoto.NOT_AN_IMAGE
+
+
+@pytest.mark.parametrize("version", ["%00", "0" * 40, "not-hex-at-all!!", "ABCDEF0123456789"])
+def test_a_photo_address_that_names_no_version_is_a_404(client, teacher, version):
+    """The fuzzing found a NUL in the version reaching PostgreSQL (a 500): only what
+    token_hex makes is looked up."""
+    assert client.get(f"/about/{teacher.id}/photo/{version}.jpg").status_code == 404

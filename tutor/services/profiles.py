@@ -3,10 +3,10 @@ from the booking rules) and the photo, which is checked and re-encoded here so t
 only a small JPEG of known size, without the camera's metadata (a phone's GPS
 position included), is ever stored or served."""
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-
 
 from tutor.extensions import db
 from tutor.models import TeacherProfile, utcnow
@@ -68,6 +68,11 @@ def prepare_photo(data):
     if len(data) > MAX_PHOTO_BYTES:
         raise BadPhoto(BadPhoto.TOO_BIG)
     try:
+        # verify() reads the whole file: a cut one is refused even once WeasyPrint has
+        # set Pillow's global LOAD_TRUNCATED_IMAGES (it does on import), which makes
+        # load() fill what is missing with grey.
+        with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as checked:
+            checked.verify()
         with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as image:
             if image.width * image.height > MAX_PHOTO_PIXELS:
                 raise BadPhoto(BadPhoto.TOO_BIG)
@@ -115,10 +120,13 @@ def save_profile(teacher, subjects, about, photo=None, remove_photo=False):
     return profile
 
 
+VERSION = re.compile(r"[0-9a-f]{16}")  # a photo's version: secrets.token_hex(8)
+
+
 def photo(teacher, version):
     """(bytes, content type) of the teacher's photo if `version` is its current one,
     else None (an old URL is not served: the photo it named is gone)."""
-    if not version:
+    if not VERSION.fullmatch(version or ""):  # what token_hex makes, nothing else
         return None
     row = (TeacherProfile
            .select(TeacherProfile.photo, TeacherProfile.photo_type)
