@@ -41,6 +41,9 @@ def add_hours(page, weekday, start, end):
     box.get_by_label("From", exact=True).fill(start)
     box.get_by_label("To", exact=True).fill(end)
     box.get_by_role("button", name=f"Add {DAYS[weekday]}").click()
+    # The grid swapped in with the new window: an earlier add's toast may still show.
+    expect(day(page, weekday).locator(f".day-window input[name=start][value='{start}']")) \
+        .to_have_count(1)
     expect(page.locator(".toast-success").last).to_contain_text("The window is added.")
 
 
