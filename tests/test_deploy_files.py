@@ -1,8 +1,10 @@
 """The example production setup in deploy/ and the Containerfile fit this app.
 
-No container engine runs on the machines tutor is developed on, so the compose file,
-Grafana, Loki and Promtail are never started here: these tests parse every file and
+The compose file is never started here, and Grafana, Loki and Promtail cannot be
+installed (no registry reachable here serves them): these tests parse every file and
 hold it against the code (commands, paths, ports, metric and label names, settings).
+tests/test_grafana_schema.py checks the dashboard against Grafana's published types,
+tests/test_container.py builds and runs the Containerfile.
 The real tools run them too: `nginx` serves the site config in front of a stand-in
 app, `promtool` checks and unit-tests the alert rules and parses every dashboard
 query, `systemd-analyze verify` reads the units. `make test` installs nginx and
