@@ -507,12 +507,17 @@ def test_the_real_log_lines_go_through_promtails_pipeline(gunicorn, nginx):
     assert browser.get("/login").status == 200
     token = "Zm9vYmFy.token-in-a-link"
     assert browser.get(f"/reset/{token}").status == 400  # a bad link, said so
+    student = Browser(nginx["https"], source="127.0.0.7")
+    assert student.submit("/login", {"login": "anna", "password": TEACHER_PASSWORD}).status == 302
+    assert student.get("/").status in (200, 302)  # the start page, or a student's own
+    ((student_id,),) = sqlite_rows(gunicorn, "SELECT id FROM users WHERE login = 'anna'")
 
     def ours():
         app = (gunicorn["home"] / "gunicorn.log").read_text().splitlines()
         proxy = nginx["log"].read_text().splitlines()
         return (app, proxy) if any("/reset/" in line for line in app) and any(
-            '"/reset/[redacted]"' in line for line in proxy) else None
+            '"/reset/[redacted]"' in line for line in proxy) and any(
+            '"path": "/"' in line and '"user_id"' in line for line in app) else None
 
     app_lines, proxy_lines = until(ours, "the app's and nginx's lines of these requests")
     assert not any(token in line for line in app_lines + proxy_lines)  # blanked at the source
@@ -522,6 +527,15 @@ def test_the_real_log_lines_go_through_promtails_pipeline(gunicorn, nginx):
         assert token not in line
         assert labels["level"] in ("debug", "info", "warning", "error", "critical"), line
         assert moment is not None, line  # Promtail would fall back to the time it read it
+    # Every request line, the app's and nginx's, gives Loki the fields a query finds
+    # it by; a signed-in person's lines carry their id.
+    request_lines = [(line, metadata) for line, _, metadata, _ in parsed if '"method"' in line]
+    assert len(request_lines) >= 6
+    for line, metadata in request_lines:
+        assert {"request_id", "path", "status"} <= set(metadata), line
+    signed_in = [metadata for _, metadata in request_lines
+                 if metadata["path"] == "/" and "user_id" in metadata]
+    assert signed_in and all(m["user_id"] == student_id for m in signed_in), signed_in
     # One request, one id: nginx's line and the app's carry the same request_id.
     login = [metadata for line, _, metadata, _ in parsed
              if metadata.get("path") == "/login" and metadata.get("status") == 200]
