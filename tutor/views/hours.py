@@ -8,7 +8,7 @@ from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
 
 from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
-from tutor.htmx import is_fragment_request, redirect_to, with_toasts
+from tutor.htmx import answer, changed, with_toasts
 from tutor.services import audit, hours, schedule
 from tutor.views.teacher import availability_page, bp, me
 
@@ -37,16 +37,14 @@ def _answer(edit, action, done, form=None, details=None, changing=None):
         return _grid(error, form, changing)
     audit.record(me(), action, after=details)
     flash(done, "success")
-    if is_fragment_request():
-        return _grid()
-    return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))
+    return changed(_grid, url_for("teacher.availability", _anchor="weekly-hours"))
 
 
 def _grid(error=None, form=None, changing=None):
-    if is_fragment_request():
-        return with_toasts(render_template("teacher/partials/_weekly_hours.html",
-                                           **grid_context(me(), error, form, changing)))
-    return availability_page(hours_error=error, window_form=form, changing=changing)
+    return answer(
+        lambda: with_toasts(render_template("teacher/partials/_weekly_hours.html",
+                                            **grid_context(me(), error, form, changing))),
+        lambda: availability_page(hours_error=error, window_form=form, changing=changing))
 
 
 def _refused(form, changing=None):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm, PastLessonForm
 from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
-from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
+from tutor.htmx import changed, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
     audit,
@@ -197,9 +197,8 @@ def remove_unavailable(interval_id):
 def dismiss_onboarding():
     if EmptyForm().validate_on_submit():
         onboarding.dismiss(me())
-    if is_fragment_request():
-        return ""  # the checklist swaps itself out of the page
-    return redirect_to(url_for("calendar.week"))
+    # For htmx the checklist swaps itself out of the page.
+    return changed(lambda: "", url_for("calendar.week"))
 
 
 # --- lessons placed by hand ---------------------------------------------------------
