@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
 from tutor.htmx import answer, changed, with_toasts
-from tutor.services import audit, hours, schedule
+from tutor.services import hours, schedule
 from tutor.views.teacher import availability_page, bp, me
 
 
@@ -28,14 +28,14 @@ def grid_context(teacher, error=None, window_form=None, changing=None):
     }
 
 
-def _answer(edit, action, done, form=None, details=None, changing=None):
-    """Apply `edit`; on success say `done` and show the grid again (htmx) or go back
-    to the page; on HoursError show the grid with the reason, nothing saved."""
+def _answer(edit, done, form=None, changing=None):
+    """Apply `edit` (with its audit entry); on success say `done` and show the grid
+    again (htmx) or go back to the page; on HoursError show the grid with the reason,
+    nothing saved."""
     try:
         hours.apply(me(), edit)
     except hours.HoursError as error:
         return _grid(error, form, changing)
-    audit.record(me(), action, after=details)
     flash(done, "success")
     return changed(_grid, url_for("teacher.availability", _anchor="weekly-hours"))
 
@@ -71,7 +71,7 @@ def add_window():
     if not form.validate_on_submit():
         return _refused(form)
     return _answer(hours.added(form.weekday.data, form.start.data, form.end.data),
-                   "window.add", _("The window is added."), form, form.data)
+                   _("The window is added."), form)
 
 
 @bp.post("/availability/windows/<int:weekday>/<start>/change")
@@ -87,8 +87,7 @@ def change_window(weekday, start):
     if not form.validate_on_submit():
         return _refused(form, changing)
     return _answer(hours.changed(weekday, old, form.start.data, form.end.data),
-                   "window.change", _("The hours are changed."),
-                   details={"weekday": weekday, "from": start, **form.data}, changing=changing)
+                   _("The hours are changed."), changing=changing)
 
 
 @bp.post("/availability/windows/<int:weekday>/<start>/delete")
@@ -96,8 +95,7 @@ def remove_window(weekday, start):
     old = _time(start)
     if not any(w.weekday == weekday and w.start == old for w in schedule.windows_for(me())):
         abort(404)
-    return _answer(hours.removed(weekday, old), "window.remove", _("The window is removed."),
-                   details={"weekday": weekday, "start": start})
+    return _answer(hours.removed(weekday, old), _("The window is removed."))
 
 
 @bp.post("/availability/hours/copy")
@@ -105,9 +103,8 @@ def copy_day():
     form = CopyDayForm()
     if not form.validate_on_submit():
         return _refused(form)
-    return _answer(hours.copied(form.weekday.data, form.days.data), "hours.copy",
-                   _("The hours are copied."),
-                   details={"weekday": form.weekday.data, "days": form.days.data})
+    return _answer(hours.copied(form.weekday.data, form.days.data),
+                   _("The hours are copied."))
 
 
 @bp.post("/availability/hours/preset")
@@ -115,7 +112,6 @@ def apply_preset():
     form = PresetForm()
     if not form.validate_on_submit():
         return _refused(form)
-    return _answer(hours.preset(form.preset.data), "hours.preset",
+    return _answer(hours.preset(form.preset.data),
                    _("The hours are set: %(preset)s.",
-                     preset=hours.PRESETS[form.preset.data][3]),
-                   details={"preset": form.preset.data})
+                     preset=hours.PRESETS[form.preset.data][3]))

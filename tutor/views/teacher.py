@@ -12,7 +12,6 @@ from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
 from tutor.htmx import changed, redirect_to, render, safe_next
 from tutor.models import UnavailableInterval, User, utcnow
 from tutor.services import (
-    audit,
     booking,
     bounds,
     calendar,
@@ -87,7 +86,6 @@ def update_settings():
         except schedule.InvalidSetting as error:
             getattr(form, error.field).errors.append(_("Please check this value."))
         else:
-            audit.record(me(), "settings.update", after=fields)
             flash(_("The booking rules are saved."), "success")
             return redirect_to(url_for("teacher.availability"))
     return availability_page(settings_form=form)
@@ -111,9 +109,7 @@ def add_days_off():
             form.show_lessons(error.lessons)
             return availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
-            kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
-            audit.record(me(), "unavailable.add", after={
-                **form.data, "start": start, "end": end, "lessons_inside": kept})
+            kept = schedule.lessons_inside(me(), start, end)
             whole_days = form.start_time.data is None and form.end_time.data is None
             flash(_("These days are marked unavailable.") if whole_days
                   else _("This time is marked unavailable."), "success")
@@ -158,7 +154,6 @@ def day_off():
     except schedule.LessonsInside:
         return redirect_to(url_for("teacher.availability", first_day=day, last_day=day,
                                    _anchor="days-off-title"))
-    audit.record(me(), "unavailable.add", after={"day": form.day.data})
     flash(_("The day is marked unavailable."), "success")
     return redirect_to(url_for("calendar.week", week=day))
 
@@ -175,7 +170,6 @@ def block_slot():
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
         abort(400)
-    audit.record(me(), "unavailable.add", after={"start": start, "end": end})
     flash(_("This time is marked unavailable."), "success")
     return redirect_to(safe_next(request.args.get("next")) or url_for("calendar.week"))
 
@@ -186,7 +180,6 @@ def remove_unavailable(interval_id):
         schedule.remove_unavailable(me(), interval_id)
     except schedule.IntervalNotFound:
         abort(404)
-    audit.record(me(), "unavailable.remove", before={"id": interval_id})
     flash(_("The time is available again."), "success")
     return redirect_to(safe_next(request.args.get("next")) or url_for("teacher.availability"))
 
