@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tests.views.test_week_queries import counting_queries
 from tutor.models import Lesson, User
-from tutor.services import balances, booking, schedule
+from tutor.services import balances, booking, expiry, schedule
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
@@ -202,7 +202,7 @@ def test_an_expired_and_a_cancelled_one_say_so(app, person, week_of_alisa, alisa
     assert "You cancelled the lesson." in cancelled
     time_machine.move_to(datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc), tick=False)
     with app.app_context():
-        assert booking.expire_unconfirmed() == 1
+        assert expiry.expire_unconfirmed() == 1
     expired = alisa_browser.get(f"/lessons/{week_of_alisa['pending'].id}").text
     assert 'data-state="expired">expired<' in expired
     assert "the teacher did not confirm it before its time" in expired
