@@ -1,7 +1,8 @@
 """The weekly grid of the teacher's hours on the availability page: add, change and
 remove a window, copy a day to other days, a preset. Each answers an htmx request
 with the grid alone (partials/_weekly_hours.html) and a plain POST with the page
-(PRG on success). Routes of the teacher blueprint (views/teacher.py)."""
+(PRG on success). Routes of the teacher blueprint (views/teacher.py); the app
+imports this module to register them."""
 from datetime import datetime
 
 from flask import abort, flash, render_template, url_for
@@ -10,22 +11,9 @@ from flask_babel import gettext as _
 from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
 from tutor.htmx import answer, changed, with_toasts
 from tutor.services import hours, schedule
-from tutor.views.teacher import availability_page, bp, me
-
-
-def grid_context(teacher, error=None, window_form=None, changing=None):
-    """What _weekly_hours.html shows: the week, an error with its day, and the add
-    form that failed (its typed values) when one did, or the window whose change was
-    refused with the times typed for it (`changing`: weekday, start, typed times)."""
-    return {
-        "hours_week": hours.week(schedule.windows_for(teacher)),
-        "weekdays": hours.WEEKDAYS,
-        "presets": hours.PRESETS,
-        "hours_error": error,
-        "window_form": window_form,
-        "changing": changing,
-        "zone": schedule.settings_for(teacher).timezone,
-    }
+from tutor.views.access import me
+from tutor.views.availability_page import availability_page, grid_context
+from tutor.views.teacher import bp
 
 
 def _answer(edit, done, form=None, changing=None):

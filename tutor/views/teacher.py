@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm, PastLessonForm
 from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
-from tutor.htmx import changed, redirect_to, render, safe_next
-from tutor.models import UnavailableInterval, User, utcnow
+from tutor.htmx import changed, redirect_to, safe_next
+from tutor.models import User
 from tutor.services import (
     booking,
     bounds,
@@ -23,34 +23,13 @@ from tutor.services import (
     zones,
 )
 from tutor.views.access import me, teacher_only
+from tutor.views.availability_page import availability_page
 from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 
 # --- availability -------------------------------------------------------------------
-
-def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
-                      changing=None, **forms):
-    """The page, or its partial for htmx; `forms` that failed show their errors, the
-    weekly grid its own (views/hours.py)."""
-    teacher = me()
-    settings = schedule.settings_for(teacher)
-    zone = settings.timezone
-    context = {
-        "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
-        "days_off_form": DaysOffForm(formdata=None),
-        **forms,
-        **hours_views.grid_context(teacher, hours_error, window_form, changing),
-        "blocks": [calendar.LocalBlock.of(block, zone)
-                   for block in UnavailableInterval.upcoming(teacher, utcnow())],
-        "lessons_inside": [(lesson, zones.local(lesson.start, zone),
-                            zones.local(lesson.end, zone)) for lesson in lessons_inside],
-        "zone": zone,
-    }
-    return render("teacher/availability.html", "teacher/partials/_availability.html",
-                  **context), status
-
 
 @bp.get("/availability")
 def availability():
@@ -336,6 +315,3 @@ def _weekly_lessons(form, teacher, zone):
           "success")
     return plan, redirect_to(url_for("series.show", series_id=created.id))
 
-
-# The weekly grid's routes belong to this blueprint; imported last, as they import it.
-from tutor.views import hours as hours_views  # noqa: E402  (registers the routes)
