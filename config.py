@@ -2,6 +2,12 @@
 
 `load_config()` builds a plain dict for `app.config`; the app factory merges the
 test overrides on top. Nothing here opens a connection.
+
+`queue_config()` is the part of it that the huey instance needs (tutor/queue.py):
+huey is made when tutor.queue is imported, before any app exists, because the tasks
+are declared on it at import time. It reads its settings from here, the same function
+that puts them into `app.config`, so the queue and the app never read the environment
+two ways.
 """
 import os
 import secrets
@@ -65,9 +71,23 @@ def _public_address(env):
     return public_url, trusted_hosts or None
 
 
+def _instance():
+    """Where the SQLite database, the huey queue file and the development key live."""
+    return Path(_str("INSTANCE_PATH", str(INSTANCE)))
+
+
+def queue_config():
+    """The queue's settings: RedisHuey at REDIS_URL when it is set, else SqliteHuey
+    in HUEY_SQLITE_PATH (instance/huey.db by default)."""
+    return {
+        "REDIS_URL": _str("REDIS_URL"),
+        "HUEY_SQLITE_PATH": _str("HUEY_SQLITE_PATH", str(_instance() / "huey.db")),
+    }
+
+
 def load_config():
     env = _str("TUTOR_ENV", "development")
-    instance = Path(_str("INSTANCE_PATH", str(INSTANCE)))
+    instance = _instance()
     secret_key = _str("SECRET_KEY")
     if not secret_key:
         if env == "production":
@@ -84,7 +104,7 @@ def load_config():
         # least its threads (GUNICORN_THREADS; the consumer's --workers). 0: a new
         # connection per request. PgBouncer in between: session mode (.env.example).
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 8),
-        "REDIS_URL": _str("REDIS_URL"),
+        **queue_config(),  # REDIS_URL, HUEY_SQLITE_PATH
         "BABEL_DEFAULT_LOCALE": _str("DEFAULT_LOCALE", "ru"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("ru", "en"),

@@ -10,6 +10,7 @@ import pytest
 import redis
 from huey import RedisHuey, SqliteHuey
 
+from config import load_config
 from tutor.queue import make_huey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,20 @@ def test_sqlite_huey_lives_in_the_instance_folder(monkeypatch, tmp_path):
 def test_redis_url_selects_redis_huey(monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS)
     assert isinstance(make_huey(), RedisHuey)
+
+
+def test_the_queue_and_the_app_read_their_settings_from_one_place(monkeypatch, tmp_path):
+    """config.queue_config() gives huey and app.config the same queue settings."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("HUEY_SQLITE_PATH", str(tmp_path / "queue" / "jobs.db"))
+    settings = load_config()
+    assert settings["HUEY_SQLITE_PATH"] == str(tmp_path / "queue" / "jobs.db")
+    assert make_huey().storage.filename == settings["HUEY_SQLITE_PATH"]
+    monkeypatch.setenv("REDIS_URL", REDIS)
+    assert load_config()["REDIS_URL"] == REDIS
+    assert isinstance(make_huey(), RedisHuey)
+    assert isinstance(make_huey({"REDIS_URL": "", "HUEY_SQLITE_PATH": str(tmp_path / "h.db")}),
+                      SqliteHuey)
 
 
 def redis_available():

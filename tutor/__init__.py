@@ -23,6 +23,7 @@ from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, busy_calendars, calendar, errors,
                          feeds, inbox, jobs_page, lessons, main, ops, outbox, profile, reports,
                          series, signin, teacher, telegram, trials)
+from tutor.views import hours  # noqa: F401 (the weekly grid's routes, on teacher.bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)

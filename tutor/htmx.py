@@ -14,12 +14,24 @@ def is_fragment_request():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
+def answer(fragment, page):
+    """The one choice between the two kinds of answer: `fragment()` for an htmx
+    request that swaps part of a page, `page()` for any other (a plain request, a
+    boosted navigation, a history restore). Only the chosen one is built."""
+    return fragment() if is_fragment_request() else page()
+
+
+def changed(fragment, url):
+    """After a change that worked: the part again for htmx (the flashed message rides
+    along as a toast when `fragment` uses `render`), PRG to `url` otherwise."""
+    return answer(fragment, lambda: redirect_to(url))
+
+
 def render(page, partial, **context):
     """The full page, or only its partial for a fragment request. Messages flashed
     while handling a fragment request ride along as an out-of-band toast swap."""
-    if not is_fragment_request():
-        return render_template(page, **context)
-    return with_toasts(render_template(partial, **context))
+    return answer(lambda: with_toasts(render_template(partial, **context)),
+                  lambda: render_template(page, **context))
 
 
 def with_toasts(html):

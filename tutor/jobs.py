@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
-from tutor.services import (accounts, booking, busy_import, delivery, digest, housekeeping,
+from tutor.services import (accounts, busy_import, delivery, digest, expiry, housekeeping,
                             notify, periodic, reminders)
 from tutor.services import personal_data, work
 
@@ -163,7 +163,7 @@ def run_monthly_jobs():
 
 @periodic.register("expire_lessons", title=_l("Expiry of unconfirmed requests"))
 def expire_lessons(now):
-    return {"expired": booking.expire_unconfirmed()}
+    return {"expired": expiry.expire_unconfirmed()}
 
 
 @periodic.register("deliver_outbox", title=_l("Outbox delivery"))

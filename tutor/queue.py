@@ -1,19 +1,19 @@
 """The one huey instance: SqliteHuey in instance/ by default, RedisHuey when
-REDIS_URL is set. Only settings from the environment are read here, so importing
-it opens nothing but the queue file."""
+REDIS_URL is set. It is made at import, before any app (tasks are declared on it as
+their modules are imported), so its settings come from config.queue_config(): the
+same function, reading the same environment, that puts them into app.config.
+Importing it opens nothing but the queue file."""
 import atexit
 import functools
 import logging
-import os
 from pathlib import Path
 
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey
 
+from config import queue_config
 from tutor.extensions import db
 from tutor.services import scheduler
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class _ElectedScheduler:
@@ -69,12 +69,13 @@ class _SqliteHuey(_ElectedScheduler, _OurLogLines, SqliteHuey):
     pass
 
 
-def make_huey():
-    redis_url = os.environ.get("REDIS_URL", "").strip()
-    if redis_url:
-        return _RedisHuey("tutor", url=redis_url)
-    instance = Path(os.environ.get("INSTANCE_PATH", "").strip() or ROOT / "instance")
-    path = os.environ.get("HUEY_SQLITE_PATH", "").strip() or str(instance / "huey.db")
+def make_huey(settings=None):
+    """A huey for `settings` (REDIS_URL, HUEY_SQLITE_PATH), config.queue_config()'s
+    by default."""
+    settings = settings or queue_config()
+    if settings["REDIS_URL"]:
+        return _RedisHuey("tutor", url=settings["REDIS_URL"])
+    path = settings["HUEY_SQLITE_PATH"]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return _SqliteHuey("tutor", filename=path)
 

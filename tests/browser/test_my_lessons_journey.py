@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import Lesson, User
-from tutor.services import booking, schedule
+from tutor.services import booking, expiry, schedule
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +108,7 @@ def test_the_upcoming_list_through_a_requests_life(browser, live_server, app, de
     # Tuesday's request is still unanswered when its time comes: it expires.
     time_machine.move_to(datetime(2026, 11, 24, 6, 0, 30, tzinfo=timezone.utc), tick=True)
     with app.app_context():
-        assert booking.expire_unconfirmed() == 1
+        assert expiry.expire_unconfirmed() == 1
     page.goto(live_server + "/lessons/mine")
     expect(upcoming.locator(".my-lesson.state-pending")).to_have_count(0)
     expired = upcoming.locator(".my-lesson.state-expired")

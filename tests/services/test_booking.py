@@ -12,7 +12,7 @@ import pytest
 
 from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
-from tutor.services import booking, logins, notify, placing, schedule
+from tutor.services import booking, expiry, logins, notify, placing, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Window
 from tutor.services.passwords import verify_password
@@ -471,7 +471,7 @@ def test_unconfirmed_lessons_expire_when_they_start(teacher, student, other_stud
     later = book(student, teacher, SLOT + timedelta(hours=2))
     kept = confirmed(teacher, other_student, SLOT - timedelta(hours=3), SLOT - timedelta(hours=2))
     now = SLOT + timedelta(hours=1)  # also_due starts exactly now
-    assert booking.expire_unconfirmed(now=now) == 2
+    assert expiry.expire_unconfirmed(now=now) == 2
     assert [exists(lesson) for lesson in (due, also_due, later, kept)] == [
         False, False, True, True]
     messages = outbox("lesson_expired")
@@ -484,7 +484,7 @@ def test_unconfirmed_lessons_expire_when_they_start(teacher, student, other_stud
     assert f"- Ivan Petrov, {SLOT_TEXT}\n" in told.body_text
     assert "- Olga Smirnova, Tuesday, 2 June 2026, 11:00 (Moscow, UTC+3)" in told.body_text
     # Idempotent: nothing more to delete, nothing more to say.
-    assert booking.expire_unconfirmed(now=now) == 0
+    assert expiry.expire_unconfirmed(now=now) == 0
     assert len(outbox("lesson_expired")) == 2
     assert len(outbox("requests_expired")) == 1
 
@@ -492,9 +492,9 @@ def test_unconfirmed_lessons_expire_when_they_start(teacher, student, other_stud
 def test_expiry_without_now_uses_the_clock(teacher, student, time_machine):
     lesson = book(student, teacher)
     time_machine.move_to(SLOT - timedelta(seconds=1), tick=False)
-    assert booking.expire_unconfirmed() == 0
+    assert expiry.expire_unconfirmed() == 0
     time_machine.move_to(SLOT, tick=False)
-    assert booking.expire_unconfirmed() == 1
+    assert expiry.expire_unconfirmed() == 1
     assert not exists(lesson)
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from tutor.models import Lesson, Message, UnavailableInterval, User
-from tutor.services import booking, digest, housekeeping, periodic
+from tutor.services import digest, expiry, housekeeping, periodic
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_the_teachers_digest_repeats_what_was_removed_since_the_last_one(people,
     teacher, anna, boris = people
     request = lesson(teacher, boris, datetime(2026, 11, 23, 12, 0), status=Lesson.PENDING)
     time_machine.move_to(datetime(2026, 11, 23, 12, 1), tick=False)
-    assert booking.expire_unconfirmed() == 1
+    assert expiry.expire_unconfirmed() == 1
     assert not Lesson.select().where(Lesson.id == request.id).exists()
 
     time_machine.move_to(datetime(2026, 11, 24, 4, 0), tick=False)  # 07:00 in Moscow

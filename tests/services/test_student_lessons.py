@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from tutor.models import EndedLesson, User
-from tutor.services import booking, schedule, series, student_lessons
+from tutor.services import booking, expiry, schedule, series, student_lessons
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 6, 1, 0, 0)
@@ -78,8 +78,8 @@ def test_a_rejected_request_is_kept_with_its_reason(teacher, ivan):
 
 def test_an_expired_request_is_kept(teacher, ivan):
     lesson = booking.book_lesson(ivan, teacher, TUESDAY, now=NOW)
-    assert booking.expire_unconfirmed(now=TUESDAY) == 1
-    assert booking.expire_unconfirmed(now=TUESDAY) == 0  # and only once
+    assert expiry.expire_unconfirmed(now=TUESDAY) == 1
+    assert expiry.expire_unconfirmed(now=TUESDAY) == 0  # and only once
     ended = student_lessons.ended(ivan, lesson.id)
     assert (ended.state, ended.ended_by_id, ended.ended_at) == (
         EndedLesson.EXPIRED, None, TUESDAY)

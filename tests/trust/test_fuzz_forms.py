@@ -14,14 +14,14 @@ the rest. For every example:
 
 An accepted request may change things; the database is then put back as it was, so
 each example starts from the same records (tests/trust/conftest.py `objects`).
-FORMS declares every POST route (the Telegram webhook, which takes JSON, is fuzzed
-with JSON); `test_every_post_route_is_fuzzed` fails for one it lacks, so a new form is
-fuzzed from the day it is added. Each form also gets four explicit examples: its text
+Every POST route declares its form (or, like the Telegram webhook, which takes JSON
+and is fuzzed with JSON, what it takes instead) in tests/trust/routes.py, whose forms
+are FORMS; `test_every_post_route_is_fuzzed` fails for a route missing there, so a new
+form is fuzzed from the day it is added. Each form also gets four explicit examples: its text
 fields full of NUL and control characters (in Russian and in English), 60,000 Cyrillic
 letters, and every field at once hostile over htmx."""
 import html
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
@@ -31,192 +31,27 @@ from hypothesis import strategies as st
 
 from tests.conftest import STUDENT_PASSWORD
 from tests.trust.conftest import ANONYMOUS, STUDENT_A, TEACHER, TELEGRAM
+from tests.trust.routes import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    EMAIL,
+    FORMS,
+    LOGIN,
+    MOMENT,
+    NAME,
+    NOT_FORMS,
+    PASSWORD,
+    ROUTES,
+    TEXT,
+    TIME,
+    Choice,
+    Ints,
+    undeclared,
+)
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import Lesson, User
-
-# --- what each field is --------------------------------------------------------------
-
-TEXT, NAME, LOGIN, EMAIL, PASSWORD, DECIMAL, DATE, TIME, MOMENT, BOOL = (
-    "text", "name", "login", "email", "password", "decimal", "date", "time", "moment", "bool")
-
-
-@dataclass(frozen=True)
-class Ints:
-    low: int
-    high: int
-
-
-@dataclass(frozen=True)
-class Choice:
-    values: tuple  # plain strings, or "@name" for an Objects field
-
-
-@dataclass(frozen=True)
-class Form:
-    endpoint: str
-    role: str
-    fields: dict  # name -> kind
-    values: dict = field(default_factory=dict)  # URL variables: fixed, "@name", or a Choice
-    label: str = ""
-
-    @property
-    def id(self):
-        return f"{self.endpoint}{f'[{self.label}]' if self.label else ''}"
-
-
-LESSON_A = {"lesson_id": "@lesson_a"}
-PAST_LESSON = {"lesson_id": "@past_lesson"}
-STUDENT_A_ID = {"student_id": "@student_a"}
-ATTENDANCE = Choice(("", "attended", "missed", "late_cancel"))
-PERSON = {"first_name": NAME, "last_name": NAME, "login": LOGIN}
-LESSON_TERMS = {"price": DECIMAL, "people": Ints(1, 50), "comment": TEXT}
-# The Telegram Login Widget's signed answer (views/signin.py).
-TELEGRAM_WIDGET = {"id": TEXT, "first_name": NAME, "last_name": NAME, "username": LOGIN,
-                   "photo_url": TEXT, "auth_date": TEXT, "hash": TEXT}
-
-FORMS = [
-    # --- visitors ------------------------------------------------------------------
-    Form("auth.login", ANONYMOUS, {"login": LOGIN, "password": PASSWORD, "remember": BOOL,
-                                   "next": TEXT}),
-    Form("auth.register", ANONYMOUS, {
-        **PERSON, "password": PASSWORD, "channel": Choice(("email", "telegram")),
-        "email": EMAIL, "digest_time": TIME, "goal": Choice(("", "@goal")),
-        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo")), "opt_out": BOOL}),
-    Form("auth.forgot_password", ANONYMOUS, {"identifier": LOGIN}),
-    Form("auth.reset_password", ANONYMOUS, {"password": PASSWORD, "confirm": PASSWORD},
-         values={"token": Choice(("@reset_token_a", "not-a-token"))}),
-    Form("actions.confirm", ANONYMOUS, {},
-         values={"token": Choice(("@action_token_a", "not-a-token"))}),
-    Form("auth.password_strength", ANONYMOUS, {"password": PASSWORD, "login": LOGIN,
-                                               "first_name": NAME, "email": EMAIL}),
-    Form("auth.set_language", ANONYMOUS, {"next": TEXT}, values={"lang": Choice(("ru", "en"))}),
-    Form("trials.ask", ANONYMOUS, {"name": NAME, "contact": TEXT, "goal": TEXT,
-                                   "preferred_times": TEXT, "website": TEXT}),
-    Form("signin.yandex_start", ANONYMOUS, {"next": TEXT}),
-    Form("signin.yandex_register", ANONYMOUS, {
-        **PERSON, "channel": Choice(("email", "telegram", "none")), "email": EMAIL,
-        "digest_time": TIME, "goal": Choice(("", "@goal")),
-        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo"))}),
-    Form("signin.telegram_login", ANONYMOUS, TELEGRAM_WIDGET),
-    # --- a student's own account and lessons ----------------------------------------
-    Form("auth.logout", STUDENT_A, {}),
-    Form("account.update_profile", STUDENT_A, {
-        **PERSON, "goal": Choice(("", "@goal")), "timezone": Choice(("Europe/Moscow", "")),
-        "locale": Choice(("ru", "en"))}),
-    Form("account.change_password", STUDENT_A, {
-        "current_password": Choice((STUDENT_PASSWORD,)), "password": PASSWORD,
-        "confirm": PASSWORD}),
-    Form("account.change_notifications", STUDENT_A, {
-        "channel": Choice(("email", "telegram", "none")), "email": EMAIL, "digest_time": TIME,
-        "reminder_hours": Choice(("0", "2", "24"))}),
-    Form("signin.yandex_link", STUDENT_A, {}),
-    Form("signin.yandex_unlink", STUDENT_A, {}),
-    Form("signin.telegram_link", STUDENT_A, TELEGRAM_WIDGET),
-    Form("account.open_telegram_bot", STUDENT_A, {}),
-    Form("account.unlink_telegram", STUDENT_A, {}),
-    Form("account.deactivate", STUDENT_A, {}),
-    Form("account.sign_out_device", STUDENT_A, {}, values={"session_id": "@session_a"}),
-    Form("account.sign_out_other_devices", STUDENT_A, {}),
-    Form("account.export_data", STUDENT_A, {}),
-    Form("account.delete_account", STUDENT_A, {"password": PASSWORD}),
-    Form("feeds.change", STUDENT_A, {"action": Choice(("on", "off")), "renew": BOOL}),
-    Form("lessons.create", STUDENT_A, {"start": MOMENT, "comment": TEXT}),
-    Form("lessons.cancel", STUDENT_A, {"reason": TEXT}, values=LESSON_A),
-    Form("lessons.leave_feedback", STUDENT_A, {"rating": Ints(1, 5), "comment": TEXT},
-         values=PAST_LESSON),
-    Form("series.create", STUDENT_A, {"start": MOMENT, "comment": TEXT, "until": DATE,
-                                      "times": Ints(2, 52), "previewed": TEXT}),
-    Form("series.cancel", STUDENT_A, {"cancel-first_day": DATE, "cancel-reason": TEXT},
-         values={"series_id": "@series_a"}),
-    # --- the teacher ------------------------------------------------------------------
-    Form("trials.decline", TEACHER, {}, values={"trial_id": "@trial"}),
-    Form("lessons.confirm", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
-         values=LESSON_A),
-    Form("lessons.reject", TEACHER, {"reason": TEXT}, values=LESSON_A),
-    Form("lessons.cancel", TEACHER, {"reason": TEXT}, values={"lesson_id": "@lesson_b"},
-         label="teacher"),
-    Form("lessons.attendance", TEACHER, {"attendance": ATTENDANCE, "next": TEXT},
-         values=PAST_LESSON),
-    Form("series.confirm", TEACHER, LESSON_TERMS, values={"series_id": "@series_a"}),
-    Form("series.reject", TEACHER, {"reason": TEXT}, values={"series_id": "@series_a"}),
-    Form("series.change_lesson", TEACHER, {**LESSON_TERMS, "day": DATE, "time": TIME},
-         values={"lesson_id": "@lesson_b"}),
-    Form("teacher.update_settings", TEACHER, {
-        "lesson_length_minutes": Ints(10, 480), "buffer_minutes": Ints(0, 240),
-        "min_notice_hours": Ints(0, 720), "horizon_days": Ints(1, 366),
-        "cancellation_notice_hours": Ints(0, 720), "default_price": DECIMAL,
-        "timezone": Choice(("Europe/Moscow", "Asia/Tokyo"))}),
-    Form("teacher.add_window", TEACHER, {"weekday": Ints(0, 6), "start": TIME, "end": TIME}),
-    Form("teacher.remove_window", TEACHER, {},
-         values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
-    Form("teacher.change_window", TEACHER, {"start": TIME, "end": TIME},
-         values={"weekday": Choice(("0", "1")), "start": Choice(("08:00", "09:00"))}),
-    Form("teacher.copy_day", TEACHER, {"weekday": Ints(0, 6), "days": Ints(0, 6)}),
-    Form("teacher.apply_preset", TEACHER,
-         {"preset": Choice(("weekdays", "evenings", "weekends", "holidays"))}),
-    Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
-                                           "reason": TEXT}),
-    Form("teacher.day_off", TEACHER, {"day": DATE}),
-    Form("teacher.block_slot", TEACHER, {"slot": TEXT}),  # "start/end"
-    Form("teacher.remove_unavailable", TEACHER, {}, values={"interval_id": "@interval"}),
-    Form("teacher.dismiss_onboarding", TEACHER, {}),
-    # The photo comes as a file (tests/views/test_public_page.py); posted as text it is
-    # no file at all, and the words are saved alone.
-    Form("profile_edit.edit", TEACHER, {"subjects": TEXT, "about": TEXT,
-                                        "remove_photo": BOOL, "photo": TEXT}),
-    Form("calendars.add", TEACHER, {"url": TEXT}),
-    Form("calendars.refresh", TEACHER, {}, values={"subscription_id": "@subscription"}),
-    Form("calendars.remove", TEACHER, {}, values={"subscription_id": "@subscription"}),
-    Form("teacher.new_lesson", TEACHER, {
-        "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
-        "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
-        "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "until": DATE,
-        "times": Ints(2, 52), "previewed": TEXT}),
-    Form("teacher.past_lesson", TEACHER, {
-        "student": Choice(("", "@student_a", "@student_b")), "first_name": NAME,
-        "last_name": NAME, "day": DATE, "time": TIME, "minutes": Ints(10, 720),
-        "price": DECIMAL, "people": Ints(1, 50), "comment": TEXT, "attendance": ATTENDANCE}),
-    Form("admin.deactivate_students", TEACHER, {
-        "scope": Choice(("selected", "all")), "ids": Choice(("@student_a", "@student_b")),
-        "q": TEXT, "status": Choice(("all", "active", "inactive"))}),
-    Form("admin.edit_student", TEACHER, {
-        **PERSON, "email": EMAIL, "channel": Choice(("email", "telegram", "none")),
-        "goal": Choice(("", "@goal")), "timezone": Choice(("", "Europe/Moscow"))},
-         values=STUDENT_A_ID),
-    Form("admin.reset_password", TEACHER, {}, values=STUDENT_A_ID),
-    Form("admin.deactivate_student", TEACHER, {}, values=STUDENT_A_ID),
-    Form("admin.reactivate_student", TEACHER, {}, values={"student_id": "@inactive"}),
-    Form("admin.delete_student", TEACHER, {}, values=STUDENT_A_ID),
-    Form("admin.record_payment", TEACHER, {"amount": DECIMAL, "paid_on": DATE, "note": TEXT},
-         values=STUDENT_A_ID),
-    Form("admin.delete_payment", TEACHER, {},
-         values={"student_id": "@student_a", "payment_id": "@payment_a"}),
-    Form("admin.cancel_lesson", TEACHER, {"reason": TEXT, "next": TEXT},
-         values={"lesson_id": "@lesson_b"}),
-    Form("admin.reject_lesson", TEACHER, {"reason": TEXT, "next": TEXT}, values=LESSON_A),
-    Form("admin.confirm_lesson", TEACHER, {"next": TEXT}, values=LESSON_A),
-    Form("admin.mark_attendance", TEACHER, {"attendance": ATTENDANCE, "next": TEXT},
-         values=PAST_LESSON),
-    Form("admin.create_goal", TEACHER, {"name": TEXT}),
-    Form("admin.rename_goal", TEACHER, {"name": TEXT}, values={"goal_id": "@goal"}),
-    Form("admin.move_goal", TEACHER, {},
-         values={"goal_id": "@goal", "direction": Choice(("up", "down"))}),
-    Form("admin.retire_goal", TEACHER, {}, values={"goal_id": "@goal"}),
-    Form("admin.restore_goal", TEACHER, {}, values={"goal_id": "@goal"}),
-    Form("admin.preview_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
-    Form("admin.edit_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
-    Form("admin.send_broadcast", TEACHER, {"subject": TEXT, "body": TEXT}),
-    Form("outbox.retry", TEACHER, {}, values={"message_id": "@message"}),
-    Form("inbox.read", STUDENT_A, {}, values={"item_id": "@inbox_item_a"}),
-    Form("inbox.read_all", STUDENT_A, {}),
-    Form("jobs.run", TEACHER, {}, values={"name": Choice(("@job",))}),
-]
-
-# POST routes that take no form: what they take instead, and where that is tested.
-NOT_FORMS = {
-    "telegram.webhook": "JSON from Telegram behind a secret header: test_fuzz_telegram_webhook",
-}
 
 # --- values ------------------------------------------------------------------------
 
@@ -424,11 +259,14 @@ def restore(app, tables):
 # --- the tests -------------------------------------------------------------------------
 
 def test_every_post_route_is_fuzzed(app):
-    posts = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    declared = {form.endpoint for form in FORMS} | set(NOT_FORMS)
-    assert sorted(posts - declared) == [], "POST routes without a row in FORMS: declare them"
-    assert sorted(declared - posts) == [], "rows for routes that no longer exist"
-    assert len({form.id for form in FORMS}) == len(FORMS), "two rows share an id"
+    missing, gone = undeclared(app)
+    assert [route for route in missing if route[1] == "POST"] == [], \
+        "POST routes missing from tests/trust/routes.py ROUTES: declare them with their form"
+    assert gone == [], "declared routes that no longer exist"
+    # route() refuses a POST without form= or takes=, so each declared POST is fuzzed.
+    posts = {each.endpoint for each in ROUTES if each.method == "POST"}
+    assert posts == {form.endpoint for form in FORMS} | set(NOT_FORMS)
+    assert len({form.id for form in FORMS}) == len(FORMS), "two forms share an id"
 
 
 @pytest.fixture

@@ -2,16 +2,17 @@
 or as htmx fragments; free slots for everybody, a pending lesson without names, a
 confirmed one only for its student and the teacher, unavailable time for the teacher."""
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests import factories
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import UnavailableInterval
 from tutor.services import booking, schedule
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 HTMX = {"HX-Request": "true"}
 
@@ -20,23 +21,13 @@ HTMX = {"HX-Request": "true"}
 def calendar_ready(app, teacher, time_machine):
     """The teacher takes lessons Tuesday to Thursday, 10:00-14:00 Moscow time; it is
     Monday morning, so this week has 12 free one-hour slots."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, [(day, time(10), time(14)) for day in (1, 2, 3)])
-    return teacher
+    return factories.ready_calendar(app, teacher, time_machine)
 
 
 @pytest.fixture
 def person(app, client, calendar_ready):
     """A browser of its own for each visitor, in English; no login for anonymous."""
-    def open_as(login=None, password=STUDENT_PASSWORD):
-        browser = app.test_client()
-        browser.submit("/language/en")
-        if login:
-            logged_in = browser.submit("/login", {"login": login, "password": password})
-            assert logged_in.status_code == 302
-        return browser
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture

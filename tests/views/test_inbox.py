@@ -3,15 +3,16 @@ a booking is kept for the teacher and the student, the bell counts what is unrea
 items are marked read, the files the jobs make are downloaded by their owner only,
 and what waited goes out once a channel is set."""
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
+from tests import factories
+from tests.conftest import TEACHER_PASSWORD
 from tutor.models import InboxItem, Message, StoredFile, User
-from tutor.services import notify, reports, schedule
+from tutor.services import notify, reports
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 HTMX = {"HX-Request": "true"}
 BELL = re.compile(r'<a id="bell"[^>]*>.*?</a>', re.S)
 
@@ -20,17 +21,12 @@ BELL = re.compile(r'<a id="bell"[^>]*>.*?</a>', re.S)
 def calendar_ready(app, teacher, time_machine):
     """Tuesday to Thursday, 10:00-14:00 in Moscow; the teacher as a new install makes
     them: no notification channel."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, [(day, time(10), time(14)) for day in (1, 2, 3)])
-    return teacher
+    return factories.ready_calendar(app, teacher, time_machine)
 
 
 @pytest.fixture
 def person(app, client, calendar_ready):
-    def open_as(login, password=STUDENT_PASSWORD):
-        return browser_for(app, login, password)
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
 """Booking a slot and the life of a lesson through HTTP: who may open and do what
 (anonymous, the lesson's student, another student, the teacher), the CSRF guard, and
 each transition with its outbox message."""
-from datetime import datetime, time, timezone
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
+from tests import factories
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, Message, User
-from tutor.services import booking, schedule
+from tutor.services import booking
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 HTMX = {"HX-Request": "true"}
 
@@ -19,20 +20,13 @@ HTMX = {"HX-Request": "true"}
 def calendar_ready(app, teacher, time_machine):
     """Tuesday to Thursday, 10:00-14:00 Moscow time, on a Monday morning; the teacher
     gets messages by e-mail."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, [(day, time(10), time(14)) for day in (1, 2, 3)])
-        User.update(channel=User.EMAIL, email="teacher@example.org").where(
-            User.id == teacher.id).execute()
-        return User.get_by_id(teacher.id)
+    return factories.ready_calendar(app, teacher, time_machine, email=True)
 
 
 @pytest.fixture
 def person(app, client, calendar_ready):
     """A browser of its own for each visitor, in English; no login for anonymous."""
-    def open_as(login=None, password=STUDENT_PASSWORD):
-        return browser_for(app, login, password)
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture

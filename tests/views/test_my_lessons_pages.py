@@ -2,16 +2,17 @@
 may do, requests that did not go ahead (and their own page instead of a 404), each
 section as a fragment, a query count that does not grow with the lessons; and the
 slot a visitor picked carried through logging in and registering."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
+from tests import factories
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tests.views.test_week_queries import counting_queries
 from tutor.models import Lesson, User
-from tutor.services import balances, booking, schedule
+from tutor.services import balances, booking, expiry
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 WEDNESDAY_10 = datetime(2026, 11, 25, 7, 0)
 THURSDAY_10 = datetime(2026, 11, 26, 7, 0)
@@ -22,10 +23,7 @@ SLOT = "/lessons/new?start=2026-11-24T07:00:00"
 @pytest.fixture
 def calendar_ready(app, teacher, time_machine):
     """Tuesday to Thursday, 10:00-14:00 Moscow time, on a Monday morning."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, [(day, time(10), time(14)) for day in (1, 2, 3)])
-        return User.get_by_id(teacher.id)
+    return factories.ready_calendar(app, teacher, time_machine)
 
 
 @pytest.fixture
@@ -35,9 +33,7 @@ def alisa(create_student):
 
 @pytest.fixture
 def person(app, client, calendar_ready):
-    def open_as(login=None, password=STUDENT_PASSWORD):
-        return browser_for(app, login, password)
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture
@@ -202,7 +198,7 @@ def test_an_expired_and_a_cancelled_one_say_so(app, person, week_of_alisa, alisa
     assert "You cancelled the lesson." in cancelled
     time_machine.move_to(datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc), tick=False)
     with app.app_context():
-        assert booking.expire_unconfirmed() == 1
+        assert expiry.expire_unconfirmed() == 1
     expired = alisa_browser.get(f"/lessons/{week_of_alisa['pending'].id}").text
     assert 'data-state="expired">expired<' in expired
     assert "the teacher did not confirm it before its time" in expired

@@ -2,16 +2,17 @@
 its preview (htmx fragment and plain page), the plain preview step without JavaScript,
 the series page and who may see and answer it, CSRF, bad input (a clear message,
 nothing saved), and changing one confirmed occurrence from its lesson page."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
+from tests import factories
+from tests.conftest import TEACHER_PASSWORD
 from tutor.models import Lesson, LessonSeries, Message, User
 from tutor.services import booking, schedule, series
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 WEEKS = [TUESDAY_10 + timedelta(weeks=n) for n in range(4)]
 START = "2026-11-24T07:00:00"
@@ -22,19 +23,12 @@ HTMX = {"HX-Request": "true"}
 def calendar_ready(app, teacher, time_machine):
     """Tuesday to Thursday, 10:00-14:00 Moscow time, on a Monday morning; the teacher
     gets messages by e-mail."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, [(day, time(10), time(14)) for day in (1, 2, 3)])
-        User.update(channel=User.EMAIL, email="teacher@example.org").where(
-            User.id == teacher.id).execute()
-        return User.get_by_id(teacher.id)
+    return factories.ready_calendar(app, teacher, time_machine, email=True)
 
 
 @pytest.fixture
 def person(app, client, calendar_ready):
-    def open_as(login=None, password=STUDENT_PASSWORD):
-        return browser_for(app, login, password)
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@ calendar), lessons placed by hand for a registered student or a new person; stud
 and anonymous visitors are kept out of every one of them."""
 import html
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
+from tests import factories
+from tests.conftest import TEACHER_PASSWORD
 from tutor.models import (
     AvailabilityWindow,
     Lesson,
@@ -19,7 +20,7 @@ from tutor.models import (
 )
 from tutor.services import booking, schedule
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 HTMX = {"HX-Request": "true"}
 WINDOWS = [(1, time(10), time(14)), (2, time(10), time(14)), (3, time(10), time(14))]
@@ -31,18 +32,13 @@ SETTINGS = {"lesson_length_minutes": "60", "buffer_minutes": "0", "min_notice_ho
 @pytest.fixture
 def calendar_ready(app, teacher, time_machine):
     """Tuesday to Thursday, 10:00-14:00 Moscow time, on a Monday morning."""
-    time_machine.move_to(NOW, tick=False)
-    with app.app_context():
-        schedule.set_windows(teacher, WINDOWS)
-    return teacher
+    return factories.ready_calendar(app, teacher, time_machine)
 
 
 @pytest.fixture
 def person(app, client, calendar_ready):
     """A browser of its own for each visitor, in English; no login for anonymous."""
-    def open_as(login=None, password=STUDENT_PASSWORD):
-        return browser_for(app, login, password)
-    return open_as
+    return factories.browsers(app)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from tutor.models import Goal, User
 from tutor.services import (
     accounts,
     channels,
+    email_addresses,
     reminders,
 )
 from tutor.services.password_strength import MAX_LENGTH as PASSWORD_MAX
@@ -80,12 +81,12 @@ def account_error_message(error):
         accounts.LoginTaken: _l("This login is taken. Please choose another."),
         accounts.EmailTaken: _l("An account with this e-mail already exists. Forgot your "
                                 "password? You can recover it from the login page."),
-        accounts.EmailMalformed: _l("This does not look like an e-mail address."),
+        email_addresses.EmailMalformed: _l("This does not look like an e-mail address."),
         accounts.WrongCurrentPassword: _l("The current password is not right."),
     }
     if isinstance(error, accounts.WeakPassword):
         return _("This password is too easy to guess. %(advice)s", advice=error.strength.advice)
-    if isinstance(error, accounts.EmailRejected):
+    if isinstance(error, email_addresses.EmailRejected):
         # Our own words for the verifier's reason: its message is English only.
         refusals = {
             email_verifier.DISPOSABLE: _l("Addresses of disposable mailboxes are not "
@@ -196,7 +197,7 @@ class RegistrationForm(_PasswordRules, FlaskForm):
         if not (field.data or "").strip():
             raise ValidationError(_l("Enter your e-mail, or choose another channel."))
         try:
-            field.data = accounts.check_email_address(field.data)
+            field.data = email_addresses.check_email_address(field.data)
             accounts.check_email_free(field.data)
         except accounts.AccountError as error:
             raise ValidationError(account_error_message(error))
@@ -337,7 +338,7 @@ class NotificationsForm(FlaskForm):
             field.data = self.user.email
             return
         try:
-            field.data = accounts.check_email_address(field.data)
+            field.data = email_addresses.check_email_address(field.data)
             accounts.check_email_free(field.data, user=self.user)
         except accounts.AccountError as error:
             raise ValidationError(account_error_message(error))

@@ -36,7 +36,7 @@ from tutor.forms.base import (
 from tutor.forms.fields import ZoneField, teachers_zone_choice
 from tutor.forms.lessons import ReasonForm
 from tutor.models import User
-from tutor.services import accounts, lesson_list, students
+from tutor.services import accounts, email_addresses, lesson_list, students
 
 
 def _student_filter(search, status):
@@ -117,7 +117,7 @@ class StudentForm(FlaskForm):
             field.data = self.student.email  # unchanged: no need to ask the verifier again
             return
         try:
-            field.data = accounts.check_email_address(value)
+            field.data = email_addresses.check_email_address(value)
             accounts.check_email_free(field.data, user=self.student)
         except accounts.AccountError as error:
             raise ValidationError(account_error_message(error))

@@ -28,7 +28,6 @@ Decided rules (the tests pin each one):
   until cancellation_notice_hours before its start (exactly then still counts):
   student_may_cancel.
 """
-import hashlib
 from datetime import timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
@@ -311,36 +310,7 @@ def reject_lesson(teacher, lesson, reason=""):
     return lesson
 
 
-# --- the periodic job ---------------------------------------------------------------
-
-def expire_unconfirmed(now=None):
-    """Delete every pending lesson whose start has come, telling each student, and
-    each teacher in one notice which requests went (who, when), in the same
-    transaction. Returns how many; running it again (or in two processes at once)
-    deletes nothing twice and tells nothing twice."""
-    now = now or utcnow()
-    due = (Lesson.status == Lesson.PENDING) & (Lesson.start <= now)
-    teacher_ids = [row.teacher_id for row in (Lesson
-                                              .select(Lesson.teacher)
-                                              .where(due)
-                                              .distinct())]
-    expired = 0
-    for teacher_id in teacher_ids:
-        with schedule.lock(teacher_id):
-            settings = schedule.settings_for(teacher_id)
-            gone = list(Lesson
-                        .select()
-                        .where(due & (Lesson.teacher == teacher_id))
-                        .order_by(Lesson.start))
-            for lesson in gone:
-                lesson.delete_instance()
-                tell(lesson.student, "lesson_expired", lesson, settings)
-                expired += 1
-            record_ended(gone, EndedLesson.EXPIRED, now=now)
-            if gone:
-                _tell_expired(User.get_by_id(teacher_id), gone, settings)
-    return expired
-
+# --- lessons that ended without taking place ------------------------------------
 
 def record_ended(lessons, state, reason="", by=None, now=None):
     """Keep for each deleted lesson's student that it was rejected, expired or
@@ -354,18 +324,6 @@ def record_ended(lessons, state, reason="", by=None, now=None):
             for lesson in lessons]
     if rows:
         EndedLesson.insert_many(rows).execute()
-
-
-def _tell_expired(teacher, lessons, settings):
-    """The teacher's notice of requests that expired: each one's student and time.
-    Its key names the lessons, so the same requests are never told twice."""
-    refs = ",".join(lesson.ref for lesson in lessons)
-    notify.enqueue(teacher, "requests_expired", {
-        "count": len(lessons),
-        "items": [{"student": person_name(lesson.student),
-                   "when": notify.local_time(teacher, lesson.start, settings.timezone)}
-                  for lesson in lessons],
-    }, key=f"requests-expired:{teacher.id}:{hashlib.sha256(refs.encode()).hexdigest()[:24]}")
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -1,15 +1,18 @@
 """The teacher's weekly hours edited as a week: add, change or remove a window, copy a
-day's hours to other days, start from a preset. Each edit is a plain function from
-the windows there are to the windows wanted; `apply` runs one under the calendar's
-lock, checks the result and saves it at once (schedule.set_windows), or raises
-HoursError with the reason in the teacher's words and changes nothing. Lessons
+day's hours to other days, start from a preset. Each edit (an Edit) maps the windows
+there are to the windows wanted and names its audit entry; `apply` runs one under the
+calendar's lock, checks the result and saves it with its audit entry at once
+(schedule.set_windows), or raises HoursError with the reason in the teacher's words
+and changes nothing. Lessons
 already booked are never touched: hours only decide what can be booked next."""
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tutor.services import schedule
+from tutor.services import audit, schedule
 from tutor.services.availability import Window
 
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
@@ -35,14 +38,29 @@ class HoursError(ValueError):
         self.weekday = weekday
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A change of the weekly hours: `change` maps the windows there are to the
+    windows wanted; `action` and `details` are its audit entry."""
+
+    action: str
+    details: dict
+    change: Callable
+
+    def __call__(self, windows):
+        return self.change(windows)
+
+
 def apply(teacher, edit):
-    """Run `edit` (windows -> windows) on the teacher's weekly hours and save the
-    result in one go. Raises HoursError (nothing changes then). Returns the new
+    """Run `edit` on the teacher's weekly hours and save the result, with its audit
+    entry, in one go. Raises HoursError (nothing changes then). Returns the new
     windows, sorted."""
     with schedule.lock(teacher):
         windows = edit(schedule.windows_for(teacher))
         check(windows)
-        return schedule.set_windows(teacher, windows)
+        saved = schedule.set_windows(teacher, windows)
+        audit.record(teacher, edit.action, after=edit.details)
+        return saved
 
 
 def check(windows):
@@ -70,7 +88,7 @@ def span(window):
 def added(weekday, start, end):
     def edit(windows):
         return (*windows, Window(weekday, start, end))
-    return edit
+    return Edit("window.add", {"weekday": weekday, "start": start, "end": end}, edit)
 
 
 def changed(weekday, old_start, start, end):
@@ -82,13 +100,14 @@ def changed(weekday, old_start, start, end):
             raise HoursError(_("These hours are no longer there: the page shows them as "
                                "they are now."), weekday)
         return (*others, Window(weekday, start, end))
-    return edit
+    return Edit("window.change", {"weekday": weekday, "from": old_start.strftime("%H:%M"),
+                                  "start": start, "end": end}, edit)
 
 
 def removed(weekday, start):
     def edit(windows):
         return tuple(w for w in windows if not (w.weekday == weekday and w.start == start))
-    return edit
+    return Edit("window.remove", {"weekday": weekday, "start": start.strftime("%H:%M")}, edit)
 
 
 def copied(weekday, to_days):
@@ -102,7 +121,7 @@ def copied(weekday, to_days):
         source = [w for w in windows if w.weekday == weekday]
         kept = [w for w in windows if w.weekday not in targets]
         return (*kept, *(Window(day, w.start, w.end) for day in sorted(targets) for w in source))
-    return edit
+    return Edit("hours.copy", {"weekday": weekday, "days": list(to_days)}, edit)
 
 
 def preset(name):
@@ -112,7 +131,7 @@ def preset(name):
     def edit(windows):
         kept = [w for w in windows if w.weekday not in days]
         return (*kept, *(Window(day, start, end) for day in days))
-    return edit
+    return Edit("hours.preset", {"preset": name}, edit)
 
 
 def week(windows):

@@ -18,7 +18,7 @@ from tutor.models import (
     TeacherSettings,
     UnavailableInterval,
 )
-from tutor.services import availability, bounds, money
+from tutor.services import audit, availability, bounds, money
 from tutor.services.availability import (  # noqa: F401 (errors re-exported for the views)
     Interval,
     InvalidInterval,
@@ -175,7 +175,7 @@ def update_settings(teacher, **fields):
     more, two decimals at most), timezone (an IANA name), slot_step_minutes (one of
     SLOT_STEP_CHOICES). Raises InvalidSetting for
     the first bad value (nothing changes then), TypeError for an unknown name. Returns
-    the saved settings."""
+    the saved settings; the audit entry is written with them."""
     unknown = set(fields) - set(SETTING_NAMES)
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
@@ -196,6 +196,7 @@ def update_settings(teacher, **fields):
         for name, value in clean.items():
             setattr(settings, name, value)
         settings.save()
+        audit.record(teacher, "settings.update", after=fields)
     return settings
 
 
@@ -213,7 +214,11 @@ def add_unavailable(teacher, start, end, reason="", seen_lessons=None):
     teacher was shown), any other lesson inside raises LessonsInside, checked under
     the calendar's lock so one booked meanwhile is not missed. None skips the check
     (restores, tests). Raises InvalidInterval for an empty, reversed or out-of-bounds
-    interval."""
+    interval. The audit entry names the interval and the lessons left inside it."""
+    return _add_unavailable(teacher, start, end, reason, seen_lessons, {})
+
+
+def _add_unavailable(teacher, start, end, reason, seen_lessons, about):
     interval = Interval(start, end)
     if not (bounds.within_moments(interval.start) and bounds.within_moments(interval.end)):
         raise InvalidInterval(f"interval beyond the calendar: {start}, {end}")
@@ -221,12 +226,15 @@ def add_unavailable(teacher, start, end, reason="", seen_lessons=None):
     if len(reason) > MAX_REASON:
         raise InvalidSetting("reason", f"at most {MAX_REASON} characters")
     with lock(teacher):
-        if seen_lessons is not None:
-            inside = lessons_inside(teacher, interval.start, interval.end)
-            if {lesson.id for lesson in inside} - set(seen_lessons):
-                raise LessonsInside(inside)
-        return UnavailableInterval.create(teacher=teacher, start=interval.start,
-                                          end=interval.end, reason=reason)
+        inside = lessons_inside(teacher, interval.start, interval.end)
+        if seen_lessons is not None and {lesson.id for lesson in inside} - set(seen_lessons):
+            raise LessonsInside(inside)
+        created = UnavailableInterval.create(teacher=teacher, start=interval.start,
+                                             end=interval.end, reason=reason)
+        audit.record(teacher, "unavailable.add", after={
+            **about, "start": interval.start, "end": interval.end, "reason": reason,
+            "lessons_inside": [lesson.id for lesson in inside]})
+        return created
 
 
 def add_unavailable_days(teacher, first_day, last_day, reason="", seen_lessons=None):
@@ -239,7 +247,8 @@ def add_unavailable_days(teacher, first_day, last_day, reason="", seen_lessons=N
     zone = settings_for(teacher).timezone
     start = availability.local_day_bounds(first_day, zone).start
     end = availability.local_day_bounds(last_day, zone).end
-    return add_unavailable(teacher, start, end, reason, seen_lessons)
+    return _add_unavailable(teacher, start, end, reason, seen_lessons,
+                            {"first_day": first_day, "last_day": last_day})
 
 
 def remove_unavailable(teacher, interval_id):
@@ -250,6 +259,8 @@ def remove_unavailable(teacher, interval_id):
                    .where((UnavailableInterval.id == interval_id)
                           & (UnavailableInterval.teacher == teacher))
                    .execute())
+        if deleted:
+            audit.record(teacher, "unavailable.remove", before={"id": interval_id})
     if not deleted:
         raise IntervalNotFound(interval_id)
 

@@ -5,7 +5,7 @@ place (rejected, expired, cancelled, with the reason), and past ones.
 Decided rules:
 - Upcoming: the student's pending and confirmed lessons that have not started. A
   request that started unanswered is no longer upcoming: the expiry job deletes it.
-- A pending request lapses when its time comes unconfirmed (booking.expire_unconfirmed),
+- A pending request lapses when its time comes unconfirmed (expiry.expire_unconfirmed),
   so it "expires at" its start.
 - Cancelling follows booking.student_may_cancel; when it is no longer allowed the
   student is told the teacher's cancellation notice.

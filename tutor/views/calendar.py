@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from tutor import rendered
-from tutor.htmx import has_flashes, is_fragment_request, render, with_toasts
+from tutor.htmx import answer, has_flashes, render, with_toasts
 from tutor.models import utcnow
 from tutor.services import accounts, agenda, bounds, calendar, changes, onboarding
 
@@ -30,22 +30,32 @@ def _date_arg(name, fmt):
 @bp.get("/")
 def week():
     who, day, now = viewer(), _date_arg("week", "%Y-%m-%d"), utcnow()
-    teacher_view = bool(who and who.is_teacher)
-    next_free = None
+    if who and who.is_teacher:
+        # The page is the teacher's home (the checklist, the agenda); a week's
+        # fragment is the week alone.
+        return answer(lambda: _week(who, day, now, teacher_view=True),
+                      lambda: _week(who, day, now, teacher_view=True, home=True))
     # Visitors and students land on the week of the next free slot, which the full
     # page also names; a fragment for a given week needs neither (and stays kept).
-    if not teacher_view and (day is None or not is_fragment_request()):
-        next_free = calendar.next_free_slot(accounts.the_teacher(), who, now)
-        if day is None and next_free is not None:
-            day = next_free.start.date()
-    if is_fragment_request() and not teacher_view:
-        return _kept_week(who, day, now)
+    if day is not None:
+        return answer(lambda: _kept_week(who, day, now),
+                      lambda: _week(who, day, now, next_free=_next_free(who, now)))
+    next_free = _next_free(who, now)
+    landing = next_free.start.date() if next_free is not None else None
+    return answer(lambda: _kept_week(who, landing, now),
+                  lambda: _week(who, landing, now, next_free=next_free))
+
+
+def _next_free(who, now):
+    return calendar.next_free_slot(accounts.the_teacher(), who, now)
+
+
+def _week(who, day, now, teacher_view=False, home=False, next_free=None):
     week = calendar.build_week(accounts.the_teacher(), who, day, now)
-    shows_home = teacher_view and not is_fragment_request()
-    checklist = onboarding.checklist(who) if shows_home else None
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
-                  onboarding=checklist, next_free=next_free, teacher_view=teacher_view,
-                  agenda=agenda.for_teacher(who, now) if shows_home else None)
+                  onboarding=onboarding.checklist(who) if home else None,
+                  next_free=next_free, teacher_view=teacher_view,
+                  agenda=agenda.for_teacher(who, now) if home else None)
 
 
 def _kept_week(who, day, now):

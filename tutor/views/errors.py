@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from tutor.database import InMaintenance
 from tutor.extensions import login_manager
-from tutor.htmx import is_fragment_request
+from tutor.htmx import answer
 from tutor.services import errors
 
 # How soon to try again while the database is being restored (a restore takes seconds).
@@ -32,13 +32,13 @@ def _respond(status, message):
         # The Host header is not in TRUSTED_HOSTS: no address of ours can be built for
         # it, so the page, full of links, cannot be either.
         return message, status, {"Content-Type": "text/plain; charset=utf-8"}
-    if is_fragment_request():
-        # The toast is handed to the template rather than flashed, so an error answer
-        # leaves the session (and the messages waiting in it for another page) as it
-        # found them, and sends no cookie (tutor/sessions.py).
-        return render_template("partials/_toasts.html", oob=True,
-                               messages=[("error", message)]), status
-    return render_template("errors/error.html", status=status, message=message), status
+    # For htmx the toast is handed to the template rather than flashed, so an error
+    # answer leaves the session (and the messages waiting in it for another page) as
+    # it found them, and sends no cookie (tutor/sessions.py).
+    return answer(lambda: (render_template("partials/_toasts.html", oob=True,
+                                           messages=[("error", message)]), status),
+                  lambda: (render_template("errors/error.html", status=status,
+                                           message=message), status))
 
 
 def register(app):

@@ -1,52 +1,38 @@
 """The weekly grid of the teacher's hours on the availability page: add, change and
 remove a window, copy a day to other days, a preset. Each answers an htmx request
 with the grid alone (partials/_weekly_hours.html) and a plain POST with the page
-(PRG on success). Routes of the teacher blueprint (views/teacher.py)."""
+(PRG on success). Routes of the teacher blueprint (views/teacher.py); the app
+imports this module to register them."""
 from datetime import datetime
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
 
 from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
-from tutor.htmx import is_fragment_request, redirect_to, with_toasts
-from tutor.services import audit, hours, schedule
-from tutor.views.teacher import availability_page, bp, me
+from tutor.htmx import answer, changed, with_toasts
+from tutor.services import hours, schedule
+from tutor.views.access import me
+from tutor.views.availability_page import availability_page, grid_context
+from tutor.views.teacher import bp
 
 
-def grid_context(teacher, error=None, window_form=None, changing=None):
-    """What _weekly_hours.html shows: the week, an error with its day, and the add
-    form that failed (its typed values) when one did, or the window whose change was
-    refused with the times typed for it (`changing`: weekday, start, typed times)."""
-    return {
-        "hours_week": hours.week(schedule.windows_for(teacher)),
-        "weekdays": hours.WEEKDAYS,
-        "presets": hours.PRESETS,
-        "hours_error": error,
-        "window_form": window_form,
-        "changing": changing,
-        "zone": schedule.settings_for(teacher).timezone,
-    }
-
-
-def _answer(edit, action, done, form=None, details=None, changing=None):
-    """Apply `edit`; on success say `done` and show the grid again (htmx) or go back
-    to the page; on HoursError show the grid with the reason, nothing saved."""
+def _answer(edit, done, form=None, changing=None):
+    """Apply `edit` (with its audit entry); on success say `done` and show the grid
+    again (htmx) or go back to the page; on HoursError show the grid with the reason,
+    nothing saved."""
     try:
         hours.apply(me(), edit)
     except hours.HoursError as error:
         return _grid(error, form, changing)
-    audit.record(me(), action, after=details)
     flash(done, "success")
-    if is_fragment_request():
-        return _grid()
-    return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))
+    return changed(_grid, url_for("teacher.availability", _anchor="weekly-hours"))
 
 
 def _grid(error=None, form=None, changing=None):
-    if is_fragment_request():
-        return with_toasts(render_template("teacher/partials/_weekly_hours.html",
-                                           **grid_context(me(), error, form, changing)))
-    return availability_page(hours_error=error, window_form=form, changing=changing)
+    return answer(
+        lambda: with_toasts(render_template("teacher/partials/_weekly_hours.html",
+                                            **grid_context(me(), error, form, changing))),
+        lambda: availability_page(hours_error=error, window_form=form, changing=changing))
 
 
 def _refused(form, changing=None):
@@ -73,7 +59,7 @@ def add_window():
     if not form.validate_on_submit():
         return _refused(form)
     return _answer(hours.added(form.weekday.data, form.start.data, form.end.data),
-                   "window.add", _("The window is added."), form, form.data)
+                   _("The window is added."), form)
 
 
 @bp.post("/availability/windows/<int:weekday>/<start>/change")
@@ -89,8 +75,7 @@ def change_window(weekday, start):
     if not form.validate_on_submit():
         return _refused(form, changing)
     return _answer(hours.changed(weekday, old, form.start.data, form.end.data),
-                   "window.change", _("The hours are changed."),
-                   details={"weekday": weekday, "from": start, **form.data}, changing=changing)
+                   _("The hours are changed."), changing=changing)
 
 
 @bp.post("/availability/windows/<int:weekday>/<start>/delete")
@@ -98,8 +83,7 @@ def remove_window(weekday, start):
     old = _time(start)
     if not any(w.weekday == weekday and w.start == old for w in schedule.windows_for(me())):
         abort(404)
-    return _answer(hours.removed(weekday, old), "window.remove", _("The window is removed."),
-                   details={"weekday": weekday, "start": start})
+    return _answer(hours.removed(weekday, old), _("The window is removed."))
 
 
 @bp.post("/availability/hours/copy")
@@ -107,9 +91,8 @@ def copy_day():
     form = CopyDayForm()
     if not form.validate_on_submit():
         return _refused(form)
-    return _answer(hours.copied(form.weekday.data, form.days.data), "hours.copy",
-                   _("The hours are copied."),
-                   details={"weekday": form.weekday.data, "days": form.days.data})
+    return _answer(hours.copied(form.weekday.data, form.days.data),
+                   _("The hours are copied."))
 
 
 @bp.post("/availability/hours/preset")
@@ -117,7 +100,6 @@ def apply_preset():
     form = PresetForm()
     if not form.validate_on_submit():
         return _refused(form)
-    return _answer(hours.preset(form.preset.data), "hours.preset",
+    return _answer(hours.preset(form.preset.data),
                    _("The hours are set: %(preset)s.",
-                     preset=hours.PRESETS[form.preset.data][3]),
-                   details={"preset": form.preset.data})
+                     preset=hours.PRESETS[form.preset.data][3]))

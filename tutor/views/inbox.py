@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from playhouse.flask_utils import PaginatedQuery
 
 from tutor.forms.base import EmptyForm
-from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.htmx import answer, redirect_to, render
 from tutor.models import InboxItem
 from tutor.services import inbox
 
@@ -42,11 +42,11 @@ def read(item_id):
         item = inbox.mark_read(current_user, item_id)
     except inbox.NotYours:
         abort(404)
-    if is_fragment_request():
-        return render_template("inbox/partials/_item.html", item=item,
-                               files=inbox.files_of([item])[item.id], form=EmptyForm(),
-                               unread=InboxItem.unread_count(current_user), bell_oob=True)
-    return redirect_to(url_for("inbox.index", page=request.args.get("page")))
+    return answer(
+        lambda: render_template("inbox/partials/_item.html", item=item,
+                                files=inbox.files_of([item])[item.id], form=EmptyForm(),
+                                unread=InboxItem.unread_count(current_user), bell_oob=True),
+        lambda: redirect_to(url_for("inbox.index", page=request.args.get("page"))))
 
 
 @bp.post("/read")

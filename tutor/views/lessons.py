@@ -14,7 +14,7 @@ from tutor.forms.lessons import (
     ReasonForm,
     SeriesBookingForm,
 )
-from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.htmx import answer, changed, redirect_to, render
 from tutor.models import EndedLesson, Lesson, Payment, utcnow
 from tutor.services import (
     accounts,
@@ -67,12 +67,15 @@ def _booking_page(form, teacher, start, status=200):
                    end=zones.local(start + length, zone), zone=zone,
                    back=week_url(start, teacher),
                    series_form=SeriesBookingForm(formdata=None, start=start.isoformat()))
-    if is_fragment_request():
-        return render_template("lessons/partials/_book_dialog.html", **context)
-    # A full page (a visitor back from logging in or registering, or no JavaScript):
-    # the slot's week with the booking dialog open over it.
-    week = calendar.build_week(teacher, me(), context["start"].date(), utcnow())
-    return render_template("lessons/new.html", week=week, **context), status
+
+    def page():
+        # A full page (a visitor back from logging in or registering, or no
+        # JavaScript): the slot's week with the booking dialog open over it.
+        week = calendar.build_week(teacher, me(), context["start"].date(), utcnow())
+        return render_template("lessons/new.html", week=week, **context), status
+
+    return answer(lambda: render_template("lessons/partials/_book_dialog.html", **context),
+                  page)
 
 
 @bp.post("")
@@ -202,12 +205,15 @@ def attendance(lesson_id):
             form.attendance.errors.append(attendance_error(error))
         else:
             flash(_("Attendance is saved."), "success")
-            if not is_fragment_request():
-                return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
-    if is_fragment_request():
-        return render("lessons/show.html", "lessons/partials/_attendance.html",
-                      lesson=lesson, **lesson_parts(lesson, attendance_form=form))
-    return lesson_page(lesson, attendance_form=form)
+            return changed(lambda: _attendance_part(lesson, form),
+                           url_for("lessons.show", lesson_id=lesson.id))
+    return answer(lambda: _attendance_part(lesson, form),
+                  lambda: lesson_page(lesson, attendance_form=form))
+
+
+def _attendance_part(lesson, form):
+    return render("lessons/show.html", "lessons/partials/_attendance.html",
+                  lesson=lesson, **lesson_parts(lesson, attendance_form=form))
 
 
 @bp.post("/<int:lesson_id>/feedback")
@@ -226,13 +232,15 @@ def leave_feedback(lesson_id):
         else:
             flash(_("Thank you! Your feedback is saved; only the teacher sees it."),
                   "success")
-            if not is_fragment_request():
-                return redirect_to(url_for("lessons.show", lesson_id=lesson.id))
-            form = None
-    if is_fragment_request():
-        return render("lessons/show.html", "lessons/partials/_feedback.html",
-                      lesson=lesson, **lesson_parts(lesson, feedback_form=form))
-    return lesson_page(lesson, feedback_form=form)
+            return changed(lambda: _feedback_part(lesson, None),
+                           url_for("lessons.show", lesson_id=lesson.id))
+    return answer(lambda: _feedback_part(lesson, form),
+                  lambda: lesson_page(lesson, feedback_form=form))
+
+
+def _feedback_part(lesson, form):
+    return render("lessons/show.html", "lessons/partials/_feedback.html",
+                  lesson=lesson, **lesson_parts(lesson, feedback_form=form))
 
 
 # --- the student's own page ---------------------------------------------------------
@@ -264,8 +272,10 @@ def mine_part(part):
 def _mine_page(part):
     if current_user.is_teacher:
         return redirect_to(url_for("admin.students"))
-    context = _my_lessons(me(), utcnow(), only=part if is_fragment_request() else None)
-    return render("lessons/mine.html", MY_PARTS.get(part, "lessons/mine.html"), **context)
+    partial = MY_PARTS.get(part, "lessons/mine.html")
+    return answer(  # a section's refresh builds only that section
+        lambda: render("lessons/mine.html", partial, **_my_lessons(me(), utcnow(), only=part)),
+        lambda: render("lessons/mine.html", partial, **_my_lessons(me(), utcnow(), only=None)))
 
 
 def _my_lessons(student, now, only=None):

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import get_locale
 
 from tutor.forms.admin import ReportMonthForm
-from tutor.htmx import is_fragment_request, render
+from tutor.htmx import answer, render
 from tutor.services import zones
 from tutor.views.access import me, teacher_only
 
@@ -30,11 +30,15 @@ def index():
     if form.validate():
         report = reports.monthly_report(me(), form.month.month)
         chart = reports.week_chart(report.weeks)
-    return render("reports/index.html", "reports/partials/_summary.html", form=form,
-                  report=report, chart=chart, amount=reports.amount, day=reports.day,
-                  inline_error=is_fragment_request(),
-                  previous=report and reports.previous_month(report.month),
-                  following=report and reports.next_month(report.month))
+    context = dict(form=form, report=report, chart=chart, amount=reports.amount,
+                   day=reports.day, previous=report and reports.previous_month(report.month),
+                   following=report and reports.next_month(report.month))
+    # The summary alone shows the month's error itself: the form outside is not
+    # rendered again.
+    return answer(lambda: render("reports/index.html", "reports/partials/_summary.html",
+                                 inline_error=True, **context),
+                  lambda: render("reports/index.html", "reports/partials/_summary.html",
+                                 inline_error=False, **context))
 
 
 class _Args(dict):

@@ -14,7 +14,7 @@ from tutor.forms.lessons import (
     SeriesCancelForm,
     SeriesConfirmForm,
 )
-from tutor.htmx import is_fragment_request, redirect_to
+from tutor.htmx import answer, redirect_to
 from tutor.models import LessonSeries, utcnow
 from tutor.services import accounts, booking, schedule, series, zones
 from tutor.views.access import me
@@ -61,9 +61,8 @@ def _booking_page(form, teacher, plan=None, plan_error=None):
                    plan_error=plan_error, start=zones.local(start, zone),
                    end=zones.local(start + length, zone), zone=zone,
                    back=week_url(start, teacher))
-    if is_fragment_request():
-        return render_template("lessons/partials/_book_dialog.html", **context)
-    return render_template("lessons/new.html", **context)
+    return answer(lambda: render_template("lessons/partials/_book_dialog.html", **context),
+                  lambda: render_template("lessons/new.html", **context))
 
 
 def _preview_context(plan, zone):
@@ -94,10 +93,10 @@ def preview():
             plan, plan_error = _plan(form, teacher)
         else:
             plan_error = " ".join(map(str, [*form.until.errors, *form.times.errors]))
-    if is_fragment_request():
-        return render_template("lessons/partials/_series_preview.html", series_form=form,
-                               plan=plan, plan_error=plan_error, zone=viewer_zone(teacher))
-    return _booking_page(form, teacher, plan, plan_error)
+    return answer(
+        lambda: render_template("lessons/partials/_series_preview.html", series_form=form,
+                                plan=plan, plan_error=plan_error, zone=viewer_zone(teacher)),
+        lambda: _booking_page(form, teacher, plan, plan_error))
 
 
 @bp.post("/series")

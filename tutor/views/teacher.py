@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import NewLessonsForm, PastLessonForm
 from tutor.forms.schedule import DayOffForm, DaysOffForm, ScheduleSettingsForm
-from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
-from tutor.models import UnavailableInterval, User, utcnow
+from tutor.htmx import changed, redirect_to, safe_next
+from tutor.models import User
 from tutor.services import (
-    audit,
     booking,
     bounds,
     calendar,
@@ -24,34 +23,13 @@ from tutor.services import (
     zones,
 )
 from tutor.views.access import me, teacher_only
+from tutor.views.availability_page import availability_page
 from tutor.views.refusals import booking_error, series_error
 
 bp = teacher_only(Blueprint("teacher", __name__, url_prefix="/teacher"))
 
 
 # --- availability -------------------------------------------------------------------
-
-def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
-                      changing=None, **forms):
-    """The page, or its partial for htmx; `forms` that failed show their errors, the
-    weekly grid its own (views/hours.py)."""
-    teacher = me()
-    settings = schedule.settings_for(teacher)
-    zone = settings.timezone
-    context = {
-        "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
-        "days_off_form": DaysOffForm(formdata=None),
-        **forms,
-        **hours_views.grid_context(teacher, hours_error, window_form, changing),
-        "blocks": [calendar.LocalBlock.of(block, zone)
-                   for block in UnavailableInterval.upcoming(teacher, utcnow())],
-        "lessons_inside": [(lesson, zones.local(lesson.start, zone),
-                            zones.local(lesson.end, zone)) for lesson in lessons_inside],
-        "zone": zone,
-    }
-    return render("teacher/availability.html", "teacher/partials/_availability.html",
-                  **context), status
-
 
 @bp.get("/availability")
 def availability():
@@ -87,7 +65,6 @@ def update_settings():
         except schedule.InvalidSetting as error:
             getattr(form, error.field).errors.append(_("Please check this value."))
         else:
-            audit.record(me(), "settings.update", after=fields)
             flash(_("The booking rules are saved."), "success")
             return redirect_to(url_for("teacher.availability"))
     return availability_page(settings_form=form)
@@ -111,9 +88,7 @@ def add_days_off():
             form.show_lessons(error.lessons)
             return availability_page(days_off_form=form, lessons_inside=error.lessons)
         else:
-            kept = [lesson.id for lesson in schedule.lessons_inside(me(), start, end)]
-            audit.record(me(), "unavailable.add", after={
-                **form.data, "start": start, "end": end, "lessons_inside": kept})
+            kept = schedule.lessons_inside(me(), start, end)
             whole_days = form.start_time.data is None and form.end_time.data is None
             flash(_("These days are marked unavailable.") if whole_days
                   else _("This time is marked unavailable."), "success")
@@ -158,7 +133,6 @@ def day_off():
     except schedule.LessonsInside:
         return redirect_to(url_for("teacher.availability", first_day=day, last_day=day,
                                    _anchor="days-off-title"))
-    audit.record(me(), "unavailable.add", after={"day": form.day.data})
     flash(_("The day is marked unavailable."), "success")
     return redirect_to(url_for("calendar.week", week=day))
 
@@ -175,7 +149,6 @@ def block_slot():
         schedule.add_unavailable(me(), start, end)
     except schedule.InvalidInterval:
         abort(400)
-    audit.record(me(), "unavailable.add", after={"start": start, "end": end})
     flash(_("This time is marked unavailable."), "success")
     return redirect_to(safe_next(request.args.get("next")) or url_for("calendar.week"))
 
@@ -186,7 +159,6 @@ def remove_unavailable(interval_id):
         schedule.remove_unavailable(me(), interval_id)
     except schedule.IntervalNotFound:
         abort(404)
-    audit.record(me(), "unavailable.remove", before={"id": interval_id})
     flash(_("The time is available again."), "success")
     return redirect_to(safe_next(request.args.get("next")) or url_for("teacher.availability"))
 
@@ -197,9 +169,8 @@ def remove_unavailable(interval_id):
 def dismiss_onboarding():
     if EmptyForm().validate_on_submit():
         onboarding.dismiss(me())
-    if is_fragment_request():
-        return ""  # the checklist swaps itself out of the page
-    return redirect_to(url_for("calendar.week"))
+    # For htmx the checklist swaps itself out of the page.
+    return changed(lambda: "", url_for("calendar.week"))
 
 
 # --- lessons placed by hand ---------------------------------------------------------
@@ -344,6 +315,3 @@ def _weekly_lessons(form, teacher, zone):
           "success")
     return plan, redirect_to(url_for("series.show", series_id=created.id))
 
-
-# The weekly grid's routes belong to this blueprint; imported last, as they import it.
-from tutor.views import hours as hours_views  # noqa: E402  (registers the routes)

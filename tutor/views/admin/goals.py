@@ -7,7 +7,7 @@ from tutor.forms.admin import (
     GoalForm,
 )
 from tutor.forms.base import EmptyForm
-from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.htmx import changed, render
 from tutor.models import Goal
 from tutor.services import errors
 from tutor.services import goals as goal_list
@@ -24,9 +24,7 @@ def _goals_page(form=None, rename=None):
 def _goals_changed(message):
     """Success: the list again for htmx (with the message as a toast), PRG otherwise."""
     flash(message, "success")
-    if is_fragment_request():
-        return _goals_page()
-    return redirect_to(url_for("admin.goals"))
+    return changed(_goals_page, url_for("admin.goals"))
 
 
 @bp.get("/goals")

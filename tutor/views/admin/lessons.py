@@ -9,7 +9,7 @@ from tutor.forms.admin import (
     LessonFilterForm,
 )
 from tutor.forms.lessons import AttendanceForm
-from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
+from tutor.htmx import answer, redirect_to, render, safe_next
 from tutor.models import Lesson, utcnow
 from tutor.services import (
     agenda,
@@ -58,14 +58,17 @@ def _lesson_action(lesson_id, action, done_message):
             error = booking_error(failure)
     if error is None:
         flash(done_message, "success")
-    if not is_fragment_request():
+
+    def page():
         if error:
             flash(error, "error")
         return redirect_to(back)
-    # The row alone, with the message as a toast.
-    return render("admin/lessons.html", "admin/partials/_lesson_row.html", lesson=lesson,
-                  student=lesson.student, zone=own_zone(), now=utcnow(), gone=error is None,
-                  error=error, here=back)
+
+    # For htmx the row alone, with the message as a toast.
+    return answer(lambda: render("admin/lessons.html", "admin/partials/_lesson_row.html",
+                                 lesson=lesson, student=lesson.student, zone=own_zone(),
+                                 now=utcnow(), gone=error is None, error=error, here=back),
+                  page)
 
 
 @bp.post("/lessons/<int:lesson_id>/confirm")
@@ -123,11 +126,15 @@ def mark_attendance(lesson_id):
             lesson = balances.mark_attendance(me(), lesson, form.mark)
         except balances.BalanceError as failure:
             error = attendance_error(failure)
-    if not is_fragment_request():
+    def page():
         flash(error or _("Attendance is saved."), "error" if error else "success")
         return redirect_to(back)
-    if error is None:
-        flash(_("Attendance is saved."), "success")
-    return render("admin/lessons.html", "admin/partials/_lesson_row.html", lesson=lesson,
-                  student=lesson.student, zone=own_zone(), now=utcnow(), gone=False,
-                  error=None, attendance_error=error, here=back)
+
+    def row():  # the error beside the row's choices, not as a toast
+        if error is None:
+            flash(_("Attendance is saved."), "success")
+        return render("admin/lessons.html", "admin/partials/_lesson_row.html", lesson=lesson,
+                      student=lesson.student, zone=own_zone(), now=utcnow(), gone=False,
+                      error=None, attendance_error=error, here=back)
+
+    return answer(row, page)

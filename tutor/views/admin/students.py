@@ -14,7 +14,7 @@ from tutor.forms.admin import (
 )
 from tutor.forms.base import EmptyForm
 from tutor.forms.lessons import PaymentForm
-from tutor.htmx import is_fragment_request, redirect_to, render
+from tutor.htmx import answer, changed, redirect_to, render
 from tutor.models import AuditEntry, Payment
 from tutor.services import accounts, balances, errors, feedback, zones
 from tutor.services import students as roster
@@ -98,11 +98,14 @@ def student(student_id):
         feedback=feedback.of_student(student, limit=20), **_payments_context(student))
 
 
-def _payments_page(student, payment_form=None):
-    if is_fragment_request():
-        return render("admin/student.html", "admin/partials/_payments.html",
-                      zone=own_zone(), **_payments_context(student, payment_form))
-    return redirect_to(url_for("admin.student", student_id=student.id) + "#payments")
+def _payments_part(student, payment_form=None):
+    return render("admin/student.html", "admin/partials/_payments.html",
+                  zone=own_zone(), **_payments_context(student, payment_form))
+
+
+def _payments_changed(student):
+    return changed(lambda: _payments_part(student),
+                   url_for("admin.student", student_id=student.id) + "#payments")
 
 
 def _payment_error(form, error):
@@ -129,10 +132,12 @@ def record_payment(student_id):
         else:
             flash(_("The payment of %(amount)s ₽ is recorded.",
                     amount=format_money(payment.amount)), "success")
-            return _payments_page(student)
-    if is_fragment_request():
-        return _payments_page(student, form)
-    # Without JavaScript: the whole student page, the form showing its errors.
+            return _payments_changed(student)
+    return answer(lambda: _payments_part(student, form), lambda: _student_page(student, form))
+
+
+def _student_page(student, form):
+    """Without JavaScript: the whole student page, the form showing its errors."""
     return render_template(
         "admin/student.html", totals=roster.student_totals(student),
         lessons=roster.student_lessons(student, page_number()), zone=own_zone(),
@@ -153,7 +158,7 @@ def delete_payment(student_id, payment_id):
     except balances.PaymentNotFound:
         pass  # deleted a moment ago in another tab: the list shows it gone
     flash(_("The payment is deleted."), "success")
-    return _payments_page(student)
+    return _payments_changed(student)
 
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
