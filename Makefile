@@ -45,7 +45,7 @@ prod: install translations migrate
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install translations chromium ops-tools container-tools lint-tools $(LIGHTHOUSE)
 	@logs=$$(mktemp -d); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not serial" $(PYTEST_ARGS) \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial" $(PYTEST_ARGS) \
 		2>&1 | tee $$logs/parallel; parallel=$${PIPESTATUS[0]}; \
 	$(BIN)/pytest -m serial $(PYTEST_ARGS) -n 0 2>&1 | tee $$logs/serial; serial=$${PIPESTATUS[0]}; \
 	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(tail -n 1 $$logs/parallel)"; \

@@ -242,6 +242,7 @@ def test_the_login_limit_holds_on_many_workers(start_server, teacher, workers):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("redis_db")  # flushes and counts in the test Redis database
 def test_the_login_limit_holds_on_many_workers_with_redis(start_server, teacher,
                                                           test_config):
     if not test_config["DATABASE_URL"].startswith("sqlite"):
