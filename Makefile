@@ -48,8 +48,8 @@ test: install translations chromium ops-tools container-tools lint-tools $(LIGHT
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial" $(PYTEST_ARGS) \
 		2>&1 | tee $$logs/parallel; parallel=$${PIPESTATUS[0]}; \
 	$(BIN)/pytest -m serial $(PYTEST_ARGS) -n 0 2>&1 | tee $$logs/serial; serial=$${PIPESTATUS[0]}; \
-	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(tail -n 1 $$logs/parallel)"; \
-	echo "make test: serial phase: $$(tail -n 1 $$logs/serial)"; \
+	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(grep . $$logs/parallel | tail -n 1)"; \
+	echo "make test: serial phase: $$(grep . $$logs/serial | tail -n 1)"; \
 	rm -rf $$logs; \
 	for status in $$parallel $$serial; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit 1; \
