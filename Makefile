@@ -1,5 +1,6 @@
 # make run   — install what is missing, migrate, serve on http://127.0.0.1:$(PORT) with the huey consumer
-# make test  — install what is missing (Chromium, Prometheus, nginx too) and run the whole suite
+# make test  — install what is missing (Chromium, Prometheus, nginx too) and run the whole suite:
+#              in parallel on nproc+1 workers, then the tests marked serial alone
 # make bench — the load benchmark (bench/load.py; figures in bench/RESULTS.md)
 # make audit — bandit over our code, pip-audit over the pinned packages (not part of make test)
 # make lighthouse — Lighthouse's scores of the main pages (bench/lighthouse.py)
@@ -34,8 +35,25 @@ serve:
 prod: install translations migrate
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
+# The suite in two phases. First every test not marked `serial`, spread over
+# PYTEST_WORKERS processes (pytest-xdist; each has its own databases, instance folder,
+# Chromium and live servers); then the `serial` ones alone, as they measure time or make
+# load. Both phases run even when the first fails; make test fails if either does, and
+# ends with both summaries. PYTEST_ARGS goes to both phases, e.g.
+#   make test PYTEST_ARGS="-x tests/views"     make test PYTEST_WORKERS=0 (one process)
+# One file without make: .venv/bin/pytest tests/views/test_x.py (add -n 3 for workers).
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install translations chromium ops-tools container-tools lint-tools $(LIGHTHOUSE)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@logs=$$(mktemp -d); \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial" $(PYTEST_ARGS) \
+		2>&1 | tee $$logs/parallel; parallel=$${PIPESTATUS[0]}; \
+	$(BIN)/pytest -m serial $(PYTEST_ARGS) -n 0 2>&1 | tee $$logs/serial; serial=$${PIPESTATUS[0]}; \
+	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(grep . $$logs/parallel | tail -n 1)"; \
+	echo "make test: serial phase: $$(grep . $$logs/serial | tail -n 1)"; \
+	rm -rf $$logs; \
+	for status in $$parallel $$serial; do \
+		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit 1; \
+	done
 
 # Exceptions are `# nosec BXXX` comments in the code, each with its reason beside it.
 # pip-audit asks PyPI's JSON API about each pinned release, so it needs the network;

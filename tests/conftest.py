@@ -1,7 +1,12 @@
 """Fixtures on real parts: a fresh database per test (SQLite file, or a PostgreSQL
 database of its own when TEST_DATABASE_URL is set — then every test runs on both), a
 live HTTP server, Debian's Chromium, and a guard that fails any test reaching past
-this machine."""
+this machine.
+
+Safe under pytest-xdist (make test): every worker is a process of its own with its own
+instance folder, tmp_path, migrated templates (named by its pid), live servers on ports
+the kernel picks, and its own Chromium. Tests that measure time or make load are
+marked `serial` and run after the parallel phase, alone."""
 import ipaddress
 import os
 import re
@@ -184,7 +189,10 @@ def _drop_abandoned_databases():
     for name in names:
         pid = name.removeprefix(TEST_DATABASE_PREFIX).split("_")[0]
         if pid.isdigit() and not _alive(int(pid)):
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            try:
+                _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except psycopg2.Error:  # another xdist worker is dropping it at the same time
+                pass
 
 
 def _alive(pid):

@@ -12,7 +12,7 @@ from tests.conftest import POSTGRES_URL
 from tutor.database import open_database as peewee_connect
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
 
 
 def test_digest_bench_runs(tmp_path):

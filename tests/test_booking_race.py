@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "tests" / "probes" / "book_once.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 RACERS = 50
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
 
 
 def free_port():

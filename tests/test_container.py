@@ -37,7 +37,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tuto
 RUN_STATE = Path(tempfile.gettempdir()) / f"tutor-tests-podman-{os.getuid()}"
 IMAGE = "localhost/tutor-test:latest"
 INDEX_PORT = 38517
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
 
 
 def release():

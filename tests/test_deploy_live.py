@@ -38,7 +38,8 @@ METRICS_TOKEN = "metrics-token-for-prometheus"
 SERVER_NAME = "tutor.example.org"  # tutor.conf's server_name
 PUBLIC_URL = f"https://{SERVER_NAME}/"
 TEACHER_PASSWORD = "Tutor-live-password-1"
-pytestmark = pytest.mark.slow
+# One worker starts the module's gunicorn, Prometheus and nginx once (xdist's loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy_live")]
 
 
 def free_port():

@@ -44,7 +44,7 @@ RACERS = 8  # half on each host
 STUDENTS = ("anna", "boris", "vera", *(f"pupil{n}" for n in range(12)),
             *(f"racer{n}" for n in range(RACERS)))
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.serial,  # timing or load: runs alone (make test's serial phase)
               pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")]
 
 

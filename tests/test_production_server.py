@@ -21,7 +21,9 @@ from tutor.services import schedule
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-pytestmark = pytest.mark.slow
+# Its limits and queue live in the test Redis database that test_queue.py and
+# test_rate_limits.py flush: under xdist those run on one worker, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("redis_db")]
 
 
 def free_port():

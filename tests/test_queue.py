@@ -70,6 +70,7 @@ def queue_env(request, database_url, tmp_path, teacher):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("redis_db")  # flushes the test Redis database: one at a time
 def test_consumer_runs_a_task_enqueued_by_another_process(queue_env):
     consumer = subprocess.Popen(
         [str(CONSUMER), "probe_tasks.huey", "--workers", "1", "-d", "0.05", "-m", "0.5"],

@@ -66,6 +66,7 @@ def silent_redis():
 
 
 @pytest.mark.slow  # waits out redis-py's socket timeout (5 s by default)
+@pytest.mark.serial  # measures that wait: runs alone (make test's serial phase)
 def test_a_redis_that_never_answers_costs_a_request_seconds(client, maria, silent_redis,
                                                             monkeypatch):
     monkeypatch.setenv("REDIS_URL", silent_redis)

@@ -16,6 +16,7 @@ from tutor.extensions import db
 from tutor.models import Lesson, User, utcnow
 from tutor.services import backup, schedule
 
+pytestmark = pytest.mark.serial  # students book under load: runs alone (make test's serial phase)
 STUDENTS = 4
 RESTORES = 3
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -32,7 +32,7 @@ from tests.test_deploy_live import (
 )
 
 WRK = "/usr/bin/wrk"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
 
 
 @pytest.fixture(scope="module")
