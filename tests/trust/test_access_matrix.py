@@ -196,6 +196,7 @@ MATRIX = [
                  values={"weekday": "@window_weekday", "start": "@window_start"}),
     teacher_only("teacher.copy_day", "POST", 200),
     teacher_only("teacher.apply_preset", "POST", 200),
+    teacher_only("teacher.change_slot_step", "POST", 200),  # no step: the grid says why
     teacher_only("teacher.add_days_off", "POST", 200),
     teacher_only("teacher.day_off", "POST", 400),  # the calendar's button sends the day
     teacher_only("teacher.block_slot", "POST", 400),  # the calendar's button sends the slot

@@ -155,6 +155,8 @@ FORMS = [
     Form("teacher.copy_day", TEACHER, {"weekday": Ints(0, 6), "days": Ints(0, 6)}),
     Form("teacher.apply_preset", TEACHER,
          {"preset": Choice(("weekdays", "evenings", "weekends", "holidays"))}),
+    Form("teacher.change_slot_step", TEACHER, {"slot_step_minutes": Choice(("0", "15", "30",
+                                                                          "60"))}),
     Form("teacher.add_days_off", TEACHER, {"first_day": DATE, "last_day": DATE,
                                            "reason": TEXT}),
     Form("teacher.day_off", TEACHER, {"day": DATE}),

@@ -1,31 +1,48 @@
 """The weekly grid of the teacher's hours on the availability page: add, change and
-remove a window, copy a day to other days, a preset. Each answers an htmx request
+remove a window, copy a day to other days, a preset, and when lessons start within
+the hours (the slot step). Each answers an htmx request
 with the grid alone (partials/_weekly_hours.html) and a plain POST with the page
 (PRG on success). Routes of the teacher blueprint (views/teacher.py)."""
 from datetime import datetime
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
+from tutor.forms.schedule import (
+    SLOT_STEP_LABELS,
+    ChangeWindowForm,
+    CopyDayForm,
+    PresetForm,
+    SlotStepForm,
+    WindowForm,
+)
 from tutor.htmx import is_fragment_request, redirect_to, with_toasts
 from tutor.services import audit, hours, schedule
 from tutor.views.teacher import availability_page, bp, me
 
 
-def grid_context(teacher, error=None, window_form=None, changing=None):
+def grid_context(teacher, error=None, window_form=None, changing=None, step_form=None):
     """What _weekly_hours.html shows: the week, an error with its day, and the add
     form that failed (its typed values) when one did, or the window whose change was
-    refused with the times typed for it (`changing`: weekday, start, typed times)."""
+    refused with the times typed for it (`changing`: weekday, start, typed times);
+    the slot step's form (the one posted, when it was refused)."""
+    settings = schedule.settings_for(teacher)
     return {
+        "step_form": step_form or SlotStepForm(formdata=None, obj=settings),
         "hours_week": hours.week(schedule.windows_for(teacher)),
         "weekdays": hours.WEEKDAYS,
         "presets": hours.PRESETS,
         "hours_error": error,
         "window_form": window_form,
         "changing": changing,
-        "zone": schedule.settings_for(teacher).timezone,
+        "zone": settings.timezone,
     }
+
+
+def step_label(teacher):
+    """When the teacher's lessons start, in words (the booking rules link to it)."""
+    return SLOT_STEP_LABELS[schedule.settings_for(teacher).slot_step_minutes]
 
 
 def _answer(edit, action, done, form=None, details=None, changing=None):
@@ -42,11 +59,13 @@ def _answer(edit, action, done, form=None, details=None, changing=None):
     return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))
 
 
-def _grid(error=None, form=None, changing=None):
+def _grid(error=None, form=None, changing=None, step_form=None):
     if is_fragment_request():
         return with_toasts(render_template("teacher/partials/_weekly_hours.html",
-                                           **grid_context(me(), error, form, changing)))
-    return availability_page(hours_error=error, window_form=form, changing=changing)
+                                           **grid_context(me(), error, form, changing,
+                                                          step_form)))
+    return availability_page(hours_error=error, window_form=form, changing=changing,
+                             step_form=step_form)
 
 
 def _refused(form, changing=None):
@@ -121,3 +140,19 @@ def apply_preset():
                    _("The hours are set: %(preset)s.",
                      preset=hours.PRESETS[form.preset.data][3]),
                    details={"preset": form.preset.data})
+
+
+@bp.post("/availability/hours/step")
+def change_slot_step():
+    form = SlotStepForm()
+    if not form.validate_on_submit():
+        return _grid(step_form=form)
+    minutes = form.slot_step_minutes.data
+    schedule.update_settings(me(), slot_step_minutes=minutes)
+    audit.record(me(), "settings.update", after={"slot_step_minutes": minutes})
+    flash(_("Lessons start %(step)s.", step=SLOT_STEP_LABELS[minutes]), "success")
+    if is_fragment_request():
+        rules_line = render_template("teacher/partials/_rules_step.html", oob=True,
+                                     step_label=step_label(me()))
+        return Markup(_grid()) + Markup(rules_line)  # nosec B704: both rendered by Jinja
+    return redirect_to(url_for("teacher.availability", _anchor="weekly-hours"))

@@ -42,7 +42,9 @@ def availability_page(status=200, lessons_inside=(), hours_error=None, window_fo
         "settings_form": ScheduleSettingsForm(formdata=None, obj=settings),
         "days_off_form": DaysOffForm(formdata=None),
         **forms,
-        **hours_views.grid_context(teacher, hours_error, window_form, changing),
+        **hours_views.grid_context(teacher, hours_error, window_form, changing,
+                                   forms.pop("step_form", None)),
+        "step_label": hours_views.step_label(teacher),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),
@@ -81,7 +83,9 @@ def update_settings():
     # Built on the saved settings: a field the page did not post keeps its value.
     form = ScheduleSettingsForm(obj=schedule.settings_for(me()))
     if form.validate_on_submit():
-        fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES}
+        # The lessons' start step is set with the weekly hours (views/hours.py).
+        fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES
+                  if name in form}
         try:
             schedule.update_settings(me(), **fields)
         except schedule.InvalidSetting as error:
