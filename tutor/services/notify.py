@@ -186,8 +186,8 @@ def deliver_waiting(user, now=None):
     waiting = ((Message.user == user) & (Message.channel == User.NO_CHANNEL)
                & (Message.status == Message.HELD) & Message.idempotency_key.in_(unread))
     if user.channel == User.EMAIL:  # a lesson's links and .ics, as of now
-        about_lessons = [Message.kind.startswith(prefix) for prefix in lesson_mail.LESSON_KINDS]
-        for message in Message.select().where(waiting & (about_lessons[0] | about_lessons[1])):
+        lesson, series = (Message.kind.startswith(prefix) for prefix in lesson_mail.LESSON_KINDS)
+        for message in Message.select().where(waiting & (lesson | series)):
             lesson_mail.release(message, user, now).save(only=[
                 Message.body_text, Message.body_html, Message.attachments])
     return (Message
