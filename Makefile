@@ -95,6 +95,10 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 		echo "Installing Debian's Chromium for the browser tests"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium >/dev/null; }
+	@# Its other UI languages: tools/screenshots.py starts it in Russian.
+	@test -e /usr/lib/chromium/locales/ru.pak || { \
+		echo "Installing Debian's chromium-l10n for Russian screenshots"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium-l10n >/dev/null; }
 
 # Debian's Prometheus (with promtool), nginx, openssl and systemd-analyze run deploy/'s
 # files in tests/test_deploy_files.py and tests/test_deploy_live.py, wrk loads

@@ -10,7 +10,7 @@ event, and one long past; its titles are private and must never be stored."""
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -95,6 +95,46 @@ SAMPLE_BUSY = [
     (datetime(2027, 3, 30, 7), datetime(2027, 3, 30, 8)),
     (datetime(2027, 4, 6, 7), datetime(2027, 4, 6, 8)),
 ]
+
+
+# Busy time published as free/busy (CalDAV servers, Exchange's "availability only"
+# publishing): no events, FREEBUSY periods with their FBTYPE.
+FREEBUSY_SAMPLE = """BEGIN:VCALENDAR
+PRODID:-//Example Corp.//CalDAV Server//EN
+VERSION:2.0
+BEGIN:VFREEBUSY
+UID:fb-1@example.org
+DTSTAMP:20270301T080000Z
+DTSTART:20270301T000000Z
+DTEND:20270501T000000Z
+FREEBUSY:20270302T070000Z/20270302T080000Z,20270303T070000Z/PT90M
+FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20270304T060000Z/20270304T070000Z
+FREEBUSY;FBTYPE=BUSY-TENTATIVE:20270305T120000Z/20270305T130000Z
+FREEBUSY;FBTYPE=FREE:20270306T070000Z/20270306T080000Z
+END:VFREEBUSY
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+
+FREEBUSY_SAMPLE_BUSY = [
+    (datetime(2027, 3, 2, 7), datetime(2027, 3, 2, 8)),
+    (datetime(2027, 3, 3, 7), datetime(2027, 3, 3, 8, 30)),  # a start and a duration
+    (datetime(2027, 3, 4, 6), datetime(2027, 3, 4, 7)),  # BUSY-UNAVAILABLE
+    (datetime(2027, 3, 5, 12), datetime(2027, 3, 5, 13)),  # BUSY-TENTATIVE
+    # 6 March is FREE
+]
+
+
+def many_busy(first, count, step=timedelta(minutes=15), length=timedelta(minutes=10)):
+    """`count` separate busy periods, one every `step` from `first` (naive UTC)."""
+    return [(first + n * step, first + n * step + length) for n in range(count)]
+
+
+def freebusy_calendar(periods):
+    """A free/busy calendar of the busy (start, end) `periods` (naive UTC)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example Corp.//CalDAV Server//EN",
+             "BEGIN:VFREEBUSY", "UID:many@example.org", "DTSTAMP:20270301T080000Z"]
+    lines += [f"FREEBUSY:{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}" for start, end in periods]
+    return "\r\n".join(lines + ["END:VFREEBUSY", "END:VCALENDAR", ""]).encode()
 
 
 @dataclass

@@ -5,7 +5,10 @@ to a 64-colour palette so the set stays small. Run it after a visible change:
 
     .venv/bin/python tools/screenshots.py [--out docs/screenshots]
 
-and commit the PNGs it writes (their list is PAGES below)."""
+and commit the PNGs it writes (their list is PAGES below). Chromium is started in the
+pages' language (its UI language sets how date and time fields read: "10:00",
+"09.12.2026" in Russian, not "10:00 AM", "12/09/2026"), which needs Debian's
+chromium-l10n (`make chromium` installs it)."""
 import argparse
 import io
 import logging
@@ -35,6 +38,9 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 ZONE = "Europe/Moscow"
 COLOURS = 64
+# Each language the tool photographs in: the browser context's locale and Chromium's.
+LOCALES = {"ru": "ru-RU", "en": "en-US"}
+CHROMIUM_LOCALES = Path("/usr/lib/chromium/locales")
 # (file name, who looks, path; "{week}" is next week's Monday)
 PAGES = [
     ("public-page", None, "/about"),
@@ -121,18 +127,31 @@ def shrink(png):
     return out.getvalue()
 
 
+def launch(playwright, language):
+    """Chromium in `language`: its date, time and month fields follow its own UI
+    language (the LANGUAGE variable with --lang), not the page's or the context's."""
+    if not (CHROMIUM_LOCALES / f"{language}.pak").exists() and language != "en":
+        print(f"warning: {CHROMIUM_LOCALES}/{language}.pak is missing (apt-get install "
+              "chromium-l10n): date and time fields will read in English", file=sys.stderr)
+    locale = LOCALES[language]
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run",
+              f"--lang={language}", f"--accept-lang={locale},{language}"],
+        env={**os.environ, "LANGUAGE": language, "LANG": f"{locale.replace('-', '_')}.UTF-8"})
+
+
 def photograph(base, out, week, month, language):
     sizes = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(playwright, language)
         for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             contexts = {}
             for name, who, path in PAGES:
                 if who not in contexts:
                     context = browser.new_context(viewport=viewport, timezone_id=ZONE,
-                                                  locale=language)
+                                                  locale=LOCALES[language])
                     page = context.new_page()
                     if language != "ru":
                         page.goto(base + "/")
@@ -175,7 +194,7 @@ def seeded_server(workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--language", default="ru", choices=("ru", "en"))
+    parser.add_argument("--language", default="ru", choices=tuple(LOCALES))
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:

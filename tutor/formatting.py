@@ -129,6 +129,28 @@ def time_span(start, end):
             f"{format_date(end.date(), pattern)} {hhmm(end)}")
 
 
+def day_off_span(start, end, viewer_zone, teacher_zone):
+    """An unavailable range (naive UTC ends) as `viewer_zone` says it (time_span), or
+    as the teacher's days off when it is whole days in the teacher's zone only
+    (teacher_days)."""
+    return (teacher_days(start, end, viewer_zone, teacher_zone)
+            or time_span(zones.local(start, viewer_zone), zones.local(end, viewer_zone)))
+
+
+def teacher_days(start, end, viewer_zone, teacher_zone):
+    """Whole days in the teacher's zone that are not whole days in the viewer's, said
+    as the teacher's days, named with that zone: "9 декабря, весь день (Москва,
+    UTC+3)"; their local hours ("8 декабря 21:00 – 9 декабря 21:00") would hide that
+    the teacher took the day off. None for any other range."""
+    if viewer_zone == teacher_zone:
+        return None
+    theirs = zones.local(start, teacher_zone), zones.local(end, teacher_zone)
+    if not whole_days(*theirs) or whole_days(zones.local(start, viewer_zone),
+                                             zones.local(end, viewer_zone)):
+        return None
+    return f"{time_span(*theirs)} ({zone_note(teacher_zone, at=theirs[0])})"
+
+
 def money(value, locale=None):
     """A sum as the reader writes it, kopecks only when there are any: "1 500",
     "1 500,50" (services.money.format_amount, also used by messages and reports)."""

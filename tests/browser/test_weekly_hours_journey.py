@@ -14,7 +14,13 @@ from playwright.sync_api import expect
 from tests.browser.site import PHONE, axe_problems, on_next_week, overflow_problems, signed_in
 from tests.browser.test_keyboard import tab_to
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
-from tutor.models import AvailabilityWindow, Lesson, UnavailableInterval, utcnow
+from tutor.models import (
+    AvailabilityWindow,
+    Lesson,
+    TeacherSettings,
+    UnavailableInterval,
+    utcnow,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -85,11 +91,24 @@ def test_a_new_teachers_week_copied_and_offered_on_the_step(browser, live_server
         "Monday: 10:00–12:00 and 11:00–13:00 overlap. Change one of them or join them into one.")
     assert windows(app) == [(0, "10:00", "12:00"), (0, "15:00", "17:00")]
 
-    # Lessons every 30 minutes (a new teacher's are on the hour).
-    expect(page.get_by_label("Lessons start")).to_have_value("60")
-    page.get_by_label("Lessons start").select_option("30")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".toast-success").last).to_contain_text("The booking rules are saved.")
+    # Lessons every 30 minutes (a new teacher's are on the hour), set beside the hours;
+    # the booking rules say it and link here.
+    rules = page.locator("#rules-step")
+    expect(rules).to_contain_text("Lessons start on the hour (16:00, 17:00).")
+    rules.get_by_role("link", name="Change it beside the weekly hours").click()
+    step = page.locator("#weekly-hours #slot-step")
+    expect(step.get_by_label("Lessons start")).to_be_in_viewport()
+    expect(step.get_by_label("Lessons start")).to_have_value("60")
+    step.get_by_label("Lessons start").select_option("30")
+    step.get_by_role("button", name="Save Lessons start").click()
+    expect(page.locator(".toast-success").last).to_contain_text(
+        "Lessons start every 30 minutes (16:00, 16:30).")
+    expect(page.locator("#weekly-hours #slot-step").get_by_label("Lessons start")).to_have_value(
+        "30")
+    expect(page.locator("#rules-step")).to_contain_text(
+        "Lessons start every 30 minutes (16:00, 16:30).")
+    page.reload()
+    expect(page.locator("#slot-step").get_by_label("Lessons start")).to_have_value("30")
 
     monday = day(page, 0)
     monday.locator("summary", has_text="Copy to other days").click()
@@ -211,3 +230,24 @@ def test_copy_without_javascript(browser, live_server, app, newcomer):
     assert windows(app) == [(0, "09:00", "10:30"), (4, "09:00", "10:30")]
     assert shown(page, 4) == ["09:00–10:30"]
     page.context.close()
+
+
+def test_the_step_in_russian_beside_the_hours(browser, live_server, app, newcomer):
+    """A new install's Russian: the step sits under the weekly hours, said in words."""
+    page = browser.new_context(timezone_id="Europe/Moscow").new_page()
+    page.goto(live_server + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    page.get_by_role("navigation").get_by_role("link", name="Войти").click()
+    page.locator("#login").fill("teacher")
+    page.locator("#password").fill(TEACHER_PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.goto(live_server + "/teacher/availability")
+    expect(page.locator("#rules-step")).to_have_text(
+        "Уроки начинаются в начале часа (16:00, 17:00). Изменить рядом с рабочими часами")
+    step = page.locator("#weekly-hours #slot-step")
+    step.get_by_label("Начало уроков").select_option("0")
+    step.get_by_role("button", name="Сохранить Начало уроков").click()
+    expect(page.locator(".toast-success").last).to_contain_text(
+        "Уроки начинаются сразу после предыдущего урока и перерыва.")
+    with app.app_context():
+        assert TeacherSettings.get().slot_step_minutes == 0

@@ -5,8 +5,18 @@ and every way a read fails — which keeps the last good busy time and says why.
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+from flask_babel import force_locale
 
-from tests.fake_calendars import SAMPLE, SAMPLE_BUSY, SECRET_TITLE, calendars  # noqa: F401
+from tests.fake_calendars import (  # noqa: F401 (calendars: a fixture)
+    FREEBUSY_SAMPLE,
+    FREEBUSY_SAMPLE_BUSY,
+    SAMPLE,
+    SAMPLE_BUSY,
+    SECRET_TITLE,
+    calendars,
+    freebusy_calendar,
+    many_busy,
+)
 from tutor import jobs  # noqa: F401 (declares the job)
 from tutor.extensions import db
 from tutor.models import CalendarSubscription, ImportedBusy, JobRun, Lesson, WorkRequest
@@ -449,3 +459,57 @@ def test_the_jobs_page_says_what_a_run_changed(app_ctx):
     assert said == ("Изменилось занятое время в 1 календаре; 2 календаря не удалось прочитать "
                     "(причина — на странице «Другие календари»).")
     assert quiet == "В других ваших календарях ничего не изменилось."
+
+
+def test_free_busy_periods_block_and_free_ones_do_not(tutor, calendars):
+    subscription = busy_import.subscribe(tutor, calendars.serve("/fb.ics", FREEBUSY_SAMPLE))
+    assert busy_import.refresh(subscription.id) == busy_import.UPDATED
+    assert busy(subscription) == FREEBUSY_SAMPLE_BUSY
+    slots = schedule.free_slots_for(tutor, datetime(2027, 3, 2), datetime(2027, 3, 7), now=NOW)
+    starts = {slot.start for slot in slots}
+    assert datetime(2027, 3, 2, 7) not in starts and datetime(2027, 3, 4, 6) not in starts
+    assert datetime(2027, 3, 6, 7) in starts  # FREE
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("en", "and 376 later ones within the days students can book were left out"),
+    ("ru", "376 более поздних интервалов"),
+])
+def test_more_busy_times_than_kept_keeps_the_nearest_and_says_how_many_were_left_out(
+        tutor, calendars, locale, words):
+    """One every 15 minutes for 70 days: 5 376 within the 56 days students can book,
+    more beyond. The nearest 5 000 are kept, not the calendar refused."""
+    body = freebusy_calendar(many_busy(NOW, 70 * 96))
+    subscription = busy_import.subscribe(tutor, calendars.serve("/many.ics", body))
+    assert busy_import.refresh(subscription.id) == busy_import.UPDATED
+    kept = busy(subscription)
+    assert len(kept) == busy_import.MAX_INTERVALS == 5000
+    assert kept[0] == (NOW, NOW + timedelta(minutes=10))
+    assert kept[-1][0] == NOW + 4999 * timedelta(minutes=15)
+    subscription = reload(subscription)
+    assert subscription.busy_count == 5000 and busy_import.problem(subscription) == ""
+    with force_locale(locale):
+        assert words in busy_import.left_out(subscription)
+    # Only what it kept is covered: the next read reads it all again, unconditionally.
+    assert subscription.covered_until == kept[-1][1]
+    busy_import.refresh(subscription.id)
+    assert "If-None-Match" not in calendars.received("/many.ics")[-1]
+
+    # Fewer busy times: all kept, nothing said.
+    calendars.serve("/many.ics", freebusy_calendar(many_busy(NOW, 100)))
+    busy_import.refresh(subscription.id)
+    subscription = reload(subscription)
+    assert (subscription.busy_count, busy_import.left_out(subscription)) == (100, "")
+
+
+def test_only_what_lies_beyond_the_booking_horizon_left_out_is_not_mentioned(tutor,
+                                                                           calendars):
+    """4 000 within the horizon and 2 000 in the two weeks after it."""
+    horizon = NOW + timedelta(days=56)
+    body = freebusy_calendar(many_busy(NOW, 4000, step=timedelta(minutes=20))
+                             + many_busy(horizon, 2000, step=timedelta(minutes=10),
+                                         length=timedelta(minutes=5)))
+    subscription = busy_import.subscribe(tutor, calendars.serve("/two.ics", body))
+    busy_import.refresh(subscription.id)
+    subscription = reload(subscription)
+    assert subscription.busy_count == 4000 and busy_import.left_out(subscription) == ""

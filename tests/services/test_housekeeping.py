@@ -102,7 +102,9 @@ def test_a_returning_student_is_not_deleted(app_ctx, teacher_with_email, create_
     assert Message.select().count() == 0
 
 
-def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
+def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email, time_machine):
+    time_machine.move_to(moscow(2026, 12, 2, 0, 5), tick=False)
+
     def interval(start, end, reason=""):
         return UnavailableInterval.create(teacher=teacher_with_email, start=utc_naive(start),
                                           end=utc_naive(end), reason=reason)
@@ -116,10 +118,11 @@ def test_old_days_off_go_and_current_ones_stay(app_ctx, teacher_with_email):
     assert {i.id for i in UnavailableInterval.select()} == {spanning.id, future.id}
     notice = Message.get(Message.kind == "days_off_removed")
     assert notice.subject == "Удалено 2 прошедших выходных"
-    # Which ones, in the teacher's zone and language, with the reason given.
-    assert ("- понедельник, 5 октября 2026, 00:00 (Москва, UTC+3) – вторник, 6 октября "
-            "2026, 00:00 (Москва, UTC+3): Отпуск") in notice.body_text
-    assert "- понедельник, 30 ноября 2026, 18:00 (Москва, UTC+3) – " in notice.body_text
+    # Which ones, as a person says them in the teacher's zone and language, with the
+    # reason given.
+    assert "- 5 октября, весь день: Отпуск" in notice.body_text.splitlines()
+    assert "- 30 ноября, 18:00–23:59" in notice.body_text.splitlines()
+    assert "<li>5 октября, весь день: Отпуск</li>" in notice.body_html
     assert housekeeping.remove_old_days_off(now) == {"removed": 0}
     assert Message.select().count() == 1
 
@@ -227,3 +230,31 @@ def test_the_monthly_jobs_run_on_their_days_through_the_runner(
     assert len(list((tmp_path / "backups").iterdir())) == 1
     assert {r.job for r in JobRun.select().where(JobRun.status == JobRun.OK)} == \
         {"monthly_report", "activity_check", "old_days_off", "backup"}
+
+
+@pytest.mark.parametrize("locale, own_zone, expected", [
+    ("ru", None, ["- 9–12 ноября", "- 30 октября – 2 ноября", "- 16 ноября, весь день"]),
+    ("en", None, ["- 9–12 November", "- 30 October – 2 November",
+                  "- 16 November, all day"]),
+    # A teacher reading in another zone (travelling): the days off stay whole days,
+    # named with the zone they are whole in, not hours cut across two dates.
+    ("ru", "Europe/London", ["- 9–12 ноября (Москва, UTC+3)",
+                             "- 16 ноября, весь день (Москва, UTC+3)"]),
+    ("en", "Asia/Tokyo", ["- 16 November, all day (Moscow, UTC+3)"]),
+])
+def test_the_days_off_removed_are_said_as_a_person_says_them(
+        app_ctx, teacher_with_email, time_machine, locale, own_zone, expected):
+    time_machine.move_to(moscow(2026, 12, 2, 0, 5), tick=False)
+    User.update(locale=locale, timezone=own_zone).where(
+        User.id == teacher_with_email.id).execute()
+    for start, end in [(moscow(2026, 11, 9), moscow(2026, 11, 13)),
+                       (moscow(2026, 10, 30), moscow(2026, 11, 3)),
+                       (moscow(2026, 11, 16), moscow(2026, 11, 17))]:
+        UnavailableInterval.create(teacher=teacher_with_email, start=utc_naive(start),
+                                   end=utc_naive(end))
+    assert housekeeping.remove_old_days_off(moscow(2026, 12, 2, 0, 5)) == {"removed": 3}
+    text = Message.get(Message.kind == "days_off_removed").body_text
+    lines = text.splitlines()
+    for line in expected:
+        assert line in lines
+    assert "00:00" not in text and "21:00" not in text and "UTC+0" not in text

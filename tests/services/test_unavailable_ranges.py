@@ -8,6 +8,7 @@ a 23-hour day) and back on 2026-10-25 (03:00 -> 02:00, a 25-hour day)."""
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import calendar, schedule, zones
@@ -150,6 +151,36 @@ def test_the_week_shows_the_teacher_the_range_day_by_day_and_students_no_slots(
     assert by_day[11] == [calendar.FREE] * 8
     assert not any(cell.kind == calendar.UNAVAILABLE
                    for day in students.days for cell in day.cells)
+
+
+@pytest.mark.parametrize("locale, own_zone, note", [
+    ("ru", "Europe/London", "9–10 декабря (Москва, UTC+3)"),
+    ("en", "Asia/Tokyo", "9–10 December (Moscow, UTC+3)"),
+])
+def test_days_off_seen_from_another_zone_say_they_are_the_teachers_whole_days(
+        app, moscow, time_machine, locale, own_zone, note):
+    """The teacher reading in another zone (travelling) sees their days off cut at
+    their own midnights; each piece says which whole days it is in the teacher's zone.
+    In the teacher's zone the pieces are whole days and need no note."""
+    time_machine.move_to(NOW, tick=False)
+    schedule.add_unavailable_days(moscow, date(2026, 12, 9), date(2026, 12, 10),
+                                  seen_lessons=())
+    schedule.add_unavailable(moscow, *calendar.range_to_utc(
+        date(2026, 12, 12), time(14), date(2026, 12, 12), time(16), "Europe/Moscow"),
+        seen_lessons=())
+    moscow.timezone, moscow.locale = own_zone, locale
+    with app.test_request_context(), force_locale(locale):
+        week = calendar.build_week(moscow, moscow, date(2026, 12, 9), NOW)
+        notes = [(cell.whole_day, cell.note) for day in week.days for cell in day.cells
+                 if cell.kind == calendar.UNAVAILABLE]
+    assert [whole for whole, _note in notes[:-1]] == [False, True, False]
+    assert {text for _whole, text in notes[:-1]} == {note}
+    assert notes[-1] == (False, "")  # hours, not days: its local span says it all
+
+    moscow.timezone = None
+    with app.test_request_context(), force_locale(locale):
+        week = calendar.build_week(moscow, moscow, date(2026, 12, 9), NOW)
+    assert {cell.note for day in week.days for cell in day.cells} == {""}
 
 
 def test_the_month_marks_the_teachers_unavailable_days(moscow, student, time_machine):

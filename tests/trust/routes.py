@@ -369,6 +369,9 @@ ROUTES = [
           teacher_only(200),
           form=form(TEACHER,
                     {"preset": Choice(("weekdays", "evenings", "weekends", "holidays"))})),
+    route("teacher.change_slot_step", "POST",
+          teacher_only(200),  # no step: the grid says why
+          form=form(TEACHER, {"slot_step_minutes": Choice(("0", "15", "30", "60"))})),
     route("teacher.add_days_off", "POST",
           teacher_only(200),
           form=form(TEACHER, {"first_day": DATE, "last_day": DATE, "reason": TEXT})),

@@ -16,6 +16,7 @@ from tests.views.test_teacher_pages import (  # noqa: F401 (fixtures)
     teacher_browser,
     windows,
 )
+from tutor.models import TeacherSettings
 
 GRID = "/teacher/availability"
 
@@ -135,6 +136,42 @@ def free_starts(page, day):
 def test_the_step_shapes_the_students_week(teacher_browser, person, step, starts):
     # Tuesdays 10:00-14:00 with 60-minute lessons and a 10-minute break.
     response = teacher_browser.submit("/teacher/availability/settings", {
-        **SETTINGS, "buffer_minutes": "10", "slot_step_minutes": step}, page=GRID)
+        **SETTINGS, "buffer_minutes": "10"}, page=GRID)
     assert response.status_code == 302
+    response = teacher_browser.submit("/teacher/availability/hours/step",
+                                      {"slot_step_minutes": step}, page=GRID)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/teacher/availability#weekly-hours")
     assert free_starts(person().get("/").text, "2026-11-24") == starts
+
+
+def test_the_step_is_set_beside_the_weekly_hours_and_only_there(teacher_browser):
+    page = teacher_browser.get(GRID).text
+    grid = page.split('<section id="weekly-hours"')[1].split("</section>")[0]
+    rules = page.split('aria-labelledby="rules-title"')[1].split("</section>")[0]
+    assert 'name="slot_step_minutes"' in grid and 'name="slot_step_minutes"' not in rules
+    assert 'href="#slot-step"' in rules and "Lessons start on the hour (16:00, 17:00)." in rules
+
+
+def test_the_step_answers_htmx_with_the_grid_and_refuses_a_step_not_offered(
+        teacher_browser, app):
+    response = htmx_post(teacher_browser, "/teacher/availability/hours/step",
+                         {"slot_step_minutes": "30"})
+    assert is_grid_alone(response)
+    assert '<option selected value="30">' in response.text
+    assert "Lessons start every 30 minutes (16:00, 16:30)." in response.text  # the toast
+    # The booking rules' line, out of band.
+    assert '<p class="hint" id="rules-step" hx-swap-oob="true">Lessons start every 30' \
+        in response.text
+    with app.app_context():
+        assert TeacherSettings.get().slot_step_minutes == 30
+    response = htmx_post(teacher_browser, "/teacher/availability/hours/step",
+                         {"slot_step_minutes": "7"})
+    assert is_grid_alone(response) and "Not a valid choice" in response.text
+    with app.app_context():
+        assert TeacherSettings.get().slot_step_minutes == 30
+    # The booking rules saved afterwards keep it.
+    response = teacher_browser.submit("/teacher/availability/settings", SETTINGS, page=GRID)
+    assert response.status_code == 302
+    with app.app_context():
+        assert TeacherSettings.get().slot_step_minutes == 30

@@ -39,9 +39,6 @@ class ScheduleSettingsForm(FlaskForm):
                                    *SETTING_LIMITS["lesson_length_minutes"])
     buffer_minutes = whole_number(_l("Break between lessons, minutes"),
                             *SETTING_LIMITS["buffer_minutes"])
-    slot_step_minutes = SelectField(_l("Lessons start"), coerce=int, choices=[
-        SelectChoice(minutes, SLOT_STEP_LABELS[minutes])
-        for minutes in schedule.SLOT_STEP_CHOICES])
     min_notice_hours = whole_number(_l("Book at least this many hours ahead"),
                               *SETTING_LIMITS["min_notice_hours"])
     horizon_days = whole_number(_l("Book at most this many days ahead"),
@@ -58,6 +55,14 @@ class ScheduleSettingsForm(FlaskForm):
         _l("Weekly bookings one student may have awaiting your answer (0: none)"),
         *SETTING_LIMITS["max_pending_series"])
 
+
+
+class SlotStepForm(FlaskForm):
+    """When lessons start within the weekly hours: set beside them (views/hours.py)."""
+
+    slot_step_minutes = SelectField(_l("Lessons start"), coerce=int, choices=[
+        SelectChoice(minutes, SLOT_STEP_LABELS[minutes])
+        for minutes in schedule.SLOT_STEP_CHOICES])
 
 
 class WindowForm(FlaskForm):

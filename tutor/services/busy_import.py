@@ -9,7 +9,13 @@ Decided rules (the tests pin each one):
   calendar's own zone when it names one (Google's X-WR-TIMEZONE), else in the
   teacher's; an all-day event takes its whole days in the teacher's zone. TRANSP:TRANSPARENT ("free") and
   STATUS:CANCELLED events block nothing; recurring events are expanded with their
-  EXDATEs and RECURRENCE-ID overrides.
+  EXDATEs and RECURRENCE-ID overrides. A VFREEBUSY's FREEBUSY periods block too
+  (FBTYPE BUSY, the default, BUSY-UNAVAILABLE and BUSY-TENTATIVE; FREE blocks
+  nothing): some servers publish busy time that way, without events.
+- At most MAX_INTERVALS are kept. A calendar with more keeps those within the days
+  students can book, nearest first, up to that many; the page says how many within
+  those days were left out (their slots stay open) instead of refusing the calendar.
+  Such a read covers only up to what it kept, so the next one reads it all again.
 - Events are expanded from a day before the read up to the booking horizon and
   EXTRA beyond it (`covered_until`). The next read asks "changed since?" (ETag,
   Last-Modified) only while that still covers the horizon and the teacher's zone is
@@ -26,6 +32,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -49,6 +56,10 @@ UPDATED, UNCHANGED, FAILED, STILL_FAILING = "updated", "unchanged", "failed", "s
 
 NOT_CALENDAR = "not_calendar"
 TOO_MANY = "too_many"
+# Not a failure: the read was kept, and error_detail is how many busy intervals
+# within the booking horizon were left out (left_out puts it in words).
+LEFT_OUT = "left_out"
+FREEBUSY_BLOCKING = {"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"}
 
 # The teacher's words for each reason a read failed (ical_fetch's codes and ours).
 PROBLEMS = {
@@ -166,10 +177,36 @@ def refresh_waiting(subscription):
 
 def problem(subscription):
     """Why the calendar's last read failed, in the teacher's words ("" when it did not)."""
-    if not subscription.error:
+    if not subscription.error or subscription.error == LEFT_OUT:
         return ""
     words = PROBLEMS.get(subscription.error, PROBLEMS["unreachable"])
     return str(words) % {"detail": subscription.error_detail}
+
+
+def left_out(subscription):
+    """How many busy intervals within the booking horizon the last read left out
+    (more than MAX_INTERVALS), in the teacher's words; "" when none were."""
+    if subscription.error != LEFT_OUT:
+        return ""
+    count = int(subscription.error_detail or 0)
+    return ngettext(
+        "This calendar has more busy times ahead than can be kept (%(max)s): the nearest "
+        "ones close your slots, and %(num)d later one within the days students can book "
+        "was left out, so that time stays open for booking.",
+        "This calendar has more busy times ahead than can be kept (%(max)s): the nearest "
+        "ones close your slots, and %(num)d later ones within the days students can book "
+        "were left out, so that time stays open for booking.",
+        count, max=format_number(MAX_INTERVALS))
+
+
+def nearest(intervals, now, horizon_end):
+    """The intervals to keep (all of them when they are at most MAX_INTERVALS, else
+    those within [now, horizon_end), nearest first, up to that many) and how many
+    within the horizon were left out."""
+    if len(intervals) <= MAX_INTERVALS:
+        return intervals, 0
+    ahead = [(start, end) for start, end in intervals if end > now and start < horizon_end]
+    return ahead[:MAX_INTERVALS], max(0, len(ahead) - MAX_INTERVALS)
 
 
 def _own(teacher, subscription_id):
@@ -234,7 +271,11 @@ def refresh(subscription_id, now=None):
                   error="", error_detail="")
             return UNCHANGED
         until = horizon_end + EXTRA
-        intervals = busy_intervals(fetched.body, settings.timezone, now - LOOK_BACK, until)
+        intervals, missing = nearest(
+            busy_intervals(fetched.body, settings.timezone, now - LOOK_BACK, until),
+            now, horizon_end)
+        if len(intervals) == MAX_INTERVALS and intervals[-1][1] < until:
+            until = intervals[-1][1]  # not all of it: the next read reads it all again
     except (ical_fetch.FetchError, CalendarError) as error:
         _save(subscription, checked_at=now, due_at=next_round, error=error.code,
               error_detail=error.detail[:200])
@@ -254,7 +295,8 @@ def refresh(subscription_id, now=None):
         _save(subscription, checked_at=now, fetched_at=now, due_at=next_round,
               covered_until=until, timezone=settings.timezone, etag=fetched.etag,
               last_modified=fetched.last_modified,
-              error="", error_detail="", busy_count=len(intervals))
+              error=LEFT_OUT if missing else "", error_detail=str(missing) if missing else "",
+              busy_count=len(intervals))
     return UPDATED if changed else UNCHANGED
 
 
@@ -293,7 +335,7 @@ def busy_intervals(body, zone_name, start, end):
             query_start, query_end)
     except (ValueError, TypeError, AttributeError) as error:
         raise CalendarError(NOT_CALENDAR, type(error).__name__) from None
-    found = []
+    found = list(_freebusy(calendar, zone))
     for event in events:
         if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
             continue
@@ -302,15 +344,25 @@ def busy_intervals(body, zone_name, start, end):
         times = _times(event, zone)
         if times is None:
             continue
-        begin, finish = max(times[0], start), min(times[1], end)
-        if begin < finish:
-            found.append((begin, finish))
-        if len(found) > 4 * MAX_INTERVALS:
-            raise CalendarError(TOO_MANY, len(found))
-    merged = _merge(found)
-    if len(merged) > MAX_INTERVALS:
-        raise CalendarError(TOO_MANY, len(merged))
-    return merged
+        found.append(times)
+    return _merge((max(begin, start), min(finish, end)) for begin, finish in found
+                  if max(begin, start) < min(finish, end))
+
+
+def _freebusy(calendar, zone):
+    """The busy periods of the calendar's VFREEBUSY components, in naive UTC."""
+    for component in calendar.walk("VFREEBUSY"):
+        periods = component.get("FREEBUSY") or []
+        for period in periods if isinstance(periods, list) else [periods]:
+            kind = str(period.params.get("FBTYPE", "BUSY")).upper()
+            value = getattr(period, "dt", None)
+            if kind not in FREEBUSY_BLOCKING or not isinstance(value, tuple):
+                continue
+            begin, finish = value
+            if isinstance(finish, timedelta):
+                finish = begin + finish
+            if isinstance(begin, datetime) and isinstance(finish, datetime):
+                yield _utc(begin, zone), _utc(finish, zone)
 
 
 def _times(event, zone):

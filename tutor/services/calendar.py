@@ -29,6 +29,9 @@ class Cell:
     block: UnavailableInterval | None = None
     own: bool = False  # the viewer's own lesson
     details: bool = False  # the viewer may see who booked and the comment
+    # An unavailable block that is whole days in the teacher's zone but not in the
+    # viewer's: those days as the teacher's ("9 декабря, весь день (Москва, UTC+3)").
+    note: str = ""
 
     @property
     def whole_day(self):
@@ -109,17 +112,23 @@ def lesson_cell(lesson, viewer, zone):
                 zones.local(lesson.end, zone), lesson, own=own, details=details)
 
 
-def _block_cells(blocks, dates, zone_name, kind=UNAVAILABLE):
+def _block_cells(blocks, dates, zone_name, kind=UNAVAILABLE, teacher_zone=None):
     """Each unavailable interval (or, as IMPORTED, each stretch of imported busy time)
-    cut into one cell per local day it covers."""
+    cut into one cell per local day it covers. A day off of the teacher cut by the
+    viewer's other zone says which days it is there (Cell.note)."""
     zone = ZoneInfo(zone_name)
+    notes = {}
     for day in dates:
         bounds = availability.local_day_bounds(day, zone_name)
         for block in blocks:
             if block.start < bounds.end and block.end > bounds.start:
+                if kind == UNAVAILABLE and teacher_zone and block.id not in notes:
+                    notes[block.id] = formatting.teacher_days(
+                        block.start, block.end, zone_name, teacher_zone) or ""
                 yield Cell(kind, zones.local(max(block.start, bounds.start), zone),
                            zones.local(min(block.end, bounds.end), zone),
-                           block=block if kind == UNAVAILABLE else None)
+                           block=block if kind == UNAVAILABLE else None,
+                           note=notes.get(getattr(block, "id", None), ""))
 
 
 def build_week(teacher, viewer, day, now):
@@ -153,7 +162,7 @@ def build_week(teacher, viewer, day, now):
         if cell:
             cells.append(cell)
     if viewer is not None and viewer.is_teacher:
-        cells.extend(_block_cells(blocks, dates, zone_name))
+        cells.extend(_block_cells(blocks, dates, zone_name, teacher_zone=settings.timezone))
         cells.extend(_block_cells(imported, dates, zone_name, IMPORTED))
     cells.sort(key=lambda cell: cell.start)
 

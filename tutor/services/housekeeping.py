@@ -10,8 +10,10 @@ from pathlib import Path
 
 from babel.dates import format_date
 from flask import current_app
+from flask_babel import force_locale
 from peewee import fn
 
+from tutor import formatting
 from tutor.extensions import db
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
@@ -199,11 +201,14 @@ def remove_old_days_off(now):
                    .where(UnavailableInterval.id.in_([i.id for i in old]))
                    .execute()) if old else 0
         if removed and teacher is not None:
+            reader_zone = notify.recipient_zone(teacher, zone.key)
+            with force_locale(notify.recipient_locale(teacher)):
+                spans = [formatting.day_off_span(i.start, i.end, reader_zone, zone.key)
+                         for i in old]
             notify.enqueue(teacher, "days_off_removed", {
                 "count": removed,
-                "intervals": [{"start": notify.local_time(teacher, i.start, zone.key),
-                               "end": notify.local_time(teacher, i.end, zone.key),
-                               "reason": i.reason} for i in old],
+                "intervals": [{"span": span, "reason": i.reason}
+                              for span, i in zip(spans, old)],
             }, key=f"days-off-removed:{cutoff:%Y-%m}")
     return {"removed": removed}
 

@@ -99,7 +99,7 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     files = [_attachment(item) for item in attachments]
     text, html = rendered["text"], rendered.get("html", "")
     if channel == User.EMAIL:  # a lesson's links and .ics (services/lesson_mail.py)
-        text, html = _with_links(text, html, lesson_mail.links(kind, user, context))
+        text, html = with_links(text, html, lesson_mail.links(kind, user, context))
         files += lesson_mail.calendar_files(kind, user, context)
     try:
         # The unique key, not a look-up first, decides: a repeat costs one failed insert.
@@ -117,13 +117,13 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
                 idempotency_key=key,
                 buttons=json.dumps(buttons, ensure_ascii=False) if buttons else "",
                 status=Message.HELD if channel == User.NO_CHANNEL else Message.PENDING,
-                attachments=json.dumps([_reference(file, stored_file)
+                attachments=json.dumps([reference(file, stored_file)
                                         for file, stored_file in zip(files, stored)]))
     except IntegrityError:
         return Message.get_or_none(Message.idempotency_key == key)
 
 
-def _with_links(text, html, links):
+def with_links(text, html, links):
     """The e-mail's text and HTML with `links` ([(label, URL)]) at the end."""
     if not links:
         return text, html
@@ -164,7 +164,7 @@ def store_file(item, owner, attachment):
         size=len(attachment.content), content=attachment.content)
 
 
-def _reference(attachment, stored_file):
+def reference(attachment, stored_file):
     """The outbox's reference to a file kept in the database."""
     return {"filename": attachment.filename, "content_type": attachment.content_type,
             "file_id": stored_file.id}
@@ -183,10 +183,15 @@ def deliver_waiting(user, now=None):
                      & ((InboxItem.created_at >= now - WAITING_KEPT_FOR)
                         | InboxItem.id.in_(StoredFile.select(StoredFile.item)))))
     status = Message.PENDING if user.address else Message.HELD
+    waiting = ((Message.user == user) & (Message.channel == User.NO_CHANNEL)
+               & (Message.status == Message.HELD) & Message.idempotency_key.in_(unread))
+    if user.channel == User.EMAIL:  # a lesson's links and .ics, as of now
+        lesson, series = (Message.kind.startswith(prefix) for prefix in lesson_mail.LESSON_KINDS)
+        for message in Message.select().where(waiting & (lesson | series)):
+            lesson_mail.release(message, user, now).save(only=[
+                Message.body_text, Message.body_html, Message.attachments])
     return (Message
             .update(channel=user.channel, address=user.address, status=status,
                     next_attempt_at=now)
-            .where((Message.user == user) & (Message.channel == User.NO_CHANNEL)
-                   & (Message.status == Message.HELD)
-                   & Message.idempotency_key.in_(unread))
+            .where(waiting)
             .execute())

@@ -41,6 +41,7 @@ def status(subscription, now):
             format_timedelta(-age, add_direction=True)
         read = _("updated %(when)s, %(count)s", when=when, count=count)
     return {"problem": busy_import.problem(subscription), "read": read,
+            "left_out": busy_import.left_out(subscription),
             "waiting": busy_import.refresh_waiting(subscription)}
 
 

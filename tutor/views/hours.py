@@ -1,5 +1,6 @@
 """The weekly grid of the teacher's hours on the availability page: add, change and
-remove a window, copy a day to other days, a preset. Each answers an htmx request
+remove a window, copy a day to other days, a preset, and when lessons start within
+the hours (the slot step). Each answers an htmx request
 with the grid alone (partials/_weekly_hours.html) and a plain POST with the page
 (PRG on success). Routes of the teacher blueprint (views/teacher.py); the app
 imports this module to register them."""
@@ -7,12 +8,20 @@ from datetime import datetime
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from tutor.forms.schedule import ChangeWindowForm, CopyDayForm, PresetForm, WindowForm
+from tutor.forms.schedule import (
+    SLOT_STEP_LABELS,
+    ChangeWindowForm,
+    CopyDayForm,
+    PresetForm,
+    SlotStepForm,
+    WindowForm,
+)
 from tutor.htmx import answer, changed, with_toasts
 from tutor.services import hours, schedule
 from tutor.views.access import me
-from tutor.views.availability_page import availability_page, grid_context
+from tutor.views.availability_page import availability_page, grid_context, step_label
 from tutor.views.teacher import bp
 
 
@@ -28,11 +37,13 @@ def _answer(edit, done, form=None, changing=None):
     return changed(_grid, url_for("teacher.availability", _anchor="weekly-hours"))
 
 
-def _grid(error=None, form=None, changing=None):
+def _grid(error=None, form=None, changing=None, step_form=None):
     return answer(
         lambda: with_toasts(render_template("teacher/partials/_weekly_hours.html",
-                                            **grid_context(me(), error, form, changing))),
-        lambda: availability_page(hours_error=error, window_form=form, changing=changing))
+                                            **grid_context(me(), error, form, changing,
+                                                           step_form))),
+        lambda: availability_page(hours_error=error, window_form=form, changing=changing,
+                                  step_form=step_form))
 
 
 def _refused(form, changing=None):
@@ -103,3 +114,21 @@ def apply_preset():
     return _answer(hours.preset(form.preset.data),
                    _("The hours are set: %(preset)s.",
                      preset=hours.PRESETS[form.preset.data][3]))
+
+
+@bp.post("/availability/hours/step")
+def change_slot_step():
+    form = SlotStepForm()
+    if not form.validate_on_submit():
+        return _grid(step_form=form)
+    minutes = form.slot_step_minutes.data
+    schedule.update_settings(me(), slot_step_minutes=minutes)  # audited with the change
+    flash(_("Lessons start %(step)s.", step=SLOT_STEP_LABELS[minutes]), "success")
+
+    def grid_and_rules_line():
+        rules_line = render_template("teacher/partials/_rules_step.html", oob=True,
+                                     step_label=step_label(me()))
+        return Markup(_grid()) + Markup(rules_line)  # nosec B704: both rendered by Jinja
+
+    return changed(grid_and_rules_line,
+                   url_for("teacher.availability", _anchor="weekly-hours"))

@@ -59,7 +59,9 @@ def update_settings():
     # Built on the saved settings: a field the page did not post keeps its value.
     form = ScheduleSettingsForm(obj=schedule.settings_for(me()))
     if form.validate_on_submit():
-        fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES}
+        # The lessons' start step is set with the weekly hours (views/hours.py).
+        fields = {name: getattr(form, name).data for name in schedule.SETTING_NAMES
+                  if name in form}
         try:
             schedule.update_settings(me(), **fields)
         except schedule.InvalidSetting as error:
