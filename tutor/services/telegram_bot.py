@@ -32,6 +32,8 @@ from tutor.services import (
     delivery,
     notify,
     quick_actions,
+    telegram_lists,
+    trial_chat,
     zones,
 )
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
@@ -55,7 +57,6 @@ from tutor.services.telegram_links import (  # noqa: F401 (the site's side, name
 log = logging.getLogger("tutor.telegram")
 
 UPDATES_KEPT = timedelta(days=7)  # longer than Telegram retries a webhook delivery
-WEEK = 7  # days /week lists, from today
 PENDING_LISTED = 10  # requests /pending sends, each with its buttons, soonest first
 
 
@@ -78,6 +79,7 @@ class Press:
     message_id: int | None = None
     text: str | None = None  # the message's new text (HTML); None: not edited
     markup: dict | None = None
+    follow: Reply | None = None  # a message sent after the answer (the next question)
 
 
 # --- updates ---------------------------------------------------------------------------
@@ -155,6 +157,8 @@ def _answer_press(press):
                                   reply_markup=press.markup)
     except TelegramError as error:
         log.warning("Telegram answer to a button press failed: %s", error)
+    if press.follow is not None:
+        _send(press.follow)
 
 
 def _answer(message, now):
@@ -173,19 +177,25 @@ def _answer(message, now):
 
     if command == "/start" and argument:
         return _link(argument, chat_id, sender, user, now)
+    said = trial_chat.handle(chat_id, sender, command, text, now)
+    if said is not None:
+        return Reply(chat_id, said.text, said.markup)
     locale = chat_locale(user, sender)
     with force_locale(locale):
         if user is None:
             if command == "/start":
                 text = _("Hello! This bot sends notifications from your tutor's site.")
-                return Reply(chat_id, f"{telegram_html(text)}\n\n{_how_to_link()}")
+                trial = _("To ask for a trial lesson, press the button below or send /trial.")
+                return Reply(chat_id, "\n\n".join([telegram_html(text), _how_to_link(),
+                                                    telegram_html(trial)]),
+                             {"inline_keyboard": [[trial_chat.start_button()]]})
             return Reply(chat_id, "\n\n".join([
                 telegram_html(_("This chat is not linked to an account yet.")),
                 _how_to_link()]))
         if command == "/today":
-            return Reply(chat_id, _today(user, now))
+            return Reply(chat_id, telegram_lists.today(user, now))
         if command == "/week":
-            return Reply(chat_id, _week(user, now))
+            return Reply(chat_id, telegram_lists.week(user, now))
         if command == "/pending":
             return _pending(chat_id, user, now)
         if command == "/stop":
@@ -252,70 +262,12 @@ def _stop(user):
                         "/today still works here."))])
 
 
-def _lessons_of(user):
-    """The user's lessons, soonest first: the teacher's own lessons (with the
-    students' names), a student's own ones."""
-    owner = Lesson.teacher if user.is_teacher else Lesson.student
-    return (Lesson
-            .select(Lesson, User)
-            .join(User, on=(Lesson.student == User.id))
-            .where(owner == user)
-            .order_by(Lesson.start))
-
-
-def _lessons_between(user, start, end):
-    """The user's lessons overlapping [start, end)."""
-    return list(_lessons_of(user).where((Lesson.start < end) & (Lesson.end > start)))
-
-
-def _lesson_line(user, lesson, zone, day=False):
-    start = zones.local(lesson.start, zone)
-    end = zones.local(lesson.end, zone)
-    parts = [clock_span(start, end)]
-    if day:
-        parts[0] = f"{format_date(start.date(), 'EEE d MMM')} {parts[0]}"
-    if user.is_teacher:
-        parts.append(lesson.student.full_name or lesson.student.login)
-    parts.append(_("confirmed") if lesson.is_confirmed else _("awaiting confirmation"))
-    return telegram_html(" · ".join(parts))
-
-
-def _today(user, now):
-    """The user's lessons of their today, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
-    today = zones.local_date(now, zone)
-    day = availability.local_day_bounds(today, zone.key)
-    lessons = _lessons_between(user, day.start, day.end)
-    title = format_date(today, "EEEE, d MMMM")
-    if not lessons:
-        return telegram_html(_("No lessons today (%(day)s).", day=title))
-    lines = [f"<b>{telegram_html(_('Your lessons today, %(day)s', day=title))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
-    lines += [_lesson_line(user, lesson, zone) for lesson in lessons]
-    return "\n".join(lines)
-
-
-def _week(user, now):
-    """The user's lessons from the start of their today for WEEK days, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
-    today = zones.local_date(now, zone)
-    start = availability.local_day_bounds(today, zone.key).start
-    end = availability.local_day_bounds(today + timedelta(days=WEEK - 1), zone.key).end
-    lessons = _lessons_between(user, start, end)
-    if not lessons:
-        return telegram_html(_("No lessons in the next 7 days."))
-    lines = [f"<b>{telegram_html(_('Your lessons in the next 7 days'))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
-    lines += [_lesson_line(user, lesson, zone, day=True) for lesson in lessons]
-    return "\n".join(lines)
-
-
 def _pending(chat_id, user, now):
     """/pending: the lessons awaiting the teacher's answer that have not started. A
     teacher gets each request as its own message with the Confirm/Reject buttons of
     the "new booking request"; a student, the list of their own requests."""
     zone = ZoneInfo(notify.recipient_zone(user))
-    lessons = list(_lessons_of(user)
+    lessons = list(telegram_lists.lessons_of(user)
                    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now))
                    .limit(PENDING_LISTED))
     if not lessons:
@@ -324,9 +276,9 @@ def _pending(chat_id, user, now):
                             zone=zone_label(zone.key)))
     if not user.is_teacher:
         return Reply(chat_id, "\n".join(
-            [f"<b>{title}</b>"] + [_lesson_line(user, lesson, zone, day=True)
+            [f"<b>{title}</b>"] + [telegram_lists.lesson_line(user, lesson, zone, day=True)
                                    for lesson in lessons]))
-    more = tuple(Reply(chat_id, _lesson_line(user, lesson, zone, day=True),
+    more = tuple(Reply(chat_id, telegram_lists.lesson_line(user, lesson, zone, day=True),
                        markup=action_links.keyboard("lesson_booked", user, lesson, now))
                  for lesson in lessons)
     return Reply(chat_id, f"<b>{title}</b>", more=more)
@@ -345,6 +297,9 @@ def _press(callback, now):
     chat = message.get("chat") if isinstance(message, dict) else None
     chat_id = chat.get("id") if isinstance(chat, dict) else None
     message_id = message.get("message_id") if isinstance(message, dict) else None
+    data = callback.get("data")
+    if isinstance(data, str) and data.startswith(trial_chat.PREFIX):
+        return _trial_press(callback, data, sender, chat, now)
     with force_locale(chat_locale(user, sender)):
         try:
             action = action_links.read_callback(callback.get("data"))
@@ -362,6 +317,18 @@ def _press(callback, now):
             action_links.CONFIRM, action_links.ACCEPT) else []
         return Press(callback["id"], notice, chat_id, message_id, text,
                      {"inline_keyboard": rows} if rows else None)
+
+
+def _trial_press(callback, data, sender, chat, now):
+    """A button of the trial conversation: it acts on the chat it was pressed in,
+    a private chat whose id is the sender's (a forged group or foreign chat: nothing)."""
+    with force_locale(trial_chat.locale_of(sender)):
+        if not (isinstance(chat, dict) and chat.get("type") == "private"
+                and chat.get("id") == sender["id"]):
+            return Press(callback["id"], quick_actions.refusal_text(action_links.Forged()))
+        notice, said = trial_chat.press(data, sender["id"], sender, now)
+    follow = Reply(sender["id"], said.text, said.markup) if said else None
+    return Press(callback["id"], notice, follow=follow)
 
 
 def _commands():
