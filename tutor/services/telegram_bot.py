@@ -177,7 +177,8 @@ def _answer(message, now):
 
     if command == "/start" and argument:
         return _link(argument, chat_id, sender, user, now)
-    said = trial_chat.handle(chat_id, sender, command, text, now)
+    said = trial_chat.handle(chat_id, sender, command if command.startswith("/") else "",
+                             text, now)
     if said is not None:
         return Reply(chat_id, said.text, said.markup)
     locale = chat_locale(user, sender)
@@ -351,11 +352,7 @@ def chat_locale(user, sender):
     when the site has it."""
     if user is not None:
         return notify.recipient_locale(user)
-    code = sender.get("language_code") if isinstance(sender, dict) else None
-    language = code.split("-", 1)[0].lower() if isinstance(code, str) else ""
-    if language in current_app.config["LANGUAGES"]:
-        return language
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return trial_chat.locale_of(sender)
 
 
 def _username(sender):
