@@ -32,8 +32,10 @@ from tutor.services import (
     delivery,
     notify,
     quick_actions,
+    schedule,
     telegram_lists,
     trial_chat,
+    trials,
     zones,
 )
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
@@ -301,6 +303,8 @@ def _press(callback, now):
     data = callback.get("data")
     if isinstance(data, str) and data.startswith(trial_chat.PREFIX):
         return _trial_press(callback, data, sender, chat, now)
+    if isinstance(data, str) and data.startswith(action_links.TRIAL_DECLINE):
+        return _decline_trial(callback, data, user, sender, message, now)
     with force_locale(chat_locale(user, sender)):
         try:
             action = action_links.read_callback(callback.get("data"))
@@ -330,6 +334,32 @@ def _trial_press(callback, data, sender, chat, now):
         notice, said = trial_chat.press(data, sender["id"], sender, now)
     follow = Reply(sender["id"], said.text, said.markup) if said else None
     return Press(callback["id"], notice, follow=follow)
+
+
+def _decline_trial(callback, data, user, sender, message, now):
+    """The teacher's "Decline" under a trial request: declined as on its page
+    (trials.decline checks whose it is), the message edited to say so."""
+    with force_locale(chat_locale(user, sender)):
+        try:
+            trial_id = action_links.read_trial_decline(data)
+            if user is None or not user.is_teacher:
+                raise quick_actions.NotYours()
+            trials.decline(user, trial_id, now)
+        except (action_links.Forged, quick_actions.NotYours, trials.RequestNotFound) as error:
+            refusal = error if not isinstance(error, trials.RequestNotFound) else \
+                quick_actions.NotYours()
+            return Press(callback["id"], quick_actions.refusal_text(refusal))
+        except trials.AlreadyDecided:
+            return Press(callback["id"], quick_actions.refusal_text(quick_actions.AlreadyUsed()))
+        zone = notify.recipient_zone(user, schedule.settings_for(user).timezone)
+        notice = _("Declined by you at %(time)s.", time=zones.local(now, zone).strftime("%H:%M"))
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not (isinstance(chat, dict) and isinstance(message.get("message_id"), int)):
+            return Press(callback["id"], notice)
+        shown = message.get("text") if isinstance(message.get("text"), str) else ""
+        text = "\n\n".join(part for part in (telegram_html(shown.strip()),
+                                                 f"<b>{telegram_html(notice)}</b>") if part)
+        return Press(callback["id"], notice, chat.get("id"), message["message_id"], text)
 
 
 def _commands():

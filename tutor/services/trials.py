@@ -86,15 +86,14 @@ def ask(name, contact, goal="", preferred_times="", now=None, *, chat_id=None, l
 
 def keyboard(trial, teacher):
     """The Telegram buttons under the teacher's notice: "Offer a time" opens the
-    new-lesson form filled in from the request, "Decline" the request's page (whose
-    button declines: a link never changes anything). None without the site's address."""
+    new-lesson form filled in from the request (when the site's address is known),
+    "Decline" declines in place (a signed callback; the message then says so)."""
     offer = action_links.site_url("teacher.new_lesson", trial=trial.id)
-    page = action_links.site_url("trials.show", trial_id=trial.id)
-    if not offer or not page:
-        return None
     with force_locale(notify.recipient_locale(teacher)):
-        return {"inline_keyboard": [[{"text": _("Offer a time"), "url": offer},
-                                     {"text": _("Decline"), "url": page}]]}
+        row = [{"text": _("Offer a time"), "url": offer}] if offer else []
+        row.append({"text": _("Decline"),
+                    "callback_data": action_links.trial_decline_data(trial)})
+        return {"inline_keyboard": [row]}
 
 
 def open_requests(teacher):
