@@ -37,6 +37,9 @@ from tutor.services import (
 )
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# Answered requests (offered a time or declined) hold a visitor's name and contact:
+# the monthly purge (housekeeping.purge_records) removes them this long after the answer.
+ANSWERED_KEPT_MONTHS = 6
 MAX_NAME, MAX_CONTACT, MAX_TEXT = 200, 254, 1000
 
 
@@ -142,6 +145,16 @@ def offered(teacher, trial_id, student, now=None):
     """The lesson for the new person is made: the request names its student account.
     Raises RequestNotFound or AlreadyDecided."""
     return _decide(teacher, trial_id, TrialRequest.OFFERED, student=student, now=now)
+
+
+def purge_answered(before):
+    """Requests answered before `before` (naive UTC) are deleted; open ones stay, the
+    teacher has yet to answer them. Returns how many went."""
+    return (TrialRequest
+            .delete()
+            .where((TrialRequest.status != TrialRequest.NEW)
+                   & (TrialRequest.decided_at < before))
+            .execute())
 
 
 def lesson_defaults(trial):
