@@ -247,8 +247,9 @@ def new_lesson():
                 flash(_("The lesson is created. %(name)s is told how to sign in, at the "
                         "contact they gave.", name=lesson.student.full_name), "success")
                 credentials = None
-            if credentials is None:
+            elif credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
+            if credentials is None:
                 return redirect_to(url_for("calendar.week", week=zones.local(
                     lesson.start, zone).date().isoformat()))
             # Shown once, never stored in clear: the page is the only copy.
