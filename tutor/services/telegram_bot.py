@@ -315,9 +315,7 @@ def _press(callback, now):
         notice = quick_actions.outcome_text(outcome)
         if not (isinstance(chat_id, int) and isinstance(message_id, int)):
             return Press(callback["id"], notice)  # too old a message to edit
-        shown = message.get("text") if isinstance(message.get("text"), str) else ""
-        text = "\n\n".join(part for part in (telegram_html(shown.strip()),
-                                                 f"<b>{telegram_html(notice)}</b>") if part)
+        text = _with_outcome(message, notice)
         rows = action_links.open_row(outcome.lesson) if outcome.code in (
             action_links.CONFIRM, action_links.ACCEPT) else []
         return Press(callback["id"], notice, chat_id, message_id, text,
@@ -356,10 +354,15 @@ def _decline_trial(callback, data, user, sender, message, now):
         chat = message.get("chat") if isinstance(message, dict) else None
         if not (isinstance(chat, dict) and isinstance(message.get("message_id"), int)):
             return Press(callback["id"], notice)
-        shown = message.get("text") if isinstance(message.get("text"), str) else ""
-        text = "\n\n".join(part for part in (telegram_html(shown.strip()),
-                                                 f"<b>{telegram_html(notice)}</b>") if part)
+        text = _with_outcome(message, notice)
         return Press(callback["id"], notice, chat.get("id"), message["message_id"], text)
+
+
+def _with_outcome(message, notice):
+    """A pressed message's text with what the press did below it, in bold."""
+    shown = message.get("text") if isinstance(message.get("text"), str) else ""
+    return "\n\n".join(part for part in (telegram_html(shown.strip()),
+                                          f"<b>{telegram_html(notice)}</b>") if part)
 
 
 def _commands():
