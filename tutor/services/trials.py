@@ -228,7 +228,9 @@ def tell_visitor(trial, student, lesson, link_for):
         if channel == User.TELEGRAM:
             telegram_links.bind_chat(student, address, None)
         elif not User.select().where(User.email == address).exists():
-            changes[User.email] = address  # another account's address is written to only
+            changes[User.email] = address
+        else:  # another account's address: written to once, not the new account's channel
+            del changes[User.channel]
         User.update(changes).where(User.id == student.id).execute()
         student = User.get_by_id(student.id)
         delivers = channels.delivers(channel)
