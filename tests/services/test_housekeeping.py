@@ -11,7 +11,7 @@ import pytest
 
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
-                          TeacherSettings, UnavailableInterval, User)
+                          TeacherSettings, TrialRequest, UnavailableInterval, User)
 from tutor.services import housekeeping, notify, periodic
 from tutor.services.delivery import attachments_of
 
@@ -181,10 +181,21 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
         InboxItem.key.in_(["old-sent", "old-failed"])).execute()
     InboxItem.update(created_at=year_ago).where(InboxItem.key == "new-sent").execute()
 
+    # Trial requests answered over 6 months ago go (names and contacts of visitors);
+    # one answered later, and one still open however old, stay.
+    half_year = datetime(2026, 6, 13, 20, 0)  # before 14 June 2026 in Moscow
+    for name, status, decided in (("old", TrialRequest.DECLINED, half_year),
+                                  ("recent", TrialRequest.OFFERED, datetime(2026, 6, 14, 9)),
+                                  ("open", TrialRequest.NEW, None)):
+        TrialRequest.create(teacher=teacher_with_email, name=name, contact="+7900",
+                            contact_key=name, created_at=datetime(2026, 1, 1),
+                            status=status, decided_at=decided)
+
     now = moscow(2026, 12, 14, 3, 0)
     assert housekeeping.purge_records(now) == {"audit": 1, "messages": 3, "jobs": 1,
                                                "log_files": 1, "attachment_files": 1,
-                                               "inbox": 1, "work": 0}
+                                               "inbox": 1, "work": 0, "trials": 1}
+    assert sorted(t.name for t in TrialRequest.select()) == ["open", "recent"]
     # old-failed went; old-sent carries a file; new-sent is unread.
     assert "old-failed" not in {i.key for i in InboxItem.select()}
     assert {"old-sent", "new-sent"} <= {i.key for i in InboxItem.select()}
@@ -196,7 +207,8 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
     assert notice.subject == "Удалены записи до 1 декабря 2026\u202fг."
     for line in ("- 1 запись журнала действий", "- 3 доставленных сообщения",
                  "- 1 запись о задаче", "- 1 старый файл журнала: tutor.log.2026-11-29",
-                 "- 1 уведомление, прочитанное больше года назад"):
+                 "- 1 уведомление, прочитанное больше года назад",
+                 "- 1 заявка на пробное занятие с ответом больше 6 месяцев назад"):
         assert line in notice.body_text
     assert not attachment_path.exists()
     # The files kept with the inbox stay: the inbox has its own retention.
@@ -207,7 +219,7 @@ def test_the_purge_removes_last_months_records_and_keeps_the_rest(
 
     assert housekeeping.purge_records(now) == {"audit": 0, "messages": 0, "jobs": 0,
                                                "log_files": 0, "attachment_files": 0,
-                                               "inbox": 0, "work": 0}
+                                               "inbox": 0, "work": 0, "trials": 0}
     assert Message.select().where(Message.kind == "records_purged").count() == 1
 
 

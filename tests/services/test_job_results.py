@@ -23,6 +23,8 @@ from tutor.services import job_results
     ("purge_records", {"audit": 3, "messages": 0, "jobs": 1, "log_files": 0,
                        "attachment_files": 0, "inbox": 0}, "2026-12",
      "Удалено: 3 записи журнала действий; 1 запись о задаче."),
+    ("purge_records", {"audit": 0, "trials": 2}, "2026-12",
+     "Удалено: 2 заявки на пробное занятие с ответом больше 6 месяцев назад."),
     ("purge_records", {"audit": 0, "attachment_files": 0}, "2026-12",
      "Старых записей для удаления нет."),
     ("backup", {"rows": 120, "bytes": 20_000}, "2026-12",

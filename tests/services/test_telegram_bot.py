@@ -230,7 +230,11 @@ def test_an_unknown_chat_is_told_to_link_first(telegram, maria, text, first_line
     reply = send(text, language_code="en-GB")
     assert reply.text.split("\n")[0] == first_line
     assert "open your profile" in reply.text and "Link Telegram" in reply.text
-    assert telegram.sent == [reply_body(reply.text)]
+    body = reply_body(reply.text)
+    if text == "/start":  # and the button that asks for a trial lesson
+        body["reply_markup"] = {"inline_keyboard": [[{"text": "Book a trial lesson",
+                                                      "callback_data": "trial:start"}]]}
+    assert telegram.sent == [body]
 
 
 @pytest.mark.parametrize("language_code, locale", [

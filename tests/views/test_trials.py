@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tests.fake_telegram import telegram  # noqa: F401 (fixture)
 from tutor.models import InboxItem, Lesson, Message, TrialRequest, User
-from tutor.services import trials
+from tutor.services import delivery, telegram_bot, trials
 
 THANKS = "Thank you! The teacher will write to you at the contact you gave"
 ASK = {"name": "Пётр Сидоров", "contact": "+7 (900) 123-45-67", "goal": "ОГЭ по математике",
@@ -47,8 +47,38 @@ def test_telegram_carries_offer_and_decline(client, app, create_user, telegram):
         trial = TrialRequest.get()
         buttons = Message.get(Message.user == teacher.id).buttons
     assert f'"url": "http://localhost/teacher/lessons/new?trial={trial.id}"' in buttons
-    assert f'"url": "http://localhost/teacher/trials/{trial.id}"' in buttons
+    assert f'"callback_data": "td{trial.id}.' in buttons
     assert '"Offer a time"' in buttons and '"Decline"' in buttons
+
+
+def test_decline_in_telegram_declines_in_place(client, app, create_user, create_student,
+                                                telegram):
+    teacher = create_user("teacher", TEACHER_PASSWORD, role=User.TEACHER, first_name="Анна",
+                          channel=User.TELEGRAM, telegram_chat_id="42", locale="en")
+    create_student(login="eve", channel=User.TELEGRAM, telegram_chat_id="43")
+    ask(client)
+    with app.app_context():
+        delivery.deliver_due()
+        trial_id = TrialRequest.get().id
+        message_id, shown = telegram.message_with_buttons(42)
+        [decline] = [b for row in shown["reply_markup"]["inline_keyboard"] for b in row
+                     if b["text"] == "Decline"]
+        data = decline["callback_data"]
+        # A forged button, and another person's press, change nothing.
+        forged = data[:-1] + ("A" if data[-1] != "A" else "B")
+        press = telegram_bot.handle_update(telegram.press(42, message_id, forged))
+        assert press.notice == "This button does not work: nothing was changed."
+        press = telegram_bot.handle_update(telegram.press(42, message_id, data, from_id=43))
+        assert press.notice == "Это не вам отвечать: ничего не изменено."  # eve's language
+        assert TrialRequest.get_by_id(trial_id).is_open
+        # The teacher's press declines it and the message says so, its buttons gone.
+        press = telegram_bot.handle_update(telegram.press(42, message_id, data))
+        assert press.notice.startswith("Declined by you at ")
+        assert TrialRequest.get_by_id(trial_id).status == TrialRequest.DECLINED
+        edited = telegram.messages[("42", message_id)]
+        assert edited["text"].endswith(press.notice) and not edited["reply_markup"]
+        press = telegram_bot.handle_update(telegram.press(42, message_id, data))
+        assert press.notice == "This has already been answered: nothing was changed."
 
 
 @pytest.mark.parametrize("fields", [

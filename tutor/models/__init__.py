@@ -5,6 +5,7 @@ from tutor.models.accounts import (
     Goal,
     LinkedIdentity,
     LoginSession,
+    TrialChat,
     TrialRequest,
     User,
     normalize_login,
@@ -48,7 +49,7 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           TelegramUpdate, JobRun, JobState, Payment, Feedback, ChangeCounter,
           RateLimitCounter, InboxItem, StoredFile, ProviderFault, ActionUse, WorkRequest,
           EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile,
-          LinkedIdentity, TrialRequest]
+          LinkedIdentity, TrialRequest, TrialChat]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
            *(model.__name__ for model in MODELS)]

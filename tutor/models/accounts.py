@@ -272,6 +272,8 @@ class TrialRequest(BaseModel):
     decided_at = DateTimeField(null=True)
     student = ForeignKeyField(User, null=True, backref="trial_requests_made",
                               on_delete="SET NULL")
+    telegram_chat_id = CharField(max_length=32, null=True)  # asked in the bot: answered there
+    locale = CharField(max_length=8, null=True)  # the visitor's language when asking
 
     class Meta:
         table_name = "trial_requests"
@@ -283,3 +285,20 @@ class TrialRequest(BaseModel):
     @property
     def is_open(self):
         return self.status == self.NEW
+
+
+class TrialChat(BaseModel):
+    """A trial request being asked step by step in the Telegram bot
+    (services/trial_chat.py): the chat, the step it is at and what was answered so far.
+    In the database, so a restart or another host goes on with it."""
+
+    chat_id = CharField(max_length=32, unique=True)
+    step = CharField(max_length=16)
+    name = CharField(max_length=200, default="")
+    goal = CharField(max_length=1000, default="")
+    preferred_times = CharField(max_length=1000, default="")
+    locale = CharField(max_length=8, default="")
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "trial_chats"

@@ -26,7 +26,8 @@ class Message(BaseModel):
     SENDING = "sending"  # claimed by a worker until next_attempt_at (a lease)
     SENT = "sent"
     FAILED = "failed"  # gave up: permanent refusal or too many attempts
-    HELD = "held"  # Telegram chat not linked yet; released when it is
+    HELD = "held"  # Telegram chat not linked yet, or (with an address) the channel not
+    # set up on this site yet (delivery.release_configured); released when it is
     # The provider refused our configuration (a wrong key, an unknown domain, a bad
     # token): held, attempts not counted, until a send on that channel succeeds again
     # (ProviderFault; delivery.deliver_due probes it).
@@ -81,6 +82,11 @@ class Message(BaseModel):
                 .where(cls.status.in_([cls.PENDING, cls.SENDING])
                        & (cls.next_attempt_at <= now))
                 .order_by(cls.next_attempt_at, cls.id))
+
+    @property
+    def waits_for_setup(self):
+        """Held with its address: the channel is not set up on this site yet."""
+        return self.status == self.HELD and bool(self.address)
 
 
 

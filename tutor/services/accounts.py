@@ -27,6 +27,9 @@ from tutor.services.passwords import (
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 RESET_MAX_AGE = 3600  # seconds a password-reset link stays valid
+# A new person's first "set your password" link (a trial request answered) waits
+# longer: the visitor may read it days later, before the lesson.
+WELCOME_MAX_AGE = 7 * 24 * 3600
 
 
 class AccountError(Exception):
@@ -277,15 +280,29 @@ def _reset_serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def make_reset_token(user):
-    # The hash's tail makes the link single-use: setting a password changes it.
-    return _reset_serializer().dumps(
+def _welcome_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="welcome")
+
+
+def make_reset_token(user, welcome=False):
+    """A signed reset token; `welcome`: the longer-lived first one of a new person
+    (WELCOME_MAX_AGE). The hash's tail makes either single-use: setting a password
+    changes it."""
+    serializer = _welcome_serializer() if welcome else _reset_serializer()
+    return serializer.dumps(
         {"id": user.id, "v": user.reset_version, "h": user.password_hash[-16:]})
+
+
+def _reset_data(token):
+    try:
+        return _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+    except BadData:
+        return _welcome_serializer().loads(token, max_age=WELCOME_MAX_AGE)
 
 
 def user_for_reset_token(token):
     try:
-        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+        data = _reset_data(token)
         user = User.get_or_none(User.id == int(data["id"]))
     except (BadData, KeyError, TypeError, ValueError):
         raise InvalidResetLink()

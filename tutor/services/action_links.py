@@ -182,6 +182,25 @@ def site_url(endpoint, **values):
     return base.rstrip("/") + path if base and path else None
 
 
+# The teacher's "Decline" under a trial request's notice: `td<id>.<MAC>`.
+TRIAL_DECLINE = "td"
+TRIAL_CALLBACK = re.compile(r"td([0-9]{1,18})\.([A-Za-z0-9_-]{16})")
+
+
+def trial_decline_data(trial):
+    body = f"{TRIAL_DECLINE}{trial.id}"
+    return f"{body}.{_mac(body)}"
+
+
+def read_trial_decline(data):
+    """The trial request's id in a "Decline" button's callback_data. Raises Forged."""
+    match = TRIAL_CALLBACK.fullmatch(data) if isinstance(data, str) else None
+    if match is None or not hmac.compare_digest(match.group(2),
+                                                _mac(f"{TRIAL_DECLINE}{match.group(1)}")):
+        raise Forged()
+    return int(match.group(1))
+
+
 def _mac(body):
     key = current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, f"tg|{body}".encode(), hashlib.sha256).digest()

@@ -60,7 +60,7 @@ from tutor.integrations.telegram import (
     telegram_html,
 )
 from tutor.models import Message, ProviderFault, StoredFile, User, utcnow
-from tutor.services import notify
+from tutor.services import channels, notify
 
 log = logging.getLogger("tutor.outbox")
 MAX_BACKOFF = timedelta(hours=6)
@@ -175,6 +175,7 @@ def deliver_due(now=None, limit=100):
     them is tried; when it goes out (or the provider refuses only that message, so it
     took our key), the fault is cleared and all of them are due again."""
     report = Report()
+    release_configured(now)
     faults = {fault.channel: fault for fault in ProviderFault.select()}
     for channel in list(faults):
         _hold_for_configuration(faults[channel])
@@ -503,6 +504,19 @@ def release_held(user):
                     next_attempt_at=utcnow())
             .where(waiting & (Message.status == Message.HELD))
             .execute())
+
+
+def release_configured(now=None):
+    """Messages held with an address because their channel did not deliver on this
+    site yet (a trial's welcome by e-mail on a new install) go out once it does."""
+    released = 0
+    for channel in channels.delivering():
+        released += (Message
+                     .update(status=Message.PENDING, next_attempt_at=now or utcnow())
+                     .where((Message.channel == channel) & (Message.status == Message.HELD)
+                            & Message.address.is_null(False))
+                     .execute())
+    return released
 
 
 def lease():

@@ -18,7 +18,7 @@ from tutor.extensions import db
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import backup_store, notify, schedule, students, work, zones
+from tutor.services import backup_store, notify, schedule, students, trials, work, zones
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +247,8 @@ def _forget_old_backups(teacher, keep):
 def purge_records(now):
     """Log and monitoring records of the previous month and older: audit entries,
     delivered outbox messages, job records, requests given up (services/work.py) and
-    rotated log files; and notices read
-    in the inbox more than INBOX_KEEP_MONTHS ago. Failed and waiting messages and
+    rotated log files; notices read in the inbox more than INBOX_KEEP_MONTHS ago, and
+    trial requests answered more than trials.ANSWERED_KEPT_MONTHS ago. Failed and waiting messages and
     unread notices stay, so nothing undelivered disappears unseen."""
     zone = zones.teacher_zone()
     cutoff = zones.month_start(zones.local_date(now, zone), zone)
@@ -268,8 +268,11 @@ def purge_records(now):
     given_up = work.purge_failed(cutoff)
     logs = _remove_rotated_logs(cutoff)
     inbox = _forget_read_notices(months_back(now.astimezone(zone), INBOX_KEEP_MONTHS))
+    answered = trials.purge_answered(naive_utc(months_back(now.astimezone(zone),
+                                                           trials.ANSWERED_KEPT_MONTHS)))
     counts = {"audit": audit, "messages": messages, "jobs": jobs, "log_files": len(logs),
-              "attachment_files": files, "inbox": inbox, "work": given_up}
+              "attachment_files": files, "inbox": inbox, "work": given_up,
+              "trials": answered}
     teacher = _teacher()
     if teacher is not None and any(counts.values()):
         notify.enqueue(teacher, "records_purged", {

@@ -100,6 +100,9 @@ def _purge_records(counts, period):
         _n(counts, "work") and ngettext(
             "%(num)d request given up",
             "%(num)d requests given up", _n(counts, "work")),
+        _n(counts, "trials") and ngettext(
+            "%(num)d trial lesson request answered over 6 months ago",
+            "%(num)d trial lesson requests answered over 6 months ago", _n(counts, "trials")),
     ], "")
     return _("Removed: %(what)s", what=removed) if removed else _("Nothing old to remove.")
 

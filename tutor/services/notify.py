@@ -73,7 +73,7 @@ def local_amount(user, amount):
 
 
 def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
-            attachments=(), link=None, buttons=None):
+            attachments=(), link=None, buttons=None, hold=False):
     """Keep one notification for `user` in their inbox and write it to the outbox;
     returns the outbox message. `channel`/`address` override the user's current ones
     (a notice about a changed channel goes to the old one). With no outside channel
@@ -82,7 +82,9 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     new and returns the message already there. `attachments`: Attachment objects or
     paths of files, stored in the database with the inbox item. `link`: the path in
     the app the notice is about (by default the lesson or series in `context`).
-    `buttons`: a Telegram inline keyboard (by default the lesson's one-tap answers)."""
+    `buttons`: a Telegram inline keyboard (by default the lesson's one-tap answers).
+    `hold`: the channel does not deliver on this site yet; the message waits, held
+    with its address, until it does (delivery.release_configured)."""
     channel = channel or user.channel
     if channel == User.NO_CHANNEL and kind in NOT_KEPT:
         return None
@@ -116,7 +118,8 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
                 subject=rendered["subject"], body_text=text, body_html=html,
                 idempotency_key=key,
                 buttons=json.dumps(buttons, ensure_ascii=False) if buttons else "",
-                status=Message.HELD if channel == User.NO_CHANNEL else Message.PENDING,
+                status=(Message.HELD if hold or channel == User.NO_CHANNEL
+                        else Message.PENDING),
                 attachments=json.dumps([reference(file, stored_file)
                                         for file, stored_file in zip(files, stored)]))
     except IntegrityError:

@@ -32,6 +32,10 @@ from tutor.services import (
     delivery,
     notify,
     quick_actions,
+    schedule,
+    telegram_lists,
+    trial_chat,
+    trials,
     zones,
 )
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
@@ -55,7 +59,6 @@ from tutor.services.telegram_links import (  # noqa: F401 (the site's side, name
 log = logging.getLogger("tutor.telegram")
 
 UPDATES_KEPT = timedelta(days=7)  # longer than Telegram retries a webhook delivery
-WEEK = 7  # days /week lists, from today
 PENDING_LISTED = 10  # requests /pending sends, each with its buttons, soonest first
 
 
@@ -78,6 +81,7 @@ class Press:
     message_id: int | None = None
     text: str | None = None  # the message's new text (HTML); None: not edited
     markup: dict | None = None
+    follow: Reply | None = None  # a message sent after the answer (the next question)
 
 
 # --- updates ---------------------------------------------------------------------------
@@ -155,6 +159,8 @@ def _answer_press(press):
                                   reply_markup=press.markup)
     except TelegramError as error:
         log.warning("Telegram answer to a button press failed: %s", error)
+    if press.follow is not None:
+        _send(press.follow)
 
 
 def _answer(message, now):
@@ -173,19 +179,26 @@ def _answer(message, now):
 
     if command == "/start" and argument:
         return _link(argument, chat_id, sender, user, now)
+    said = trial_chat.handle(chat_id, sender, command if command.startswith("/") else "",
+                             text, now)
+    if said is not None:
+        return Reply(chat_id, said.text, said.markup)
     locale = chat_locale(user, sender)
     with force_locale(locale):
         if user is None:
             if command == "/start":
                 text = _("Hello! This bot sends notifications from your tutor's site.")
-                return Reply(chat_id, f"{telegram_html(text)}\n\n{_how_to_link()}")
+                trial = _("To ask for a trial lesson, press the button below or send /trial.")
+                return Reply(chat_id, "\n\n".join([telegram_html(text), _how_to_link(),
+                                                    telegram_html(trial)]),
+                             {"inline_keyboard": [[trial_chat.start_button()]]})
             return Reply(chat_id, "\n\n".join([
                 telegram_html(_("This chat is not linked to an account yet.")),
                 _how_to_link()]))
         if command == "/today":
-            return Reply(chat_id, _today(user, now))
+            return Reply(chat_id, telegram_lists.today(user, now))
         if command == "/week":
-            return Reply(chat_id, _week(user, now))
+            return Reply(chat_id, telegram_lists.week(user, now))
         if command == "/pending":
             return _pending(chat_id, user, now)
         if command == "/stop":
@@ -252,70 +265,12 @@ def _stop(user):
                         "/today still works here."))])
 
 
-def _lessons_of(user):
-    """The user's lessons, soonest first: the teacher's own lessons (with the
-    students' names), a student's own ones."""
-    owner = Lesson.teacher if user.is_teacher else Lesson.student
-    return (Lesson
-            .select(Lesson, User)
-            .join(User, on=(Lesson.student == User.id))
-            .where(owner == user)
-            .order_by(Lesson.start))
-
-
-def _lessons_between(user, start, end):
-    """The user's lessons overlapping [start, end)."""
-    return list(_lessons_of(user).where((Lesson.start < end) & (Lesson.end > start)))
-
-
-def _lesson_line(user, lesson, zone, day=False):
-    start = zones.local(lesson.start, zone)
-    end = zones.local(lesson.end, zone)
-    parts = [clock_span(start, end)]
-    if day:
-        parts[0] = f"{format_date(start.date(), 'EEE d MMM')} {parts[0]}"
-    if user.is_teacher:
-        parts.append(lesson.student.full_name or lesson.student.login)
-    parts.append(_("confirmed") if lesson.is_confirmed else _("awaiting confirmation"))
-    return telegram_html(" · ".join(parts))
-
-
-def _today(user, now):
-    """The user's lessons of their today, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
-    today = zones.local_date(now, zone)
-    day = availability.local_day_bounds(today, zone.key)
-    lessons = _lessons_between(user, day.start, day.end)
-    title = format_date(today, "EEEE, d MMMM")
-    if not lessons:
-        return telegram_html(_("No lessons today (%(day)s).", day=title))
-    lines = [f"<b>{telegram_html(_('Your lessons today, %(day)s', day=title))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
-    lines += [_lesson_line(user, lesson, zone) for lesson in lessons]
-    return "\n".join(lines)
-
-
-def _week(user, now):
-    """The user's lessons from the start of their today for WEEK days, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
-    today = zones.local_date(now, zone)
-    start = availability.local_day_bounds(today, zone.key).start
-    end = availability.local_day_bounds(today + timedelta(days=WEEK - 1), zone.key).end
-    lessons = _lessons_between(user, start, end)
-    if not lessons:
-        return telegram_html(_("No lessons in the next 7 days."))
-    lines = [f"<b>{telegram_html(_('Your lessons in the next 7 days'))}</b>",
-             telegram_html(_("Times in %(zone)s.", zone=zone_label(zone.key))), ""]
-    lines += [_lesson_line(user, lesson, zone, day=True) for lesson in lessons]
-    return "\n".join(lines)
-
-
 def _pending(chat_id, user, now):
     """/pending: the lessons awaiting the teacher's answer that have not started. A
     teacher gets each request as its own message with the Confirm/Reject buttons of
     the "new booking request"; a student, the list of their own requests."""
     zone = ZoneInfo(notify.recipient_zone(user))
-    lessons = list(_lessons_of(user)
+    lessons = list(telegram_lists.lessons_of(user)
                    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now))
                    .limit(PENDING_LISTED))
     if not lessons:
@@ -324,9 +279,9 @@ def _pending(chat_id, user, now):
                             zone=zone_label(zone.key)))
     if not user.is_teacher:
         return Reply(chat_id, "\n".join(
-            [f"<b>{title}</b>"] + [_lesson_line(user, lesson, zone, day=True)
+            [f"<b>{title}</b>"] + [telegram_lists.lesson_line(user, lesson, zone, day=True)
                                    for lesson in lessons]))
-    more = tuple(Reply(chat_id, _lesson_line(user, lesson, zone, day=True),
+    more = tuple(Reply(chat_id, telegram_lists.lesson_line(user, lesson, zone, day=True),
                        markup=action_links.keyboard("lesson_booked", user, lesson, now))
                  for lesson in lessons)
     return Reply(chat_id, f"<b>{title}</b>", more=more)
@@ -345,6 +300,11 @@ def _press(callback, now):
     chat = message.get("chat") if isinstance(message, dict) else None
     chat_id = chat.get("id") if isinstance(chat, dict) else None
     message_id = message.get("message_id") if isinstance(message, dict) else None
+    data = callback.get("data")
+    if isinstance(data, str) and data.startswith(trial_chat.PREFIX):
+        return _trial_press(callback, data, sender, chat, now)
+    if isinstance(data, str) and data.startswith(action_links.TRIAL_DECLINE):
+        return _decline_trial(callback, data, user, sender, message, now)
     with force_locale(chat_locale(user, sender)):
         try:
             action = action_links.read_callback(callback.get("data"))
@@ -355,13 +315,54 @@ def _press(callback, now):
         notice = quick_actions.outcome_text(outcome)
         if not (isinstance(chat_id, int) and isinstance(message_id, int)):
             return Press(callback["id"], notice)  # too old a message to edit
-        shown = message.get("text") if isinstance(message.get("text"), str) else ""
-        text = "\n\n".join(part for part in (telegram_html(shown.strip()),
-                                                 f"<b>{telegram_html(notice)}</b>") if part)
+        text = _with_outcome(message, notice)
         rows = action_links.open_row(outcome.lesson) if outcome.code in (
             action_links.CONFIRM, action_links.ACCEPT) else []
         return Press(callback["id"], notice, chat_id, message_id, text,
                      {"inline_keyboard": rows} if rows else None)
+
+
+def _trial_press(callback, data, sender, chat, now):
+    """A button of the trial conversation: it acts on the chat it was pressed in,
+    a private chat whose id is the sender's (a forged group or foreign chat: nothing)."""
+    with force_locale(trial_chat.locale_of(sender)):
+        if not (isinstance(chat, dict) and chat.get("type") == "private"
+                and chat.get("id") == sender["id"]):
+            return Press(callback["id"], quick_actions.refusal_text(action_links.Forged()))
+        notice, said = trial_chat.press(data, sender["id"], sender, now)
+    follow = Reply(sender["id"], said.text, said.markup) if said else None
+    return Press(callback["id"], notice, follow=follow)
+
+
+def _decline_trial(callback, data, user, sender, message, now):
+    """The teacher's "Decline" under a trial request: declined as on its page
+    (trials.decline checks whose it is), the message edited to say so."""
+    with force_locale(chat_locale(user, sender)):
+        try:
+            trial_id = action_links.read_trial_decline(data)
+            if user is None or not user.is_teacher:
+                raise quick_actions.NotYours()
+            trials.decline(user, trial_id, now)
+        except (action_links.Forged, quick_actions.NotYours, trials.RequestNotFound) as error:
+            refusal = error if not isinstance(error, trials.RequestNotFound) else \
+                quick_actions.NotYours()
+            return Press(callback["id"], quick_actions.refusal_text(refusal))
+        except trials.AlreadyDecided:
+            return Press(callback["id"], quick_actions.refusal_text(quick_actions.AlreadyUsed()))
+        zone = notify.recipient_zone(user, schedule.settings_for(user).timezone)
+        notice = _("Declined by you at %(time)s.", time=zones.local(now, zone).strftime("%H:%M"))
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not (isinstance(chat, dict) and isinstance(message.get("message_id"), int)):
+            return Press(callback["id"], notice)
+        text = _with_outcome(message, notice)
+        return Press(callback["id"], notice, chat.get("id"), message["message_id"], text)
+
+
+def _with_outcome(message, notice):
+    """A pressed message's text with what the press did below it, in bold."""
+    shown = message.get("text") if isinstance(message.get("text"), str) else ""
+    return "\n\n".join(part for part in (telegram_html(shown.strip()),
+                                          f"<b>{telegram_html(notice)}</b>") if part)
 
 
 def _commands():
@@ -384,11 +385,7 @@ def chat_locale(user, sender):
     when the site has it."""
     if user is not None:
         return notify.recipient_locale(user)
-    code = sender.get("language_code") if isinstance(sender, dict) else None
-    language = code.split("-", 1)[0].lower() if isinstance(code, str) else ""
-    if language in current_app.config["LANGUAGES"]:
-        return language
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return trial_chat.locale_of(sender)
 
 
 def _username(sender):

@@ -25,7 +25,7 @@ from tutor.forms.accounts import (
 from tutor.htmx import redirect_to, safe_next
 from tutor.integrations import dadata
 from tutor.models import User
-from tutor.services import accounts, work
+from tutor.services import accounts, bounds, work
 from tutor.services.password_strength import evaluate
 
 bp = Blueprint("auth", __name__)
@@ -200,5 +200,8 @@ def reset_password(token):
         else:
             start_session(user)
             flash(_("Your new password is set. You are logged in."), "success")
+            lesson_id = bounds.parse_id(request.args.get("lesson"))  # a trial's welcome
+            if lesson_id is not None:
+                return redirect_to(url_for("lessons.show", lesson_id=lesson_id))
             return redirect_to(url_for("calendar.week"))
     return render_template("auth/reset.html", form=form, token=token)

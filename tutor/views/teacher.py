@@ -213,16 +213,23 @@ def new_lesson():
                 form.form_errors.append(_("A lesson that already took place is entered "
                                           "afterwards: see the link below the form."))
         else:
+            told = None
             if trial is not None:  # a time offered for a trial request: it is answered
-                _answer_trial(teacher, trial, lesson.student)
-            if credentials is None:
+                told = _answer_trial(teacher, trial, lesson, credentials)
+            if told is not None and not told.teacher_passes_on:
+                flash(_("The lesson is created. %(name)s is told how to sign in, at the "
+                        "contact they gave.", name=lesson.student.full_name), "success")
+                credentials = None
+            elif credentials is None:
                 flash(_("The lesson is created; the student is told."), "success")
+            if credentials is None:
                 return redirect_to(url_for("calendar.week", week=zones.local(
                     lesson.start, zone).date().isoformat()))
             # Shown once, never stored in clear: the page is the only copy.
             return render_template("teacher/new_student_credentials.html", lesson=lesson,
                                    credentials=credentials, student=lesson.student,
-                                   start=zones.local(lesson.start, zone), trial=trial)
+                                   start=zones.local(lesson.start, zone), trial=trial,
+                                   told=told)
     return render_template("teacher/new_lesson.html", form=form, zone=zone, plan=plan,
                            series_form=form, trial=trial)
 
@@ -239,11 +246,18 @@ def _trial_asked(teacher):
     return trial if trial.is_open else None
 
 
-def _answer_trial(teacher, trial, student):
+def _answer_trial(teacher, trial, lesson, credentials):
+    """The request is answered; a new person is told how to sign in (trials.Told),
+    None when the lesson went to an existing student or the request was answered
+    meanwhile (the lesson stands)."""
     try:
-        trials.offered(teacher, trial.id, student)
-    except trials.TrialError:  # declined or answered meanwhile: the lesson stands
-        pass
+        trials.offered(teacher, trial.id, lesson.student)
+    except trials.TrialError:
+        return None
+    if credentials is None:
+        return None
+    return trials.tell_visitor(trial, lesson.student, lesson, lambda token: url_for(
+        "auth.reset_password", token=token, lesson=lesson.id, _external=True))
 
 
 @bp.route("/lessons/past", methods=["GET", "POST"])

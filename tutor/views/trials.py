@@ -5,6 +5,7 @@ the request."""
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -34,7 +35,7 @@ def ask():
     if form.validate_on_submit():
         if not form.is_spam:
             trials.ask(form.name.data, form.contact.data, form.goal.data,
-                       form.preferred_times.data)
+                       form.preferred_times.data, locale=str(get_locale()))
         # The same answer whatever happened: kept, a repeat, or a bot's.
         flash(_("Thank you! The teacher will write to you at the contact you gave to "
                 "agree on a time."), "dialog")
