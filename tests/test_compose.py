@@ -54,7 +54,7 @@ def images(podman, image):
     return services
 
 
-def prepare(deploy, https_port):
+def prepare(deploy):
     """What compose.yaml's header asks of an operator, in a copy of deploy/."""
     shutil.copytree(ROOT / "deploy", deploy)
     values = {"SECRET_KEY": secrets.token_hex(32), "POSTGRES_PASSWORD": secrets.token_hex(24),
@@ -67,7 +67,7 @@ def prepare(deploy, https_port):
         elif key == "DATABASE_URL":
             line = line.replace("change-me", values["POSTGRES_PASSWORD"])
         elif key == "PUBLIC_URL":
-            line = f"PUBLIC_URL=https://localhost:{https_port}/"
+            line = "PUBLIC_URL=https://localhost/"
         lines.append(line)
     env = "\n".join(lines) + "\n"
     assert not [line for line in lines if "change-me" in line and not line.startswith("#")]
@@ -124,7 +124,7 @@ def stack(podman, images, tmp_path_factory):
     deploy = tmp_path_factory.mktemp("operator") / "deploy"
     ports = {"HTTP_PORT": str(free_port()), "HTTPS_PORT": str(free_port()),
              "PROMETHEUS_PORT": str(free_port())}
-    prepare(deploy, ports["HTTPS_PORT"])
+    prepare(deploy)
     compose = Compose(podman, deploy, ports)
     compose.https = f"https://localhost:{ports['HTTPS_PORT']}"
     compose.prometheus = f"http://127.0.0.1:{ports['PROMETHEUS_PORT']}"
@@ -150,9 +150,14 @@ def migrated(compose):
     return logs
 
 
+# What a browser sends to the site on port 443, the test's port being another one:
+# nginx hands the app $host, without a port, and Flask-WTF compares the Referer with it.
+HOST = {"Host": "localhost"}
+
+
 def https(compose, path, session=None, **kwargs):
     return (session or requests).get(f"{compose.https}{path}", verify=compose.tls,
-                                     timeout=30, **kwargs)
+                                     timeout=30, headers=HOST, **kwargs)
 
 
 def answering(compose):
@@ -173,7 +178,8 @@ def post(compose, session, path, page, data):
     """A form sent as a browser sends it: over https, with the page as its Referer
     (Flask-WTF's check on https)."""
     return session.post(f"{compose.https}{path}", data=data, verify=compose.tls, timeout=60,
-                        allow_redirects=False, headers={"Referer": f"{compose.https}{page}"})
+                        allow_redirects=False,
+                        headers={**HOST, "Referer": f"https://localhost{page}"})
 
 
 def sign_in(compose, login, password):
