@@ -13,7 +13,8 @@ import time
 import pytest
 import requests
 
-from tests.containers import free_port, image, podman, until  # noqa: F401 (fixtures)
+from tests.containers import (free_port, image, package_index,  # noqa: F401 (fixtures)
+                              podman, until)
 
 pytestmark = pytest.mark.slow
 
