@@ -16,20 +16,18 @@ e-mail about it is attempted); Prometheus scrapes the app (up == 1 in its API);
 `down` and `up` keep the data (the teacher signs in again); every container stops
 with exit code 0."""
 import json
-import os
 import re
 import secrets
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from tests.containers import (ROOT, base_image, free_port, image, package_index,  # noqa: F401
-                              podman, required, until)
+from tests.containers import ROOT, base_image, free_port, required, until
+from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 PROJECT = "tutor"

@@ -13,8 +13,8 @@ import time
 import pytest
 import requests
 
-from tests.containers import (free_port, image, package_index,  # noqa: F401 (fixtures)
-                              podman, until)
+from tests.containers import free_port, until
+from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
