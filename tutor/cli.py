@@ -1,10 +1,12 @@
 """flask commands: `flask --app wsgi db upgrade`, `db status`, `backup`, `backups`,
 `restore`, `jobs list`, `jobs run NAME`, `report monthly`, `teacher reset-password`."""
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+import peewee
 from flask.cli import AppGroup, with_appcontext
 
 from tutor import jobs as _jobs  # noqa: F401 (declares the periodic jobs)
@@ -20,11 +22,33 @@ db_group = AppGroup("db", help="Database schema.")
 
 
 @db_group.command("upgrade")
-def upgrade():
+@click.option("--wait", "wait_seconds", type=click.IntRange(min=0), default=0,
+              help="Wait up to this many seconds for the database to accept connections.")
+def upgrade(wait_seconds):
     """Apply pending migrations, then create the teacher if there is none."""
+    wait_for_database(flask_db.database, wait_seconds)
     for name in migrate.upgrade(flask_db.database):
         click.echo(f"applied {name}")
     announce_teacher(ensure_teacher())
+
+
+def wait_for_database(database, seconds):
+    """Containers may start together (podman-compose before 1.1 ignores depends_on's
+    conditions; podman-restart.service starts every container at a boot): the database
+    can still be initialising when the migrations start."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            database.connect(reuse_if_open=True)
+            database.execute_sql("SELECT 1")
+            return
+        except peewee.OperationalError as error:
+            if time.monotonic() >= deadline:
+                raise click.ClickException(f"the database does not answer: {error}") from None
+            click.echo(f"waiting for the database: {str(error).strip()[:200]}", err=True)
+            if not database.is_closed():
+                database.close()
+            time.sleep(2)
 
 
 @db_group.command("status")
