@@ -29,7 +29,7 @@ import yaml
 from tests.containers import ROOT, base_image, free_port, required, until
 from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman, a fixed port and run state: runs alone (make test's serial phase)
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman: runs alone
 PROJECT = "tutor"
 SERVICES = ["db", "redis", "migrate", "static", "app", "consumer", "nginx", "prometheus"]
 # compose.yaml's service: the stand-in's target in tests/stand_ins/Containerfile.

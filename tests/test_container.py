@@ -16,7 +16,7 @@ import requests
 from tests.containers import free_port, until
 from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman, a fixed port and run state: runs alone (make test's serial phase)
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman: runs alone
 
 
 def test_the_image_is_a_non_root_server_of_reasonable_size(podman, image, record_property):
