@@ -74,7 +74,9 @@ def run(sizes):
     from tutor import create_app, migrate
     from tutor.extensions import db
     from tutor.models import Lesson, User
-    from tutor.services import reports
+    from tutor.services.reports import csv as report_csv
+    from tutor.services.reports import figures
+    from tutor.services.reports import pdf as report_pdf
 
     month, now = date(2026, 10, 1), datetime(2026, 11, 5)
     warmed = False
@@ -87,17 +89,17 @@ def run(sizes):
             fill(teacher, size)
             if not warmed:  # WeasyPrint loads its fonts and stylesheets once per process
                 started = time.perf_counter()
-                reports.monthly_pdf(reports.monthly_report(teacher, month, now), "ru")
+                report_pdf.monthly_pdf(figures.monthly_report(teacher, month, now), "ru")
                 print(f"first PDF in a fresh process (fonts loaded): "
                       f"{time.perf_counter() - started:.2f} s")
                 warmed = True
                 print(f"{'lessons':>8} {'pages':>6} {'figures s':>10} {'CSV s':>7} "
                       f"{'CSV KiB':>8} {'CSV peak MiB':>13} {'PDF s':>7} {'PDF CPU s':>10} "
                       f"{'PDF KiB':>8} {'PDF peak MiB':>13}")
-            report, figures_s, _ = measure(lambda: reports.monthly_report(teacher, month, now))
+            report, figures_s, _ = measure(lambda: figures.monthly_report(teacher, month, now))
             assert report.totals.lessons == Lesson.select().count() == size
-            csv_bytes, csv_s, csv_peak = measure(lambda: reports.monthly_csv(report, "ru"))
-            pdf_bytes, pdf_s, pdf_peak = measure(lambda: reports.monthly_pdf(report, "ru"))
+            csv_bytes, csv_s, csv_peak = measure(lambda: report_csv.monthly_csv(report, "ru"))
+            pdf_bytes, pdf_s, pdf_peak = measure(lambda: report_pdf.monthly_pdf(report, "ru"))
             pages = page_count(pdf_bytes)
             print(f"{size:>8} {pages:>6} {figures_s[0]:>10.2f} {csv_s[0]:>7.3f} "
                   f"{len(csv_bytes) / 1024:>8.0f} {csv_peak / 2**20:>13.1f} {pdf_s[0]:>7.2f} "

@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor.models import InboxItem, Message, StoredFile, User
-from tutor.services import notify, reports, schedule
+from tutor.services import notify, schedule
+from tutor.services.reports import sending
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
 HTMX = {"HX-Request": "true"}
@@ -126,7 +127,7 @@ def test_nobody_reads_or_marks_anothers_items(app, person, alisa, client):
 def test_the_monthly_report_is_downloaded_from_the_teachers_inbox_only(
         app, person, alisa, calendar_ready):
     with app.app_context():
-        reports.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
+        sending.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
         files = {f.filename: f for f in StoredFile.select()}
     assert set(files) == {"report-2026-10.csv", "report-2026-10.pdf"}
     teacher = person("teacher", TEACHER_PASSWORD)
@@ -144,7 +145,7 @@ def test_the_monthly_report_is_downloaded_from_the_teachers_inbox_only(
 def test_what_waited_goes_out_once_the_teacher_sets_a_channel(app, person, alisa,
                                                                calendar_ready):
     with app.app_context():
-        reports.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
+        sending.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
     book(person("alisa"))
     teacher = person("teacher", TEACHER_PASSWORD)
     with app.app_context():
