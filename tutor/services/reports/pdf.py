@@ -71,7 +71,7 @@ def _pdf(template, locale, lines, **context):
                     count *= 2  # the last page begins the part: too few lines for a page
                     continue
                 kept = document.pages if final else document.pages[:-1]
-                per_page = max(_lines_on(page) for page in kept)
+                per_page = max(_lines_on(page) for page in kept)  # > 0: a table page
                 for page in kept:
                     page.anchors.clear()  # the rows' ids, not wanted as destinations
                 parts.append(document.copy(kept).write_pdf())
@@ -79,7 +79,9 @@ def _pdf(template, locale, lines, **context):
                 del document, kept
             if final:
                 break
-            first, count = following, PAGES_PER_PART * max(per_page, 1) + 1
+            # Into the page after the part's last by a quarter page, so that a part
+            # of rows shorter than these still spills over (else it is laid out again).
+            first, count = following, PAGES_PER_PART * per_page + max(per_page // 4, 1)
         footers = render_template("reports/_footers.html", title=_css_string(title), pages=pages)
     with _collector_paused():
         footers = HTML(string=footers).write_pdf()
