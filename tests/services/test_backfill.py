@@ -10,7 +10,9 @@ from tests import racers
 from tests.services.test_reports import pdf_pages
 from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
 from tutor.services import balances, booking, placing, schedule
-from tutor.services.reports import csv as report_csv, figures, files as report_files
+from tutor.services.reports import csv as report_csv
+from tutor.services.reports import figures
+from tutor.services.reports import files as report_files
 
 NOW = datetime(2026, 11, 10, 9, 0)  # naive UTC
 OCTOBER_LESSON = datetime(2026, 10, 14, 12, 0)  # 15:00 in Moscow

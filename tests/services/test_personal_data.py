@@ -28,7 +28,8 @@ from tutor.models import (
     User,
 )
 from tutor.services import accounts, balances, notify, personal_data, signin
-from tutor.services.reports import csv as report_csv, figures
+from tutor.services.reports import csv as report_csv
+from tutor.services.reports import figures
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
 OCTOBER = date(2026, 10, 1)
