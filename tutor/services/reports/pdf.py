@@ -51,7 +51,8 @@ def _pdf(template, locale, lines, **context):
     the last page of a part is dropped and its lines begin the next part, so every
     page breaks where one long document would break it. The parts are joined with
     pypdf, and the footers (title, page X of Y: the count is known only once all
-    parts are laid out) are drawn over the joined pages from one more document."""
+    parts are laid out) are drawn over the joined pages from one more document.
+    A report of at most FIRST_PART lines is one document, its footers its own."""
     # Imported here: WeasyPrint loads Pango and friends, which only reports need.
     from weasyprint import HTML
 
@@ -62,7 +63,10 @@ def _pdf(template, locale, lines, **context):
             html = render_template(template, locale=locale, day=day, amount=amount,
                                    attendance_label=attendance_label,
                                    lines=lines[first:first + count], first=first, final=final,
-                                   continued=first > 0, **context)
+                                   whole=final and not first, continued=first > 0, **context)
+            if final and not first:  # a short report: one document, as it always was
+                with _collector_paused():
+                    return HTML(string=html).write_pdf()
             title = title or _title(html)
             with _collector_paused():
                 document = HTML(string=html).render()
