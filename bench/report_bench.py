@@ -9,7 +9,13 @@ time (and the PDF's CPU time, which other load on the machine does not inflate),
 peak memory Python allocated during each step (tracemalloc, in a second run of the
 step), the PDF's size and page count, and the process's peak resident size at the
 end (resource). The first PDF of a process also loads WeasyPrint's fonts: that
-one is timed apart and left out of the table."""
+one (the first size's first 20 lessons) is timed apart and left out of the table.
+
+    .venv/bin/python bench/report_bench.py --sizes 20000 --no-trace
+
+renders each PDF once, without the tracemalloc run (which costs several times the
+render at large sizes); one size per process, the peak resident size is then that
+size's."""
 import argparse
 import io
 import os
@@ -18,6 +24,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,12 +34,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 STUDENTS = 40
 
 
-def measure(step):
+def measure(step, trace=True):
     """(result, (wall seconds, CPU seconds), peak bytes): timed on its own first, as tracemalloc slows
-    Python down several times over, then run again under tracemalloc for the peak."""
+    Python down several times over, then run again under tracemalloc for the peak
+    (unless not `trace`: the peak is then NaN, and the process's peak resident size
+    at the end is the memory figure)."""
     started, cpu = time.perf_counter(), time.process_time()
     result = step()
     spent, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if not trace:
+        return result, (spent, cpu), float("nan")
     tracemalloc.start()
     step()
     peak = tracemalloc.get_traced_memory()[1]
@@ -67,14 +78,16 @@ def fill(teacher, lessons):
             Lesson.insert_many(rows[chunk:chunk + 500]).execute()
 
 
-def run(sizes):
+def run(sizes, trace=True):
     workdir = tempfile.mkdtemp(prefix="tutor-report-bench-")
     os.environ.update(INSTANCE_PATH=workdir, SECRET_KEY="bench", REDIS_URL="")
 
     from tutor import create_app, migrate
     from tutor.extensions import db
     from tutor.models import Lesson, User
-    from tutor.services import reports
+    from tutor.services.reports import csv as report_csv
+    from tutor.services.reports import figures
+    from tutor.services.reports import pdf as report_pdf
 
     month, now = date(2026, 10, 1), datetime(2026, 11, 5)
     warmed = False
@@ -87,17 +100,18 @@ def run(sizes):
             fill(teacher, size)
             if not warmed:  # WeasyPrint loads its fonts and stylesheets once per process
                 started = time.perf_counter()
-                reports.monthly_pdf(reports.monthly_report(teacher, month, now), "ru")
+                whole = figures.monthly_report(teacher, month, now)  # its first lessons only:
+                report_pdf.monthly_pdf(replace(whole, lines=whole.lines[:20]), "ru")
                 print(f"first PDF in a fresh process (fonts loaded): "
                       f"{time.perf_counter() - started:.2f} s")
                 warmed = True
                 print(f"{'lessons':>8} {'pages':>6} {'figures s':>10} {'CSV s':>7} "
                       f"{'CSV KiB':>8} {'CSV peak MiB':>13} {'PDF s':>7} {'PDF CPU s':>10} "
                       f"{'PDF KiB':>8} {'PDF peak MiB':>13}")
-            report, figures_s, _ = measure(lambda: reports.monthly_report(teacher, month, now))
+            report, figures_s, _ = measure(lambda: figures.monthly_report(teacher, month, now))
             assert report.totals.lessons == Lesson.select().count() == size
-            csv_bytes, csv_s, csv_peak = measure(lambda: reports.monthly_csv(report, "ru"))
-            pdf_bytes, pdf_s, pdf_peak = measure(lambda: reports.monthly_pdf(report, "ru"))
+            csv_bytes, csv_s, csv_peak = measure(lambda: report_csv.monthly_csv(report, "ru"))
+            pdf_bytes, pdf_s, pdf_peak = measure(lambda: report_pdf.monthly_pdf(report, "ru"), trace)
             pages = page_count(pdf_bytes)
             print(f"{size:>8} {pages:>6} {figures_s[0]:>10.2f} {csv_s[0]:>7.3f} "
                   f"{len(csv_bytes) / 1024:>8.0f} {csv_peak / 2**20:>13.1f} {pdf_s[0]:>7.2f} "
@@ -121,4 +135,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=sizes_option, default=[100, 1000, 5000],
                         help="lessons per month to try, comma-separated (default 100,1000,5000)")
-    run(parser.parse_args().sizes)
+    parser.add_argument("--no-trace", action="store_true",
+                        help="render each PDF once, without tracemalloc's second run (a size "
+                             "per process then gives its peak resident size)")
+    args = parser.parse_args()
+    run(args.sizes, trace=not args.no_trace)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADED_LATER = ["weasyprint", "tutor.services.reports", "tutor.services.telegram_bot",
+LOADED_LATER = ["weasyprint", "pypdf", "tutor.services.reports", "tutor.services.telegram_bot",
                 "zxcvbn", "icalendar", "authlib", "PIL"]
 
 

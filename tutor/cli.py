@@ -193,12 +193,12 @@ report_group = AppGroup("report", help="Reports.")
 
 
 def _month_option(ctx, param, value):
-    from tutor.services import reports  # WeasyPrint and the report code: by this command alone
+    from tutor.services.reports import figures  # the report code: by this command alone
     if value is None:
         return None
     try:
-        return reports.parse_month(value)
-    except reports.InvalidMonth:
+        return figures.parse_month(value)
+    except figures.InvalidMonth:
         raise click.BadParameter("write the month as YYYY-MM, e.g. 2026-10") from None
 
 
@@ -210,18 +210,17 @@ def _month_option(ctx, param, value):
 @click.option("--comma", is_flag=True, help="Plain comma-separated CSV, decimal points.")
 def monthly_report(month, directory, comma):
     """Write report-YYYY-MM.csv and report-YYYY-MM.pdf for a month."""
-    from tutor.services import reports
+    from tutor.services.reports import csv, figures, files
     try:
         teacher = accounts.the_teacher()
     except accounts.NoTeacher:
         raise click.ClickException("there is no teacher yet: run `flask db upgrade`") from None
-    month = month or reports.previous_month(zones.teacher_today(teacher))
-    files = reports.monthly_files(teacher, month,
-                                  separator=reports.COMMA if comma else reports.SEMICOLON)
-    for path in files.save(directory):
+    month = month or figures.previous_month(zones.teacher_today(teacher))
+    made = files.monthly_files(teacher, month, separator=csv.COMMA if comma else csv.SEMICOLON)
+    for path in made.save(directory):
         click.echo(str(path))
-    totals = files.figures.totals
-    click.echo(f"{files.figures.student_count} students, {totals.lessons} lessons, "
+    totals = made.figures.totals
+    click.echo(f"{made.figures.student_count} students, {totals.lessons} lessons, "
                f"{totals.hours} hours, {totals.cost} total")
 
 

@@ -128,8 +128,8 @@ def run_job_now(name):
 @periodic.register("monthly_report", day=1, title=_l("Monthly report to the teacher"))
 def monthly_report(now):
     """Last month's report, CSV and PDF, to the teacher (once: the outbox key)."""
-    from tutor.services import reports  # WeasyPrint loads only where reports are made
-    return reports.send_previous_month(now)
+    from tutor.services.reports import sending  # WeasyPrint loads only where reports are made
+    return sending.send_previous_month(now)
 
 
 @periodic.register("activity_check", day=2, title=_l("Activity check: inactive students"))

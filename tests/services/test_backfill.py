@@ -9,7 +9,10 @@ import pytest
 from tests import racers
 from tests.services.test_reports import pdf_pages
 from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
-from tutor.services import balances, booking, placing, reports, schedule
+from tutor.services import balances, booking, placing, schedule
+from tutor.services.reports import csv as report_csv
+from tutor.services.reports import figures
+from tutor.services.reports import files as report_files
 
 NOW = datetime(2026, 11, 10, 9, 0)  # naive UTC
 OCTOBER_LESSON = datetime(2026, 10, 14, 12, 0)  # 15:00 in Moscow
@@ -63,7 +66,7 @@ def test_it_counts_in_the_report_and_the_balance(teacher, student):
     enter(teacher, student)
     enter(teacher, student, start=OCTOBER_LESSON + timedelta(days=1),
           attendance=Lesson.MISSED, price="1000")
-    report = reports.monthly_report(teacher, OCTOBER, now=NOW)
+    report = figures.monthly_report(teacher, OCTOBER, now=NOW)
     assert [(line.entered_afterwards, line.attendance) for line in report.lines] == [
         (True, Lesson.ATTENDED), (True, Lesson.MISSED)]
     assert report.totals.lessons == 1 and report.totals.cost == Decimal("1500.00")
@@ -75,7 +78,7 @@ def test_it_counts_in_the_report_and_the_balance(teacher, student):
 
 def test_the_pdf_marks_it(teacher, student):
     enter(teacher, student)
-    pdf = reports.monthly_files(teacher, OCTOBER, now=NOW, locale="ru").pdf
+    pdf = report_files.monthly_files(teacher, OCTOBER, now=NOW, locale="ru").pdf
     text = " ".join(pdf_pages(pdf))
     assert "посещено" in text and "внесено задним числом" in text
 
@@ -83,7 +86,7 @@ def test_the_pdf_marks_it(teacher, student):
 def report_rows(report):
     import csv
     import io
-    text = reports.monthly_csv(report, "en").decode("utf-8-sig")
+    text = report_csv.monthly_csv(report, "en").decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 

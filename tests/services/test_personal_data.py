@@ -27,7 +27,9 @@ from tutor.models import (
     TrialRequest,
     User,
 )
-from tutor.services import accounts, balances, notify, personal_data, reports, signin
+from tutor.services import accounts, balances, notify, personal_data, signin
+from tutor.services.reports import csv as report_csv
+from tutor.services.reports import figures
 
 NOW = datetime(2026, 11, 5, 12, 0)  # naive UTC
 OCTOBER = date(2026, 10, 1)
@@ -192,10 +194,10 @@ def test_the_monthly_report_and_balances_stay_right(maria, teacher, create_stude
     petr = create_student(login="petr", first_name="Пётр", last_name="Орлов")
     lesson(teacher, petr, datetime(2026, 10, 10, 9, 0), price="1000",
            attendance=Lesson.ATTENDED)
-    before = reports.monthly_report(teacher, OCTOBER, now=NOW)
+    before = figures.monthly_report(teacher, OCTOBER, now=NOW)
     owed = balances.balance(maria)
     personal_data.delete_account(maria, STUDENT_PASSWORD, now=NOW)
-    after = reports.monthly_report(teacher, OCTOBER, now=NOW)
+    after = figures.monthly_report(teacher, OCTOBER, now=NOW)
     assert after.totals == before.totals
     assert after.balance_totals == before.balance_totals
     assert balances.balance(User.get_by_id(maria.id)) == owed == Decimal("-500.00")
@@ -207,7 +209,7 @@ def test_the_monthly_report_and_balances_stay_right(maria, teacher, create_stude
         "Удалённый ученик": Decimal("-500.00"), "Пётр Орлов": Decimal("-1000.00")}
     assert [(s.name, s.login, s.deleted) for s in after.students] == [
         ("Пётр Орлов", "petr", False), ("Удалённый ученик", "", True)]
-    csv_text = reports.monthly_csv(after, "ru").decode("utf-8-sig")
+    csv_text = report_csv.monthly_csv(after, "ru").decode("utf-8-sig")
     assert "Мария" not in csv_text and "maria" not in csv_text and "~deleted" not in csv_text
 
 

@@ -14,7 +14,11 @@ from pypdf import PdfReader
 
 from tutor.models import InboxItem, Lesson, Message, TeacherSettings, User
 from tutor import jobs
-from tutor.services import accounts, balances, delivery, notify, reports
+from tutor.services import accounts, balances, delivery, notify
+from tutor.services.reports import csv as report_csv
+from tutor.services.reports import figures, sending
+from tutor.services.reports import files as report_files
+from tutor.services.reports import pdf as report_pdf
 
 OCTOBER = date(2026, 10, 1)
 AFTER = datetime(2026, 11, 5, 12, 0)  # "now": every October lesson has ended
@@ -50,7 +54,7 @@ def october(app_ctx, teacher, create_student):
 
 
 def test_the_month_by_hand(october, teacher):
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
     assert report.zone == "Europe/Moscow"
     assert report.student_count == 2
     assert report.totals.lessons == 3
@@ -73,24 +77,24 @@ def test_the_month_by_hand(october, teacher):
 
 
 def test_september_and_november_get_their_own(october, teacher):
-    september = reports.monthly_report(teacher, date(2026, 9, 1), now=AFTER)
+    september = figures.monthly_report(teacher, date(2026, 9, 1), now=AFTER)
     assert [line.student_login for line in september.lines] == ["petr"]
     assert september.totals.cost == Decimal("900.00")
-    november = reports.monthly_report(teacher, date(2026, 11, 1), now=AFTER)
+    november = figures.monthly_report(teacher, date(2026, 11, 1), now=AFTER)
     assert [line.student_login for line in november.lines] == ["olga"]
 
 
 def test_a_lesson_counts_once_it_has_ended(october, teacher):
     # 31 Oct 21:00 UTC: Maria's last lesson (20:30–22:00 UTC) is still going on.
-    report = reports.monthly_report(teacher, OCTOBER, now=datetime(2026, 10, 31, 21, 0))
+    report = figures.monthly_report(teacher, OCTOBER, now=datetime(2026, 10, 31, 21, 0))
     assert report.totals.lessons == 2 and report.totals.cost == Decimal("2500.50")
 
 
 def test_another_teachers_lessons_stay_out(october, teacher, create_user):
     other = create_user("teacher2", "Other-teacher-password-1", role=User.TEACHER)
     lesson(other, october["olga"], datetime(2026, 10, 10, 9, 0), price="777")
-    assert reports.monthly_report(teacher, OCTOBER, now=AFTER).totals.lessons == 3
-    assert reports.monthly_report(other, OCTOBER, now=AFTER).totals.cost == Decimal("777.00")
+    assert figures.monthly_report(teacher, OCTOBER, now=AFTER).totals.lessons == 3
+    assert figures.monthly_report(other, OCTOBER, now=AFTER).totals.cost == Decimal("777.00")
 
 
 def test_dst_and_the_month_boundary_in_berlin(app_ctx, teacher, create_student):
@@ -105,7 +109,7 @@ def test_dst_and_the_month_boundary_in_berlin(app_ctx, teacher, create_student):
     lesson(teacher, anna, datetime(2026, 10, 31, 23, 30), 60)
     # 00:30 CEST on 1 Oct is 22:30 UTC on 30 Sep: October's.
     lesson(teacher, anna, datetime(2026, 9, 30, 22, 30), 30)
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
     assert [(line.start.strftime("%d %H:%M %Z"), line.end.strftime("%H:%M %Z"), line.minutes)
             for line in report.lines] == [
         ("01 00:30 CEST", "01:00 CEST", 30),
@@ -120,14 +124,14 @@ def test_dst_and_the_month_boundary_in_berlin(app_ctx, teacher, create_student):
 @pytest.mark.parametrize("text", ["", "2026", "2026-13", "2026-1", "26-10", "2026-10-01",
                                   "abcd-ef", "0000-01", "２０２６-10"])
 def test_a_month_must_be_written_yyyy_mm(text):
-    with pytest.raises(reports.InvalidMonth):
-        reports.parse_month(text)
+    with pytest.raises(figures.InvalidMonth):
+        figures.parse_month(text)
 
 
 def test_months_around_the_year():
-    assert reports.parse_month(" 2026-01 ") == date(2026, 1, 1)
-    assert reports.previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
-    assert reports.next_month(date(2026, 12, 1)) == date(2027, 1, 1)
+    assert figures.parse_month(" 2026-01 ") == date(2026, 1, 1)
+    assert figures.previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
+    assert figures.next_month(date(2026, 12, 1)) == date(2027, 1, 1)
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def number(text, separator=";"):
 
 
 def test_the_monthly_csv_reads_back(october, teacher):
-    files = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
+    files = report_files.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
     assert files.csv_name == "report-2026-10.csv" and files.pdf_name == "report-2026-10.pdf"
     lessons, students, money, totals = read_csv(files.csv)
     assert lessons[0] == ["Date", "Start", "End", "Hours", "Student", "Login", "People", "Price",
@@ -187,17 +191,17 @@ def test_the_monthly_csv_reads_back(october, teacher):
 
 
 def test_plain_comma_csv_uses_decimal_points(october, teacher):
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    lessons, students, _money, totals = read_csv(reports.monthly_csv(report, "en",
-                                                                     reports.COMMA), ",")
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
+    lessons, students, _money, totals = read_csv(report_csv.monthly_csv(report, "en",
+                                                                     report_csv.COMMA), ",")
     assert lessons[2][3] == "0.75" and lessons[2][7] == "1000.50"
     assert dict(totals)["Total cost"] == "4500.50"
 
 
 def test_the_csv_headers_follow_the_language(october, teacher):
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    english = read_csv(reports.monthly_csv(report, "en"))[0][0]
-    russian = read_csv(reports.monthly_csv(report, "ru"))[0][0]
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
+    english = read_csv(report_csv.monthly_csv(report, "en"))[0][0]
+    russian = read_csv(report_csv.monthly_csv(report, "ru"))[0][0]
     assert len(russian) == len(english) == 10
     assert (english[0], russian[0]) == ("Date", "Дата")
 
@@ -205,13 +209,13 @@ def test_the_csv_headers_follow_the_language(october, teacher):
 def test_a_name_that_looks_like_a_formula_stays_text(app_ctx, teacher, create_student):
     sly = create_student(login="sly", first_name="=HYPERLINK(\"x\")", last_name="")
     lesson(teacher, sly, datetime(2026, 10, 2, 9, 0))
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    lessons, students, _money, _totals = read_csv(reports.monthly_csv(report, "en"))
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
+    lessons, students, _money, _totals = read_csv(report_csv.monthly_csv(report, "en"))
     assert lessons[1][4] == "'=HYPERLINK(\"x\")" and students[1][0] == "'=HYPERLINK(\"x\")"
 
 
 def test_an_empty_month_still_has_its_tables(app_ctx, teacher):
-    files = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
+    files = report_files.monthly_files(teacher, OCTOBER, now=AFTER, locale="en")
     lessons, students, money, totals = read_csv(files.csv)
     assert len(lessons) == 1 and len(students) == 1 and len(money) == 1
     assert dict(totals)["Total cost"] == "0,00" and dict(totals)["Lessons"] == "0"
@@ -245,7 +249,7 @@ def money(october, teacher):
 
 
 def test_missed_and_late_cancelled_lessons_are_listed_but_not_counted(money, teacher):
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
     assert [(line.student_login, line.attendance) for line in report.lines] == [
         ("maria", "attended"), ("petr", "missed"), ("maria", "late_cancel")]
     # Only Maria's 1 October lesson took place: one lesson, one hour, 1500.
@@ -258,7 +262,7 @@ def test_missed_and_late_cancelled_lessons_are_listed_but_not_counted(money, tea
 
 
 def test_the_balances_by_hand(money, teacher):
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
     # Maria: 1000 paid in September, nothing charged then; October: paid 2000, charged
     # 1500 (attended) + 2000 (cancelled late) → 1000 + 2000 − 3500 = −500.
     # Petr: paid 500 in October (the 1 November payment is November's), the missed
@@ -268,7 +272,7 @@ def test_the_balances_by_hand(money, teacher):
         ("petr", Decimal("0.00"), Decimal("500.00"), Decimal("0.00"), Decimal("500.00")),
     ]
     assert report.balance_totals.closing == Decimal("0.00")
-    november = reports.monthly_report(teacher, date(2026, 11, 1), now=AFTER)
+    november = figures.monthly_report(teacher, date(2026, 11, 1), now=AFTER)
     assert [(r.login, r.opening, r.paid, r.charged, r.closing) for r in november.balances] == [
         ("maria", Decimal("-500.00"), Decimal("0.00"), Decimal("0.00"), Decimal("-500.00")),
         ("olga", Decimal("0.00"), Decimal("0.00"), Decimal("1500.00"), Decimal("-1500.00")),
@@ -281,7 +285,7 @@ def test_a_balance_that_adds_up_in_the_monthly_report_csv(money, teacher):
     student's balance at the end of the month, the next month starts from it, the
     charges are the marked lessons' prices in the lesson table, and the totals agree."""
     def tables(month):
-        files = reports.monthly_files(teacher, month, now=AFTER, locale="en")
+        files = report_files.monthly_files(teacher, month, now=AFTER, locale="en")
         lessons, students, money_rows, totals = read_csv(files.csv)
         assert money_rows[0] == ["Student", "Login", "Balance at the start", "Paid", "Charged",
                                  "Balance at the end"]
@@ -312,7 +316,7 @@ def test_a_balance_that_adds_up_in_the_monthly_report_csv(money, teacher):
 
 
 def test_the_pdf_and_the_page_show_the_balances(money, teacher):
-    pdf = pdf_text(reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="en").pdf)
+    pdf = pdf_text(report_files.monthly_files(teacher, OCTOBER, now=AFTER, locale="en").pdf)
     assert "Balances" in pdf and "-500 (owes)" in pdf
     assert "missed" in pdf and "cancelled late" in pdf
 
@@ -329,7 +333,7 @@ def pdf_text(data):
 
 
 def test_the_monthly_pdf_shows_the_totals_and_names(october, teacher):
-    pdf = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="ru").pdf
+    pdf = report_files.monthly_files(teacher, OCTOBER, now=AFTER, locale="ru").pdf
     assert pdf.startswith(b"%PDF-")
     first = pdf_pages(pdf)[0]
     assert "Мария Соколова" in first and "Пётр Орлов" in first
@@ -341,7 +345,7 @@ def test_the_monthly_pdf_shows_the_totals_and_names(october, teacher):
 
 
 def test_the_pdf_uses_only_dejavu_and_has_every_glyph(october, teacher):
-    pdf = reports.monthly_files(teacher, OCTOBER, now=AFTER, locale="ru").pdf
+    pdf = report_files.monthly_files(teacher, OCTOBER, now=AFTER, locale="ru").pdf
     reader = PdfReader(io.BytesIO(pdf))
     fonts = set()
     for page in reader.pages:
@@ -358,8 +362,8 @@ def test_long_reports_repeat_the_table_header_and_number_pages(app_ctx, teacher,
     student = create_student(login="many", first_name="Алиса", last_name="Зайцева")
     for n in range(90):
         lesson(teacher, student, datetime(2026, 10, 1, 6, 0) + timedelta(hours=7 * n), 60, "1000")
-    report = reports.monthly_report(teacher, OCTOBER, now=AFTER)
-    pages = pdf_pages(reports.monthly_pdf(report, "en"))
+    report = figures.monthly_report(teacher, OCTOBER, now=AFTER)
+    pages = pdf_pages(report_pdf.monthly_pdf(report, "en"))
     assert len(pages) >= 3
     for n, page in enumerate(pages, start=1):
         assert f"Page {n} / {len(pages)}" in page
@@ -370,11 +374,11 @@ def test_long_reports_repeat_the_table_header_and_number_pages(app_ctx, teacher,
 
 
 def test_the_chart_has_a_bar_per_week(october, teacher):
-    chart = reports.week_chart(reports.monthly_report(teacher, OCTOBER, now=AFTER).weeks)
+    chart = report_pdf.week_chart(figures.monthly_report(teacher, OCTOBER, now=AFTER).weeks)
     heights = [bar["height"] for bar in chart["bars"]]
     assert len(heights) == 5 and heights[1] == heights[3] == 0
     assert heights[4] > heights[0] > heights[2] > 0  # 90, 60 and 45 minutes
-    assert max(heights) == chart["base"] - reports.CHART_TOP
+    assert max(heights) == chart["base"] - report_pdf.CHART_TOP
 
 
 # --- the deleted student --------------------------------------------------------------
@@ -383,7 +387,7 @@ def test_the_deleted_student_report(october, teacher):
     maria = october["maria"]
     User.update(email="maria@example.org", last_login_at=datetime(2026, 7, 1, 9, 0)).where(
         User.id == maria.id).execute()
-    files = reports.deleted_student_report(User.get_by_id(maria.id), now=AFTER)
+    files = report_files.deleted_student_report(User.get_by_id(maria.id), now=AFTER)
     assert files.csv_name == f"student-{maria.id}-2026-11-05.csv"
     assert files.pdf_name == f"student-{maria.id}-2026-11-05.pdf"
     lessons, facts = read_csv(files.csv)
@@ -392,7 +396,7 @@ def test_the_deleted_student_report(october, teacher):
         ["2026-10-31", "23:30", "01:00", "2", "2000,00"],
     ]
     with force_locale("ru"):  # the teacher's language
-        assert {row[6] for row in lessons[1:]} == {reports.attendance_label(None)}
+        assert {row[6] for row in lessons[1:]} == {figures.attendance_label(None)}
     # date, start, end, hours, people, price, attendance, note: no student column
     assert len(lessons[0]) == 8
     values = [row[1] for row in facts]
@@ -409,12 +413,12 @@ def test_the_deleted_student_report(october, teacher):
 
 def test_the_deleted_student_report_changes_nothing(october, teacher):
     before = Lesson.select().count(), User.select().count()
-    reports.deleted_student_report(october["petr"], now=AFTER)
+    report_files.deleted_student_report(october["petr"], now=AFTER)
     assert (Lesson.select().count(), User.select().count()) == before
 
 
 def test_files_are_saved_whole(october, teacher, tmp_path):
-    files = reports.deleted_student_report(october["petr"], now=AFTER)
+    files = report_files.deleted_student_report(october["petr"], now=AFTER)
     paths = files.save(tmp_path / "out")
     assert [path.name for path in paths] == [files.csv_name, files.pdf_name]
     assert paths[1].read_bytes() == files.pdf
@@ -432,7 +436,7 @@ def reachable_teacher(teacher):
 
 
 def test_the_monthly_report_goes_to_the_teachers_outbox_once(october, reachable_teacher):
-    message = reports.send_monthly_report(OCTOBER, now=AFTER)
+    message = sending.send_monthly_report(OCTOBER, now=AFTER)
     assert message.kind == "monthly_report" and message.user_id == reachable_teacher.id
     assert message.idempotency_key == "report:2026-10"
     assert message.address == "anna@example.org"
@@ -443,7 +447,7 @@ def test_the_monthly_report_goes_to_the_teachers_outbox_once(october, reachable_
     assert attached["report-2026-10.pdf"].content.startswith(b"%PDF-")
     lessons = read_csv(attached["report-2026-10.csv"].content)[0]
     assert len(lessons) == 4
-    again = reports.send_monthly_report(OCTOBER, now=AFTER)
+    again = sending.send_monthly_report(OCTOBER, now=AFTER)
     assert again.id == message.id
     assert Message.select().where(Message.kind == "monthly_report").count() == 1
 
@@ -451,12 +455,12 @@ def test_the_monthly_report_goes_to_the_teachers_outbox_once(october, reachable_
 def test_without_a_channel_the_report_is_kept_in_the_inbox_and_sent_once_one_is_set(
         october, teacher):
     # Before the inbox, a teacher with no channel got nothing, and the job was done.
-    message = reports.send_monthly_report(OCTOBER, now=AFTER)
+    message = sending.send_monthly_report(OCTOBER, now=AFTER)
     assert message.status == Message.HELD and message.channel == User.NO_CHANNEL
     item = InboxItem.get(InboxItem.user == teacher)
     assert item.kind == "monthly_report" and item.key == "report:2026-10"
     assert sorted(f.filename for f in item.files) == ["report-2026-10.csv", "report-2026-10.pdf"]
-    assert reports.send_monthly_report(OCTOBER, now=AFTER).id == message.id
+    assert sending.send_monthly_report(OCTOBER, now=AFTER).id == message.id
     assert InboxItem.select().count() == 1
     assert delivery.deliver_due().sent == 0  # nothing to send it on yet
 
@@ -473,8 +477,8 @@ def test_without_a_channel_the_report_is_kept_in_the_inbox_and_sent_once_one_is_
 def test_the_job_sends_the_previous_month_in_the_teachers_zone(october, reachable_teacher):
     # 1 Nov 00:00 in Moscow is 21:00 UTC on 31 Oct: October is over there.
     moment = datetime(2026, 10, 31, 21, 0, tzinfo=timezone.utc)
-    assert reports.send_previous_month(moment) == {"messages": 1}
-    assert reports.send_previous_month(moment + timedelta(hours=5)) == {"messages": 1}
+    assert sending.send_previous_month(moment) == {"messages": 1}
+    assert sending.send_previous_month(moment + timedelta(hours=5)) == {"messages": 1}
     message = Message.get(Message.kind == "monthly_report")
     assert message.idempotency_key == "report:2026-10"
     assert Message.select().count() == 1
@@ -505,22 +509,22 @@ def test_a_new_install_reports_no_month_that_was_over_before_the_teacher(app_ctx
     made = datetime(2026, 12, 6, 9, 0)
     User.update(created_at=made).where(User.id == teacher.id).execute()
     teacher = User.get_by_id(teacher.id)
-    assert reports.send_previous_month(made) == {"messages": 0}
+    assert sending.send_previous_month(made) == {"messages": 0}
     assert Message.select().count() == InboxItem.select().count() == 0
     # A November with lessons in it (entered afterwards, or restored) is reported.
     lesson(teacher, create_student(login="maria"), datetime(2026, 11, 20, 12, 0))
-    assert reports.send_previous_month(made) == {"messages": 1}
+    assert sending.send_previous_month(made) == {"messages": 1}
     # A month she lived through is reported even when it was empty.
     User.update(created_at=datetime(2026, 11, 30, 20, 0)).where(User.id == teacher.id).execute()
-    assert reports.send_previous_month(datetime(2027, 1, 2)) == {"messages": 1}
+    assert sending.send_previous_month(datetime(2027, 1, 2)) == {"messages": 1}
     assert [m.idempotency_key for m in Message.select().order_by(Message.id)] == [
         "report:2026-11", "report:2026-12"]
 
 
 def test_no_teacher_no_report(app_ctx):
-    assert reports.send_previous_month(AFTER) == {"messages": 0}
+    assert sending.send_previous_month(AFTER) == {"messages": 0}
     with pytest.raises(accounts.NoTeacher):
-        reports.send_monthly_report(OCTOBER, now=AFTER)
+        sending.send_monthly_report(OCTOBER, now=AFTER)
 
 
 def test_the_fonts_package_is_installed_by_make_and_the_container():

@@ -14,7 +14,8 @@ import pytest
 
 from tests import racers
 from tutor.models import Lesson, LessonSeries, Message, User
-from tutor.services import booking, expiry, placing, reports, schedule, series, zones
+from tutor.services import booking, expiry, placing, schedule, series, zones
+from tutor.services.reports import figures
 from tutor.services.availability import Window
 
 NOW = datetime(2026, 3, 2, 0, 0)
@@ -420,10 +421,10 @@ def test_a_confirmed_series_counts_in_the_monthly_report(teacher, student):
                           start=lessons[4].start + timedelta(days=1), now=NOW)
     booking.cancel_lesson(teacher, lessons[5], "Ill", now=NOW)
     after = datetime(2026, 5, 5)
-    march = reports.monthly_report(teacher, date(2026, 3, 1), now=after)
+    march = figures.monthly_report(teacher, date(2026, 3, 1), now=after)
     assert (march.totals.lessons, march.totals.hours, march.totals.cost) == (
         3, Decimal("3.00"), Decimal("4500.00"))
-    april = reports.monthly_report(teacher, date(2026, 4, 1), now=after)
+    april = figures.monthly_report(teacher, date(2026, 4, 1), now=after)
     assert (april.totals.lessons, april.totals.hours, april.totals.cost) == (
         3, Decimal("3.00"), Decimal("5000.00"))
     assert april.student_count == 1

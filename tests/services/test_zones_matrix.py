@@ -15,7 +15,8 @@ import pytest
 
 from tests.conftest import TEACHER_PASSWORD, browser_for
 from tutor.models import Lesson, Message, User
-from tutor.services import calendar, digest, reports, schedule, zones
+from tutor.services import calendar, digest, schedule, zones
+from tutor.services.reports import figures
 from tutor.services.availability import Window, free_slots
 
 
@@ -161,7 +162,7 @@ def month_of(day):
 def test_the_monthly_report_counts_the_lesson_in_its_month(app, case, people, time_machine):
     teacher, student = people
     first = month_of(case.day)
-    after = reports.next_month(first)
+    after = figures.next_month(first)
     with app.app_context():
         def lesson(start):
             return Lesson.create(teacher=teacher, student=student, start=start,
@@ -173,7 +174,7 @@ def test_the_monthly_report_counts_the_lesson_in_its_month(app, case, people, ti
         changed = lesson(case.utc)
         lesson(zones.to_utc(after, time(0), case.zone))  # the next month's
         time_machine.move_to(zones.to_utc(after, time(12), case.zone), tick=False)
-        report = reports.monthly_report(teacher, first)
+        report = figures.monthly_report(teacher, first)
     assert [line.start.strftime("%Y-%m-%d %H:%M %z") for line in report.lines] == [
         shown(opening.start, case.zone), case.shown]
     assert [line.minutes for line in report.lines] == [60, 60]

@@ -10,7 +10,8 @@ import pytest
 from tests import factories
 from tests.conftest import TEACHER_PASSWORD
 from tutor.models import InboxItem, Message, StoredFile, User
-from tutor.services import notify, reports
+from tutor.services import notify
+from tutor.services.reports import sending
 
 NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 HTMX = {"HX-Request": "true"}
@@ -122,7 +123,7 @@ def test_nobody_reads_or_marks_anothers_items(app, person, alisa, client):
 def test_the_monthly_report_is_downloaded_from_the_teachers_inbox_only(
         app, person, alisa, calendar_ready):
     with app.app_context():
-        reports.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
+        sending.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
         files = {f.filename: f for f in StoredFile.select()}
     assert set(files) == {"report-2026-10.csv", "report-2026-10.pdf"}
     teacher = person("teacher", TEACHER_PASSWORD)
@@ -140,7 +141,7 @@ def test_the_monthly_report_is_downloaded_from_the_teachers_inbox_only(
 def test_what_waited_goes_out_once_the_teacher_sets_a_channel(app, person, alisa,
                                                                calendar_ready):
     with app.app_context():
-        reports.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
+        sending.send_monthly_report(date(2026, 10, 1), now=datetime(2026, 11, 5, 12))
     book(person("alisa"))
     teacher = person("teacher", TEACHER_PASSWORD)
     with app.app_context():

@@ -178,10 +178,10 @@ class ReportMonthForm(QueryForm):
                                    "placeholder": "YYYY-MM", "required": True})
 
     def validate_month(self, field):
-        from tutor.services import reports as report_service  # loaded by reports alone
+        from tutor.services.reports import figures  # loaded by reports alone
         try:
-            field.month = report_service.parse_month(field.data)
-        except report_service.InvalidMonth:
+            field.month = figures.parse_month(field.data)
+        except figures.InvalidMonth:
             raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-10.")) from None
 
 

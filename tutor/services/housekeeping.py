@@ -140,9 +140,9 @@ def _delete_with_report(teacher, student, moment):
     """Delete `student` once the report on them is kept for the teacher, in one
     transaction under the calendar's lock, so a lesson booked for them meanwhile
     keeps them. Returns None when deleted, else why not."""
-    from tutor.services import reports  # reports render templates; import late
+    from tutor.services.reports import files  # reports render templates; import late
 
-    report = reports.deleted_student_report(student, moment)
+    report = files.deleted_student_report(student, moment)
     with schedule.lock(teacher):
         if Lesson.for_student(student).where(Lesson.end > moment).exists():
             return {"reason": "booked", "when": ""}

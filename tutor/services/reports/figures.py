@@ -1,5 +1,5 @@
-"""Reports: the month's lessons for the teacher, and the record kept of a student
-before their account is deleted. Each comes as CSV and as a PDF (WeasyPrint).
+"""The figures of the reports: the month's lessons for the teacher, and the record kept of a student
+before their account is deleted, as the CSV (csv.py) and the PDF (pdf.py) show them.
 
 What counts: confirmed lessons that have taken place (ended by `now`). Pending
 lessons are not lessons yet, and a confirmed one still ahead has not been taught.
@@ -19,28 +19,19 @@ student with money before or during the month, the balance at its start, the pay
 made in it, the price of the lessons charged in it (attended or cancelled late, by
 their start) and the balance at its end, which is the first plus the second minus the
 third (services/balances.py)."""
-import csv
-import gc
-import io
-import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
-from flask import render_template
-from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 
-from tutor.integrations.attachments import Attachment
-from tutor.models import Lesson, Message, User, utcnow
-from tutor.services import accounts, balances, bounds, money, notify, zones
+from tutor.models import Lesson, User, utcnow
+from tutor.services import accounts, balances, bounds, zones
 
 CENT = Decimal("0.01")
 MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers
 
 
 class InvalidMonth(ValueError):
@@ -343,106 +334,17 @@ def student_report(student, now=None):
         zone=zone.key, generated_at=zones.local(now, zone), lines=lines, totals=Totals.of(lines))
 
 
-# --- CSV ------------------------------------------------------------------------------
-
-SEMICOLON = ";"  # what Russian Excel expects, with decimal commas
-COMMA = ","
-
-
-def _cell(value):
-    """A text cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Writer:
-    def __init__(self, separator):
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, delimiter=separator, lineterminator="\r\n")
-        self.decimal = "," if separator == SEMICOLON else "."
-
-    def number(self, value):
-        return str(value).replace(".", self.decimal)
-
-    def row(self, *cells):
-        self.writer.writerow(cells)
-
-    def lesson_rows(self, lines, with_student):
-        for line in lines:
-            student = [_cell(line.student_name), _cell(line.student_login)] if with_student else []
-            self.row(f"{line.start:%Y-%m-%d}", f"{line.start:%H:%M}", f"{line.end:%H:%M}",
-                     self.number(line.hours), *student, line.people, self.number(line.price),
-                     attendance_label(line.attendance),
-                     _("entered afterwards") if line.entered_afterwards else "")
-
-    def bytes(self):
-        # The byte-order mark tells Excel the file is UTF-8 (else Cyrillic is garbled).
-        return self.buffer.getvalue().encode("utf-8-sig")
-
-
-def _lesson_header(with_student):
-    student = [_("Student"), _("Login")] if with_student else []
-    return [_("Date"), _("Start"), _("End"), _("Hours"), *student, _("People"), _("Price"),
-            _("Attendance"), _("Note")]
-
+# --- labels in the report's language ---------------------------------------------------
 
 def attendance_label(mark):
     """The teacher's mark in the report's language."""
     return {Lesson.ATTENDED: _("attended"), Lesson.MISSED: _("missed"),
             Lesson.LATE_CANCEL: _("cancelled late")}.get(mark, _("not marked"))
 
-
-def monthly_csv(report, locale, separator=SEMICOLON):
-    """The lessons (a header row, one row each), then the per-student summary, then
-    the balances, then the totals; blank rows between the four tables."""
-    out = _Writer(separator)
-    with force_locale(locale):
-        out.row(*_lesson_header(with_student=True))
-        out.lesson_rows(report.lines, with_student=True)
-        out.row()
-        out.row(_("Student"), _("Login"), _("Lessons"), _("Hours"), _("Total cost"))
-        for summary in report.students:
-            out.row(_cell(summary.name), _cell(summary.login), summary.lessons,
-                    out.number(summary.hours), out.number(summary.cost))
-        out.row()
-        out.row(_("Student"), _("Login"), _("Balance at the start"), _("Paid"), _("Charged"),
-                _("Balance at the end"))
-        for row in report.balances:
-            out.row(_cell(row.name), _cell(row.login), out.number(row.opening),
-                    out.number(row.paid), out.number(row.charged), out.number(row.closing))
-        out.row()
-        out.row(_("Month"), month_key(report.month))
-        out.row(_("Time zone"), report.zone)
-        out.row(_("Students with lessons"), report.student_count)
-        out.row(_("Lessons"), report.totals.lessons)
-        out.row(_("Hours taught"), out.number(report.totals.hours))
-        out.row(_("Total cost"), out.number(report.totals.cost))
-        out.row(_("Paid in the month"), out.number(report.balance_totals.paid))
-        out.row(_("Charged in the month"), out.number(report.balance_totals.charged))
-        out.row(_("Lessons not marked yet"), report.unmarked)
-    return out.bytes()
-
-
 def _moment(value):
     return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
-
-def student_csv(report, locale, separator=SEMICOLON):
-    """The student's lessons (a header row, one row each), then their data and totals."""
-    out = _Writer(separator)
-    with force_locale(locale):
-        out.row(*_lesson_header(with_student=False))
-        out.lesson_rows(report.lines, with_student=False)
-        out.row()
-        for label, value in _student_facts(report):
-            out.row(label, _cell(value))
-        out.row(_("Lessons"), report.totals.lessons)
-        out.row(_("Hours taught"), out.number(report.totals.hours))
-        out.row(_("Total cost"), out.number(report.totals.cost))
-    return out.bytes()
-
-
-def _student_facts(report):
+def student_facts(report):
     channels = {User.EMAIL: _("E-mail"), User.TELEGRAM: "Telegram",
                 User.NO_CHANNEL: _("No notifications")}
     return [(_("First name"), report.first_name), (_("Last name"), report.last_name),
@@ -454,169 +356,3 @@ def _student_facts(report):
             (_("Last login"), _moment(report.last_login_at)),
             (_("Inactive since"), _moment(report.inactive_since)),
             (_("Time zone"), report.zone)]
-
-
-# --- PDF ------------------------------------------------------------------------------
-
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 480, 170, 18, 34
-
-
-def week_chart(weeks):
-    """Geometry of the hours-per-week bar chart, drawn as inline SVG by the templates."""
-    most = max((week.minutes for week in weeks), default=0)
-    slot = CHART_WIDTH / max(len(weeks), 1)
-    room = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
-    bars = []
-    for n, week in enumerate(weeks):
-        height = room * week.minutes / most if most else 0
-        bars.append({"week": week, "x": round(n * slot + slot * 0.15, 1),
-                     "width": round(slot * 0.7, 1), "center": round(n * slot + slot / 2, 1),
-                     "y": round(CHART_TOP + room - height, 1), "height": round(height, 1)})
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT,
-            "base": CHART_TOP + room, "label_y": CHART_HEIGHT - CHART_BOTTOM + 16}
-
-
-def day(moment):
-    """A local date as the report's language writes it: "2 окт. 2026 г."."""
-    return format_date(moment.date() if isinstance(moment, datetime) else moment, "medium")
-
-
-def amount(value):
-    """A sum of money or hours in the report's language: kopecks only when there are
-    any, always two digits then ("1 500", "1 500,50"): money.format_amount."""
-    return money.format_amount(value, get_locale())
-
-
-def _pdf(template, locale, **context):
-    # Imported here: WeasyPrint loads Pango and friends, which only reports need.
-    from weasyprint import HTML
-
-    with force_locale(locale):
-        html = render_template(template, locale=locale, day=day, amount=amount,
-                               attendance_label=attendance_label,
-                               **context)
-    # WeasyPrint's page layout is linear in the lessons, but its box tree is millions
-    # of objects that Python's cyclic collector walked again and again while it grew:
-    # that made a long month cost more than in proportion (bench/RESULTS.md, the
-    # monthly PDF). Collected once, after; each run's garbage is its own tree.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return HTML(string=html).write_pdf()
-    finally:
-        if collecting:
-            gc.enable()
-            gc.collect()
-
-
-def monthly_pdf(report, locale):
-    return _pdf("reports/monthly.html", locale, report=report, chart=week_chart(report.weeks))
-
-
-def student_pdf(report, locale):
-    with force_locale(locale):
-        facts = _student_facts(report)
-    return _pdf("reports/student.html", locale, report=report, facts=facts)
-
-
-# --- files ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReportFiles:
-    csv_name: str
-    csv: bytes
-    pdf_name: str
-    pdf: bytes
-    figures: object = field(default=None, compare=False)  # the report they were built from
-
-    def items(self):
-        return [(self.csv_name, self.csv, "text/csv"), (self.pdf_name, self.pdf, "application/pdf")]
-
-    def save(self, directory):
-        """Write both files into `directory` (each replaced whole); returns their paths."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, content, _type in self.items():
-            path = directory / name
-            partial = directory / f".{name}.{os.getpid()}"
-            partial.write_bytes(content)
-            partial.replace(path)
-            paths.append(path)
-        return paths
-
-    def attachments(self):
-        return [Attachment(name, content, content_type)
-                for name, content, content_type in self.items()]
-
-
-def report_locale(teacher):
-    return notify.recipient_locale(teacher)
-
-
-def monthly_files(teacher, month, now=None, locale=None, separator=SEMICOLON):
-    """report-YYYY-MM.csv and report-YYYY-MM.pdf for `month`."""
-    report = monthly_report(teacher, month, now)
-    locale = locale or report_locale(teacher)
-    name = f"report-{month_key(month)}"
-    return ReportFiles(csv_name=f"{name}.csv", csv=monthly_csv(report, locale, separator),
-                       pdf_name=f"{name}.pdf", pdf=monthly_pdf(report, locale), figures=report)
-
-
-def deleted_student_report(student, now=None):
-    """The CSV and PDF on `student`, to be kept by the teacher before the account and
-    its lessons are deleted. Call it before deleting; it changes nothing."""
-    report = student_report(student, now)
-    locale = report_locale(accounts.the_teacher())
-    name = f"student-{student.id}-{report.generated_at:%Y-%m-%d}"
-    return ReportFiles(csv_name=f"{name}.csv", csv=student_csv(report, locale),
-                       pdf_name=f"{name}.pdf", pdf=student_pdf(report, locale), figures=report)
-
-
-# --- sending --------------------------------------------------------------------------
-
-def monthly_message_key(month):
-    return f"report:{month_key(month)}"
-
-
-def send_monthly_report(month, now=None):
-    """Keep the report on `month` in the teacher's inbox, both files stored with it,
-    and send it on the teacher's channel (held until there is one). Once per month: a
-    second call returns the message already written (the outbox key)."""
-    teacher = accounts.the_teacher()
-    key = monthly_message_key(month)
-    existing = Message.get_or_none(Message.idempotency_key == key)
-    if existing is not None:
-        return existing
-    files = monthly_files(teacher, month, now)
-    report = files.figures
-    return notify.enqueue(teacher, "monthly_report", {
-        "month": month, "report": report,
-        "cost": notify.local_amount(teacher, report.totals.cost),
-        "hours": notify.local_amount(teacher, report.totals.hours),
-    }, key=key, attachments=files.attachments())
-
-
-def send_previous_month(now=None):
-    """The monthly job's body (tutor/jobs.py; the job framework decides when it is
-    due, from the 1st in the teacher's zone): the report on the month before the one
-    `now` (aware UTC, or naive UTC) falls in there. Returns what it counted."""
-    now = now or utcnow()
-    if now.tzinfo is not None:
-        now = now.astimezone(timezone.utc).replace(tzinfo=None)
-    teacher = User.first_teacher()
-    if teacher is None:
-        return {"messages": 0}
-    month = previous_month(zones.teacher_today(teacher, now))
-    if _before_the_teacher(teacher, month):
-        return {"messages": 0}
-    message = send_monthly_report(month, now)
-    return {"messages": int(message is not None)}
-
-
-def _before_the_teacher(teacher, month):
-    """True for a month that was over before the teacher's account was made and has
-    no lessons in it: a new install's first run has nothing to report on it."""
-    first, after = zones.month_bounds(month, zones.teacher_zone(teacher))
-    return after <= teacher.created_at and not Lesson.select().where(
-        (Lesson.teacher == teacher) & (Lesson.start >= first) & (Lesson.start < after)).exists()
