@@ -556,10 +556,10 @@ PG_SEED = "tutor_bench_seed_"
 PG_RUN = "tutor_bench_run"
 
 
-def seeded_postgres(size, students, server_url, log):
+def seeded_postgres(size, students, server_url, log, run_name=PG_RUN):
     """The same for PostgreSQL on the server of `server_url`: the seeded database
     tutor_bench_seed_<size>_<students>_<date> is kept for a week (older ones are
-    dropped), and each run gets tutor_bench_run, made from it as a template."""
+    dropped), and each run gets `run_name`, made from it as a template."""
     import psycopg2
 
     today = datetime.now(timezone.utc).date()
@@ -596,9 +596,9 @@ def seeded_postgres(size, students, server_url, log):
               "WHERE datname = %s AND pid <> pg_backend_pid()", partial)
         admin(f"ALTER DATABASE {partial} RENAME TO {seeded}")
         log(f"seeded {size} lessons on PostgreSQL in {written['seconds']} s")
-    admin(f"DROP DATABASE IF EXISTS {PG_RUN} WITH (FORCE)")
-    admin(f"CREATE DATABASE {PG_RUN} TEMPLATE {seeded}")
-    url = database_url(server_url, PG_RUN)
+    admin(f"DROP DATABASE IF EXISTS {run_name} WITH (FORCE)")
+    admin(f"CREATE DATABASE {run_name} TEMPLATE {seeded}")
+    url = database_url(server_url, run_name)
     upgrade(url)
     return url
 

@@ -7,7 +7,9 @@ from tutor.models.accounts import (
     LoginSession,
     TrialRequest,
     User,
+    folded,
     normalize_login,
+    search_name,
 )
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
 from tutor.models.busy import CalendarSubscription, ImportedBusy

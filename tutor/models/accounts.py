@@ -35,6 +35,17 @@ class Goal(BaseModel):
                 .order_by(cls.position, cls.id))
 
 
+def folded(text):
+    """`text` as the student search compares it: lower-cased in any alphabet, ё read
+    as е (services/text_search.py folds the words searched for the same way)."""
+    return (text or "").lower().replace("ё", "е")
+
+
+def search_name(first_name, last_name):
+    """What User.search_name holds for these names."""
+    return folded(" ".join(part for part in (first_name, last_name) if part))
+
+
 class User(UserMixin, BaseModel):
     TEACHER = "teacher"
     STUDENT = "student"
@@ -53,6 +64,10 @@ class User(UserMixin, BaseModel):
     role = CharField(max_length=16, index=True)
     first_name = CharField(max_length=100, default="")
     last_name = CharField(max_length=100, default="")
+    # The names folded for the student search (search_name() above): kept in step by
+    # save() and by every update of the names (services/accounts.py names_update),
+    # so that searching compares stored text instead of folding every row per query.
+    search_name = CharField(max_length=201, default="")
     email = CharField(max_length=254, null=True, unique=True)  # stored lower-case
     telegram_chat_id = CharField(max_length=32, null=True)
     telegram_username = CharField(max_length=64, null=True, unique=True)  # lower-case, no @
@@ -81,6 +96,10 @@ class User(UserMixin, BaseModel):
 
     class Meta:
         table_name = "users"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_name(self.first_name, self.last_name)
+        return super().save(*args, **kwargs)
 
     @property
     def is_teacher(self):

@@ -64,8 +64,7 @@ class StudentFilter:
             condition &= User.inactive_since.is_null()
         elif self.status == INACTIVE:
             condition &= User.inactive_since.is_null(False)
-        words = words_match(self.search, (User.first_name, User.last_name, User.login,
-                                           User.email))
+        words = words_match(self.search)
         return condition if words is None else condition & words
 
 
@@ -208,7 +207,8 @@ def update_student(actor, student, *, first_name, last_name, login, email, chann
             accounts.check_email_free(email, user=current)
         goal = (current.goal_id if goal_id == current.goal_id
                 else Goal.get_or_none(Goal.id == goal_id) if goal_id else None)
-        User.update(first_name=(first_name or "").strip(), last_name=(last_name or "").strip(),
+        User.update(**accounts.names_update((first_name or "").strip(),
+                                            (last_name or "").strip()),
                     login=login, email=email, channel=channel,
                     digest_time=current.digest_time if channel != User.NO_CHANNEL else None,
                     goal=goal, timezone=accounts.valid_timezone(timezone),

@@ -1,0 +1,26 @@
+"""users.search_name: each user's names folded for the student search (lower-cased,
+ё read as е; tutor.models.accounts.search_name), filled here for the users there are.
+The search compares this stored text instead of folding every row's names per query.
+
+Added NOT NULL with its default in one ALTER TABLE, as 0027 does, so SQLite does not
+rebuild the table."""
+from peewee import SQL, CharField
+from playhouse.migrate import SchemaMigrator, migrate
+
+def folded_names(first_name, last_name):
+    # A copy of tutor.models.accounts.search_name as it is today: a migration keeps
+    # meaning what it meant when it was written.
+    names = " ".join(part for part in (first_name, last_name) if part)
+    return names.lower().replace("ё", "е")
+
+
+def upgrade(database):
+    migrator = SchemaMigrator.from_database(database)
+    migrate(migrator.add_column("users", "search_name", CharField(
+        max_length=201, default="", constraints=[SQL("DEFAULT ''")]), allow_not_null=True))
+    rows = database.execute_sql(
+        "SELECT id, first_name, last_name FROM users WHERE first_name <> '' "
+        "OR last_name <> ''").fetchall()
+    update = f"UPDATE users SET search_name = {database.param} WHERE id = {database.param}"
+    for user_id, first_name, last_name in rows:
+        database.execute_sql(update, (folded_names(first_name, last_name), user_id))
