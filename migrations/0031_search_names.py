@@ -1,6 +1,8 @@
 """users.search_name: each user's names folded for the student search (lower-cased,
 ё read as е; tutor.models.accounts.search_name), filled here for the users there are.
-The search compares this stored text instead of folding every row's names per query.
+The search compares this stored text instead of folding every row's names per query,
+and reads it from an index of (role, search_name, login, email): everything the
+search looks at, a fifth of the row.
 
 Added NOT NULL with its default in one ALTER TABLE, as 0027 does, so SQLite does not
 rebuild the table."""
@@ -24,3 +26,6 @@ def upgrade(database):
     update = f"UPDATE users SET search_name = {database.param} WHERE id = {database.param}"
     for user_id, first_name, last_name in rows:
         database.execute_sql(update, (folded_names(first_name, last_name), user_id))
+    # Named as peewee names the index of User.Meta.indexes in a fresh database.
+    database.execute_sql("CREATE INDEX user_role_search_name_login_email "
+                         "ON users (role, search_name, login, email)")
