@@ -15,15 +15,7 @@ from peewee import IntegrityError
 from tutor.database import exclusive
 from tutor.extensions import db
 from tutor.integrations import email_verifier
-from tutor.models import (
-    Goal,
-    LinkedIdentity,
-    LoginSession,
-    User,
-    normalize_login,
-    search_name,
-    utcnow,
-)
+from tutor.models import Goal, LinkedIdentity, LoginSession, User, normalize_login, utcnow
 from tutor.services import notify
 from tutor.services.password_strength import evaluate
 from tutor.services.passwords import (
@@ -338,21 +330,13 @@ def _set_password(user, password):
 
 # --- the profile ------------------------------------------------------------------
 
-def names_update(first_name, last_name):
-    """The columns to write when a user's names change: the names and their folded
-    copy that the student search reads (User.search_name). Every update of the names
-    goes through this; User.save() keeps the copy for rows saved whole."""
-    return {"first_name": first_name, "last_name": last_name,
-            "search_name": search_name(first_name, last_name)}
-
-
 def update_profile(user, *, first_name, last_name, login, goal_id, timezone, locale):
     """Names, login, goal, time zone, language. A changed login is announced on the
     user's channel. Raises InvalidLogin or LoginTaken."""
     old_login = user.login
     with exclusive(db.database, "accounts"):
         login = check_login(login, user=user)
-        User.update(**names_update(first_name, last_name), login=login,
+        User.update(first_name=first_name, last_name=last_name, login=login,
                     # a retired goal may stay, but only an offered one can be picked
                     goal=user.goal_id if goal_id == user.goal_id else offered_goal(goal_id),
                     timezone=valid_timezone(timezone), locale=locale,

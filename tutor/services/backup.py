@@ -27,7 +27,7 @@ from peewee import (
 from tutor.database import backend, exclusive, maintenance
 from tutor.migrate import applied, upgrade
 from tutor.models import (MODELS, ChangeCounter, InboxItem, LoginSession, RateLimitCounter,
-                          SchedulerLease, StoredFile, User, search_name)
+                          SchedulerLease, StoredFile)
 
 FORMAT = "tutor-backup"
 VERSION = 1
@@ -151,14 +151,6 @@ def read_backup(path):
     return manifest, tables
 
 
-def _fold_names():
-    for user in User.select(User.id, User.first_name, User.last_name):
-        (User
-         .update(search_name=search_name(user.first_name, user.last_name))
-         .where(User.id == user.id)
-         .execute())
-
-
 def restore_backup(database, path):
     """Replace every row in the database with the backup's, in one transaction: the
     schema is upgraded first, and a backup from a newer schema is refused. Returns
@@ -206,8 +198,6 @@ def _replace_rows(database, manifest, tables):
             if batch:
                 model.insert_many(batch, fields=fields).execute()
             counts[model._meta.table_name] = len(rows)
-            if model is User and "search_name" not in columns:  # a backup before 0031
-                _fold_names()
         if backend(database) == "postgresql":
             _reset_sequences(database, models)
     return counts

@@ -347,7 +347,7 @@ def delete_account(user, password, now=None):
         Message.update(user=None).where(Message.user == user.id).execute()
         User.update(
             role=User.DELETED, login=DELETED_LOGIN.format(id=user.id),
-            password_hash=NO_HASH, **accounts.names_update("", ""), email=None,
+            password_hash=NO_HASH, first_name="", last_name="", email=None,
             telegram_chat_id=None, telegram_username=None, channel=User.NO_CHANNEL,
             digest_time=None, goal=None, timezone=None, locale=None, feed_version=None,
             reminder_hours=None, inactive_since=now, reset_version=User.reset_version + 1,

@@ -207,8 +207,7 @@ def update_student(actor, student, *, first_name, last_name, login, email, chann
             accounts.check_email_free(email, user=current)
         goal = (current.goal_id if goal_id == current.goal_id
                 else Goal.get_or_none(Goal.id == goal_id) if goal_id else None)
-        User.update(**accounts.names_update((first_name or "").strip(),
-                                            (last_name or "").strip()),
+        User.update(first_name=(first_name or "").strip(), last_name=(last_name or "").strip(),
                     login=login, email=email, channel=channel,
                     digest_time=current.digest_time if channel != User.NO_CHANNEL else None,
                     goal=goal, timezone=accounts.valid_timezone(timezone),
