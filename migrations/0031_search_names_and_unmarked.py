@@ -13,6 +13,7 @@ rebuild the table."""
 from peewee import SQL, CharField
 from playhouse.migrate import SchemaMigrator, migrate
 
+
 def folded_names(first_name, last_name):
     # A copy of tutor.models.accounts.search_name as it is today: a migration keeps
     # meaning what it meant when it was written.

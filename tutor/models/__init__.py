@@ -52,5 +52,6 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile,
           LinkedIdentity, TrialRequest]
 
-__all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
+__all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "folded", "normalize_login",
+           "search_name", "utcnow",
            *(model.__name__ for model in MODELS)]
