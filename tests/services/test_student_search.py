@@ -12,7 +12,14 @@ from tests.conftest import STUDENT_PASSWORD
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import User
-from tutor.services import accounts, lesson_list, logins, personal_data, signin, students
+from tutor.services import (
+    accounts,
+    lesson_list,
+    logins,
+    personal_data,
+    signin,
+    students,
+)
 
 NOW = datetime(2026, 11, 23, 8, 0)
 
