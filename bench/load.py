@@ -21,7 +21,10 @@ runs every scenario for --duration seconds at --connections connections:
                   (WEEK_CACHE_ENTRIES, 512), so every request is built and rendered
   week-teacher    the full week page as the teacher
   students-search GET /teacher/students?q=иван as an htmx fragment, as the teacher
-  booking         POST /lessons, each request a different free slot, from 8 students
+  booking         POST /lessons, each request a different free slot, from 8 students;
+                  when the slots (about 2,600 in the year) run out before --duration,
+                  the generator stops and bookings/s is counted over the time they
+                  lasted (the output says so)
 
 Per scenario it prints requests/s, p50 and p99 latency, the SQL queries one request
 costs (counted in-process through the Flask test client on the same data), and the
@@ -556,10 +559,10 @@ PG_SEED = "tutor_bench_seed_"
 PG_RUN = "tutor_bench_run"
 
 
-def seeded_postgres(size, students, server_url, log):
+def seeded_postgres(size, students, server_url, log, run_name=PG_RUN):
     """The same for PostgreSQL on the server of `server_url`: the seeded database
     tutor_bench_seed_<size>_<students>_<date> is kept for a week (older ones are
-    dropped), and each run gets tutor_bench_run, made from it as a template."""
+    dropped), and each run gets `run_name`, made from it as a template."""
     import psycopg2
 
     today = datetime.now(timezone.utc).date()
@@ -596,9 +599,9 @@ def seeded_postgres(size, students, server_url, log):
               "WHERE datname = %s AND pid <> pg_backend_pid()", partial)
         admin(f"ALTER DATABASE {partial} RENAME TO {seeded}")
         log(f"seeded {size} lessons on PostgreSQL in {written['seconds']} s")
-    admin(f"DROP DATABASE IF EXISTS {PG_RUN} WITH (FORCE)")
-    admin(f"CREATE DATABASE {PG_RUN} TEMPLATE {seeded}")
-    url = database_url(server_url, PG_RUN)
+    admin(f"DROP DATABASE IF EXISTS {run_name} WITH (FORCE)")
+    admin(f"CREATE DATABASE {run_name} TEMPLATE {seeded}")
+    url = database_url(server_url, run_name)
     upgrade(url)
     return url
 
@@ -646,7 +649,8 @@ def run_size(size, database, args, log):
             bookers.append((cookie_header(session), csrf_token(page.text)))
         for name in args.scenarios:
             if name == "booking":
-                items = list(booking_requests(bookers, the_plan.slots))
+                items = list(booking_requests(bookers, the_plan.slots[:args.booking_slots
+                                                                      or None]))
             else:
                 items = scenario_requests(name, sessions, the_plan.week, server.base)
                 if args.warmup:
@@ -676,18 +680,34 @@ def _megabytes(sizes):
 def check_bookings(url, result, offered, connections):
     """Every booking answered with a redirect made a lesson (and those still in flight
     when the run ended may have made one more each), nothing else was answered, and
-    no two lessons of the teacher overlap."""
+    no two lessons of the teacher overlap.
+
+    When every offered slot was taken before the run's time was up, the generator
+    stopped sending (wrk still reports the whole --duration): the result is then
+    counted over the time the slots lasted, from the first booking's created_at to
+    the last one's, and `requests` are the bookings alone (not the generator's last
+    harmless GETs), so bookings/s is the real rate. No booking is sent once the slots
+    are gone, so the latencies are the bookings' (and one GET per wrk thread)."""
+    from peewee import fn
+
     from tutor import create_app
     from tutor.extensions import db
     from tutor.models import Lesson
 
     app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
     with app.app_context():
-        booked = Lesson.select().where(Lesson.comment == BOOKING_COMMENT).count()
+        booked, first, last = (Lesson
+                               .select(fn.COUNT(Lesson.id), fn.MIN(Lesson.created_at),
+                                       fn.MAX(Lesson.created_at))
+                               .where(Lesson.comment == BOOKING_COMMENT)
+                               .tuples()
+                               .get())
         db.database.close()
     overlapping = seeding.overlaps(url)
     redirects = result.statuses.get(302, 0)
-    exhausted = booked >= offered
+    # wrk stops a thread the moment its share of the slots is sent, dropping what its
+    # other connections still have in flight: up to one booking per connection.
+    exhausted = booked + connections >= offered
     others = {status: n for status, n in result.statuses.items()
               if status != 302 and not (exhausted and status == 200)}
     if (overlapping or result.errors or others
@@ -697,8 +717,16 @@ def check_bookings(url, result, offered, connections):
                          f"errors, {overlapping} overlapping pairs")
     note = f"{booked} lessons booked, none overlapping"
     if exhausted:
-        note += f"; all {offered} free slots taken, the run ended early"
+        lasted = (_moment(last) - _moment(first)).total_seconds()
+        note += (f"; the {offered} free slots offered ran out after {lasted:.1f} s of "
+                 f"{result.seconds:.1f} s: bookings/s counted over those {lasted:.1f} s")
+        result.requests, result.seconds = booked - 1, lasted  # intervals between bookings
     return note
+
+
+def _moment(value):
+    """A created_at as SQLite returns it from MIN()/MAX() (text) or PostgreSQL does."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -764,6 +792,8 @@ def main(argv=None):
     parser.add_argument("--generator", choices=("wrk", "python"),
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--booking-slots", type=int, default=0,
+                        help="offer only this many free slots to book (0: all of them)")
     parser.add_argument("--cpu-rounds", type=int, default=3,
                         help="rounds of the in-process CPU measurement, 0 to 3 (0: skip it)")
     parser.add_argument("--data", type=Path, default=DATA,

@@ -176,7 +176,7 @@ def _fill(rng, students, lessons, years, anchor, log):
 
 
 def _students(rng, count, password_hash, goal_ids, anchor_at, years):
-    from tutor.models import User
+    from tutor.models import User, search_name
 
     channels = [User.EMAIL, User.EMAIL, User.TELEGRAM, User.NO_CHANNEL]
     span = int(timedelta(days=365 * years).total_seconds())
@@ -186,8 +186,9 @@ def _students(rng, count, password_hash, goal_ids, anchor_at, years):
         created = anchor_at - timedelta(seconds=rng.randrange(span))
         seen = created + (anchor_at - created) * rng.random()
         inactive = seen < anchor_at - timedelta(days=60)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES) + ("а" if n % 2 else "")
         rows.append((f"student{n:05d}", password_hash, User.STUDENT,
-                     rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES) + ("а" if n % 2 else ""),
+                     first, last, search_name(first, last),
                      f"student{n:05d}@example.org",
                      f"{900000000 + n}" if channel == User.TELEGRAM else None,
                      f"student{n:05d}_tg" if channel == User.TELEGRAM else None,
@@ -195,7 +196,7 @@ def _students(rng, count, password_hash, goal_ids, anchor_at, years):
                      rng.choice(goal_ids), created, seen,
                      seen + timedelta(days=60) if inactive else None))
     fields = [User.login, User.password_hash, User.role, User.first_name, User.last_name,
-              User.email, User.telegram_chat_id, User.telegram_username, User.channel,
+              User.search_name, User.email, User.telegram_chat_id, User.telegram_username, User.channel,
               User.digest_time, User.goal, User.created_at, User.last_login_at,
               User.inactive_since]
     for batch in range(0, len(rows), BATCH):

@@ -101,6 +101,19 @@ def test_load_bench_runs(tmp_path):
     assert "latency growth from 1,000 to 2,000 lessons" in out
 
 
+@pytest.mark.parametrize("generator", ["wrk", "python"])
+def test_bookings_are_counted_over_the_time_the_slots_lasted(tmp_path, generator):
+    out = run_load(tmp_path, "--sizes", "1000", "--cpu-rounds", "0", "--generator", generator,
+                   "--scenarios", "booking", "--booking-slots", "40", "--duration", "20")
+    lasted = re.search(r"the 40 free slots offered ran out after ([\d.]+) s of ([\d.]+) s: "
+                       r"bookings/s counted over those", out)
+    booked = int(re.search(r"(\d+) lessons booked", out)[1])
+    assert lasted and float(lasted[1]) < float(lasted[2])
+    rate = float(re.search(r"\n  booking +([\d.]+) req/s", out)[1])
+    assert abs(rate - (booked - 1) / float(lasted[1])) <= 1  # intervals between bookings
+    assert rate > 2 * 40 / 20  # not 40 bookings over the whole --duration
+
+
 def test_load_bench_python_generator(tmp_path):
     out = run_load(tmp_path, "--sizes", "1000", "--cpu-rounds", "0", "--generator", "python",
                    "--scenarios", "bare,week-fragment-new,booking")

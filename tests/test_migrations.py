@@ -146,9 +146,15 @@ def test_teachers_there_before_the_slot_step_keep_their_slots(database):
     from tutor.models import TeacherSettings, User
 
     migrate.upgrade(database, target="0024_work_requests")
-    with database.bind_ctx([User]):
-        old = User.create(login="old", password_hash="x", role=User.TEACHER)
-        new = User.create(login="new", password_hash="x", role=User.TEACHER)
+    # Only the columns 0024 had (the model has later ones), as plain SQL.
+    for login in ("old", "new"):
+        database.execute_sql(
+            "INSERT INTO users (login, password_hash, role, first_name, last_name, channel, "
+            f"created_at, reset_version) VALUES ({', '.join([database.param] * 8)})",
+            [login, "x", User.TEACHER, "", "", User.NO_CHANNEL, "2026-01-01 00:00:00", 0])
+    old, new = (User(id=database.execute_sql(
+        f"SELECT id FROM users WHERE login = {database.param}", [login]).fetchone()[0])
+        for login in ("old", "new"))
     columns = [field for field in TeacherSettings._meta.sorted_fields
                if field.name not in ("id", "slot_step_minutes")]
     values = {"teacher": old.id, "timezone": "Europe/Moscow"}
@@ -160,3 +166,16 @@ def test_teachers_there_before_the_slot_step_keep_their_slots(database):
     with database.bind_ctx([User, TeacherSettings]):
         assert TeacherSettings.get(TeacherSettings.teacher == old.id).slot_step_minutes == 0
         assert TeacherSettings.create(teacher=new).slot_step_minutes == 60
+
+
+def test_the_names_there_before_are_folded_for_the_search(database):
+    """0031: users there before get their names' folded copy (users.search_name)."""
+    migrate.upgrade(database, target="0030_scheduler_lease")
+    for login, first, last in (("semyon", "Семён", "Фёдоров"), ("nameless", "", "")):
+        database.execute_sql(
+            "INSERT INTO users (login, password_hash, role, first_name, last_name, channel, "
+            f"created_at, reset_version) VALUES ({', '.join([database.param] * 8)})",
+            [login, "x", "student", first, last, "none", "2026-01-01 00:00:00", 0])
+    migrate.upgrade(database)
+    rows = database.execute_sql("SELECT login, search_name FROM users ORDER BY login")
+    assert rows.fetchall() == [("nameless", ""), ("semyon", "семен федоров")]

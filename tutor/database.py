@@ -33,7 +33,6 @@ def open_database(url, pool_size=0):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # timeout: how long sqlite3 waits for another process's write lock.
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
-        database.register_function(_lower, SQLITE_LOWER, 1, deterministic=True)
         return database
     if pool_size:
         scheme, rest = url.split("://", 1)
@@ -41,15 +40,6 @@ def open_database(url, pool_size=0):
                        max_connections=pool_size, stale_timeout=STALE_SECONDS,
                        timeout=POOL_WAIT_SECONDS)
     return connect(url, unquote_password=True)
-
-
-# The Unicode lower-casing SQLite lacks (its LOWER() folds ASCII only), for
-# services/text_search.py: registered on every connection the database opens.
-SQLITE_LOWER = "tutor_lower"
-
-
-def _lower(value):
-    return value.lower() if isinstance(value, str) else value
 
 
 STALE_SECONDS = 300  # under PgBouncer's and most servers' idle limits

@@ -85,7 +85,7 @@ def day_and_time(moment, end=None):
 def short_date(day):
     """A date in a table, as the reader's locale writes it: "20 нояб. 2026 г." /
     "Nov 20, 2026"."""
-    return format_date(day, "medium")
+    return _date(day, "medium")
 
 
 def short_moment(moment, seconds=False, end=None):
@@ -154,7 +154,13 @@ def teacher_days(start, end, viewer_zone, teacher_zone):
 def money(value, locale=None):
     """A sum as the reader writes it, kopecks only when there are any: "1 500",
     "1 500,50" (services.money.format_amount, also used by messages and reports)."""
-    return money_service.format_amount(value, locale or get_locale())
+    return _money_in(value, str(locale or get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _money_in(value, locale):
+    """Formatted once per distinct sum: a list of students repeats 0 and the prices."""
+    return money_service.format_amount(value, locale)
 
 
 # Zones that are names for "no zone": shown by their offset alone.

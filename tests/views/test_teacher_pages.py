@@ -539,3 +539,14 @@ def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, cal
         bad = teacher_browser.submit("/teacher/unavailable/slot", {"slot": wrong},
                                      page="/?week=2026-11-23")
         assert bad.status_code == 400, wrong
+
+
+def test_the_home_page_counts_unmarked_lessons_up_to_a_bound(teacher_browser, app, alisa,
+                                                             calendar_ready):
+    from tests.services.test_home_plans import history
+    from tutor.services.balances import UNMARKED_COUNTED
+
+    with app.app_context():
+        history(calendar_ready, [alisa], UNMARKED_COUNTED + 1)
+    page = teacher_browser.get("/").text
+    assert f"{UNMARKED_COUNTED} or more past lessons wait for an attendance mark" in page

@@ -8,7 +8,9 @@ from tutor.models.accounts import (
     TrialChat,
     TrialRequest,
     User,
+    folded,
     normalize_login,
+    search_name,
 )
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
 from tutor.models.busy import CalendarSubscription, ImportedBusy
@@ -51,5 +53,6 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           EndedLesson, SchedulerLease, CalendarSubscription, ImportedBusy, TeacherProfile,
           LinkedIdentity, TrialRequest, TrialChat]
 
-__all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "normalize_login", "utcnow",
+__all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "folded", "normalize_login",
+           "search_name", "utcnow",
            *(model.__name__ for model in MODELS)]

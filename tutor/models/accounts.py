@@ -35,6 +35,17 @@ class Goal(BaseModel):
                 .order_by(cls.position, cls.id))
 
 
+def folded(text):
+    """`text` as the student search compares it: lower-cased in any alphabet, ё read
+    as е (services/text_search.py folds the words searched for the same way)."""
+    return (text or "").lower().replace("ё", "е")
+
+
+def search_name(first_name, last_name):
+    """What User.search_name holds for these names."""
+    return folded(" ".join(part for part in (first_name, last_name) if part))
+
+
 class User(UserMixin, BaseModel):
     TEACHER = "teacher"
     STUDENT = "student"
@@ -53,6 +64,10 @@ class User(UserMixin, BaseModel):
     role = CharField(max_length=16, index=True)
     first_name = CharField(max_length=100, default="")
     last_name = CharField(max_length=100, default="")
+    # The names folded for the student search (search_name() above), so that searching
+    # compares stored text instead of folding every row per query. Kept in step here:
+    # every insert or update that writes the names writes it too (_with_search_name).
+    search_name = CharField(max_length=201, default="")
     email = CharField(max_length=254, null=True, unique=True)  # stored lower-case
     telegram_chat_id = CharField(max_length=32, null=True)
     telegram_username = CharField(max_length=64, null=True, unique=True)  # lower-case, no @
@@ -81,6 +96,33 @@ class User(UserMixin, BaseModel):
 
     class Meta:
         table_name = "users"
+        # What the student search reads (services/text_search.py), in an index of its
+        # own: scanning it reads a fifth of what the rows hold (bench/RESULTS.md).
+        indexes = ((("role", "search_name", "login", "email"), False),)
+
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return super().insert(_with_search_name(cls._normalize_data(__data, insert)))
+
+    @classmethod
+    def update(cls, __data=None, **update):  # save() goes through insert() or this
+        return super().update(_with_search_name(cls._normalize_data(__data, update)))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        if fields is None:  # dicts
+            rows = (_with_search_name(cls._normalize_data(row, {})) for row in rows)
+        else:
+            names = [getattr(f, "name", f) for f in fields]
+            if "first_name" in names and "last_name" in names:
+                if "search_name" not in names:
+                    names, fields = [*names, "search_name"], [*fields, cls.search_name]
+                first, last, kept = (names.index(name) for name in (
+                    "first_name", "last_name", "search_name"))
+                rows = (tuple(search_name(row[first], row[last]) if n == kept else value
+                              for n, value in enumerate((*row, None)[:len(names)]))
+                        for row in rows)
+        return super().insert_many(rows, fields)
 
     @property
     def is_teacher(self):
@@ -302,3 +344,19 @@ class TrialChat(BaseModel):
 
     class Meta:
         table_name = "trial_chats"
+
+
+def _with_search_name(values):
+    """`values` (Field → value, as peewee normalises them) with User.search_name made
+    from the names when they write them (whatever search_name they carry: a saved
+    instance carries the one it was loaded with). Both names or neither."""
+    if not isinstance(values, dict):  # INSERT … SELECT
+        return values
+    fields = {field.name: field for field in values if hasattr(field, "name")}
+    written = {"first_name", "last_name"} & fields.keys()
+    if not written:
+        return values
+    if len(written) == 1:
+        raise ValueError("write both names at once: User.search_name is made of the two")
+    return {**values, User.search_name: search_name(values[fields["first_name"]],
+                                                     values[fields["last_name"]])}

@@ -222,6 +222,8 @@ class Lesson(BaseModel):
             # The students list and balances sum charges from this index alone.
             (("student", "status", "attendance", "price"), False),
             (("status", "start"), False),  # the expiry job
+            # The teacher's home: past lessons without an attendance mark, counted.
+            (("teacher", "status", "attendance", "start"), False),
         )
 
     @property

@@ -16,7 +16,7 @@ class Agenda:
     requests_total: int
     today: list  # the teacher's lessons today and tomorrow (their zone), by start
     tomorrow: list
-    unmarked: int  # past confirmed lessons without an attendance mark
+    unmarked: int  # past confirmed lessons without an attendance mark, up to UNMARKED_COUNTED
     debtors: list  # students in debt, the largest debt first, at most SHOWN
     debtors_total: int
     zone: str
@@ -26,6 +26,11 @@ class Agenda:
     def local(self, moment):
         """A stored naive-UTC moment, aware in the teacher's zone."""
         return zones.local(moment, self.zone)
+
+    @property
+    def unmarked_counted_all(self):
+        """False when the count stopped at UNMARKED_COUNTED: there may be more."""
+        return self.unmarked < balances.UNMARKED_COUNTED
 
     @property
     def is_quiet(self):
@@ -76,7 +81,7 @@ def for_teacher(teacher, now=None):
         requests=requests, requests_total=total,
         today=[lesson for lesson in soon if lesson.start < tomorrow_start],
         tomorrow=[lesson for lesson in soon if lesson.start >= tomorrow_start],
-        unmarked=balances.unmarked(teacher, now).count(),
+        unmarked=balances.unmarked_count(teacher, now),
         debtors=debtors[:SHOWN], debtors_total=len(debtors), zone=zone,
         price=settings.default_price, trials=trials.waiting_count(teacher))
 

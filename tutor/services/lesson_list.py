@@ -31,7 +31,7 @@ class LessonFilter:
         elif self.status == UNMARKED:  # waiting for the teacher's attendance mark
             condition &= ((Lesson.status == Lesson.CONFIRMED) & (Lesson.start <= utcnow())
                           & Lesson.attendance.is_null())
-        words = words_match(self.student, (User.first_name, User.last_name, User.login))
+        words = words_match(self.student, (User.search_name, User.login))
         return condition if words is None else condition & words
 
 

@@ -64,8 +64,7 @@ class StudentFilter:
             condition &= User.inactive_since.is_null()
         elif self.status == INACTIVE:
             condition &= User.inactive_since.is_null(False)
-        words = words_match(self.search, (User.first_name, User.last_name, User.login,
-                                           User.email))
+        words = words_match(self.search)
         return condition if words is None else condition & words
 
 

@@ -1,0 +1,140 @@
+"""Where a page's time goes in SQL: the student search and the teacher's week page
+(with the teacher's home over it), in-process on the benchmark's data, on SQLite and
+(with --postgresql) on PostgreSQL. For each page it prints the CPU per request, the
+rendered size, and the statements sorted by their time (process CPU while the
+statement runs: on SQLite the query itself; on PostgreSQL the wait for the server is
+the wall time, printed beside it).
+
+    .venv/bin/python bench/profile_queries.py --lessons 100000 --requests 50
+    .venv/bin/python bench/profile_queries.py --postgresql postgresql://postgres@127.0.0.1:5432/test
+
+The seeded databases are the ones bench/load.py keeps (instance/bench/, and
+tutor_bench_seed_… on the PostgreSQL server), copied for the run.
+"""
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import load  # noqa: E402
+import seed as seeding  # noqa: E402
+
+PG_RUN = "tutor_bench_queries"  # not load.py's database: both may run at once
+
+
+def pages(week):
+    return {
+        "students-search": (f"/teacher/students?q={quote(load.SEARCH)}", {"HX-Request": "true"}),
+        "week-teacher": (f"/?week={week}", {}),
+    }
+
+
+@contextmanager
+def timed_statements(database):
+    """Each statement's SQL → [count, cpu s, wall s] while the block runs."""
+    spent = defaultdict(lambda: [0, 0.0, 0.0])
+    original = type(database).execute_sql
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            cursor = original(self, sql, params, *args, **kwargs)
+            if getattr(cursor, "description", None) and hasattr(cursor, "fetchall"):
+                # peewee reads rows lazily: fetch them here so the time is the query's
+                rows = cursor.fetchall()
+                cursor = _Replay(cursor, rows)
+            return cursor
+        finally:
+            entry = spent[sql]
+            entry[0] += 1
+            entry[1] += time.process_time() - cpu
+            entry[2] += time.perf_counter() - wall
+
+    type(database).execute_sql = execute_sql
+    try:
+        yield spent
+    finally:
+        type(database).execute_sql = original
+
+
+class _Replay:
+    """A cursor whose rows were read already."""
+
+    def __init__(self, cursor, rows):
+        self.description, self.rowcount = cursor.description, cursor.rowcount
+        self.lastrowid = getattr(cursor, "lastrowid", None)
+        self._rows = iter(rows)
+
+    def fetchone(self):
+        return next(self._rows, None)
+
+    def fetchall(self):
+        return list(self._rows)
+
+    def fetchmany(self, size=100):
+        return [row for _, row in zip(range(size), self._rows)]
+
+    def __iter__(self):
+        return self._rows
+
+    def close(self):
+        pass
+
+
+def profile(url, label, requests, log):
+    from tutor import create_app
+    from tutor.extensions import db
+
+    week = load.plan(url).week
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    teacher = app.test_client()
+    response = teacher.post("/login", data={"login": seeding.TEACHER_LOGIN,
+                                            "password": seeding.BENCH_PASSWORD})
+    assert response.status_code == 302, "could not log in as the teacher"
+    for name, (path, headers) in pages(week).items():
+        teacher.get(path, headers=headers)  # warm: templates, prepared queries
+        started = time.process_time()
+        for _ in range(requests):
+            size = len(teacher.get(path, headers=headers).data)
+        cpu = (time.process_time() - started) / requests * 1000
+        with timed_statements(db.database.obj) as spent:
+            for _ in range(requests):
+                teacher.get(path, headers=headers)
+        log(f"\n{label} {name}: {cpu:.2f} ms CPU per request, {size / 1024:.1f} KB, "
+            f"{sum(n for n, _, _ in spent.values()) // requests} statements")
+        for sql, (count, cpu_s, wall_s) in sorted(spent.items(), key=lambda kv: -kv[1][2]):
+            text = " ".join(sql.split())
+            log(f"  {cpu_s / count * 1000:7.2f} cpu {wall_s / count * 1000:7.2f} wall ms "
+                f"x{count // requests}  {text[:150]}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lessons", type=int, default=100_000)
+    parser.add_argument("--students", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="also on this PostgreSQL server (its database is replaced)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+
+    load.DATA.mkdir(parents=True, exist_ok=True)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="tutor-queries-") as workdir:
+            url = load.seeded_copy(args.lessons, args.students, load.DATA, Path(workdir), print)
+            profile(url, "sqlite", args.requests, print)
+    if args.postgresql:
+        url = load.seeded_postgres(args.lessons, args.students, args.postgresql, print,
+                                   run_name=PG_RUN)
+        profile(url, "postgresql", args.requests, print)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The teacher's home page (services/agenda.py) asks two questions whose cost grew
+with the history: how many past lessons wait for an attendance mark, and who is in
+debt. The first is counted up to balances.UNMARKED_COUNTED through the lessons'
+(teacher, status, attendance, start) index; the second sums each student's charged
+lessons by seeking the (student, status, attendance, price) index. The plans are
+checked on both databases over a history large enough for the planners to care."""
+from datetime import datetime, timedelta
+
+from peewee import chunked
+
+from tutor.database import backend
+from tutor.extensions import db
+from tutor.models import Lesson, User
+from tutor.services import agenda, balances
+
+NOW = datetime(2026, 11, 23, 8, 0)
+
+
+def plan(query):
+    sql, params = query.sql()
+    if backend(db.database) == "sqlite":
+        return " ".join(row[-1] for row in db.database.execute_sql(
+            f"EXPLAIN QUERY PLAN {sql}", params))
+    return " ".join(row[0] for row in db.database.execute_sql(f"EXPLAIN {sql}", params))
+
+
+def history(teacher, students, count, unmarked_every=1):
+    """`count` past confirmed lessons over the students and the hours before NOW: one
+    in `unmarked_every` without a mark, the others attended."""
+    rows = [{"teacher": teacher.id, "student": students[n % len(students)].id,
+             "start": NOW - timedelta(hours=n + 1), "end": NOW - timedelta(hours=n, minutes=15),
+             "status": Lesson.CONFIRMED, "price": 1000, "created_at": NOW,
+             "attendance": None if n % unmarked_every == 0 else "attended"}
+            for n in range(count)]
+    for batch in chunked(rows, 500):
+        Lesson.insert_many(batch).execute()
+    if backend(db.database) == "postgresql":
+        db.database.execute_sql("VACUUM ANALYZE lessons")
+
+
+def test_unmarked_lessons_are_counted_up_to_a_bound(app_ctx, teacher, create_student):
+    history(teacher, [create_student()], balances.UNMARKED_COUNTED * 2)
+    assert balances.unmarked(teacher, NOW).count() == balances.UNMARKED_COUNTED * 2
+    assert balances.unmarked_count(teacher, NOW) == balances.UNMARKED_COUNTED
+    home = agenda.for_teacher(teacher, NOW)
+    assert home.unmarked == balances.UNMARKED_COUNTED and not home.unmarked_counted_all
+    assert balances.unmarked_count(teacher, NOW, limit=1000) == balances.UNMARKED_COUNTED * 2
+
+
+def test_the_home_pages_questions_seek_their_indexes(app_ctx, teacher, create_student):
+    students = [create_student() for _ in range(40)]
+    history(teacher, students, 20_000, unmarked_every=50)  # a teacher who marks
+    unmarked = balances.unmarked(teacher, NOW).order_by().limit(balances.UNMARKED_COUNTED)
+    assert "lesson_teacher_id_status_attendance_start" in plan(unmarked)
+    charged = (User
+               .select(User.id, balances.charged_subquery())
+               .where(User.role == User.STUDENT))
+    assert "lesson_student_id_status_attendance_price" in plan(charged)
+    debtors = balances.students_in_debt()
+    assert len(debtors) == 40 and debtors[0].charged == 500 * 1000
