@@ -33,7 +33,7 @@ def test_the_calendars_page_says_what_was_left_out(browser, live_server, app, hu
     page = browser.new_context(timezone_id="Europe/Moscow").new_page()
     log_in(page, live_server, TEACHER)  # the Russian a new install starts with
     page.goto(live_server + "/teacher/calendars")
-    expect(page.locator(".calendar-status")).to_contain_text("5000 занятых интервалов")
+    expect(page.locator(".calendar-status")).to_contain_text("5 000 занятых интервалов")
     note = page.locator(".calendar-left-out")
     expect(note).to_contain_text("больше занятого времени, чем можно сохранить (5 000)")
     expect(note).to_contain_text(re.compile(r"37\d более поздних интервалов"))

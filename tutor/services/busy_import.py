@@ -191,12 +191,12 @@ def left_out(subscription):
     count = int(subscription.error_detail or 0)
     return ngettext(
         "This calendar has more busy times ahead than can be kept (%(max)s): the nearest "
-        "ones close your slots, and %(num)d later one within the days students can book "
+        "ones close your slots, and %(amount)s later one within the days students can book "
         "was left out, so that time stays open for booking.",
         "This calendar has more busy times ahead than can be kept (%(max)s): the nearest "
-        "ones close your slots, and %(num)d later ones within the days students can book "
+        "ones close your slots, and %(amount)s later ones within the days students can book "
         "were left out, so that time stays open for booking.",
-        count, max=format_number(MAX_INTERVALS))
+        count, amount=format_number(count), max=format_number(MAX_INTERVALS))
 
 
 def nearest(intervals, now, horizon_end):

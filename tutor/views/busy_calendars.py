@@ -2,9 +2,8 @@
 see how its last read went, refresh it now, remove it. Reading is a consumer's work
 (services/busy_import.py); these pages only ask for it."""
 from flask import Blueprint, abort, flash, url_for
-from flask_babel import format_timedelta, ngettext
+from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from tutor import jobs
 from tutor.forms.base import EmptyForm
@@ -12,7 +11,7 @@ from tutor.forms.calendars import CalendarAddressForm
 from tutor.htmx import redirect_to, render
 from tutor.models import utcnow
 from tutor.services import audit, busy_import
-from tutor.views.access import teacher_only
+from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("calendars", __name__, url_prefix="/teacher/calendars"))
 
@@ -26,14 +25,10 @@ ADD_ERRORS = {
 }
 
 
-def me():
-    return current_user._get_current_object()
-
-
 def status(subscription, now):
     """How the calendar's reads went, as the teacher reads it."""
-    count = ngettext("%(num)d busy interval", "%(num)d busy intervals",
-                     subscription.busy_count)
+    count = ngettext("%(amount)s busy interval", "%(amount)s busy intervals",
+                     subscription.busy_count, amount=format_number(subscription.busy_count))
     read = None
     if subscription.fetched_at is not None:
         age = now - subscription.fetched_at
