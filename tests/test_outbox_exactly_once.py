@@ -25,7 +25,7 @@ from werkzeug import Response
 from tests.fake_mailgun import LOGS, asked_message_id
 from tutor.integrations.telegram import split_message
 from tutor.models import Message, User
-from tutor.services import delivery, notify
+from tutor.services import notify, outbox_backends
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
@@ -172,14 +172,14 @@ def test_a_consumer_killed_mid_batch_sends_every_email_exactly_once(
         for round_ in range(10):
             for student in students:
                 notify.enqueue(student, "welcome", key=f"welcome:{student.id}:{round_}")
-        expected = {delivery.email_message_id(m) for m in Message.select()}
+        expected = {outbox_backends.email_message_id(m) for m in Message.select()}
     assert len(expected) == 200
 
     provider.victim = consumers.start(workers=2)
     wait_for(provider.killed, "the kill")
     with app.app_context():
         in_doubt = next(m for m in Message.select()
-                        if delivery.email_message_id(m) == provider.killed_message_id)
+                        if outbox_backends.email_message_id(m) == provider.killed_message_id)
         assert in_doubt.status == Message.SENDING  # accepted by Mailgun, not marked sent
         assert Message.select().where(Message.status != Message.SENT).count() > 100
     consumers.start(workers=2)
@@ -251,7 +251,7 @@ def test_a_consumer_killed_between_telegram_parts_resumes_with_the_next_part(
         for n, student in enumerate(students):
             message = notify.enqueue(student, "welcome", key=f"welcome:{student.id}")
             Message.update(body_text=long_text(n)).where(Message.id == message.id).execute()
-        parts = {m.address: split_message(delivery.telegram_text(m)) for m in Message.select()}
+        parts = {m.address: split_message(outbox_backends.telegram_text(m)) for m in Message.select()}
     assert {len(p) for p in parts.values()} == {3}
 
     # One worker: no second request is on its way when the consumer dies.

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tutor.integrations.telegram import TelegramError
-from tutor.services import delivery, telegram_links
+from tutor.services import outbox_backends, telegram_links
 
 log = logging.getLogger("tutor.telegram")
 # What Telegram accepts as a webhook secret_token.
@@ -22,7 +22,7 @@ MAX_WAIT = 60  # seconds between polling attempts while Telegram cannot be reach
 
 
 def _bot():
-    bot = delivery.bot()
+    bot = outbox_backends.bot()
     if bot is None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set.")
     return bot

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tutor.models import TelegramUpdate, User
-from tutor.services import telegram_bot
+from tutor.services import outbox_backends, telegram_bot
 
 from tests.fake_telegram import (  # noqa: F401 (telegram is a fixture)
     WEBHOOK_SECRET, message_update, telegram,
@@ -136,7 +136,7 @@ def test_poll_once_handles_the_waiting_updates_and_confirms_them(runner, app, te
 
 
 def test_an_overlapping_poll_does_not_handle_an_update_twice(app_ctx, telegram, link_token):
-    bot = telegram_bot.delivery.bot()
+    bot = outbox_backends.bot()
     telegram.updates = [message_update(600, f"/start {link_token}")]
     # Two pollers (or a restart before the offset was confirmed) see the same update.
     assert telegram_bot.poll(bot, None, 0) == (601, 1)
@@ -146,7 +146,7 @@ def test_an_overlapping_poll_does_not_handle_an_update_twice(app_ctx, telegram, 
 
 
 def test_an_update_that_breaks_the_handler_does_not_stop_polling(app_ctx, telegram):
-    bot = telegram_bot.delivery.bot()
+    bot = outbox_backends.bot()
     telegram.updates = [{"update_id": 700, "message": {"chat": {"id": CHAT, "type": "private"},
                                                        "from": {"id": CHAT}, "text": 7}},
                         "garbage",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tutor.models import Message, User
-from tutor.services import delivery, notify
+from tutor.services import delivery, notify, outbox, outbox_faults
 
 NOW = datetime(2026, 11, 24, 12, 0)
 QUEUED = {"id": "<1@mg.example.com>", "message": "Queued. Thank you."}
@@ -132,7 +132,7 @@ def test_a_blocked_bot_stops_and_flood_control_waits(app_ctx, create_student, te
     report = delivery.deliver_due()
     assert (report.failed, report.held, report.retried) == (0, 1, 1)
     # Not retried into the void: kept for the app, the chat unlinked.
-    assert status(first).status == Message.HELD and status(first).fault == delivery.BLOCKED
+    assert status(first).status == Message.HELD and status(first).fault == outbox_faults.BLOCKED
     assert User.get_by_id(blocked.id).telegram_chat_id is None
     assert status(second).next_attempt_at == NOW + timedelta(seconds=900)
 
@@ -147,7 +147,7 @@ def test_unlinked_telegram_messages_wait_for_the_chat(app_ctx, create_student, t
     User.update(telegram_chat_id="555").where(User.id == student.id).execute()
     telegram.expect_request("/bot123:ABC/sendMessage").respond_with_json(
         {"ok": True, "result": {"message_id": 1, "chat": {"id": 555}, "date": 0}})
-    assert delivery.release_held(User.get_by_id(student.id)) == 1
+    assert outbox.release_held(User.get_by_id(student.id)) == 1
     assert delivery.deliver_due().sent == 1
     assert telegram.log[0][0].get_json()["chat_id"] == "555"
 

@@ -10,7 +10,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.fake_telegram import FakeTelegram
 from tutor.models import InboxItem, Message, ProviderFault, User
-from tutor.services import delivery, notify
+from tutor.services import delivery, notify, outbox, outbox_backends, outbox_faults
 
 NOW = datetime(2026, 11, 24, 12, 0)
 PROBE = timedelta(seconds=300)
@@ -43,8 +43,8 @@ def statuses():
 # --- configuration faults -----------------------------------------------------------
 
 @pytest.mark.parametrize("break_it, reason", [
-    (lambda fake: setattr(fake, "api_key", "key-other"), delivery.MAILGUN_KEY),
-    (lambda fake: setattr(fake, "domains", {"other.example.com"}), delivery.MAILGUN_DOMAIN),
+    (lambda fake: setattr(fake, "api_key", "key-other"), outbox_faults.MAILGUN_KEY),
+    (lambda fake: setattr(fake, "domains", {"other.example.com"}), outbox_faults.MAILGUN_DOMAIN),
 ])
 def test_a_refused_mailgun_configuration_holds_and_resumes(app_ctx, maria, fake_mailgun,
                                                            time_machine, break_it, reason):
@@ -58,7 +58,7 @@ def test_a_refused_mailgun_configuration_holds_and_resumes(app_ctx, maria, fake_
     assert held.status == Message.CONFIG and held.attempts == 0 and held.fault == reason
     fault = ProviderFault.get(ProviderFault.channel == User.EMAIL)
     assert fault.code == reason and fault.since == NOW and fault.probe_at == NOW + PROBE
-    assert ("Forbidden" if reason == delivery.MAILGUN_KEY else "Domain not found") in fault.detail
+    assert ("Forbidden" if reason == outbox_faults.MAILGUN_KEY else "Domain not found") in fault.detail
 
     # What comes meanwhile waits with it, without asking Mailgun again.
     second = welcome(maria, 1)
@@ -153,7 +153,7 @@ def test_an_smtp_login_refused_holds_and_resumes(app, app_ctx, maria, time_machi
         message = welcome(maria)
         assert delivery.deliver_due().waiting == 1
         held = fresh(message)
-        assert (held.status, held.fault, held.attempts) == (Message.CONFIG, delivery.SMTP_AUTH, 0)
+        assert (held.status, held.fault, held.attempts) == (Message.CONFIG, outbox_faults.SMTP_AUTH, 0)
         assert "535" in held.last_error
         app.config["SMTP_PASSWORD"] = "right"  # the teacher fixed the setting
         time_machine.move_to(NOW + PROBE, tick=False)
@@ -171,10 +171,10 @@ def test_a_refused_bot_token_holds_telegram_only(app_ctx, create_student, maria,
     by_telegram, by_email = welcome(student), welcome(maria)
     delivery.deliver_due()
     assert fresh(by_telegram).status == Message.CONFIG
-    assert fresh(by_telegram).fault == delivery.TELEGRAM_TOKEN
+    assert fresh(by_telegram).fault == outbox_faults.TELEGRAM_TOKEN
     assert fresh(by_email).status == Message.SENT  # e-mail is not affected
     assert [f.channel for f in ProviderFault.select()] == [User.TELEGRAM]
-    telegram.token = delivery.bot().token
+    telegram.token = outbox_backends.bot().token
     time_machine.move_to(NOW + PROBE, tick=False)
     assert delivery.deliver_due().sent == 1
     assert telegram.texts("4242")
@@ -182,8 +182,8 @@ def test_a_refused_bot_token_holds_telegram_only(app_ctx, create_student, maria,
 
 # --- the recipient is gone ----------------------------------------------------------
 
-@pytest.mark.parametrize("where, reason", [("blocked", delivery.BLOCKED),
-                                           ("deactivated", delivery.DEACTIVATED)])
+@pytest.mark.parametrize("where, reason", [("blocked", outbox_faults.BLOCKED),
+                                           ("deactivated", outbox_faults.DEACTIVATED)])
 def test_a_blocked_bot_unlinks_the_chat_and_stops_sending(app_ctx, create_student, telegram,
                                                           where, reason):
     student = create_student(login="tg", channel=User.TELEGRAM, telegram_chat_id="4242",
@@ -231,19 +231,19 @@ def test_a_refused_address_is_told_to_the_teacher_once(app_ctx, teacher, maria, 
 
     assert delivery.deliver_due().failed == 1
     failed = fresh(message)
-    assert (failed.status, failed.fault) == (Message.FAILED, delivery.ADDRESS_REFUSED)
+    assert (failed.status, failed.fault) == (Message.FAILED, outbox_faults.ADDRESS_REFUSED)
     assert "not a valid address" in failed.last_error
 
-    notices = list(InboxItem.select().where(InboxItem.kind == delivery.FAILURE_NOTICE))
+    notices = list(InboxItem.select().where(InboxItem.kind == outbox_faults.FAILURE_NOTICE))
     assert len(notices) == 1 and notices[0].user_id == teacher.id
     assert "Мария" in notices[0].subject
     assert "адрес получателя отклонён" in notices[0].body_text.lower()
     assert notices[0].link == "/teacher/outbox?status=failed"
 
     # Sent again and refused again: still one notice for that message.
-    assert delivery.retry(message.id)
+    assert outbox.retry(message.id)
     delivery.deliver_due()
-    assert InboxItem.select().where(InboxItem.kind == delivery.FAILURE_NOTICE).count() == 1
+    assert InboxItem.select().where(InboxItem.kind == outbox_faults.FAILURE_NOTICE).count() == 1
 
 
 def test_giving_up_is_told_to_the_teacher(app, app_ctx, teacher, maria, fake_mailgun, time_machine):
@@ -251,7 +251,7 @@ def test_giving_up_is_told_to_the_teacher(app, app_ctx, teacher, maria, fake_mai
     fake_mailgun.outage = 5
     welcome(maria)
     assert delivery.deliver_due().failed == 1
-    notice = InboxItem.get(InboxItem.kind == delivery.FAILURE_NOTICE)
+    notice = InboxItem.get(InboxItem.kind == outbox_faults.FAILURE_NOTICE)
     assert notice.user_id == teacher.id
 
 
@@ -263,5 +263,5 @@ def test_a_failed_failure_notice_is_not_reported_again(app_ctx, teacher, maria, 
     delivery.deliver_due()  # maria's fails; the teacher's notice is written
     delivery.deliver_due()  # the notice fails too
     kinds = [m.kind for m in Message.select().order_by(Message.id)]
-    assert kinds == ["welcome", delivery.FAILURE_NOTICE]
+    assert kinds == ["welcome", outbox_faults.FAILURE_NOTICE]
     assert statuses() == [Message.FAILED] * 2

@@ -16,7 +16,7 @@ from werkzeug import Response
 from tests.fake_mailgun import LOGS, asked_message_id, logs_page
 from tutor.integrations.telegram import split_message
 from tutor.models import Message, User
-from tutor.services import delivery, notify
+from tutor.services import delivery, notify, outbox_backends
 
 NOW = datetime(2026, 11, 24, 12, 0)
 DOMAIN = "mg.example.com"
@@ -78,7 +78,7 @@ def test_the_attempt_is_on_record_before_mailgun_is_called(app, app_ctx, maria, 
     assert seen == {"status": Message.SENDING, "started": NOW, "attempts": 1}
     after = fresh(message)
     assert after.attempt_started_at is None
-    assert after.provider_ids == delivery.email_message_id(message)
+    assert after.provider_ids == outbox_backends.email_message_id(message)
 
 
 def test_every_attempt_carries_the_same_message_id(app_ctx, maria, mailgun, time_machine):
@@ -92,7 +92,7 @@ def test_every_attempt_carries_the_same_message_id(app_ctx, maria, mailgun, time
     assert delivery.deliver_due().sent == 1
 
     ids = [request.form["h:Message-Id"] for request in requests_to(mailgun, MESSAGES)]
-    expected = delivery.email_message_id(message)
+    expected = outbox_backends.email_message_id(message)
     assert ids == [expected, expected]
     assert expected.startswith(f"<outbox.{message.id}.") and expected.endswith(f"@{DOMAIN}>")
     assert requests_to(mailgun, EVENTS) == []  # nothing was in doubt
@@ -101,16 +101,16 @@ def test_every_attempt_carries_the_same_message_id(app_ctx, maria, mailgun, time
 def test_message_ids_differ_between_messages_and_databases(app_ctx, maria, create_student):
     other = create_student(login="other", channel=User.EMAIL, email="other@example.org")
     first, second = welcome(maria), welcome(other)
-    assert delivery.email_message_id(first) != delivery.email_message_id(second)
+    assert outbox_backends.email_message_id(first) != outbox_backends.email_message_id(second)
     # Another database's row with the same id, written at another moment.
     Message.update(created_at=NOW - timedelta(days=3)).where(Message.id == first.id).execute()
-    assert delivery.email_message_id(fresh(first)) != delivery.email_message_id(first)
+    assert outbox_backends.email_message_id(fresh(first)) != outbox_backends.email_message_id(first)
 
 
 def test_an_attempt_in_doubt_that_mailgun_accepted_is_not_sent_again(app_ctx, maria, mailgun,
                                                                      time_machine):
     message = welcome(maria)
-    message_id = delivery.email_message_id(message)
+    message_id = outbox_backends.email_message_id(message)
     mailgun.expect_request(EVENTS, method="POST").respond_with_json(events(message_id))
     crash_mid_send(message, time_machine)
 
@@ -172,7 +172,7 @@ def test_a_gateway_timeout_leaves_the_attempt_in_doubt(app_ctx, maria, mailgun, 
 
     # Mailgun had taken it after all: the retry finds it and sends nothing.
     mailgun.expect_request(EVENTS, method="POST").respond_with_json(
-        events(delivery.email_message_id(message)))
+        events(outbox_backends.email_message_id(message)))
     time_machine.move_to(fresh(message).next_attempt_at, tick=False)
     assert delivery.deliver_due().recovered == 1
     assert len(requests_to(mailgun, MESSAGES)) == 1
@@ -237,7 +237,7 @@ def test_telegram_resumes_after_the_last_part_it_confirmed(app_ctx, create_stude
     message = welcome(student)
     Message.update(body_text="\n".join(f"Строка {n}: " + "текст " * 15 for n in range(100))
                    ).where(Message.id == message.id).execute()
-    parts = split_message(delivery.telegram_text(fresh(message)))
+    parts = split_message(outbox_backends.telegram_text(fresh(message)))
     assert len(parts) == 3
     texts, answers = [], iter([None, "flood", None, None])
 
@@ -304,7 +304,7 @@ def test_smtp_sends_the_same_message_id_again(app, app_ctx, maria, time_machine)
         assert delivery.deliver_due().sent == 1
     finally:
         controller.stop()
-    expected = delivery.email_message_id(message)
+    expected = outbox_backends.email_message_id(message)
     assert handler.message_ids == [expected, expected]
     assert expected.endswith("@tutor.example.com>")
     assert fresh(message).provider_ids == expected

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from tests.fake_telegram import telegram  # noqa: F401 (fixture)
 from tutor.database import backend
 from tutor.models import Message, User
-from tutor.services import delivery, notify
+from tutor.services import delivery, notify, outbox_faults
 
 NOW = datetime(2026, 11, 24, 12, 0)
 # A file another host wrote under its own instance folder, before files were stored.
@@ -78,7 +78,7 @@ def test_a_bad_address_is_recorded_and_the_batch_goes_on(app, app_ctx, create_st
     assert (report.sent, report.retried, report.failed) == (4, 1, 0)
     broken = fresh(messages[1])
     assert (broken.status, broken.attempts, broken.fault) == (
-        Message.PENDING, 1, delivery.BROKEN)
+        Message.PENDING, 1, outbox_faults.BROKEN)
     assert "ValueError" in broken.last_error
     assert broken.next_attempt_at == NOW + timedelta(seconds=60)
 
@@ -86,9 +86,9 @@ def test_a_bad_address_is_recorded_and_the_batch_goes_on(app, app_ctx, create_st
     report = delivery.deliver_due()
     failed = fresh(messages[1])
     assert (failed.status, failed.attempts, failed.fault) == (
-        Message.FAILED, 2, delivery.BROKEN)
+        Message.FAILED, 2, outbox_faults.BROKEN)
     assert failed.last_error.startswith("gave up: ValueError")
-    notice = Message.get(Message.kind == delivery.FAILURE_NOTICE)
+    notice = Message.get(Message.kind == outbox_faults.FAILURE_NOTICE)
     assert notice.user_id == teacher.id and str(failed.id) in notice.idempotency_key
     assert smtp_server.recipients.count("s2@example.org") == 0
 
@@ -108,7 +108,7 @@ def test_a_missing_file_stops_one_telegram_message_not_the_others(app, app_ctx,
         Message.SENT, Message.PENDING, Message.SENT, Message.SENT, Message.SENT]
     assert report.sent == 4 and report.retried == 1
     broken = fresh(messages[1])
-    assert (broken.attempts, broken.fault, broken.parts_sent) == (1, delivery.BROKEN, 1)
+    assert (broken.attempts, broken.fault, broken.parts_sent) == (1, outbox_faults.BROKEN, 1)
     assert "FileNotFoundError" in broken.last_error
     assert "message" in report.errors[0] and "FileNotFoundError" in report.errors[0]
 
@@ -143,9 +143,9 @@ def test_a_worker_dying_on_the_last_attempt_does_not_loop_forever(app, app_ctx, 
 
     final = fresh(message)
     assert (final.status, final.fault, report.sent, report.failed) == (
-        Message.FAILED, delivery.BROKEN, 0, 1)
+        Message.FAILED, outbox_faults.BROKEN, 0, 1)
     assert "interrupted" in final.last_error
-    assert Message.get(Message.kind == delivery.FAILURE_NOTICE).user_id == teacher.id
+    assert Message.get(Message.kind == outbox_faults.FAILURE_NOTICE).user_id == teacher.id
 
 
 def refuse_claims_of(message_id):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from tutor.models import InboxItem, Lesson, Message, TeacherSettings, User
 from tutor import jobs
-from tutor.services import accounts, balances, delivery, notify
+from tutor.services import accounts, balances, delivery, notify, outbox_backends
 from tutor.services.reports import csv as report_csv
 from tutor.services.reports import figures, sending
 from tutor.services.reports import files as report_files
@@ -442,7 +442,7 @@ def test_the_monthly_report_goes_to_the_teachers_outbox_once(october, reachable_
     assert message.address == "anna@example.org"
     assert "октябрь 2026" in message.subject
     assert "4 500,50" in message.body_text.replace("\u00a0", " ")
-    attached = {item.filename: item for item in delivery.attachments_of(message)}
+    attached = {item.filename: item for item in outbox_backends.attachments_of(message)}
     assert set(attached) == {"report-2026-10.csv", "report-2026-10.pdf"}
     assert attached["report-2026-10.pdf"].content.startswith(b"%PDF-")
     lessons = read_csv(attached["report-2026-10.csv"].content)[0]
@@ -470,7 +470,7 @@ def test_without_a_channel_the_report_is_kept_in_the_inbox_and_sent_once_one_is_
     waiting = Message.get_by_id(message.id)
     assert (waiting.status, waiting.channel, waiting.address) == (
         Message.PENDING, User.EMAIL, "anna@example.org")
-    assert {item.filename for item in delivery.attachments_of(waiting)} == {
+    assert {item.filename for item in outbox_backends.attachments_of(waiting)} == {
         "report-2026-10.csv", "report-2026-10.pdf"}
 
 
@@ -499,7 +499,7 @@ def test_the_periodic_job_runs_it_on_the_first(october, reachable_teacher, time_
     jobs.run_monthly_jobs.call_local()
     assert keys() == ["report:2026-09", "report:2026-10"]
     message = Message.get(Message.idempotency_key == "report:2026-10")
-    assert {item.filename for item in delivery.attachments_of(message)} == {
+    assert {item.filename for item in outbox_backends.attachments_of(message)} == {
         "report-2026-10.csv", "report-2026-10.pdf"}
 
 

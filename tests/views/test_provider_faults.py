@@ -8,7 +8,7 @@ import pytest
 from tests.channels_config import EMAIL
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import Message, ProviderFault, User
-from tutor.services import delivery, notify
+from tutor.services import notify, outbox_faults
 
 
 @pytest.fixture
@@ -16,9 +16,9 @@ def key_refused(app, maria):
     """Mailgun refuses the key: a fault on record and Maria's message waiting on it."""
     with app.app_context():
         message = notify.enqueue(maria, "welcome", key="welcome:maria")
-        Message.update(status=Message.CONFIG, fault=delivery.MAILGUN_KEY,
+        Message.update(status=Message.CONFIG, fault=outbox_faults.MAILGUN_KEY,
                        last_error="Mailgun answered 401: Forbidden").execute()
-        ProviderFault.create(channel=User.EMAIL, code=delivery.MAILGUN_KEY,
+        ProviderFault.create(channel=User.EMAIL, code=outbox_faults.MAILGUN_KEY,
                              detail="Mailgun answered 401: Forbidden",
                              since=datetime(2026, 11, 24, 12, 0),
                              probe_at=datetime(2026, 11, 24, 12, 5))
@@ -64,7 +64,7 @@ def test_the_outbox_lists_what_waits_for_configuration_and_why(client, auth, tea
 def test_a_failed_message_shows_its_reason(client, auth, teacher, app, maria):
     with app.app_context():
         notify.enqueue(maria, "welcome", key="welcome:maria")
-        Message.update(status=Message.FAILED, fault=delivery.ADDRESS_REFUSED,
+        Message.update(status=Message.FAILED, fault=outbox_faults.ADDRESS_REFUSED,
                        last_error="Mailgun answered 400: 'to' parameter is not a valid "
                                   "address").execute()
     auth.login()

@@ -27,7 +27,7 @@ class Message(BaseModel):
     SENT = "sent"
     FAILED = "failed"  # gave up: permanent refusal or too many attempts
     HELD = "held"  # Telegram chat not linked yet, or (with an address) the channel not
-    # set up on this site yet (delivery.release_configured); released when it is
+    # set up on this site yet (outbox.release_configured); released when it is
     # The provider refused our configuration (a wrong key, an unknown domain, a bad
     # token): held, attempts not counted, until a send on that channel succeeds again
     # (ProviderFault; delivery.deliver_due probes it).
@@ -55,7 +55,7 @@ class Message(BaseModel):
     attempt_started_at = DateTimeField(null=True)
     parts_sent = IntegerField(default=0)  # Telegram: pieces and files already out
     provider_ids = TextField(default="")  # the provider's ids for what went out, "a,b"
-    # Why it failed or is held, as one of delivery.REASONS (the outbox page and
+    # Why it failed or is held, as one of outbox_faults.REASONS (the outbox page and
     # the teacher's notice say it in the teacher's language); "" when nothing is wrong.
     fault = CharField(max_length=32, default="")
     # Telegram: the inline keyboard ({"inline_keyboard": [...]}, JSON) the last piece
@@ -218,7 +218,7 @@ class ProviderFault(BaseModel):
     send on the channel succeeds (see delivery.deliver_due's probe)."""
 
     channel = CharField(max_length=16, unique=True)
-    code = CharField(max_length=32)  # one of delivery.REASONS
+    code = CharField(max_length=32)  # one of outbox_faults.REASONS
     detail = TextField(default="")  # the provider's own words
     since = DateTimeField(default=utcnow)
     probe_at = DateTimeField(default=utcnow)  # when a held message is tried next

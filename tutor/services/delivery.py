@@ -1,8 +1,10 @@
-"""Delivering the outbox. A worker claims a due message (a short lease, so two
-consumers never send the same one), hands it to the channel's backend, and records
-the outcome: sent; retried later with exponential backoff; or failed for good after
-a permanent refusal or too many attempts (the teacher is told, in the app and on
-their channel). Telegram messages for a chat not linked yet are held until it is.
+"""Delivering the outbox (a little over 400 lines: a message's claim, attempt and every
+outcome read best in one place; the channels, the fault codes and the outbox's other
+chores are in outbox_backends, outbox_faults and outbox). A worker claims a due
+message (a short lease, so two consumers never send the same one), hands it to the
+channel's backend, and records the outcome: sent; retried later with exponential
+backoff; or failed for good after a permanent refusal or too many attempts (the
+teacher is told, in the app and on their channel). Telegram messages for a chat not linked yet are held until it is.
 
 Faults are held, not dropped:
 - A provider refusing our configuration (Mailgun 401/403 or 404 for the domain, an
@@ -37,120 +39,33 @@ Two workers never send one message at the same time: the claim reads and takes t
 under `exclusive`, and only a due message (pending, or claimed with its lease run out)
 can be claimed. The lease must outlast a send (OUTBOX_LEASE_SECONDS, default 300 s,
 against the providers' 10 s timeouts)."""
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
-from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from tutor.database import exclusive
-from tutor.integrations import mailgun, smtp
-from tutor.integrations.attachments import Attachment
-from tutor.integrations.telegram import (
-    TelegramBot,
-    TelegramError,
-    markup_on_last,
-    split_message,
-    telegram_html,
+from tutor.models import Message, ProviderFault, User, utcnow
+from tutor.services import notify
+from tutor.services.outbox import release_configured
+from tutor.services.outbox_backends import accepted_earlier, email_message_id, send
+from tutor.services.outbox_faults import (
+    BLOCKED,
+    BROKEN,
+    FAILURE_NOTICE,
+    GAVE_UP,
+    ChatGone,
+    ConfigurationFault,
+    NotSettled,
+    TryLater,
+    Undeliverable,
+    reason_text,
 )
-from tutor.models import Message, ProviderFault, StoredFile, User, utcnow
-from tutor.services import channels, notify
 
 log = logging.getLogger("tutor.outbox")
 MAX_BACKOFF = timedelta(hours=6)
-
-
-# Why a message failed or waits (Message.fault, ProviderFault.code), said to the
-# teacher in their language; the provider's own words stay in last_error.
-MAILGUN_KEY = "mailgun_key"
-MAILGUN_DOMAIN = "mailgun_domain"
-SMTP_AUTH = "smtp_auth"
-# A fault's name (bandit takes it for a password); the token is in the config.
-TELEGRAM_TOKEN = "telegram_token"  # nosec B105
-ADDRESS_REFUSED = "address_refused"
-CHAT_NOT_FOUND = "chat_not_found"
-REFUSED = "refused"
-GAVE_UP = "gave_up"
-BLOCKED = "blocked"
-DEACTIVATED = "deactivated"
-# Anything else that went wrong with one message: a missing file, a client raising
-# what it should not, a database error on that row.
-BROKEN = "broken"
-REASONS = {
-    MAILGUN_KEY: _l("Mailgun refused the API key: check MAILGUN_API_KEY."),
-    MAILGUN_DOMAIN: _l("Mailgun does not know the sending domain: check MAILGUN_DOMAIN "
-                       "and the region in MAILGUN_URL."),
-    SMTP_AUTH: _l("The mail server refused to log in: check SMTP_USERNAME and "
-                  "SMTP_PASSWORD."),
-    TELEGRAM_TOKEN: _l("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN."),
-    ADDRESS_REFUSED: _l("The recipient's address was refused: it probably does not exist."),
-    CHAT_NOT_FOUND: _l("Telegram does not know the recipient's chat."),
-    REFUSED: _l("The provider refused the message."),
-    GAVE_UP: _l("The provider could not take the message after every attempt."),
-    BLOCKED: _l("The recipient blocked the bot: their Telegram was unlinked and they read "
-                "their messages in the app."),
-    DEACTIVATED: _l("The recipient's Telegram account is deleted: their Telegram was "
-                    "unlinked and they read their messages in the app."),
-    BROKEN: _l("An error in the app stopped this message; the details are below and in "
-               "the server's log."),
-}
-CONFIGURATION = frozenset({MAILGUN_KEY, MAILGUN_DOMAIN, SMTP_AUTH, TELEGRAM_TOKEN})
-# A message about a failed message is not itself reported when it fails: no chain.
-FAILURE_NOTICE = "message_failed"
-
-
-def reason_text(code):
-    """The teacher's words for a fault code ("" for none, the code itself if unknown)."""
-    return REASONS.get(code, code) if code else ""
-
-
-class Undeliverable(Exception):
-    """Sending again will not help (a refused address, a blocked bot)."""
-
-    def __init__(self, message, reason=REFUSED):
-        super().__init__(message)
-        self.reason = reason
-
-
-class ChatGone(Undeliverable):
-    """Telegram says the user blocked the bot or deleted their account: the chat is
-    unlinked and the user moved to the in-app channel."""
-
-
-class ConfigurationFault(Exception):
-    """The provider refused us, not the message (a wrong key, an unknown domain, a bad
-    token): every message of the channel waits until a send succeeds again."""
-
-    def __init__(self, message, reason):
-        super().__init__(message)
-        self.reason = reason
-
-
-class TryLater(Exception):
-    """The provider could not take it now."""
-
-    def __init__(self, message, after=None, in_doubt_since=None):
-        super().__init__(message)
-        self.after = after  # seconds the provider asked us to wait, if it said
-        # The start of an attempt the provider may have accepted after all (no answer
-        # came); the next attempt asks the provider first.
-        self.in_doubt_since = in_doubt_since
-
-
-class NotSettled(Exception):
-    """The provider does not show an earlier attempt as accepted, but it is too soon
-    to believe that: ask again at `until`."""
-
-    def __init__(self, until):
-        super().__init__(f"an earlier attempt may have been accepted; checking again at "
-                         f"{until:%Y-%m-%d %H:%M:%S} UTC")
-        self.until = until
 
 
 @dataclass
@@ -401,11 +316,6 @@ def _configuration_works(channel):
              channel, resumed)
 
 
-def faults():
-    """The standing configuration faults, oldest first (the teacher's banner)."""
-    return list(ProviderFault.select().order_by(ProviderFault.since))
-
-
 # --- the recipient is gone, or the message refused ----------------------------------
 
 def _unlink_chat(message, error):
@@ -434,15 +344,6 @@ def _unlink_chat(message, error):
                    key=f"telegram_unlinked:{message.id}")
 
 
-def telegram_notice_seen(user):
-    """Clear the user's "your Telegram was unlinked" mark; True when this call did (so
-    two requests at once show the notice once)."""
-    return (User
-            .update(telegram_lost_at=None)
-            .where((User.id == user.id) & User.telegram_lost_at.is_null(False))
-            .execute()) == 1
-
-
 def _tell_teacher(message, reason):
     """A message failed for good: the teacher hears of it (in the app, and on their
     channel), once per message, with the reason in their language."""
@@ -459,30 +360,6 @@ def _tell_teacher(message, reason):
                    link=notify.app_path("outbox.index", status=Message.FAILED))
 
 
-def accepted_earlier(message, in_doubt_since):
-    """Whether the provider already took `message` in an attempt begun at
-    `in_doubt_since` whose outcome we never learnt. Only Mailgun can be asked: for the
-    other backends this is False and the message goes again (see the module's notes).
-    Raises NotSettled while Mailgun's "no" cannot be trusted yet, TryLater when it
-    cannot be asked."""
-    config = current_app.config
-    if message.channel != User.EMAIL or config["EMAIL_BACKEND"] != "mailgun":
-        return False
-    try:
-        if mailgun.accepted(domain=config["MAILGUN_DOMAIN"], api_key=config["MAILGUN_API_KEY"],
-                            base_url=config["MAILGUN_URL"],
-                            message_id=email_message_id(message),
-                            since=in_doubt_since - timedelta(minutes=5)):
-            return True
-    except mailgun.MailgunError as error:
-        raise TryLater(f"could not ask Mailgun about an earlier attempt: {error}",
-                       in_doubt_since=in_doubt_since) from None
-    settled = in_doubt_since + timedelta(seconds=config["MAILGUN_EVENTS_DELAY_SECONDS"])
-    if utcnow() < settled:
-        raise NotSettled(settled)
-    return False
-
-
 def backoff(attempts, asked=None):
     """How long to wait after the `attempts`-th failure: 1, 2, 4… times the base."""
     base = timedelta(seconds=current_app.config["OUTBOX_RETRY_SECONDS"])
@@ -490,33 +367,6 @@ def backoff(attempts, asked=None):
     if asked:
         wait = max(wait, timedelta(seconds=asked))
     return wait
-
-
-def release_held(user):
-    """The user's Telegram chat is linked now: their held messages go out, and those
-    written before the link and not tried yet get the chat too."""
-    waiting = (Message.user == user) & (Message.channel == User.TELEGRAM)
-    (Message.update(address=user.telegram_chat_id)
-     .where(waiting & (Message.status == Message.PENDING) & Message.address.is_null())
-     .execute())
-    return (Message
-            .update(status=Message.PENDING, address=user.telegram_chat_id,
-                    next_attempt_at=utcnow())
-            .where(waiting & (Message.status == Message.HELD))
-            .execute())
-
-
-def release_configured(now=None):
-    """Messages held with an address because their channel did not deliver on this
-    site yet (a trial's welcome by e-mail on a new install) go out once it does."""
-    released = 0
-    for channel in channels.delivering():
-        released += (Message
-                     .update(status=Message.PENDING, next_attempt_at=now or utcnow())
-                     .where((Message.channel == channel) & (Message.status == Message.HELD)
-                            & Message.address.is_null(False))
-                     .execute())
-    return released
 
 
 def lease():
@@ -558,177 +408,3 @@ def _finish(message, status, error=None, **fields):
         query = query.where((Message.status == Message.SENDING)
                             & (Message.attempts == message.attempts))
     return query.execute()
-
-
-# --- backends -----------------------------------------------------------------------
-
-def send(message):
-    """Hand one message to its channel's backend; raises Undeliverable or TryLater."""
-    if message.channel == User.EMAIL:
-        return _send_email(message)
-    if message.channel == User.TELEGRAM:
-        return _send_telegram(message)
-    raise Undeliverable(f"unknown channel {message.channel!r}")
-
-
-def email_message_id(message):
-    """The Message-Id of every attempt at `message`: the same on a retry, so that
-    Mailgun can be asked about it and a mailbox can spot a repeat, and a different one
-    for every outbox row, in this database or any other sending from the same domain."""
-    seed = f"{message.idempotency_key}|{message.created_at.isoformat()}"
-    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
-    domain = parseaddr(current_app.config["EMAIL_FROM"])[1].rpartition("@")[2] or "localhost"
-    return f"<outbox.{message.id}.{digest}@{domain}>"
-
-
-def attachments_of(message):
-    """The files a message carries: kept in the database (notify stores them), or, for
-    a message written before they were, a file under the instance folder."""
-    found = []
-    for reference in json.loads(message.attachments or "[]"):
-        if "file_id" in reference:
-            stored = StoredFile.get_or_none(StoredFile.id == reference["file_id"])
-            if stored is None:
-                raise FileNotFoundError(f"stored file {reference['file_id']} is gone")
-            found.append(Attachment(stored.filename, bytes(stored.content),
-                                    stored.content_type))
-        else:
-            path = Path(current_app.instance_path) / reference["path"]
-            found.append(Attachment(reference["filename"], path.read_bytes(),
-                                    reference.get("content_type", "application/octet-stream")))
-    return found
-
-
-def _send_email(message):
-    config = current_app.config
-    backend = config["EMAIL_BACKEND"]
-    common = dict(sender=config["EMAIL_FROM"], to=message.address, subject=message.subject,
-                  text=message.body_text, html=message.body_html,
-                  attachments=attachments_of(message), message_id=email_message_id(message))
-    if backend == "console":
-        log.info("e-mail to %s: %s\n%s", message.address, message.subject, message.body_text)
-        return ""
-    try:
-        if backend == "mailgun":
-            return mailgun.send_message(domain=config["MAILGUN_DOMAIN"],
-                                        api_key=config["MAILGUN_API_KEY"],
-                                        base_url=config["MAILGUN_URL"], **common)
-        if backend == "smtp":
-            return smtp.send_message(host=config["SMTP_HOST"], port=config["SMTP_PORT"],
-                                     username=config["SMTP_USERNAME"] or None,
-                                     password=config["SMTP_PASSWORD"] or None,
-                                     security=config["SMTP_SECURITY"], **common)
-    except (mailgun.MailgunError, smtp.SmtpError) as error:
-        fault = _email_configuration_fault(error)
-        if fault:
-            raise ConfigurationFault(str(error), fault) from None
-        if error.permanent:
-            raise Undeliverable(str(error), _email_refusal(error)) from None
-        maybe_sent = getattr(error, "maybe_sent", False)  # only Mailgun can tell
-        raise TryLater(str(error), in_doubt_since=message.attempt_started_at if maybe_sent
-                       else None) from None
-    raise Undeliverable(f"unknown EMAIL_BACKEND {backend!r}")
-
-
-def _email_configuration_fault(error):
-    """The fault code when an e-mail provider refused our settings, not the message:
-    Mailgun 401/403 (key), 404 (domain: the messages URL exists for every domain we
-    own), an SMTP login refused."""
-    if isinstance(error, mailgun.MailgunError):
-        if error.status in (401, 403):
-            return MAILGUN_KEY
-        if error.status == 404:
-            return MAILGUN_DOMAIN
-        return None
-    return SMTP_AUTH if error.auth else None
-
-
-def _email_refusal(error):
-    """Why a permanently refused e-mail was refused: its address, or something else."""
-    if isinstance(error, mailgun.MailgunError):
-        return ADDRESS_REFUSED if error.status == 400 and "'to'" in str(error) else REFUSED
-    # 550 mailbox unavailable, 551 not local, 553 name not allowed, 501 bad address.
-    return ADDRESS_REFUSED if error.code in (501, 550, 551, 553) else REFUSED
-
-
-def telegram_text(message):
-    return f"<b>{telegram_html(message.subject)}</b>\n\n{telegram_html(message.body_text)}"
-
-
-def bot():
-    config = current_app.config
-    if not config["TELEGRAM_BOT_TOKEN"]:
-        return None
-    return TelegramBot(config["TELEGRAM_BOT_TOKEN"], base_url=config["TELEGRAM_API_URL"])
-
-
-def _send_telegram(message):
-    """Send the parts not sent yet, recording each as soon as Telegram confirms it."""
-    telegram = bot()
-    if telegram is None:
-        log.info("Telegram to %s: %s\n%s", message.address, message.subject, message.body_text)
-        return ""
-    ids = [i for i in message.provider_ids.split(",") if i]
-    try:
-        for number, send_part in enumerate(telegram_parts(telegram, message), start=1):
-            if number <= message.parts_sent:
-                continue
-            ids.append(str(send_part()))
-            (Message
-             .update(parts_sent=number, provider_ids=",".join(ids))
-             .where(Message.id == message.id)
-             .execute())
-    except TelegramError as error:
-        if error.error_code in (401, 404):  # 404: a token Telegram cannot even parse
-            raise ConfigurationFault(str(error), TELEGRAM_TOKEN) from None
-        gone = _chat_gone(error)
-        if gone:
-            raise ChatGone(str(error), gone) from None
-        if error.permanent:
-            reason = CHAT_NOT_FOUND if "chat not found" in error.description else REFUSED
-            raise Undeliverable(str(error), reason) from None
-        raise TryLater(str(error), after=error.retry_after) from None
-    return ",".join(ids)
-
-
-def _chat_gone(error):
-    """BLOCKED or DEACTIVATED when Telegram says the user is out of reach for good."""
-    if error.error_code != 403:
-        return None
-    description = error.description.lower()
-    if "bot was blocked by the user" in description:
-        return BLOCKED
-    if "user is deactivated" in description:
-        return DEACTIVATED
-    return None
-
-
-def telegram_parts(telegram, message):
-    """The calls that send `message`, in order: the pieces of its text (the last one
-    carrying the message's buttons, if any), then its files."""
-    markup = json.loads(message.buttons) if message.buttons else None
-    for piece, piece_markup in markup_on_last(split_message(telegram_text(message)), markup):
-        yield lambda piece=piece, piece_markup=piece_markup: telegram.send_message(
-            message.address, piece, reply_markup=piece_markup)
-    for attachment in attachments_of(message):
-        yield lambda attachment=attachment: telegram.send_document(
-            message.address, attachment.filename, attachment.content)
-
-
-def retry(message_id, now=None):
-    """Send a failed message again, counting attempts from one. Telegram parts that
-    went out already are not sent again, and an attempt in doubt is still checked
-    first. Returns False when there is no failed message with that id."""
-    return (Message
-            .update(status=Message.PENDING, attempts=0, next_attempt_at=now or utcnow(),
-                    last_error="")
-            .where((Message.id == message_id) & (Message.status == Message.FAILED))
-            .execute()) == 1
-
-
-def counts():
-    """How many messages are in each status, for the teacher's outbox page."""
-    return dict(Message
-                .select(Message.status, fn.COUNT(Message.id))
-                .group_by(Message.status)
-                .tuples())

@@ -84,7 +84,7 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     the app the notice is about (by default the lesson or series in `context`).
     `buttons`: a Telegram inline keyboard (by default the lesson's one-tap answers).
     `hold`: the channel does not deliver on this site yet; the message waits, held
-    with its address, until it does (delivery.release_configured)."""
+    with its address, until it does (outbox.release_configured)."""
     channel = channel or user.channel
     if channel == User.NO_CHANNEL and kind in NOT_KEPT:
         return None

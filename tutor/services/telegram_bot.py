@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tutor.database import exclusive
 from tutor.extensions import db
-from tutor.formatting import clock_span, zone_label
+from tutor.formatting import zone_label
 from tutor.integrations.telegram import (
     TelegramError,
     markup_on_last,
@@ -26,18 +25,8 @@ from tutor.integrations.telegram import (
 )
 from tutor.models import Lesson, TelegramLink, TelegramUpdate, User, utcnow
 from tutor.services import (
-    action_links,
-    availability,
-    booking,
-    delivery,
-    notify,
-    quick_actions,
-    schedule,
-    telegram_lists,
-    trial_chat,
-    trials,
-    zones,
-)
+    action_links, booking, notify, outbox_backends, quick_actions, schedule,
+    telegram_lists, trial_chat, trials, zones)
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
     ALLOWED_UPDATES,
     LINKS_KEPT,
@@ -132,7 +121,7 @@ def poll(bot, offset=None, timeout=25):
 
 
 def _send(reply):
-    bot = delivery.bot()
+    bot = outbox_backends.bot()
     if bot is None:
         log.info("Telegram reply to %s: %s", reply.chat_id, reply.text)
         return
@@ -147,7 +136,7 @@ def _send(reply):
 
 
 def _answer_press(press):
-    bot = delivery.bot()
+    bot = outbox_backends.bot()
     if bot is None:
         log.info("Telegram button answer: %s", press.notice)
         return
@@ -217,7 +206,8 @@ def _link(token, chat_id, sender, chat_user, now):
     link = (TelegramLink
             .select(TelegramLink, User)
             .join(User)
-            .where((TelegramLink.token_hash == token_hash(token)) & (TelegramLink.expires_at > now))
+            .where((TelegramLink.token_hash == token_hash(token))
+                   & (TelegramLink.expires_at > now))
             .first())
     if link is None:
         with force_locale(chat_locale(chat_user, sender)):

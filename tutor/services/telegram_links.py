@@ -11,7 +11,7 @@ from flask import current_app
 
 from tutor.extensions import db
 from tutor.models import Message, TelegramLink, User, utcnow
-from tutor.services import bounds, channels, delivery
+from tutor.services import bounds, channels, outbox
 
 LINK_LIFETIME = timedelta(hours=24)
 LINKS_KEPT = 5  # unexpired links one user may hold at once (one per open page, say)
@@ -136,7 +136,7 @@ def bind_chat(user, chat_id, username):
      .execute())
     TelegramLink.delete().where(TelegramLink.user == user).execute()
     user.telegram_chat_id, user.telegram_username = chat, username
-    delivery.release_held(user)
+    outbox.release_held(user)
 
 
 def username_of(username):

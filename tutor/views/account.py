@@ -19,7 +19,7 @@ from tutor.forms.accounts import (
 from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
-from tutor.services import accounts, delivery, devices, personal_data, signin, telegram_links
+from tutor.services import accounts, devices, outbox, personal_data, signin, telegram_links
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -42,7 +42,7 @@ def telegram_lost_notice():
     user = current_user
     if not user.is_authenticated or user.telegram_lost_at is None:
         return
-    if delivery.telegram_notice_seen(user):
+    if outbox.telegram_notice_seen(user):
         flash(_("Telegram notifications are off: Telegram told us the bot is blocked or "
                 "your account there is gone. Your notifications are in the app; choose "
                 "another channel in your profile if you like."), "warning")

@@ -5,7 +5,7 @@ from playhouse.flask_utils import PaginatedQuery
 
 from tutor.htmx import redirect_to
 from tutor.models import Message
-from tutor.services import delivery
+from tutor.services import outbox, outbox_faults
 from tutor.views.access import teacher_only
 
 bp = teacher_only(Blueprint("outbox", __name__, url_prefix="/teacher/outbox"))
@@ -19,20 +19,20 @@ def index():
     status = status if status in STATUSES else None
     pages = PaginatedQuery(Message.newest(status), paginate_by=50)
     return render_template("outbox/index.html", outbox_messages=pages.get_object_list(),
-                           pages=pages, status=status, counts=delivery.counts(),
-                           statuses=STATUSES, reasons=delivery.REASONS)
+                           pages=pages, status=status, counts=outbox.counts(),
+                           statuses=STATUSES, reasons=outbox_faults.REASONS)
 
 
 @bp.app_context_processor
 def provider_fault_banner():
     """For the teacher's banner (partials/_provider_fault.html): the standing faults,
     read only when the template asks (teacher pages), and their reasons' words."""
-    return {"provider_faults": delivery.faults, "fault_reason": delivery.reason_text}
+    return {"provider_faults": outbox.faults, "fault_reason": outbox_faults.reason_text}
 
 
 @bp.post("/<int:message_id>/retry")
 def retry(message_id):
-    if delivery.retry(message_id):
+    if outbox.retry(message_id):
         flash(_("The message will be sent again."), "success")
     else:
         flash(_("Only a failed message can be sent again."), "error")
