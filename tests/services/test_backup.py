@@ -215,7 +215,7 @@ def test_the_monthly_backup_keeps_a_bounded_number_and_sends_the_newest(data, ap
 
 
 def _attachments(message):
-    from tutor.services.delivery import attachments_of
+    from tutor.services.outbox_backends import attachments_of
     return attachments_of(message)
 
 

@@ -13,7 +13,7 @@ from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           TeacherSettings, TrialRequest, UnavailableInterval, User)
 from tutor.services import housekeeping, notify, periodic
-from tutor.services.delivery import attachments_of
+from tutor.services.outbox_backends import attachments_of
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
