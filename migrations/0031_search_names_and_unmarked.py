@@ -28,7 +28,8 @@ def upgrade(database):
     rows = database.execute_sql(
         "SELECT id, first_name, last_name FROM users WHERE first_name <> '' "
         "OR last_name <> ''").fetchall()
-    update = f"UPDATE users SET search_name = {database.param} WHERE id = {database.param}"
+    # Only the driver's placeholder is put in; the values go as parameters.
+    update = f"UPDATE users SET search_name = {database.param} WHERE id = {database.param}"  # nosec B608
     for user_id, first_name, last_name in rows:
         database.execute_sql(update, (folded_names(first_name, last_name), user_id))
     # Named as peewee names the index of User.Meta.indexes in a fresh database.
