@@ -60,6 +60,8 @@ def test_mark_pay_see_the_balance_and_rate(browser, live_server, app, teacher, c
     expect(student.locator('[data-total="balance"]')).to_contain_text("-200")
     student.get_by_role("link", name="Rate the lesson").click()
     feedback = student.locator("#feedback")
+    student.wait_for_load_state()  # the stylesheet applied: a loaded machine was slow
+    expect(feedback).to_be_visible()
     # The five rating choices sit in one row under their legend.
     tops = {round(feedback.get_by_label(str(n), exact=True).bounding_box()["y"])
             for n in range(1, 6)}
