@@ -108,7 +108,8 @@ def test_bookings_are_counted_over_the_time_the_slots_lasted(tmp_path, generator
     lasted = re.search(r"the 40 free slots offered ran out after ([\d.]+) s of ([\d.]+) s: "
                        r"bookings/s counted over those", out)
     booked = int(re.search(r"(\d+) lessons booked", out)[1])
-    assert lasted and float(lasted[1]) < float(lasted[2])
+    # The Python generator stops with the slots, so its run may last no longer (to 0.1 s).
+    assert lasted and float(lasted[1]) <= float(lasted[2])
     rate = float(re.search(r"\n  booking +([\d.]+) req/s", out)[1])
     assert abs(rate - (booked - 1) / float(lasted[1])) <= 1  # intervals between bookings
     assert rate > 2 * 40 / 20  # not 40 bookings over the whole --duration
