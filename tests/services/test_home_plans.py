@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from peewee import chunked
 
+from tests.query_plans import plan
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import Lesson, User
@@ -15,13 +16,6 @@ from tutor.services import agenda, balances
 
 NOW = datetime(2026, 11, 23, 8, 0)
 
-
-def plan(query):
-    sql, params = query.sql()
-    if backend(db.database) == "sqlite":
-        return " ".join(row[-1] for row in db.database.execute_sql(
-            f"EXPLAIN QUERY PLAN {sql}", params))
-    return " ".join(row[0] for row in db.database.execute_sql(f"EXPLAIN {sql}", params))
 
 
 def history(teacher, students, count, unmarked_every=1):

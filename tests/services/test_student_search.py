@@ -9,6 +9,7 @@ import pytest
 from peewee import chunked
 
 from tests.conftest import STUDENT_PASSWORD
+from tests.query_plans import plan
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import User
@@ -113,13 +114,6 @@ def test_deleting_the_account_forgets_the_names(people):
 
 
 # --- the plan -------------------------------------------------------------------------
-
-def plan(query):
-    sql, params = query.sql()
-    if backend(db.database) == "sqlite":
-        return " ".join(row[-1] for row in db.database.execute_sql(
-            f"EXPLAIN QUERY PLAN {sql}", params))
-    return " ".join(row[0] for row in db.database.execute_sql(f"EXPLAIN {sql}", params))
 
 
 def test_the_search_reads_the_narrow_index_not_the_rows(app_ctx):
