@@ -31,9 +31,9 @@ def grid_context(teacher, error=None, window_form=None, changing=None, step_form
     }
 
 
-def step_label(teacher):
+def step_label(settings):
     """When the teacher's lessons start, in words (the booking rules link to it)."""
-    return SLOT_STEP_LABELS[schedule.settings_for(teacher).slot_step_minutes]
+    return SLOT_STEP_LABELS[settings.slot_step_minutes]
 
 
 def availability_page(status=200, lessons_inside=(), hours_error=None, window_form=None,
@@ -49,7 +49,7 @@ def availability_page(status=200, lessons_inside=(), hours_error=None, window_fo
         **forms,
         **grid_context(teacher, hours_error, window_form, changing,
                        forms.pop("step_form", None)),
-        "step_label": step_label(teacher),
+        "step_label": step_label(settings),
         "blocks": [calendar.LocalBlock.of(block, zone)
                    for block in UnavailableInterval.upcoming(teacher, utcnow())],
         "lessons_inside": [(lesson, zones.local(lesson.start, zone),

@@ -127,7 +127,7 @@ def change_slot_step():
 
     def grid_and_rules_line():
         rules_line = render_template("teacher/partials/_rules_step.html", oob=True,
-                                     step_label=step_label(me()))
+                                     step_label=step_label(schedule.settings_for(me())))
         return Markup(_grid()) + Markup(rules_line)  # nosec B704: both rendered by Jinja
 
     return changed(grid_and_rules_line,
