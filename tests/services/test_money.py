@@ -71,7 +71,9 @@ def test_any_text_is_an_amount_or_a_named_refusal(text):
     except money.InvalidAmount as refused:
         assert refused.kind in (money.NOT_A_NUMBER, money.AMBIGUOUS, money.TOO_PRECISE)
     else:
-        assert amount >= 0 and amount == amount.quantize(Decimal("0.01"))
+        # Two places, read off the exponent: quantize would overflow the 28-digit
+        # context on the long amounts the parser keeps exactly.
+        assert amount >= 0 and amount.as_tuple().exponent == -2
 
 
 @pytest.mark.parametrize("value,locale,shown", [
