@@ -39,7 +39,8 @@ prod: install translations migrate
 # PYTEST_WORKERS processes (pytest-xdist; each has its own databases, instance folder,
 # Chromium and live servers); then the `serial` ones alone, as they measure time or make
 # load. Both phases run even when the first fails; make test fails if either does, and
-# ends with both summaries. PYTEST_ARGS goes to both phases, e.g.
+# ends with both summaries and the name of every test that failed or errored (CI keeps
+# only the end of the output). PYTEST_ARGS goes to both phases, e.g.
 #   make test PYTEST_ARGS="-x tests/views"     make test PYTEST_WORKERS=0 (one process)
 # One file without make: .venv/bin/pytest tests/views/test_x.py (add -n 3 for workers).
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
@@ -50,6 +51,7 @@ test: install translations chromium ops-tools container-tools lint-tools $(LIGHT
 	$(BIN)/pytest -m serial $(PYTEST_ARGS) -n 0 2>&1 | tee $$logs/serial; serial=$${PIPESTATUS[0]}; \
 	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(grep . $$logs/parallel | tail -n 1)"; \
 	echo "make test: serial phase: $$(grep . $$logs/serial | tail -n 1)"; \
+	grep -h -E '^(FAILED|ERROR) ' $$logs/parallel $$logs/serial | sed 's/^/make test: /'; \
 	rm -rf $$logs; \
 	for status in $$parallel $$serial; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit 1; \
