@@ -1,7 +1,7 @@
-"""Fixtures on real parts: a fresh database per test (SQLite file, or a PostgreSQL
-database of its own when TEST_DATABASE_URL is set — then every test runs on both), a
-live HTTP server, Debian's Chromium, and a guard that fails any test reaching past
-this machine.
+"""Fixtures on real parts: a fresh database per test (a SQLite file, or, when
+TEST_DATABASE_URL is set — then every test runs on both — the worker's PostgreSQL
+database emptied back to the migrated template), a live HTTP server, Debian's
+Chromium, and a guard that fails any test reaching past this machine.
 
 Safe under pytest-xdist (make test): every worker is a process of its own with its own
 instance folder, tmp_path, migrated templates (named by its pid), live servers on ports
@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="tutor-tests-")
 os.environ.pop("REDIS_URL", None)
 
+from tests.postgres_databases import ReusedDatabase  # noqa: E402
 from tutor import create_app, migrate  # noqa: E402
 from tutor.database import open_database  # noqa: E402
 from tutor.extensions import db  # noqa: E402
@@ -141,20 +142,27 @@ def migrated(tmp_path_factory):
         _admin(f"DROP DATABASE IF EXISTS {made['postgresql']} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def reused_postgres():
+    database = ReusedDatabase(_admin, _postgres_database_url,
+                              f"{TEST_DATABASE_PREFIX}{os.getpid()}_reused")
+    yield database
+    database.drop()
+
+
 @pytest.fixture
-def database_url(backend, tmp_path, migrated):
+def database_url(backend, tmp_path, migrated, request):
     """A migrated database of the test's own: a copy of the migrated SQLite file, or
-    a PostgreSQL database made from the migrated template."""
+    the worker's PostgreSQL database, emptied back to the migrated template's rows
+    after each test (tests/postgres_databases.py)."""
     if backend == "sqlite":
         path = tmp_path / "tutor.db"
         shutil.copyfile(migrated("sqlite"), path)
         yield f"sqlite:///{path}"
         return
-    template = migrated("postgresql")
-    name = f"{TEST_DATABASE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _postgres_database_url(name)
-    _admin(f"DROP DATABASE {name} WITH (FORCE)")
+    reused = request.getfixturevalue("reused_postgres")
+    yield reused.take(migrated("postgresql"))
+    reused.give_back()
 
 
 # Databases the tests make are named tutor_test_<pid>_…: a run that was killed leaves
