@@ -7,6 +7,7 @@ the wall time, printed beside it).
 
     .venv/bin/python bench/profile_queries.py --lessons 100000 --requests 50
     .venv/bin/python bench/profile_queries.py --postgresql postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/profile_queries.py --only students-search --search б
 
 The seeded databases are the ones bench/load.py keeps (instance/bench/, and
 tutor_bench_seed_… on the PostgreSQL server), copied for the run.
@@ -28,9 +29,9 @@ import seed as seeding  # noqa: E402
 PG_RUN = "tutor_bench_queries"  # not load.py's database: both may run at once
 
 
-def pages(week):
+def pages(week, search=load.SEARCH):
     return {
-        "students-search": (f"/teacher/students?q={quote(load.SEARCH)}", {"HX-Request": "true"}),
+        "students-search": (f"/teacher/students?q={quote(search)}", {"HX-Request": "true"}),
         "week-teacher": (f"/?week={week}", {}),
     }
 
@@ -87,7 +88,7 @@ class _Replay:
         pass
 
 
-def profile(url, label, requests, log):
+def profile(url, label, requests, log, search=load.SEARCH, only=None):
     from tutor import create_app
     from tutor.extensions import db
 
@@ -98,16 +99,20 @@ def profile(url, label, requests, log):
     response = teacher.post("/login", data={"login": seeding.TEACHER_LOGIN,
                                             "password": seeding.BENCH_PASSWORD})
     assert response.status_code == 302, "could not log in as the teacher"
-    for name, (path, headers) in pages(week).items():
+    for name, (path, headers) in pages(week, search).items():
+        if only and name not in only:
+            continue
         teacher.get(path, headers=headers)  # warm: templates, prepared queries
-        started = time.process_time()
+        started, wall_started = time.process_time(), time.perf_counter()
         for _ in range(requests):
             size = len(teacher.get(path, headers=headers).data)
         cpu = (time.process_time() - started) / requests * 1000
+        wall = (time.perf_counter() - wall_started) / requests * 1000
         with timed_statements(db.database.obj) as spent:
             for _ in range(requests):
                 teacher.get(path, headers=headers)
-        log(f"\n{label} {name}: {cpu:.2f} ms CPU per request, {size / 1024:.1f} KB, "
+        log(f"\n{label} {name}: {cpu:.2f} ms CPU ({wall:.2f} ms wall) per request, "
+            f"{size / 1024:.1f} KB, "
             f"{sum(n for n, _, _ in spent.values()) // requests} statements")
         for sql, (count, cpu_s, wall_s) in sorted(spent.items(), key=lambda kv: -kv[1][2]):
             text = " ".join(sql.split())
@@ -123,17 +128,20 @@ def main(argv=None):
     parser.add_argument("--postgresql", metavar="URL",
                         help="also on this PostgreSQL server (its database is replaced)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--search", default=load.SEARCH, help="what the search page looks for")
+    parser.add_argument("--only", action="append", choices=list(pages("")),
+                        help="this page only (repeatable)")
     args = parser.parse_args(argv)
 
     load.DATA.mkdir(parents=True, exist_ok=True)
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="tutor-queries-") as workdir:
             url = load.seeded_copy(args.lessons, args.students, load.DATA, Path(workdir), print)
-            profile(url, "sqlite", args.requests, print)
+            profile(url, "sqlite", args.requests, print, args.search, args.only)
     if args.postgresql:
         url = load.seeded_postgres(args.lessons, args.students, args.postgresql, print,
                                    run_name=PG_RUN)
-        profile(url, "postgresql", args.requests, print)
+        profile(url, "postgresql", args.requests, print, args.search, args.only)
 
 
 if __name__ == "__main__":

@@ -101,12 +101,29 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def shared_extensions():
+    """pg_trgm installed once in the public schema of TEST_DATABASE_URL's database, as
+    its administrator would: the schemas the tests make there share it (migration
+    0033 uses it where it is). Installed by a test's own upgrade it would live in that
+    test's schema, and dropping the schema would take the other schemas' indexes."""
+    conn = psycopg2.connect(POSTGRES_URL)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:  # xdist workers one at a time
+            cursor.execute("SELECT pg_advisory_lock(hashtext('tutor tests: extensions'))")
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    finally:
+        conn.close()  # and the lock with it
+
+
 @pytest.fixture
-def empty_database_url(backend, tmp_path):
+def empty_database_url(request, backend, tmp_path):
     """An empty database: a new SQLite file, or a new PostgreSQL schema."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
+    request.getfixturevalue("shared_extensions")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {schema}")

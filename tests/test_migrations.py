@@ -79,7 +79,14 @@ def test_fresh_database_matches_the_models(database, new_database):
     from_models = new_database()
     with from_models.bind_ctx(MODELS):
         from_models.create_tables(MODELS)
+    # What no model describes: the search's trigram index (an FTS5 table on SQLite, an
+    # index of an extension's operator class on PostgreSQL), made as 0033 makes it.
+    migration("0033_search_trigrams").upgrade(from_models)
     assert schema(database) == schema(from_models)
+
+
+def migration(name):
+    return next(m for m in migrate.available() if m.name == name).load()
 
 
 # A fresh database's schema, per backend: the same for every starting point below, so
@@ -179,3 +186,59 @@ def test_the_names_there_before_are_folded_for_the_search(database):
     migrate.upgrade(database)
     rows = database.execute_sql("SELECT login, search_name FROM users ORDER BY login")
     assert rows.fetchall() == [("nameless", ""), ("semyon", "семен федоров")]
+
+
+def test_the_users_there_before_are_in_the_search_index(database, backend):
+    """0033: the trigram index holds the users there before it (SQLite's FTS5 table
+    is filled by the migration; PostgreSQL's index by its CREATE INDEX)."""
+    migrate.upgrade(database, target="0032_trial_chats")
+    for login, folded_names in (("semyon", "семен федоров"), ("gleb", "глеб яковлев")):
+        database.execute_sql(
+            "INSERT INTO users (login, password_hash, role, first_name, last_name, "
+            "search_name, channel, created_at, reset_version) "
+            f"VALUES ({', '.join([database.param] * 9)})",
+            [login, "x", "student", "", "", folded_names, "none", "2026-01-01 00:00:00", 0])
+    migrate.upgrade(database)
+    if backend == "sqlite":
+        found = database.execute_sql(
+            "SELECT login FROM users WHERE id IN (SELECT rowid FROM user_search "
+            "WHERE user_search MATCH ?)", ['"федор"']).fetchall()
+    else:  # an index CREATE INDEX makes holds every row; that it exists is the point
+        assert "user_search_trigrams" in {i.name for i in database.get_indexes("users")}
+        found = database.execute_sql(
+            "SELECT login FROM users WHERE search_name LIKE '%%федор%%'").fetchall()
+    assert found == [("semyon",)]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's extension")
+def test_without_the_right_to_install_pg_trgm_the_upgrade_goes_on_and_says_so(caplog):
+    """pg_trgm is trusted: whoever may create in the database may install it. A user
+    who may not gets every migration, a warning naming what to run later, and no
+    trigram index: the search scans the users instead."""
+    from urllib.parse import urlsplit
+
+    from tests.conftest import TEST_DATABASE_PREFIX, _admin, _postgres_database_url
+
+    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:12]}"
+    role, password = f"tutor_test_{uuid.uuid4().hex[:12]}", uuid.uuid4().hex
+    _admin(f"CREATE DATABASE {name}")
+    _admin(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        admin_url = _postgres_database_url(name)
+        _admin(f"CREATE SCHEMA tutor AUTHORIZATION {role}", database_url=admin_url)
+        parts = urlsplit(admin_url)
+        url = parts._replace(netloc=f"{role}:{password}@{parts.hostname}:{parts.port or 5432}",
+                             query="options=-csearch_path%3Dtutor").geturl()
+        database = open_database(url)
+        try:
+            with caplog.at_level("WARNING", logger="tutor.migrate"):
+                assert migrate.upgrade(database) == [m.name for m in migrate.available()]
+            indexes = {i.name for i in database.get_indexes("users")}
+        finally:
+            database.close()
+    finally:
+        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _admin(f"DROP ROLE IF EXISTS {role}")
+    assert "user_search_trigrams" not in indexes
+    assert "pg_trgm could not be installed (permission denied" in caplog.text
+    assert "CREATE EXTENSION pg_trgm; CREATE INDEX user_search_trigrams" in caplog.text

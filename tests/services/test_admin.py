@@ -156,7 +156,9 @@ def test_pages(app_ctx, create_student):
     assert (first.total, first.count, len(first.items)) == (120, 3, 50)
     assert logins(third) == [f"s{n:03}" for n in range(100, 120)]
     assert first.numbers() == [1, 2, 3]
-    assert students.student_list(EVERYONE, page=9, per_page=50).items == []
+    past_the_end = students.student_list(EVERYONE, page=9, per_page=50)
+    assert (past_the_end.items, past_the_end.total) == ([], 120)
+    assert students.student_list(students.StudentFilter("nobody"), page=1).total == 0
 
 
 def test_student_totals(people, teacher):

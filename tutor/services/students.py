@@ -74,10 +74,16 @@ def _lesson_count():
             .where(Lesson.student == User.id))
 
 
+# What the list shows of each student (admin/partials/_students.html): reading the
+# whole row for a list of 50 cost more than its SQL (bench/RESULTS.md).
+LISTED = (User.id, User.login, User.role, User.first_name, User.last_name, User.channel,
+          User.goal, User.last_login_at, User.inactive_since, Goal.id, Goal.name)
+
+
 def student_list(search_filter, sort="name", descending=False, page=1, per_page=PER_PAGE):
     """A Page of students matching `search_filter`, each with `goal` loaded and
     `lesson_count`, `paid` (their payments), `charged` (attended and late-cancelled
-    lessons) and `balance` computed: two queries, the rows and the total."""
+    lessons) and `balance` computed: two queries."""
     lessons = _lesson_count().alias("lesson_count")
     paid_sum, charged_sum = balances.paid_subquery(), balances.charged_subquery()
     order = {
@@ -89,25 +95,32 @@ def student_list(search_filter, sort="name", descending=False, page=1, per_page=
     }.get(sort, [User.last_name, User.first_name, User.login])
     nulls = "LAST" if sort == "last_login" else None  # never logged in: at the end
     order_by = [e.desc(nulls=nulls) if descending else e.asc(nulls=nulls) for e in order]
+    where = search_filter.where()
     query = (User
-             .select(User, Goal, lessons, paid_sum.alias("paid"), charged_sum.alias("charged"))
+             .select(*LISTED, lessons, paid_sum.alias("paid"), charged_sum.alias("charged"))
              .join(Goal, JOIN.LEFT_OUTER, on=(User.goal == Goal.id))
-             .where(search_filter.where())
              .order_by(*order_by, User.id))
-    total = User.select().where(search_filter.where()).count()
+    number = max(1, int(page or 1))
     if sort in ("name", "last_login"):
-        # Sorted by the students' own columns: pick the page's students first, so the
-        # figures are summed for one page of them rather than for every match
+        # Sorted by the students' own columns: pick the page's students first, and
+        # count every match in the same query, so the search runs once and the figures
+        # are summed for one page of students rather than for every match
         # (bench/load.py measured the search growing with the number of lessons).
-        number = max(1, int(page or 1))
-        on_page = (User
-                   .select(User.id)
-                   .where(search_filter.where())
-                   .order_by(*order_by, User.id)
-                   .paginate(number, per_page))
-        result = Page(list(query.where(User.id.in_(on_page))), number, per_page, total)
+        on_page = list(User
+                       .select(User.id, fn.COUNT(SQL("*")).over())
+                       .where(where)
+                       .order_by(*order_by, User.id)
+                       .paginate(number, per_page)
+                       .tuples())
+        if on_page:
+            total = on_page[0][1]
+        else:  # past the last page, or nobody
+            total = User.select().where(where).count() if number > 1 else 0
+        items = list(query.where(User.id.in_([row[0] for row in on_page]))) if on_page else []
+        result = Page(items, number, per_page, total)
     else:
-        result = page_of(query, page, per_page, total)
+        result = page_of(query.where(where), number, per_page,
+                         User.select().where(where).count())
     for student in result.items:
         student.paid = balances.money(student.paid)
         student.charged = balances.money(student.charged)
