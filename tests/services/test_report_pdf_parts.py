@@ -82,12 +82,12 @@ class CountingHTML(weasyprint.HTML):
     """WeasyPrint's HTML, noting how many lesson lines each document it lays out has."""
 
     def __init__(self, *args, string="", **kwargs):
-        LAID_OUT.append(string.count('<tr id="line-'))
+        LAID_OUT.append(string.count('<tr data-line="'))
         super().__init__(*args, string=string, **kwargs)
 
 
 def test_no_part_is_laid_out_with_more_lines_than_its_size(busy_october, monkeypatch):
-    """If WeasyPrint stopped telling which rows a page holds (Page.anchors), or the
+    """If WeasyPrint stopped telling which rows a page holds (Page.bookmarks), or the
     parts stopped being cut at pages, the whole table would be laid out at once and
     the memory would grow with the month again: this fails first."""
     report = busy_october(120)

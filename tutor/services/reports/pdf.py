@@ -76,8 +76,9 @@ def _pdf(template, locale, lines, **context):
                     continue
                 kept = document.pages if final else document.pages[:-1]
                 per_page = max(_lines_on(page) for page in kept)  # > 0: a table page
-                for page in kept:
-                    page.anchors.clear()  # the rows' ids, not wanted as destinations
+                for page in kept:  # the rows' bookmarks, not wanted in the PDF's outline
+                    page.bookmarks[:] = [mark for mark in page.bookmarks
+                                         if not LINE_ID.fullmatch(mark[1])]
                 parts.append(document.copy(kept).write_pdf())
                 pages += len(kept)
                 del document, kept
@@ -102,7 +103,9 @@ LINE_ID = re.compile(r"line-([0-9]+)")
 
 
 def _line_numbers(page):
-    return [int(match.group(1)) for match in map(LINE_ID.fullmatch, page.anchors) if match]
+    """The lines that begin on `page`: their rows carry a bookmark "line-N"."""
+    labels = (label for _level, label, _position, _state in page.bookmarks)
+    return [int(match.group(1)) for match in map(LINE_ID.fullmatch, labels) if match]
 
 
 def _first_line_on(page):
