@@ -94,9 +94,10 @@ def _pdf(template, locale, lines, **context):
 
 
 # Lines in the first part, before a page's capacity is known; a month of at most this
-# many lines is one document. Larger first parts are faster (the parts cost ~40% more
-# CPU a line) but hold ~170 KB a line: at 1,000 the process peaks near 400 MiB
-# (bench/RESULTS.md, "The monthly PDF in parts"), over the 200 MiB the parts keep to.
+# many lines is one document. Larger first parts are faster (the parts cost 15-30 % more
+# CPU a line: the lines laid out twice, the collections, the join) but hold ~170 KB a
+# line: at 1,000 the process peaks near 400 MiB (bench/RESULTS.md, "The monthly PDF in
+# parts"), over the 200 MiB the parts keep to.
 FIRST_PART = 120
 PAGES_PER_PART = 6  # the later parts: ~170 KB a line is held while a part is laid out
 LINE_ID = re.compile(r"line-([0-9]+)")
