@@ -133,10 +133,10 @@ def _collector_paused():
     # WeasyPrint's page layout is linear in the lessons, but its box tree is millions
     # of objects that Python's cyclic collector walked again and again while it grew:
     # that made a long month cost more than in proportion (bench/RESULTS.md, the
-    # monthly PDF). Collected once, after; each run's garbage is its own tree, all of
-    # it in the youngest generation (nothing was collected while it grew), so that
-    # generation alone is collected: a full collection walks every older object too,
-    # at every part (1,000 lessons: 0.8 s of collections rather than 1.2-1.8 s).
+    # monthly PDF). Collected once, after; each run's garbage is its own tree. A full
+    # collection: collecting only the youngest generation is ~30 % cheaper, but what it
+    # leaves piles up over the parts (5,000 lessons: the process peaks at 183 MiB, not
+    # 158; bench/RESULTS.md, "The monthly PDF, where its time goes").
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -144,7 +144,7 @@ def _collector_paused():
     finally:
         if collecting:
             gc.enable()
-            gc.collect(0)
+            gc.collect()
 
 
 def _join(parts, footers):
