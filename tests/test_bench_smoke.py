@@ -74,6 +74,16 @@ def test_report_bench_runs():
     assert "peak resident size of the process" in result.stdout
 
 
+def test_report_profile_runs():
+    """More lessons than the first part holds: the PDF is laid out in parts and joined."""
+    result = subprocess.run([sys.executable, "bench/report_profile.py", "--lessons", "150"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "150 lessons:" in result.stdout
+    for stage in ("lay out:", "write:", "collect:", "join:", "the rest:"):
+        assert stage in result.stdout
+
+
 def test_report_bench_refuses_bad_sizes():
     result = subprocess.run([sys.executable, "bench/report_bench.py", "--sizes", "ten"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)

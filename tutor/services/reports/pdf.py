@@ -76,8 +76,9 @@ def _pdf(template, locale, lines, **context):
                     continue
                 kept = document.pages if final else document.pages[:-1]
                 per_page = max(_lines_on(page) for page in kept)  # > 0: a table page
-                for page in kept:
-                    page.anchors.clear()  # the rows' ids, not wanted as destinations
+                for page in kept:  # the rows' bookmarks, not wanted in the PDF's outline
+                    page.bookmarks[:] = [mark for mark in page.bookmarks
+                                         if not LINE_ID.fullmatch(mark[1])]
                 parts.append(document.copy(kept).write_pdf())
                 pages += len(kept)
                 del document, kept
@@ -93,16 +94,19 @@ def _pdf(template, locale, lines, **context):
 
 
 # Lines in the first part, before a page's capacity is known; a month of at most this
-# many lines is one document. Larger first parts are faster (the parts cost ~40% more
-# CPU a line) but hold ~170 KB a line: at 1,000 the process peaks near 400 MiB
-# (bench/RESULTS.md, "The monthly PDF in parts"), over the 200 MiB the parts keep to.
+# many lines is one document. Larger first parts are faster (the parts cost 15-30 % more
+# CPU a line: the lines laid out twice, the collections, the join) but hold ~170 KB a
+# line: at 1,000 the process peaks near 400 MiB (bench/RESULTS.md, "The monthly PDF in
+# parts"), over the 200 MiB the parts keep to.
 FIRST_PART = 120
 PAGES_PER_PART = 6  # the later parts: ~170 KB a line is held while a part is laid out
 LINE_ID = re.compile(r"line-([0-9]+)")
 
 
 def _line_numbers(page):
-    return [int(match.group(1)) for match in map(LINE_ID.fullmatch, page.anchors) if match]
+    """The lines that begin on `page`: their rows carry a bookmark "line-N"."""
+    labels = (label for _level, label, _position, _state in page.bookmarks)
+    return [int(match.group(1)) for match in map(LINE_ID.fullmatch, labels) if match]
 
 
 def _first_line_on(page):
@@ -129,7 +133,10 @@ def _collector_paused():
     # WeasyPrint's page layout is linear in the lessons, but its box tree is millions
     # of objects that Python's cyclic collector walked again and again while it grew:
     # that made a long month cost more than in proportion (bench/RESULTS.md, the
-    # monthly PDF). Collected once, after; each run's garbage is its own tree.
+    # monthly PDF). Collected once, after; each run's garbage is its own tree. A full
+    # collection: collecting only the youngest generation is ~30 % cheaper, but what it
+    # leaves piles up over the parts (5,000 lessons: the process peaks at 183 MiB, not
+    # 158; bench/RESULTS.md, "The monthly PDF, where its time goes").
     collecting = gc.isenabled()
     gc.disable()
     try:
