@@ -51,11 +51,16 @@ class Cell:
         return formatting.clock_span(self.start, self.end)
 
     @cached_property
+    def start_minute(self):
+        """The start in naive UTC to the minute, "2026-12-07T06:00", as a link to book
+        the cell carries it (bounds.parse_moment reads it back)."""
+        return self.start_utc.isoformat(timespec="minutes")
+
+    @cached_property
     def slot(self):
         """The cell's time as one value a form can send: "start/end" in naive UTC
         (ISO 8601's interval; bounds.parse_interval reads it back)."""
-        return (f"{self.start_utc.isoformat(timespec='minutes')}/"
-                f"{self.end_utc.isoformat(timespec='minutes')}")
+        return f"{self.start_minute}/{self.end_utc.isoformat(timespec='minutes')}"
 
 
 @dataclass(frozen=True)
