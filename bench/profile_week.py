@@ -1,8 +1,8 @@
 """Where a week's cache miss goes: builds and renders next week's fragment for a
-student (the kept weeks cleared before each) and the teacher's full week, in-process
-on the benchmark's data, under cProfile, and prints the CPU per request split into
-building the week and rendering it, the rendered size, then the functions that take
-the most time.
+student (the kept weeks cleared before each), the teacher's week fragment (never
+kept) and the teacher's full week, in-process on the benchmark's data, under
+cProfile, and prints the CPU per request split into building the week and rendering
+it, the rendered size, then the functions that take the most time.
 
     .venv/bin/python bench/profile_week.py --lessons 100000 --requests 200
 
@@ -85,10 +85,12 @@ def main(argv=None):
             return student.get(f"/?week={week}", headers=fragment)
 
         calls = {"student fragment, not kept": student_miss,
+                 "teacher's week fragment": lambda: teacher.get(f"/?week={week}",
+                                                                headers=fragment),
                  "teacher's week, full page": lambda: teacher.get(f"/?week={week}")}
         for name, (total, build, size) in phases(calls, args.requests).items():
             print(f"{name:28} {total:5.2f} ms CPU per request, of it build_week "
-                  f"{build:4.2f} ms; {size / 1024:5.1f} KB")
+                  f"{build:4.2f} ms; {size / 1024:5.1f} KB ({size:,} bytes)")
         for name, call in calls.items():
             profile = cProfile.Profile()
             profile.enable()
