@@ -108,13 +108,15 @@ def mark_and_pay(url, log):
     app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
     with app.app_context(), db.database.atomic():
         now = utcnow()
-        marks = Case(None, [(Lesson.id % 50 == 0, Lesson.LATE_CANCEL),
-                            (Lesson.id % 50 == 1, Lesson.MISSED)], Lesson.ATTENDED)
+        def remainder(column, divisor):  # % itself: LIKE in peewee, a placeholder in psycopg2
+            return column - column / divisor * divisor
+        marks = Case(None, [(remainder(Lesson.id, 50) == 0, Lesson.LATE_CANCEL),
+                            (remainder(Lesson.id, 50) == 1, Lesson.MISSED)], Lesson.ATTENDED)
         marked = (Lesson
                   .update(attendance=marks)
                   .where((Lesson.status == Lesson.CONFIRMED) & (Lesson.start < now))
                   .execute())
-        short = Case(None, [(Lesson.student % 10 == 0, 1500)], 0)
+        short = Case(None, [(remainder(Lesson.student, 10) == 0, 1500)], 0)
         paid = (Payment
                 .insert_from(Lesson
                              .select(Lesson.student, Lesson.teacher,
@@ -169,6 +171,8 @@ def main(argv=None):
     parser.add_argument("--postgresql", metavar="URL",
                         help="also on this PostgreSQL server (its database is replaced)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--pg-database", default=PG_RUN,
+                        help=f"the run's database on that server, replaced (default {PG_RUN})")
     parser.add_argument("--marked", action="store_true",
                         help="mark the past lessons and record payments first (see above)")
     args = parser.parse_args(argv)
@@ -182,7 +186,7 @@ def main(argv=None):
             profile(url, "sqlite", args.requests, print)
     if args.postgresql:
         url = load.seeded_postgres(args.lessons, args.students, args.postgresql, print,
-                                   run_name=PG_RUN + ("_marked" if args.marked else ""))
+                                   run_name=args.pg_database + ("_marked" if args.marked else ""))
         if args.marked:
             mark_and_pay(url, print)
         profile(url, "postgresql", args.requests, print)
