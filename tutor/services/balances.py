@@ -284,7 +284,8 @@ def debtors():
     """The query of students_in_debt: the sums grouped once over the charged lessons
     and over the payments, joined to the students, rather than two sums correlated
     with each student (evaluated again for each debtor's columns and order)."""
-    charged, paid = charged_by_student().alias("charged_sums"), paid_by_student().alias("paid_sums")
+    charged = charged_by_student().alias("charged_sums")
+    paid = paid_by_student().alias("paid_sums")
     paid_sum = fn.COALESCE(paid.c.paid, 0)
     return (User
             .select(User, paid_sum.alias("paid"), charged.c.charged.alias("charged"))
