@@ -8,6 +8,13 @@ the wall time, printed beside it).
     .venv/bin/python bench/profile_queries.py --lessons 100000 --requests 50
     .venv/bin/python bench/profile_queries.py --postgresql postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/profile_queries.py --only students-search --search б
+    .venv/bin/python bench/profile_queries.py --marked   # a teacher who marks and is paid
+
+The seed marks no attendance and records no payments, so nobody owes; --marked marks
+the copy's past lessons (one in fifty cancelled late, one in fifty missed, the rest
+attended) and records each student's payment of what they were charged, 1,500 short
+for one student in ten: the teacher's home then lists 500 debtors out of ~97,000
+charged lessons.
 
 The seeded databases are the ones bench/load.py keeps (instance/bench/, and
 tutor_bench_seed_… on the PostgreSQL server), copied for the run.
@@ -88,6 +95,47 @@ class _Replay:
         pass
 
 
+def mark_and_pay(url, log):
+    """--marked: attendance on every past confirmed lesson and the payments (see the
+    top of this file), written into the run's copy."""
+    from peewee import Case, Value, fn
+
+    from tutor import create_app
+    from tutor.database import backend
+    from tutor.extensions import db
+    from tutor.models import Lesson, Payment, utcnow
+    from tutor.services import balances
+
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"})
+    with app.app_context(), db.database.atomic():
+        now = utcnow()
+        def remainder(column, divisor):  # % itself: LIKE in peewee, a placeholder in psycopg2
+            return column - column / divisor * divisor
+        marks = Case(None, [(remainder(Lesson.id, 50) == 0, Lesson.LATE_CANCEL),
+                            (remainder(Lesson.id, 50) == 1, Lesson.MISSED)], Lesson.ATTENDED)
+        marked = (Lesson
+                  .update(attendance=marks)
+                  .where((Lesson.status == Lesson.CONFIRMED) & (Lesson.start < now))
+                  .execute())
+        short = Case(None, [(remainder(Lesson.student, 10) == 0, 1500)], 0)
+        paid = (Payment
+                .insert_from(Lesson
+                             .select(Lesson.student, Lesson.teacher,
+                                     fn.SUM(Lesson.price) - short, Value(now.date()),
+                                     Value(""), Value(now), Lesson.teacher)
+                             .where(balances.charged_lessons())
+                             .group_by(Lesson.student, Lesson.teacher),
+                             [Payment.student, Payment.teacher, Payment.amount,
+                              Payment.paid_on, Payment.note, Payment.created_at,
+                              Payment.created_by])
+                .execute())
+    with app.app_context():
+        if backend(db.database) == "postgresql":
+            db.database.execute_sql("ANALYZE")  # what autovacuum would do soon
+        db.database.close()
+    log(f"marked {marked} past lessons; {paid if isinstance(paid, int) else 'the'} payments")
+
+
 def profile(url, label, requests, log, search=load.SEARCH, only=None):
     from tutor import create_app
     from tutor.extensions import db
@@ -131,16 +179,24 @@ def main(argv=None):
     parser.add_argument("--search", default=load.SEARCH, help="what the search page looks for")
     parser.add_argument("--only", action="append", choices=list(pages("")),
                         help="this page only (repeatable)")
+    parser.add_argument("--pg-database", default=PG_RUN,
+                        help=f"the run's database on that server, replaced (default {PG_RUN})")
+    parser.add_argument("--marked", action="store_true",
+                        help="mark the past lessons and record payments first (see above)")
     args = parser.parse_args(argv)
 
     load.DATA.mkdir(parents=True, exist_ok=True)
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="tutor-queries-") as workdir:
             url = load.seeded_copy(args.lessons, args.students, load.DATA, Path(workdir), print)
+            if args.marked:
+                mark_and_pay(url, print)
             profile(url, "sqlite", args.requests, print, args.search, args.only)
     if args.postgresql:
         url = load.seeded_postgres(args.lessons, args.students, args.postgresql, print,
-                                   run_name=PG_RUN)
+                                   run_name=args.pg_database + ("_marked" if args.marked else ""))
+        if args.marked:
+            mark_and_pay(url, print)
         profile(url, "postgresql", args.requests, print, args.search, args.only)
 
 

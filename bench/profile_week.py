@@ -1,8 +1,8 @@
 """Where a week's cache miss goes: builds and renders next week's fragment for a
-student (the kept weeks cleared before each) and the teacher's full week, in-process
-on the benchmark's data, under cProfile, and prints the CPU per request split into
-building the week and rendering it, the rendered size, then the functions that take
-the most time.
+student (the kept weeks cleared before each), the teacher's week fragment (never
+kept) and the teacher's full week, in-process on the benchmark's data, under
+cProfile, and prints the CPU per request split into building the week and rendering
+it, the rendered size, then the functions that take the most time.
 
     .venv/bin/python bench/profile_week.py --lessons 100000 --requests 200
 
@@ -38,30 +38,40 @@ def clients(url):
 
 
 def phases(calls, requests):
-    """CPU ms per request: the whole request and build_week within it; size."""
+    """CPU ms per request: the whole request, build_week and the templates within
+    it; the size."""
+    from tutor import htmx
     from tutor.services import calendar
+    from tutor.views import calendar as week_views
 
+    spent = {"build": 0.0, "render": 0.0}
+    patched = [(calendar, "build_week", "build"), (week_views, "render_template", "render"),
+               (htmx, "render_template", "render")]
+    originals = [getattr(module, name) for module, name, _ in patched]
+
+    def timed(function, phase):
+        def call(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[phase] += time.process_time() - started
+        return call
+    for (module, name, phase), function in zip(patched, originals):
+        setattr(module, name, timed(function, phase))
     timings = {}
-    build = calendar.build_week
-    spent = {"build": 0.0}
-
-    def timed_build(*args):
-        started = time.process_time()
-        try:
-            return build(*args)
-        finally:
-            spent["build"] += time.process_time() - started
-    calendar.build_week = timed_build
     try:
         for name, call in calls.items():
             call()
-            spent.update(build=0.0)
+            spent.update(build=0.0, render=0.0)
             started = time.process_time()
             sizes = [len(call().data) for _ in range(requests)]
             total = (time.process_time() - started) / requests * 1000
-            timings[name] = (total, spent["build"] / requests * 1000, sizes[-1])
+            timings[name] = (total, spent["build"] / requests * 1000,
+                             spent["render"] / requests * 1000, sizes[-1])
     finally:
-        calendar.build_week = build
+        for (module, name, _), function in zip(patched, originals):
+            setattr(module, name, function)
     return timings
 
 
@@ -85,10 +95,13 @@ def main(argv=None):
             return student.get(f"/?week={week}", headers=fragment)
 
         calls = {"student fragment, not kept": student_miss,
+                 "teacher's week fragment": lambda: teacher.get(f"/?week={week}",
+                                                                headers=fragment),
                  "teacher's week, full page": lambda: teacher.get(f"/?week={week}")}
-        for name, (total, build, size) in phases(calls, args.requests).items():
+        for name, (total, build, render, size) in phases(calls, args.requests).items():
             print(f"{name:28} {total:5.2f} ms CPU per request, of it build_week "
-                  f"{build:4.2f} ms; {size / 1024:5.1f} KB")
+                  f"{build:4.2f} ms, templates {render:4.2f} ms; {size / 1024:5.1f} KB "
+                  f"({size:,} bytes)")
         for name, call in calls.items():
             profile = cProfile.Profile()
             profile.enable()

@@ -85,14 +85,22 @@ def seed(url, students=5_000, lessons=100_000, years=3, anchor=None, random_seed
         if backend(db.database) == "sqlite":
             # Room for the indexes of a million lessons while they are built.
             db.database.execute_sql("PRAGMA cache_size = -262144")
-        with db.database.atomic():
-            written = _fill(random.Random(random_seed), students, lessons, years,
-                            anchor or utcnow().date(), log)
+        written = fill(students, lessons, years, anchor or utcnow().date(), random_seed, log)
         if backend(db.database) == "postgresql":
             db.database.execute_sql("ANALYZE")  # what autovacuum would do soon
         db.database.close()
     written["seconds"] = round(time.perf_counter() - started, 1)
     return written
+
+
+def fill(students, lessons, years, anchor, random_seed=11, log=print):
+    """Write the data set into the app's database (an app context is current, the
+    database migrated and without users), in one transaction; what seed() does after
+    making the app. Tests call it on their own app."""
+    from tutor.extensions import db
+
+    with db.database.atomic():
+        return _fill(random.Random(random_seed), students, lessons, years, anchor, log)
 
 
 def _fill(rng, students, lessons, years, anchor, log):

@@ -95,6 +95,21 @@
     if (button) dismiss(button.closest(".toast"));
   });
 
+  // Links htmx fetches in place, named once by their container instead of an hx-get
+  // repeating each href (a week has some sixty links to book): data-htmx-links holds
+  // a selector of the container's links. The request takes the hx-target, hx-swap and
+  // hx-push-url the link inherits, as an hx-get on it would. A click with a modifier
+  // key opens the page as a link does; without JavaScript they are plain links.
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
+        event.shiftKey || event.altKey || !window.htmx) return;
+    var container = event.target.closest("[data-htmx-links]");
+    var link = container && event.target.closest(container.getAttribute("data-htmx-links"));
+    if (!link || !container.contains(link)) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", link.getAttribute("href"), {source: link});
+  });
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.matches("select[data-browser-timezone]")) target.dataset.touched = "1";

@@ -66,7 +66,8 @@ def test_the_upcoming_list_through_a_requests_life(browser, live_server, app, de
     log_in(page)
     page.goto(live_server + "/?week=2026-11-23")
     # Booked from the calendar: Tuesday 9:00, the first free slot.
-    page.locator(f'.cell-free .slot[href$="start={TUESDAY_9.isoformat()}"]').click()
+    tuesday_9 = TUESDAY_9.isoformat(timespec="minutes")
+    page.locator(f'.cell-free .slot[href$="start={tuesday_9}"]').click()
     book_in_dialog(page, TUESDAY_9)
     for start in (WEDNESDAY_9, THURSDAY_9):
         page.goto(f"{live_server}/lessons/new?start={start.isoformat()}")
@@ -143,7 +144,7 @@ def test_the_list_reads_on_a_phone(browser, live_server, app, defaults):
 def pick_a_slot_as_a_visitor(browser, live_server, start):
     page = russian_page(browser, live_server)
     page.goto(f"{live_server}/?week=2026-11-23")
-    page.locator(f'.cell-free .slot[href$="start={start.isoformat()}"]').click()
+    page.locator(f'.cell-free .slot[href$="start={start.isoformat(timespec="minutes")}"]').click()
     expect(page).to_have_url(f"{live_server}/login?next=/lessons/new?start%3D"
                              f"{start.isoformat()}")
     expect(page.locator(".toast")).to_contain_text("Войдите или зарегистрируйтесь")

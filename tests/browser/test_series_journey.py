@@ -46,7 +46,7 @@ def test_book_a_weekly_series_confirm_it_once_and_move_one(browser, live_server,
     with app.app_context():
         booking.book_lesson(boris, teacher, weeks[2])  # the third Tuesday is taken
     with app.test_request_context():
-        slot_url = url_for("lessons.new", start=first.isoformat())
+        slot_url = url_for("lessons.new", start=first.isoformat(timespec="minutes"))
 
     # Anna opens next Tuesday 10:00 and asks for it every week, four times.
     page = on_next_week(browser, live_server, "anna", STUDENT_PASSWORD)

@@ -1,8 +1,10 @@
-"""The teacher's week has one form per action and buttons that name it (form=, and
-formaction for lifting an interval): in Chromium, with htmx and without JavaScript,
-the teacher marks a slot unavailable, makes it available again and takes a day off
-from the calendar itself. A student going back and forth between weeks gets the
-weeks they saw answered 304 by the server and shown from the browser's cache."""
+"""The teacher's week has one form per action: the grid sits inside the one that blocks
+a slot, and the other buttons name theirs (form=, and formaction for lifting an
+interval). In Chromium, with htmx and without JavaScript, the teacher marks a slot
+unavailable, makes it available again and takes a day off from the calendar itself.
+A link to book opens the dialog in place. A student going back and forth between
+weeks gets the weeks they saw answered 304 by the server and shown from the
+browser's cache."""
 import re
 from datetime import time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -98,3 +100,20 @@ def test_weeks_seen_before_come_from_the_browsers_cache(browser, live_server, ap
         page.context.close()
     finally:
         request_finished.disconnect(note, app)
+
+
+def test_a_link_to_book_opens_the_dialog_in_place(browser, live_server, app, next_week):
+    """The links to book carry only their href: the grid has htmx fetch them into the
+    dialog (data-htmx-links, static/js/tutor.js), as an hx-get on each link did."""
+    page = on_next_week(browser, live_server, "alisa", STUDENT_PASSWORD)
+    week_url = page.url
+    slot = day_section(page, next_week + timedelta(days=1)).locator(".cell-free .slot").first
+    assert slot.get_attribute("hx-get") is None
+    with page.expect_request(lambda request: "/lessons/new?start=" in request.url) as asked:
+        slot.click()
+    assert asked.value.headers.get("hx-request") == "true"
+    assert asked.value.headers.get("hx-target") == "lesson-dialog"
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Book a lesson")
+    assert page.url == week_url  # the grid's hx-push-url="false"
+    page.context.close()

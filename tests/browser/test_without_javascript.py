@@ -67,7 +67,7 @@ def test_teacher_confirms_and_administers(browser, live_server, app, site):
 
     # Confirm the pending request: its details open on focus (CSS), its page confirms.
     page.goto(f"{live_server}/?week={site.week}")
-    cell = page.locator(f"#lesson-{site.pending}-about").locator("xpath=..")
+    cell = page.locator(f"#about-{site.pending}").locator("xpath=..")
     cell.focus()
     cell.get_by_role("link", name="Open the lesson").click()
     page.get_by_label("Price, ₽").fill("1800")

@@ -121,10 +121,12 @@ def test_anonymous_visitors_see_the_free_slots(person):
     tuesday = day_of(page, "2026-11-24")
     times = re.findall(r'<span class="time">([^<]+)</span> <span class="what">free</span>', tuesday)
     assert times == ["10:00–11:00", "11:00–12:00", "12:00–13:00", "13:00–14:00"]
-    assert 'href="/lessons/new?start=2026-11-24T07:00:00"' in tuesday
-    assert 'hx-get="/lessons/new?start=2026-11-24T07:00:00">' in tuesday
-    # into the dialog, as every link of the grid (htmx's inheritance)
-    assert '<div class="week-grid" hx-target="#lesson-dialog" hx-swap="innerHTML"' in page
+    # A plain link, its start to the minute; the grid has htmx fetch it into the dialog
+    # (data-htmx-links, static/js/tutor.js), so no hx-get repeats the address.
+    assert '<a class="slot" href="/lessons/new?start=2026-11-24T07:00">' in tuesday
+    assert "hx-get" not in tuesday
+    assert ('<div class="week-grid" hx-target="#lesson-dialog" hx-swap="innerHTML" '
+            'hx-push-url="false" data-htmx-links=".slot">') in page
     assert "No free time" in day_of(page, "2026-11-23")  # Monday has no window
     assert "Day off" not in page and "Make available" not in page
     assert "swatch-confirmed" not in page  # the legend shows what anonymous can see
@@ -137,7 +139,7 @@ def test_times_are_shown_in_the_viewers_own_zone(person, create_student):
     tuesday = day_of(page, "2026-11-24")
     assert '<span class="time">16:00–17:00</span>' in tuesday
     assert "10:00–11:00" not in page
-    assert 'href="/lessons/new?start=2026-11-24T07:00:00"' in tuesday  # links stay in UTC
+    assert 'href="/lessons/new?start=2026-11-24T07:00"' in tuesday  # links stay in UTC
 
 
 # --- the month ------------------------------------------------------------------------

@@ -524,8 +524,12 @@ def test_the_new_lesson_form_points_a_past_date_to_entering_it(teacher_browser, 
 
 def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, calendar_ready):
     week = teacher_browser.get("/?week=2026-11-23").text
-    assert week.count('<form id="week-block" method="post"') == 1  # one for the week
-    slot = re.search(r'form="week-block" name="slot" value="([^"]+)"', week).group(1)
+    # One form for the week, around the grid: each free cell's button names the slot.
+    assert week.count('<form id="week-block" method="post"') == 1
+    form = week[week.index('<form id="week-block"'):]
+    form = form[:form.index("</form>")]
+    assert '<div class="week-grid"' in form and "<form" not in form[1:]
+    slot = re.search(r'<button name="slot" value="([^"]+)">Make unavailable<', form).group(1)
     start, end = slot.split("/")
     response = teacher_browser.submit("/teacher/unavailable/slot?next=/?week%3D2026-11-23",
                                       {"slot": slot}, page="/?week=2026-11-23")

@@ -34,6 +34,7 @@ Decided rules (the tests pin each one):
 import bisect
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tutor.services import zones
@@ -139,6 +140,13 @@ def candidate_slots(rules, range_start, range_end):
     _require_naive(range_start=range_start, range_end=range_end)
     if range_end <= range_start:
         return []
+    return list(_candidates(rules, range_start, range_end))
+
+
+@lru_cache(maxsize=64)
+def _candidates(rules, range_start, range_end):
+    """candidate_slots, worked out once per rules and range: every viewer of a week
+    asks for the same (its weeks' days, some thirty slots a day with a slot step)."""
     zone = ZoneInfo(rules.timezone)
     by_weekday = {weekday: [] for weekday in range(7)}
     for window in sorted(rules.windows, key=lambda w: w.start):
@@ -150,7 +158,7 @@ def candidate_slots(rules, range_start, range_end):
     while day <= last_day:
         slots.extend(_day_slots(rules, zone, day, by_weekday[day.weekday()]))
         day += timedelta(days=1)
-    return [slot for slot in slots if range_start <= slot.start < range_end]
+    return tuple(slot for slot in slots if range_start <= slot.start < range_end)
 
 
 def free_slots(rules, range_start, range_end, *, now, unavailable=(), busy=()):

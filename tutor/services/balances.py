@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from peewee import Case, Expression, fn
+from peewee import JOIN, Case, Expression, fn
 
 from tutor.extensions import db
 from tutor.models import Lesson, Payment, User, utcnow
@@ -259,16 +259,48 @@ def balance_expression(paid=None, charged=None):
     return Expression(paid, "-", charged)
 
 
+def charged_by_student():
+    """Each student's charged lessons summed, one row per student who has any:
+    (student_id, charged). The status is tested inside the sum, not in the WHERE:
+    there SQLite (which keeps no statistics here) would seek the (status, start) index
+    and group every confirmed lesson through a temporary B-tree, three times slower
+    than reading the (student, status, attendance, price) index in student order,
+    which this does on SQLite; PostgreSQL scans and hashes."""
+    charged = Case(None, [(Lesson.status == Lesson.CONFIRMED, Lesson.price)], 0)
+    return (Lesson
+            .select(Lesson.student.alias("student_id"), fn.SUM(charged).alias("charged"))
+            .where(Lesson.attendance.in_(list(Lesson.CHARGED)))
+            .group_by(Lesson.student))
+
+
+def paid_by_student():
+    """Each student's payments summed, one row per student who paid: (student_id, paid)."""
+    return (Payment
+            .select(Payment.student.alias("student_id"), fn.SUM(Payment.amount).alias("paid"))
+            .group_by(Payment.student))
+
+
+def debtors():
+    """The query of students_in_debt: the sums grouped once over the charged lessons
+    and over the payments, joined to the students, rather than two sums correlated
+    with each student (evaluated again for each debtor's columns and order)."""
+    charged = charged_by_student().alias("charged_sums")
+    paid = paid_by_student().alias("paid_sums")
+    paid_sum = fn.COALESCE(paid.c.paid, 0)
+    return (User
+            .select(User, paid_sum.alias("paid"), charged.c.charged.alias("charged"))
+            .join(charged, on=(charged.c.student_id == User.id))
+            .join(paid, JOIN.LEFT_OUTER, on=(paid.c.student_id == User.id))
+            .where((User.role == User.STUDENT) & (paid_sum < charged.c.charged))
+            .order_by((paid_sum - charged.c.charged).asc(), User.id)
+            .objects())
+
+
 def students_in_debt():
     """Students whose balance is below zero, the largest debt first, each with
-    `paid`, `charged` and `balance` set: one query."""
-    paid, charged = paid_subquery(), charged_subquery()
-    rows = (User
-            .select(User, paid.alias("paid"), charged.alias("charged"))
-            .where((User.role == User.STUDENT) & Expression(paid, "<", charged))
-            .order_by(balance_expression(paid, charged).asc(), User.id))
+    `paid`, `charged` and `balance` set: one query (debtors)."""
     result = []
-    for student in rows:
+    for student in debtors():
         student.paid, student.charged = money(student.paid), money(student.charged)
         student.balance = student.paid - student.charged
         result.append(student)

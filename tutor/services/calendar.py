@@ -4,7 +4,6 @@ lesson shows to everybody but names nobody; a confirmed one exists only for the
 teacher and its student."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from tutor import formatting
@@ -18,6 +17,22 @@ PENDING = Lesson.PENDING  # awaiting the teacher's confirmation
 CONFIRMED = Lesson.CONFIRMED
 UNAVAILABLE = "unavailable"  # shown to the teacher only
 IMPORTED = "imported"  # busy in the teacher's other calendars: the teacher only, no title
+
+
+class _once:
+    """A property computed on first read and kept in the instance, as
+    functools.cached_property does, without the lock Python 3.11's takes on every
+    first read (a week's render reads a hundred of them; a cell lives in one request)."""
+
+    def __init__(self, compute):
+        self.compute, self.name = compute, compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -45,17 +60,22 @@ class Cell:
     def end_utc(self):
         return self.end.astimezone(timezone.utc).replace(tzinfo=None)
 
-    @cached_property
+    @_once
     def span(self):
         """"10:00–11:00", as the week shows it (twice for the teacher)."""
         return formatting.clock_span(self.start, self.end)
 
-    @cached_property
+    @_once
+    def start_minute(self):
+        """The start in naive UTC to the minute, "2026-12-07T06:00", as a link to book
+        the cell carries it (bounds.parse_moment reads it back)."""
+        return self.start_utc.isoformat(timespec="minutes")
+
+    @_once
     def slot(self):
         """The cell's time as one value a form can send: "start/end" in naive UTC
         (ISO 8601's interval; bounds.parse_interval reads it back)."""
-        return (f"{self.start_utc.isoformat(timespec='minutes')}/"
-                f"{self.end_utc.isoformat(timespec='minutes')}")
+        return f"{self.start_minute}/{self.end_utc.isoformat(timespec='minutes')}"
 
 
 @dataclass(frozen=True)
@@ -166,8 +186,12 @@ def build_week(teacher, viewer, day, now):
         cells.extend(_block_cells(imported, dates, zone_name, IMPORTED))
     cells.sort(key=lambda cell: cell.start)
 
-    days = tuple(Day(d, tuple(c for c in cells if c.start.date() == d), d == today)
-                 for d in dates)
+    by_date = {d: [] for d in dates}
+    for cell in cells:
+        on_date = by_date.get(cell.start.date())
+        if on_date is not None:
+            on_date.append(cell)
+    days = tuple(Day(d, tuple(by_date[d]), d == today) for d in dates)
     tomorrow = availability.local_day_bounds(today, zone_name).end
     changes_at = min(filter(None, (availability.next_change(rules, candidates, now=now),
                                    tomorrow)))
