@@ -39,7 +39,7 @@ from peewee import IntegrityError
 from tutor.extensions import db
 from tutor.integrations import ical_fetch
 from tutor.models import CalendarSubscription, ImportedBusy, WorkRequest, utcnow
-from tutor.services import schedule, work, zones
+from tutor.services import audit, schedule, work, zones
 
 MAX_SUBSCRIPTIONS = 10
 MAX_URL = CalendarSubscription.url.max_length
@@ -128,8 +128,8 @@ def subscriptions(teacher):
 
 
 def subscribe(teacher, text, now=None):
-    """Add the calendar at the address `text` (read at the next round). Raises
-    InvalidAddress, AlreadySubscribed or TooManySubscriptions."""
+    """Add the calendar at the address `text` (read at the next round), with its audit
+    entry. Raises InvalidAddress, AlreadySubscribed or TooManySubscriptions."""
     url = normalize_address(text)
     with schedule.lock(teacher):
         existing = CalendarSubscription.select().where(CalendarSubscription.teacher == teacher)
@@ -139,19 +139,22 @@ def subscribe(teacher, text, now=None):
             raise TooManySubscriptions(MAX_SUBSCRIPTIONS)
         try:
             with db.database.atomic():
-                return CalendarSubscription.create(teacher=teacher, url=url,
-                                                   due_at=now or utcnow())
+                subscription = CalendarSubscription.create(teacher=teacher, url=url,
+                                                           due_at=now or utcnow())
         except IntegrityError:
             raise AlreadySubscribed(url) from None
+        audit.record(teacher, "calendar.add", after={"address": subscription.shown_address})
+    return subscription
 
 
 def unsubscribe(teacher, subscription_id):
-    """Remove one of the teacher's calendars and the busy time it brought. Raises
-    SubscriptionNotFound."""
+    """Remove one of the teacher's calendars and the busy time it brought, with its
+    audit entry. Raises SubscriptionNotFound."""
     with schedule.lock(teacher):
         subscription = _own(teacher, subscription_id)
         ImportedBusy.delete().where(ImportedBusy.subscription == subscription).execute()
         subscription.delete_instance()
+        audit.record(teacher, "calendar.remove", before={"address": subscription.shown_address})
     return subscription
 
 
