@@ -32,6 +32,7 @@ from tutor.services import (
     booking,
     channels,
     notify,
+    recovery,
     schedule,
     telegram_links,
 )
@@ -215,7 +216,7 @@ def tell_visitor(trial, student, lesson, link_for):
     visitor through the contact they gave: the bot's chat becomes the account's
     Telegram, an e-mail address its e-mail, and a message with the login, the lesson's
     time in the visitor's language and `link_for(token)` (a single-use link to set
-    their password, accounts.WELCOME_MAX_AGE) goes through the outbox, held when the
+    their password, recovery.WELCOME_MAX_AGE) goes through the outbox, held when the
     channel does not deliver on this site yet. Returns Told."""
     if trial.telegram_chat_id:
         channel, address = User.TELEGRAM, trial.telegram_chat_id
@@ -237,7 +238,7 @@ def tell_visitor(trial, student, lesson, link_for):
         zone = schedule.settings_for(lesson.teacher_id).timezone
         notify.enqueue(student, "trial_welcome", {
             "lesson": lesson, "start": notify.local_time(student, lesson.start, zone),
-            "link": link_for(accounts.make_reset_token(student, welcome=True))},
+            "link": link_for(recovery.make_reset_token(student, welcome=True))},
             key=f"trial_welcome:{trial.id}", channel=channel, address=address,
             hold=not delivers)
     return Told(channel, address, None if delivers else NOT_CONFIGURED)
