@@ -13,12 +13,12 @@ from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
 from tutor.services import (
+    app_urls,
     busy_import,
     delivery,
     digest,
     expiry,
     housekeeping,
-    notify,
     periodic,
     personal_data,
     recovery,
@@ -39,7 +39,7 @@ def reset_password(payload):
     root = payload["site_root"].rstrip("/")
     recovery.request_password_reset(
         payload["identifier"],
-        lambda token: root + notify.app_path("auth.reset_password", token=token))
+        lambda token: root + app_urls.app_path("auth.reset_password", token=token))
 
 
 @work.handles(work.RUN_JOB)

@@ -12,7 +12,7 @@ import pytest
 
 from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
-from tutor.services import booking, expiry, logins, notify, placing, schedule
+from tutor.services import booking, expiry, logins, placing, recipients, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Window
 from tutor.services.passwords import verify_password
@@ -650,9 +650,9 @@ def test_times_are_shown_in_the_recipients_zone_and_language(teacher, create_stu
     assert "вторник, 2 июня 2026, 12:00 (Екатеринбург, UTC+5)" in message.body_text
     # The teacher has no zone of their own: the teacher's settings decide.
     schedule.update_settings(teacher, timezone="Europe/Berlin")
-    assert notify.local_time(teacher, SLOT, "Europe/Berlin") == \
+    assert recipients.local_time(teacher, SLOT, "Europe/Berlin") == \
         "Tuesday, 2 June 2026, 09:00 (Berlin, UTC+2)"
-    assert notify.local_time(teacher, SLOT) == SLOT_TEXT  # the configured zone
+    assert recipients.local_time(teacher, SLOT) == SLOT_TEXT  # the configured zone
 
 
 # --- no double booking, whichever process -------------------------------------------

@@ -36,7 +36,7 @@ Decided rules (the tests pin each one):
 from datetime import timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import audit, availability, booking, notify, schedule
+from tutor.services import audit, availability, booking, notify, recipients, schedule
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     BookingError,
     InvalidDetails,
@@ -254,7 +254,7 @@ def _notify(recipient, kind, series, settings, lessons, **context):
     zone = settings.timezone
 
     def when(moment):
-        return notify.local_time(recipient, moment, zone)
+        return recipients.local_time(recipient, moment, zone)
 
     starts = [lesson.start for lesson in lessons]
     price = context.pop("price", None)
@@ -265,6 +265,6 @@ def _notify(recipient, kind, series, settings, lessons, **context):
         "first": when(starts[0]) if starts else None,
         "skipped": [when(start) for start in context.pop("skipped", [])],
         "dropped": [when(start) for start in context.pop("dropped", [])],
-        "price": notify.local_amount(recipient, price) if price is not None else None,
+        "price": recipients.local_amount(recipient, price) if price is not None else None,
         **context,
     }, key=f"{kind}:series:{series.ref}")
