@@ -6,7 +6,6 @@ from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
 
 from tutor import jobs
-from tutor.forms.base import EmptyForm
 from tutor.forms.calendars import CalendarAddressForm
 from tutor.htmx import redirect_to, render
 from tutor.models import utcnow
@@ -45,7 +44,7 @@ def _page(form=None, status_code=200):
     subscriptions = [(s, status(s, now)) for s in busy_import.subscriptions(me())]
     return render("calendars/index.html", "calendars/partials/_calendars.html",
                   subscriptions=subscriptions, form=form or CalendarAddressForm(formdata=None),
-                  button=EmptyForm(), waiting=any(s["waiting"] for _, s in subscriptions),
+                  waiting=any(s["waiting"] for _, s in subscriptions),
                   max_count=busy_import.MAX_SUBSCRIPTIONS), status_code
 
 
