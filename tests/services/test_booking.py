@@ -213,6 +213,29 @@ def test_the_teacher_confirms_with_price_and_people(teacher, student):
     assert outbox("lesson_moved") == []
 
 
+def confirm_then_move(teacher, lesson):
+    booking.confirm_lesson(teacher, lesson, Decimal("1500"), 3, now=NOW)
+    booking.change_lesson(teacher, Lesson.get_by_id(lesson.id), Decimal("1500"), 3,
+                          start=at("2026-06-03 08:00"), now=NOW)
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("lesson_confirmed", lambda teacher, lesson: booking.confirm_lesson(
+        teacher, lesson, Decimal("1500"), 3, now=NOW)),
+    ("lesson_moved", lambda teacher, lesson: booking.confirm_lesson(
+        teacher, lesson, Decimal("1500"), 3, start=at("2026-06-03 08:00"), now=NOW)),
+    ("lesson_rescheduled", confirm_then_move),
+])
+def test_every_message_with_a_lessons_terms_gives_all_of_them(teacher, student, kind, answer):
+    """Price, number of people and comment, in the text and the HTML alike (the
+    rescheduled lesson's message used to leave the number of people out)."""
+    answer(teacher, book(student, teacher, comment="Grammar"))
+    [message] = outbox(kind)
+    for line in ("Price: 1,500 ₽", "Number of people: 3", "Comment: Grammar"):
+        assert line in message.body_text
+        assert f"<p>{line}</p>" in message.body_html
+
+
 def test_confirming_may_replace_the_comment(teacher, student):
     lesson = book(student, teacher, comment="Grammar")
     booking.confirm_lesson(teacher, lesson, "1500", 1, comment=" Bring the book ", now=NOW)
