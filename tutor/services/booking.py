@@ -296,9 +296,7 @@ def reject_lesson(teacher, lesson, reason=""):
     InvalidDetails. Returns the deleted lesson."""
     reason = checked_text(reason, "reason", MAX_REASON)
     with schedule.lock(teacher):
-        lesson = _reload(lesson)
-        if lesson.teacher_id != teacher.id:
-            raise NotAllowed("not your lesson")
+        lesson = _teachers_lesson(teacher, lesson)
         if not lesson.is_pending:
             raise NotPending("a confirmed lesson is cancelled, not rejected")
         audit.record(teacher, "lesson.reject", lesson, before=audit.snapshot(lesson),

@@ -146,9 +146,7 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
     if comment is not None:
         comment = booking.checked_text(comment, "comment", booking.MAX_COMMENT)
     with schedule.lock(teacher):
-        series = _reload(series)
-        if series.teacher_id != teacher.id:
-            raise NotAllowed("not your series")
+        series = _teachers_series(teacher, series)
         if not series.is_pending:
             raise NotPending("the series is already confirmed")
         impossible = {o.lesson.id for o in conflicts(series, now)}
@@ -185,9 +183,7 @@ def reject_series(teacher, series, reason=""):
     or InvalidDetails."""
     reason = booking.checked_text(reason, "reason", booking.MAX_REASON)
     with schedule.lock(teacher):
-        series = _reload(series)
-        if series.teacher_id != teacher.id:
-            raise NotAllowed("not your series")
+        series = _teachers_series(teacher, series)
         if not series.is_pending:
             raise NotPending("a confirmed series is cancelled lesson by lesson")
         pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
@@ -247,6 +243,14 @@ def _reload(series):
     if current is None:
         raise SeriesNotFound(series.id)
     return current
+
+
+def _teachers_series(teacher, series):
+    """The series as it is now, refused unless it is `teacher`'s."""
+    series = _reload(series)
+    if series.teacher_id != teacher.id:
+        raise NotAllowed("not your series")
+    return series
 
 
 def _notify(recipient, kind, series, settings, lessons, **context):
