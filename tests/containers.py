@@ -15,19 +15,18 @@ import collections
 import os
 import re
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tutor-tests"
 # podman's run state: on /tmp (emptied at boot, as podman expects), one fixed place
 # because podman's database remembers it.
@@ -45,21 +44,6 @@ def release():
 def required(path, package):
     if not (Path(path).is_file() and os.access(path, os.X_OK)):
         pytest.fail(f"{path} is missing: `make test` installs it (apt-get install {package})")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def until(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s")
-        time.sleep(0.2)
-    return result
 
 
 class Podman:

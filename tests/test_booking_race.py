@@ -3,17 +3,15 @@ process of its own, against the production server (gunicorn, several worker
 processes) on SQLite and on PostgreSQL: one lesson, forty-nine clear refusals."""
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import time as clock, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.conftest import STUDENT_PASSWORD
+from tests.processes import answering, free_port
 from tutor.models import Lesson, utcnow
 from tutor.services import schedule
 
@@ -22,12 +20,6 @@ PROBE = ROOT / "tests" / "probes" / "book_once.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 RACERS = 50
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,14 +33,7 @@ def server(app, test_config, tmp_path):
          "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{base}/favicon.ico", timeout=5)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-            time.sleep(0.1)
+    answering(f"{base}/favicon.ico", process)
     yield base
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)

@@ -26,8 +26,9 @@ import pytest
 import requests
 import yaml
 
-from tests.containers import ROOT, base_image, free_port, required, until
+from tests.containers import base_image, required
 from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
+from tests.processes import ROOT, free_port, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman: runs alone
 PROJECT = "tutor"

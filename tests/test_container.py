@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.containers import free_port, until
+from tests.processes import free_port, until
 from tests.containers import image, package_index, podman  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # podman: runs alone

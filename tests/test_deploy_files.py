@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +33,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from tests.processes import free_port, listening, until
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -706,12 +707,6 @@ NGINX = tool("NGINX", "nginx", "/usr/sbin/nginx")
 needs_nginx = needs(NGINX and shutil.which("openssl"), "nginx", "nginx openssl")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def upstream():
     """A stand-in for the app: answers every request with what it received."""
@@ -805,15 +800,8 @@ def nginx(tmp_path, upstream):
     http_port, https_port = free_port(), free_port()
     process = subprocess.Popen(nginx_site(tmp_path, upstream_port, http_port, https_port)
                                + ["-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.05)
+    until(lambda: listening(https_port), "nginx listening", timeout=15, every=0.05,
+          process=process)
     yield {"http": http_port, "https": https_port, "seen": seen,
            "log": tmp_path / "access.log"}
     process.terminate()
@@ -919,10 +907,8 @@ def test_nginx_refuses_other_host_names(nginx):
 def test_nginx_logs_json_with_the_request_id_and_no_reset_token(nginx):
     request(nginx["https"], "/reset/secret-token-123")
     forwarded = nginx["seen"][-1]["headers"]["X-Request-Id"]
-    deadline = time.monotonic() + 5
-    while not nginx["log"].exists() or not nginx["log"].read_text().strip():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    until(lambda: nginx["log"].exists() and nginx["log"].read_text().strip(),
+          "nginx's access log written", timeout=5, every=0.05)
     lines = [json.loads(line) for line in nginx["log"].read_text().splitlines()]
     entry = next(line for line in lines if line["request_id"] == forwarded)
     assert entry["path"] == "/reset/[redacted]" and entry["status"] == 200

@@ -30,6 +30,8 @@ import pytest
 import requests
 import yaml
 
+from tests.processes import answer, free_port, listening, until
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
@@ -40,26 +42,6 @@ PUBLIC_URL = f"https://{SERVER_NAME}/"
 TEACHER_PASSWORD = "Tutor-live-password-1"
 # One worker starts the module's gunicorn, Prometheus and nginx once (xdist's loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy_live")]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def until(check, what, timeout=30, process=None):
-    """Poll `check` (bounded): its first truthy result, or fail saying `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"{what}: the process exited:\n{process.log.read_text()[-5000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
 
 
 def start(command, log, **kwargs):
@@ -130,13 +112,8 @@ def gunicorn(tmp_path_factory):
                     home / "gunicorn.log", cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
 
-    def answers():
-        try:
-            return requests.get(f"{base}/healthz", timeout=5).ok
-        except (requests.ConnectionError, requests.Timeout):
-            return False
-
-    until(answers, "gunicorn answering /healthz", timeout=60, process=process)
+    until(lambda: getattr(answer(f"{base}/healthz"), "ok", False),
+          "gunicorn answering /healthz", timeout=60, process=process)
     yield {"base": base, "port": port, "env": env, "database_url": database_url, "home": home}
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
@@ -175,22 +152,17 @@ def prometheus(gunicorn, tmp_path_factory):
                      f"--web.listen-address=127.0.0.1:{port}"], home / "prometheus.log")
     base = f"http://127.0.0.1:{port}"
 
-    def ready():
-        try:
-            return requests.get(f"{base}/-/ready", timeout=5).ok
-        except requests.ConnectionError:
-            return False
-
-    until(ready, "Prometheus ready", process=process)
+    until(lambda: getattr(answer(f"{base}/-/ready"), "ok", False), "Prometheus ready",
+          process=process)
     yield base
     process.terminate()
     process.wait(timeout=30)
 
 
 def api(base, path, **params):
-    answer = requests.get(f"{base}/api/v1/{path}", params=params, timeout=10)
-    assert answer.ok, answer.text
-    body = answer.json()
+    response = requests.get(f"{base}/api/v1/{path}", params=params, timeout=10)
+    assert response.ok, response.text
+    body = response.json()
     assert body["status"] == "success", body
     return body["data"]
 
@@ -309,14 +281,7 @@ def start_nginx(command, home, https_port):
             shutil.chown(path, "nobody", "nogroup")
     process = start([*command, "-g", "daemon off;"], home / "nginx.out", **unprivileged)
 
-    def listening():
-        try:
-            socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    until(listening, "nginx listening", timeout=15, process=process)
+    until(lambda: listening(https_port), "nginx listening", timeout=15, process=process)
     return process
 
 

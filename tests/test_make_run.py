@@ -4,22 +4,15 @@ Ctrl-C stops both."""
 import os
 import re
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests.processes import answering, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(instance, port):
@@ -28,17 +21,6 @@ def start(instance, port):
     return subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
-
-
-def wait_for_page(url, process, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            return requests.get(url, timeout=5)
-        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {seconds}s")
 
 
 def running(process, pattern):
@@ -67,7 +49,7 @@ def test_make_run_twice(tmp_path):
     port = free_port()
     first = start(tmp_path / "instance", port)
     try:
-        page = wait_for_page(f"http://127.0.0.1:{port}/", first)
+        page = answering(f"http://127.0.0.1:{port}/", first)
         consumer_running = running(first, "huey_consumer tasks.huey")
     finally:
         output = stop(first)
@@ -78,7 +60,7 @@ def test_make_run_twice(tmp_path):
 
     second = start(tmp_path / "instance", port)
     try:
-        assert wait_for_page(f"http://127.0.0.1:{port}/login", second).status_code == 200
+        assert answering(f"http://127.0.0.1:{port}/login", second).status_code == 200
     finally:
         output = stop(second)
     assert "password:" not in output

@@ -17,7 +17,6 @@ and the leases are seconds long, so the whole runs in one to two minutes."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ import requests
 
 from tests.conftest import POSTGRES_URL, postgres_schema_url
 from tests.fake_mailgun import API_KEY, DOMAIN, FakeMailgun
+from tests.processes import answer, free_port, until
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -46,23 +46,6 @@ STUDENTS = ("anna", "boris", "vera", *(f"pupil{n}" for n in range(12)),
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial,  # timing or load: runs alone (make test's serial phase)
               pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def until(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
 
 
 # --- the shared parts ------------------------------------------------------------------
@@ -180,10 +163,7 @@ class Host:
 
         def ready():
             assert self.web.poll() is None, (self.home / "web.log").read_text()[-3000:]
-            try:
-                return requests.get(f"{self.base}/healthz", timeout=5).ok
-            except (requests.ConnectionError, requests.Timeout):  # still booting
-                return False
+            return getattr(answer(f"{self.base}/healthz"), "ok", False)  # None: still booting
         until(ready, f"host {self.name}'s app server", timeout=60)
 
     def start_consumer(self):

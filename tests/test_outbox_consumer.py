@@ -8,18 +8,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
 
 from tests.fake_mailgun import FakeMailgun
+from tests.processes import CONSUMER, ROOT, until, waited
 from tutor.models import Message, ProviderFault, User
 from tutor.services import notify
 
-ROOT = Path(__file__).resolve().parent.parent
-CONSUMER = Path(sys.executable).parent / "huey_consumer"
 pytestmark = pytest.mark.slow
 
 
@@ -77,12 +74,7 @@ def test_an_outage_delays_but_loses_and_doubles_nothing(app, consumer, httpserve
         for student in students:
             notify.enqueue(student, "welcome", key=f"welcome:{student.id}")
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with app.app_context():
-            if not Message.select().where(Message.status != Message.SENT).exists():
-                break
-        time.sleep(0.2)  # the consumer works in another process; bounded by the deadline
+    waited(lambda: in_app(app, all_sent))  # what is not sent then, the asserts say
 
     with app.app_context():
         statuses = [m.status for m in Message.select()]
@@ -92,14 +84,18 @@ def test_an_outage_delays_but_loses_and_doubles_nothing(app, consumer, httpserve
     assert sorted(provider.delivered) == sorted(f"s{n}@example.org" for n in range(20))
 
 
+def all_sent():
+    return not Message.select().where(Message.status != Message.SENT).exists()
+
+
+def in_app(app, condition):
+    with app.app_context():
+        return condition()
+
+
 def wait_until(app, condition, what, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with app.app_context():
-            if condition():
-                return
-        time.sleep(0.2)  # the consumer works in another process; bounded by the deadline
-    pytest.fail(f"{what} did not happen within {seconds} s")
+    """`condition()` (in the app's context) true within `seconds`, or the test fails."""
+    until(lambda: in_app(app, condition), what, timeout=seconds)
 
 
 def test_an_outage_and_a_wrong_key_lose_nothing_and_resume_by_themselves(
@@ -127,8 +123,7 @@ def test_an_outage_and_a_wrong_key_lose_nothing_and_resume_by_themselves(
     refused = provider.calls
 
     provider.api_key = "key"  # the key works again: nobody touches the outbox
-    wait_until(app, lambda: not Message.select().where(Message.status != Message.SENT).exists(),
-               "sending every message")
+    wait_until(app, all_sent, "sending every message")
     with app.app_context():
         assert not ProviderFault.select().exists()
         kinds = sorted(m.kind for m in Message.select())

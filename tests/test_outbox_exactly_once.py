@@ -17,18 +17,16 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from werkzeug import Response
 
 from tests.fake_mailgun import LOGS, asked_message_id
+from tests.processes import CONSUMER, ROOT, waited
 from tutor.integrations.telegram import split_message
 from tutor.models import Message, User
 from tutor.services import notify, outbox_backends
 
-ROOT = Path(__file__).resolve().parent.parent
-CONSUMER = Path(sys.executable).parent / "huey_consumer"
 DOMAIN = "mg.example.com"
 SENDER = f"Репетитор <no-reply@{DOMAIN}>"
 pytestmark = pytest.mark.slow
@@ -90,12 +88,12 @@ def mail_settings(app):
 
 
 def wait_until_all_sent(app, expected, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def all_sent():
         with app.app_context():
-            if Message.select().where(Message.status == Message.SENT).count() == expected:
-                return
-        time.sleep(0.2)  # the consumer works in another process; bounded by the deadline
+            return Message.select().where(Message.status == Message.SENT).count() == expected
+
+    if waited(all_sent, timeout=seconds):
+        return
     with app.app_context():
         left = [(m.id, m.status, m.attempts, m.last_error) for m in
                 Message.select().where(Message.status != Message.SENT)]

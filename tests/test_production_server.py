@@ -3,10 +3,8 @@ logs in and books through it, and /metrics merges the workers' counters."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import time as clock, timedelta
 from pathlib import Path
 
@@ -14,7 +12,8 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import POSTGRES_URL, STUDENT_PASSWORD
+from tests.conftest import STUDENT_PASSWORD
+from tests.processes import answering, free_port
 from tutor.models import Lesson, utcnow
 from tutor.services import schedule
 
@@ -24,12 +23,6 @@ REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # Its limits and queue live in the test Redis database that test_queue.py and
 # test_rate_limits.py flush: under xdist those run on one worker, one at a time.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("redis_db")]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def csrf(html):
@@ -58,14 +51,7 @@ def production(test_config, tmp_path):
                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=5)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy starting
-            assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
-            time.sleep(0.1)
+    answering(f"{base}/healthz", process)
     yield base, process
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)

@@ -3,7 +3,6 @@ and keyed on the account an identifier resolves to, so no spelling of a name and
 number of gunicorn workers lets more attempts through than documented."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import redis
 import requests
 
 from tests.conftest import CSRF_FIELD, STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.processes import answering, free_port
 from tutor.extensions import limiter
 from tutor.models import RateLimitCounter, User
 from tutor.ratelimits import DatabaseStorage
@@ -176,12 +176,6 @@ def test_nobody_keeps_another_user_logged_out(app, client, create_student, time_
 
 # --- many workers, one count ---------------------------------------------------------
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def start_server(app, test_config, tmp_path):
     """gunicorn with the repository's configuration and `workers` processes; the
@@ -205,15 +199,8 @@ def start_server(app, test_config, tmp_path):
                                    stderr=subprocess.PIPE, text=True)
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                return base
-            except (requests.ConnectionError, requests.Timeout):  # not up yet
-                assert process.poll() is None and time.monotonic() < deadline, \
-                    process.stderr.read()
-                time.sleep(0.1)
+        answering(f"{base}/healthz", process)
+        return base
 
     yield start
     for process in processes:

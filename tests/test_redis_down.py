@@ -9,18 +9,13 @@ import pytest
 from huey import RedisHuey
 
 from tests.conftest import STUDENT_PASSWORD
+from tests.processes import free_port
 from tutor.extensions import limiter
 from tutor.models import WorkRequest
 from tutor.queue import huey, make_huey
 
 
-def closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-CLOSED = f"redis://127.0.0.1:{closed_port()}/0"
+CLOSED = f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.fixture(autouse=True)

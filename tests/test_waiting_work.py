@@ -5,7 +5,6 @@ once a consumer runs."""
 import logging
 import os
 import signal
-import socket
 import subprocess
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +15,7 @@ from huey import RedisHuey
 
 from tests.conftest import STUDENT_PASSWORD
 from tests.fake_telegram import WEBHOOK_SECRET, message_update, telegram  # noqa: F401
-from tests.test_jobs_consumer import CONSUMER, ROOT, start_consumer, wait_for
+from tests.processes import CONSUMER, ROOT, free_port, start_consumer, waited
 from tutor import jobs
 from tutor.models import InboxItem, JobRun, Message, TelegramUpdate, User, WorkRequest
 from tutor.queue import huey
@@ -26,9 +25,7 @@ from tutor.services import telegram_bot, work
 @pytest.fixture
 def redis_down(monkeypatch):
     """The app's queue is Redis on a port of 127.0.0.1 where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     closed = RedisHuey("tutor", url=f"redis://127.0.0.1:{port}/0")
     monkeypatch.setattr(huey, "_immediate", False)
     monkeypatch.setattr(huey, "storage", closed.storage)
@@ -170,7 +167,7 @@ def test_a_consumer_that_starts_does_what_waits(app, client, maria, redis_down, 
 
     process = start_consumer(test_config, tmp_path)
     try:
-        done = wait_for(lambda: sent() and not waiting(app), seconds=30)
+        done = waited(lambda: sent() and not waiting(app), timeout=30)
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
@@ -200,9 +197,7 @@ def test_a_request_whose_workers_keep_dying_is_given_up(app_ctx, time_machine, m
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server of the test's own on a free port, which it can stop and start."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", str(tmp_path)]
 
@@ -212,7 +207,7 @@ def own_redis(tmp_path):
 
         def start(self):
             self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-            assert wait_for(self.answers, seconds=10)
+            assert waited(self.answers, timeout=10)
 
         def stop(self):
             self.process.terminate()
@@ -252,8 +247,8 @@ def test_redis_stopped_and_started_again_loses_no_password_reset(
 
     try:
         client.submit("/forgot", {"identifier": "anna"})  # Redis up: woken at once
-        assert wait_for(lambda: resets() == ["anna@example.org"] and not waiting(app),
-                        seconds=30)
+        assert waited(lambda: resets() == ["anna@example.org"] and not waiting(app),
+                      timeout=30)
 
         own_redis.stop()
         assert client.get("/readyz").get_json()["status"] == "degraded"
@@ -262,8 +257,8 @@ def test_redis_stopped_and_started_again_loses_no_password_reset(
 
         own_redis.start()  # empty: what was queued in it is gone, the database kept it
         client.submit("/forgot", {"identifier": "vera"})
-        assert wait_for(lambda: resets() == ["anna@example.org", "boris@example.org",
-                                             "vera@example.org"], seconds=30)
+        assert waited(lambda: resets() == ["anna@example.org", "boris@example.org",
+                                           "vera@example.org"], timeout=30)
         assert waiting(app) == []
     finally:
         consumer.send_signal(signal.SIGINT)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.processes import free_port, until
 from tests.test_deploy_live import (
     METRICS_TOKEN,
     NGINX,
@@ -23,12 +24,10 @@ from tests.test_deploy_live import (
     ROOT,
     SERVER_NAME,
     VENV_BIN,
-    free_port,
     required,
     seed,
     start,
     start_nginx,
-    until,
 )
 
 WRK = "/usr/bin/wrk"

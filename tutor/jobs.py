@@ -12,9 +12,19 @@ from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from tutor.queue import app_periodic_task, app_task
-from tutor.services import (accounts, busy_import, delivery, digest, expiry, housekeeping,
-                            notify, periodic, reminders)
-from tutor.services import personal_data, work
+from tutor.services import (
+    app_urls,
+    busy_import,
+    delivery,
+    digest,
+    expiry,
+    housekeeping,
+    periodic,
+    personal_data,
+    recovery,
+    reminders,
+    work,
+)
 
 
 log = logging.getLogger(__name__)
@@ -27,9 +37,9 @@ def reset_password(payload):
     """Off the request, so the forgot-password page takes the same time whether or
     not the account exists."""
     root = payload["site_root"].rstrip("/")
-    accounts.request_password_reset(
+    recovery.request_password_reset(
         payload["identifier"],
-        lambda token: root + notify.app_path("auth.reset_password", token=token))
+        lambda token: root + app_urls.app_path("auth.reset_password", token=token))
 
 
 @work.handles(work.RUN_JOB)

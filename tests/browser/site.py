@@ -24,7 +24,7 @@ from tutor.models import (
     WorkRequest,
     utcnow,
 )
-from tutor.services import accounts, action_links, schedule, scheduler, series, work
+from tutor.services import action_links, recovery, schedule, scheduler, series, work
 
 ANONYMOUS, STUDENT, TEACHER = ROLES = ("anonymous", "student", "teacher")
 LOGINS = {STUDENT: ("alisa", STUDENT_PASSWORD), TEACHER: ("teacher", TEACHER_PASSWORD)}
@@ -135,7 +135,7 @@ def build_site(app, teacher, create_student):
                     confirmed=confirmed.id, series=weekly.id, week=monday.isoformat(),
                     month=monday.strftime("%Y-%m"),
                     free_slot=(day + timedelta(days=3, hours=7)).isoformat() + "+00:00",
-                    reset_token=accounts.make_reset_token(User.get_by_id(alisa.id)),
+                    reset_token=recovery.make_reset_token(User.get_by_id(alisa.id)),
                     action_token=action_links.token(action_links.CONFIRM, pending),
                     trial=trial.id)
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from tests.browser.site import PHONE, TEACHER, axe_problems, log_in, on_next_week, overflow_problems
 from tests.conftest import STUDENT_PASSWORD
 from tests.fake_calendars import calendars  # noqa: F401
-from tests.test_jobs_consumer import CONSUMER, ROOT
+from tests.processes import CONSUMER, ROOT
 from tutor.models import utcnow
 from tutor.queue import huey
 from tutor.services import schedule

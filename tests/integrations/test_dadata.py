@@ -1,5 +1,4 @@
 """The DaData client against a local fake of the suggestions API."""
-import socket
 import threading
 
 import pytest
@@ -22,14 +21,6 @@ def suggestion(value, surname=None, name=None, gender="UNKNOWN"):
 @pytest.fixture
 def base_url(httpserver):
     return httpserver.url_for("").rstrip("/")
-
-
-@pytest.fixture
-def closed_port_url():
-    # Bound but never listening: connecting is refused, and no one else can take the port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.mark.parametrize("part, parts, suggestions, expected", [

@@ -1,5 +1,4 @@
 """The e-mail verifier client against a local fake of verifier.meetchopra.com."""
-import socket
 import threading
 
 import pytest
@@ -20,14 +19,6 @@ from tutor.integrations.email_verifier import (
 @pytest.fixture
 def base_url(httpserver):
     return httpserver.url_for("").rstrip("/")
-
-
-@pytest.fixture
-def closed_port_url():
-    # Bound but never listening: connecting is refused, and no one else can take the port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_deliverable_address_is_valid(httpserver, base_url):

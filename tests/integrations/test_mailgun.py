@@ -1,6 +1,5 @@
 """The Mailgun client against a local fake of the messages and Logs APIs."""
 import base64
-import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -26,14 +25,6 @@ def close_uploads(httpserver):
     yield
     for request, _ in httpserver.log:
         request.close()
-
-
-@pytest.fixture
-def closed_port_url():
-    # Bound but never listening: connecting is refused, and no one else can take the port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def send(base_url, **overrides):

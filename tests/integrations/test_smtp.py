@@ -78,14 +78,6 @@ def port(start_server, recorder):
 
 
 @pytest.fixture
-def closed_port():
-    # Bound but never listening: connecting is refused, and no one else can take the port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
 def silent_port():
     # Listening but never accepting: the connection opens, and the greeting never comes.
     with socket.socket() as sock:

@@ -1,5 +1,4 @@
 """The Telegram Bot API client against a local fake speaking the Bot API's formats."""
-import socket
 import threading
 
 import pytest
@@ -38,14 +37,6 @@ def close_uploads(httpserver):
     yield
     for request, _ in httpserver.log:
         request.close()
-
-
-@pytest.fixture
-def closed_port_url():
-    # Bound but never listening: connecting is refused, and no one else can take the port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def the_request(httpserver):

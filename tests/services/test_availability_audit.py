@@ -1,15 +1,16 @@
 """The audit entries of the teacher's availability (booking rules, weekly hours,
-unavailable time) are written by the services inside the change's own transaction,
+unavailable time, other calendars) are written by the services inside the change's own transaction,
 as booking's are: a change rolled back leaves no entry, a committed one exactly one.
-(They used to be written by the views after the change had committed.)"""
+(They used to be written by the views after the change had committed; the other
+calendars' until the add and remove services wrote them.)"""
 import json
 from datetime import date, datetime, time
 
 import pytest
 
 from tutor.extensions import db
-from tutor.models import AuditEntry, UnavailableInterval
-from tutor.services import hours, schedule
+from tutor.models import AuditEntry, CalendarSubscription, UnavailableInterval
+from tutor.services import busy_import, hours, schedule
 from tutor.services.availability import Window
 
 
@@ -28,6 +29,15 @@ def interval_removal(teacher):
     return schedule.remove_unavailable(teacher, interval.id)
 
 
+CALENDAR = "https://calendar.example.org/private-abc/work.ics"
+
+
+def calendar_removal(teacher):
+    subscription = CalendarSubscription.create(teacher=teacher, url=CALENDAR,
+                                               due_at=datetime(2027, 5, 3))
+    return busy_import.unsubscribe(teacher, subscription.id)
+
+
 CHANGES = {
     "settings.update": lambda teacher: schedule.update_settings(teacher, buffer_minutes=5),
     "window.add": lambda teacher: hours.apply(teacher, hours.added(2, time(8), time(9))),
@@ -40,6 +50,8 @@ CHANGES = {
     "unavailable.add[days]": lambda teacher: schedule.add_unavailable_days(
         teacher, date(2027, 5, 3), date(2027, 5, 4)),
     "unavailable.remove": interval_removal,
+    "calendar.add": lambda teacher: busy_import.subscribe(teacher, CALENDAR),
+    "calendar.remove": calendar_removal,
 }
 
 
@@ -93,4 +105,20 @@ def test_a_refused_change_leaves_no_audit_entry(hours_teacher):
         schedule.remove_unavailable(hours_teacher, 12345)
     with pytest.raises(schedule.InvalidSetting):
         schedule.update_settings(hours_teacher, buffer_minutes=-1)
+    with pytest.raises(busy_import.InvalidAddress):
+        busy_import.subscribe(hours_teacher, "calendar.example.org/work.ics")
+    with pytest.raises(busy_import.SubscriptionNotFound):
+        busy_import.unsubscribe(hours_teacher, 12345)
     assert entries() == before
+
+
+def test_a_calendars_entries_name_it_without_its_secret(hours_teacher):
+    subscription = busy_import.subscribe(hours_teacher, CALENDAR)
+    with pytest.raises(busy_import.AlreadySubscribed):
+        busy_import.subscribe(hours_teacher, CALENDAR)
+    busy_import.unsubscribe(hours_teacher, subscription.id)
+    added, removed = entries()[-2:]
+    assert (added.action, json.loads(added.after)) == (
+        "calendar.add", {"address": "calendar.example.org/…/work.ics"})
+    assert (removed.action, json.loads(removed.before)) == (
+        "calendar.remove", {"address": "calendar.example.org/…/work.ics"})

@@ -12,7 +12,7 @@ import pytest
 
 from tests import racers
 from tutor.models import InboxItem, Lesson, Message, User
-from tutor.services import booking, expiry, logins, notify, placing, schedule
+from tutor.services import booking, expiry, logins, placing, recipients, schedule
 from tutor.services.accounts import LOGIN_PATTERN, NewCredentials
 from tutor.services.availability import Window
 from tutor.services.passwords import verify_password
@@ -211,6 +211,29 @@ def test_the_teacher_confirms_with_price_and_people(teacher, student):
     assert "Price: 1,500.50" in message.body_text
     assert "Number of people: 2" in message.body_text
     assert outbox("lesson_moved") == []
+
+
+def confirm_then_move(teacher, lesson):
+    booking.confirm_lesson(teacher, lesson, Decimal("1500"), 3, now=NOW)
+    booking.change_lesson(teacher, Lesson.get_by_id(lesson.id), Decimal("1500"), 3,
+                          start=at("2026-06-03 08:00"), now=NOW)
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("lesson_confirmed", lambda teacher, lesson: booking.confirm_lesson(
+        teacher, lesson, Decimal("1500"), 3, now=NOW)),
+    ("lesson_moved", lambda teacher, lesson: booking.confirm_lesson(
+        teacher, lesson, Decimal("1500"), 3, start=at("2026-06-03 08:00"), now=NOW)),
+    ("lesson_rescheduled", confirm_then_move),
+])
+def test_every_message_with_a_lessons_terms_gives_all_of_them(teacher, student, kind, answer):
+    """Price, number of people and comment, in the text and the HTML alike (the
+    rescheduled lesson's message used to leave the number of people out)."""
+    answer(teacher, book(student, teacher, comment="Grammar"))
+    [message] = outbox(kind)
+    for line in ("Price: 1,500 ₽", "Number of people: 3", "Comment: Grammar"):
+        assert line in message.body_text
+        assert f"<p>{line}</p>" in message.body_html
 
 
 def test_confirming_may_replace_the_comment(teacher, student):
@@ -650,9 +673,9 @@ def test_times_are_shown_in_the_recipients_zone_and_language(teacher, create_stu
     assert "вторник, 2 июня 2026, 12:00 (Екатеринбург, UTC+5)" in message.body_text
     # The teacher has no zone of their own: the teacher's settings decide.
     schedule.update_settings(teacher, timezone="Europe/Berlin")
-    assert notify.local_time(teacher, SLOT, "Europe/Berlin") == \
+    assert recipients.local_time(teacher, SLOT, "Europe/Berlin") == \
         "Tuesday, 2 June 2026, 09:00 (Berlin, UTC+2)"
-    assert notify.local_time(teacher, SLOT) == SLOT_TEXT  # the configured zone
+    assert recipients.local_time(teacher, SLOT) == SLOT_TEXT  # the configured zone
 
 
 # --- no double booking, whichever process -------------------------------------------

@@ -25,6 +25,7 @@ from tutor.services import (
     busy_import,
     calendar,
     changes,
+    ical_busy,
     periodic,
     placing,
     schedule,
@@ -351,7 +352,7 @@ def test_busy_intervals_merge_and_clip_to_the_window():
         b"BEGIN:VEVENT", b"UID:c", b"DTSTART:20270303T080000Z", b"END:VEVENT",  # a moment
         b"BEGIN:VEVENT", b"UID:d", b"DTSTART;VALUE=DATE:20270310", b"END:VEVENT",
         b"END:VCALENDAR", b""])
-    got = busy_import.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 2, 8),
+    got = ical_busy.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 2, 8),
                                      datetime(2027, 3, 10))
     assert got == [(datetime(2027, 3, 2, 8), datetime(2027, 3, 2, 10)),
                    (datetime(2027, 3, 9, 21), datetime(2027, 3, 10))]
@@ -360,13 +361,13 @@ def test_busy_intervals_merge_and_clip_to_the_window():
 def test_a_subscription_removed_while_it_is_read_stores_nothing(tutor, calendars,
                                                                   monkeypatch):
     subscription = busy_import.subscribe(tutor, calendars.serve("/c.ics", SAMPLE))
-    real = busy_import.busy_intervals
+    real = ical_busy.busy_intervals
 
     def removed_meanwhile(*args):
         busy_import.unsubscribe(tutor, subscription.id)
         return real(*args)
 
-    monkeypatch.setattr(busy_import, "busy_intervals", removed_meanwhile)
+    monkeypatch.setattr(ical_busy, "busy_intervals", removed_meanwhile)
     assert busy_import.refresh(subscription.id) is None
     assert ImportedBusy.select().count() == 0
 
@@ -432,7 +433,7 @@ OUTLOOK_AND_GOOGLE = {
 def test_zones_as_outlook_and_google_write_them(kind):
     events, expected = OUTLOOK_AND_GOOGLE[kind]
     body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + events + b"END:VCALENDAR\r\n"
-    assert busy_import.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 1),
+    assert ical_busy.busy_intervals(body, "Europe/Moscow", datetime(2027, 3, 1),
                                       datetime(2027, 3, 10)) == [expected]
 
 

@@ -5,7 +5,7 @@ from flask_babel import force_locale
 
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import LoginSession, User
-from tutor.services import accounts, devices
+from tutor.services import accounts, devices, recovery
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like "
                   "Gecko) Chrome/131.0.0.0 Mobile Safari/537.36")
@@ -80,6 +80,6 @@ def test_signing_out_everywhere_else(alisa):
 def test_a_password_change_or_reset_shows_in_the_list(alisa):
     accounts.change_password(alisa["phone"], STUDENT_PASSWORD, "Новый-пароль-Алисы-2027")
     assert [d.current for d in devices.devices_of(alisa["phone"])] == [True]
-    accounts.request_password_reset("alisa", lambda token: f"http://localhost/reset/{token}")
+    recovery.request_password_reset("alisa", lambda token: f"http://localhost/reset/{token}")
     assert devices.devices_of(alisa["phone"]) == []
     assert not LoginSession.select().exists()

@@ -4,7 +4,7 @@ from datetime import time
 import pytest
 
 from tutor.models import LoginSession, Message, User
-from tutor.services import accounts
+from tutor.services import accounts, recovery
 from tutor.services.passwords import verify_password
 
 NEW_PASSWORD = "Северное-сияние-2031"
@@ -27,7 +27,7 @@ def maria(app, create_student):
 @pytest.mark.parametrize("identifier", ["maria", " MARIA ", "maria@example.org",
                                         "Maria@Example.org", "maria_tg", "@maria_tg"])
 def test_a_reset_link_goes_to_the_users_channel(app_ctx, maria, identifier):
-    accounts.request_password_reset(identifier, link_for)
+    recovery.request_password_reset(identifier, link_for)
     message = Message.get(Message.kind == "password_reset")
     assert message.address == "maria@example.org"
     assert "http://tutor.test/reset/" in message.body_text
@@ -36,7 +36,7 @@ def test_a_reset_link_goes_to_the_users_channel(app_ctx, maria, identifier):
 
 @pytest.mark.parametrize("identifier", ["nobody", "", "someone@example.org"])
 def test_unknown_identifiers_change_nothing(app_ctx, maria, identifier):
-    accounts.request_password_reset(identifier, link_for)
+    recovery.request_password_reset(identifier, link_for)
     assert Message.select().count() == 0
     assert LoginSession.of(maria).count() == 1
 
@@ -44,7 +44,7 @@ def test_unknown_identifiers_change_nothing(app_ctx, maria, identifier):
 def test_a_user_without_notifications_gets_nothing(app_ctx, create_student):
     quiet = create_student(login="quiet", channel=User.NO_CHANNEL)
     accounts.start_session(quiet)
-    accounts.request_password_reset("quiet", link_for)
+    recovery.request_password_reset("quiet", link_for)
     assert Message.select().count() == 0
     assert LoginSession.of(quiet).count() == 1
 
@@ -56,48 +56,48 @@ def _token_from_outbox():
 
 
 def test_the_link_sets_the_password_once(app_ctx, maria):
-    accounts.request_password_reset("maria", link_for)
+    recovery.request_password_reset("maria", link_for)
     token = _token_from_outbox()
-    user = accounts.reset_password(token, NEW_PASSWORD)
+    user = recovery.reset_password(token, NEW_PASSWORD)
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    with pytest.raises(accounts.InvalidResetLink):
-        accounts.reset_password(token, "Другой-пароль-на-завтра-7")
+    with pytest.raises(recovery.InvalidResetLink):
+        recovery.reset_password(token, "Другой-пароль-на-завтра-7")
 
 
 def test_the_link_expires_after_an_hour(app_ctx, maria, time_machine):
     time_machine.move_to("2026-11-24 10:00:00+00:00", tick=False)
-    accounts.request_password_reset("maria", link_for)
+    recovery.request_password_reset("maria", link_for)
     token = _token_from_outbox()
     time_machine.move_to("2026-11-24 10:59:00+00:00", tick=False)
-    assert accounts.user_for_reset_token(token).id == maria.id
+    assert recovery.user_for_reset_token(token).id == maria.id
     time_machine.move_to("2026-11-24 11:00:02+00:00", tick=False)
-    with pytest.raises(accounts.InvalidResetLink):
-        accounts.reset_password(token, NEW_PASSWORD)
+    with pytest.raises(recovery.InvalidResetLink):
+        recovery.reset_password(token, NEW_PASSWORD)
 
 
 def test_only_the_newest_link_works(app_ctx, maria):
-    accounts.request_password_reset("maria", link_for)
+    recovery.request_password_reset("maria", link_for)
     older = _token_from_outbox()
-    accounts.request_password_reset("maria", link_for)
+    recovery.request_password_reset("maria", link_for)
     newer = _token_from_outbox()
     assert older != newer
-    with pytest.raises(accounts.InvalidResetLink):
-        accounts.user_for_reset_token(older)
-    assert accounts.user_for_reset_token(newer).id == maria.id
+    with pytest.raises(recovery.InvalidResetLink):
+        recovery.user_for_reset_token(older)
+    assert recovery.user_for_reset_token(newer).id == maria.id
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "eyJpZCI6MX0.bad.sig"])
 def test_forged_links_are_refused(app_ctx, maria, token):
-    with pytest.raises(accounts.InvalidResetLink):
-        accounts.user_for_reset_token(token)
+    with pytest.raises(recovery.InvalidResetLink):
+        recovery.user_for_reset_token(token)
 
 
 def test_a_weak_new_password_keeps_the_link_usable(app_ctx, maria):
-    accounts.request_password_reset("maria", link_for)
+    recovery.request_password_reset("maria", link_for)
     token = _token_from_outbox()
     with pytest.raises(accounts.WeakPassword):
-        accounts.reset_password(token, "maria123")
-    assert accounts.reset_password(token, NEW_PASSWORD).id == maria.id
+        recovery.reset_password(token, "maria123")
+    assert recovery.reset_password(token, NEW_PASSWORD).id == maria.id
 
 
 def test_changing_the_login_tells_the_user(app_ctx, maria):

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tutor.models import Lesson, Message, TelegramLink, TelegramUpdate, User
-from tutor.services import accounts, delivery, notify, telegram_bot
+from tutor.services import delivery, notify, recovery, telegram_bot
 
 from tests.fake_telegram import BOT_NAME, message_update, telegram  # noqa: F401 (fixture)
 
@@ -204,7 +204,7 @@ def test_messages_not_tried_yet_get_the_chat_too(telegram, maria):
 
 def test_password_recovery_by_the_linked_username(telegram, maria):
     send(f"/start {token_of(telegram_bot.make_link(maria))}", username="Maria_TG")
-    accounts.request_password_reset("@MARIA_tg", lambda token: f"https://t.example/{token}")
+    recovery.request_password_reset("@MARIA_tg", lambda token: f"https://t.example/{token}")
     reset = Message.get((Message.user == maria) & (Message.kind == "password_reset"))
     assert reset.address == str(CHAT) and reset.channel == User.TELEGRAM
 

@@ -26,7 +26,15 @@ from tutor.models import (
     utcnow,
 )
 from tutor.integrations.attachments import Attachment
-from tutor.services import accounts, action_links, calendar_feed, notify, schedule, series
+from tutor.services import (
+    accounts,
+    action_links,
+    calendar_feed,
+    notify,
+    recovery,
+    schedule,
+    series,
+)
 
 # Monday 1 March 2027, 12:00 in Moscow: every record below is in the future.
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -139,7 +147,7 @@ def objects(app, teacher, create_student, time_machine):
             series_a=series_a.id, goal=goal.id,
             message=message.id, payment_a=payment.id, broadcast=broadcast.id, interval=interval.id,
             window_weekday=0, window_start="08:00", job="old_days_off", month="2027-02",
-            reset_token_a=accounts.make_reset_token(student_a),
+            reset_token_a=recovery.make_reset_token(student_a),
             feed_token_a=calendar_feed.turn_on(student_a),
             free_slot=FREE_SLOT.replace(tzinfo=timezone.utc).isoformat(),
             inbox_item_a=inbox_item_a.id, file_token_a=file_a.token, session_a=session_a.id,

@@ -1,6 +1,6 @@
-"""Accounts: the first teacher, registration, logging in, password recovery and the
-student's own profile. Plain functions; the views turn the named errors into form
-messages."""
+"""Accounts: the first teacher, registration, logging in, login sessions and the
+student's own profile (password recovery is in services/recovery.py). Plain functions;
+the views turn the named errors into form messages."""
 import re
 import secrets
 import zoneinfo
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import time
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
 from peewee import IntegrityError
 
 from tutor.database import exclusive
@@ -26,10 +25,6 @@ from tutor.services.passwords import (
 )
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-RESET_MAX_AGE = 3600  # seconds a password-reset link stays valid
-# A new person's first "set your password" link (a trial request answered) waits
-# longer: the visitor may read it days later, before the lesson.
-WELCOME_MAX_AGE = 7 * 24 * 3600
 
 
 class AccountError(Exception):
@@ -64,10 +59,6 @@ class WeakPassword(AccountError):
 
 class WrongCurrentPassword(AccountError):
     field = "current_password"
-
-
-class InvalidResetLink(AccountError):
-    """Expired, already used, or not a link we made."""
 
 
 @dataclass(frozen=True)
@@ -274,75 +265,6 @@ def end_sessions(user, keep=None):
     return query.execute()
 
 
-# --- password recovery ------------------------------------------------------------
-
-def _reset_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
-def _welcome_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="welcome")
-
-
-def make_reset_token(user, welcome=False):
-    """A signed reset token; `welcome`: the longer-lived first one of a new person
-    (WELCOME_MAX_AGE). The hash's tail makes either single-use: setting a password
-    changes it."""
-    serializer = _welcome_serializer() if welcome else _reset_serializer()
-    return serializer.dumps(
-        {"id": user.id, "v": user.reset_version, "h": user.password_hash[-16:]})
-
-
-def _reset_data(token):
-    try:
-        return _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
-    except BadData:
-        return _welcome_serializer().loads(token, max_age=WELCOME_MAX_AGE)
-
-
-def user_for_reset_token(token):
-    try:
-        data = _reset_data(token)
-        user = User.get_or_none(User.id == int(data["id"]))
-    except (BadData, KeyError, TypeError, ValueError):
-        raise InvalidResetLink()
-    if (user is None or user.reset_version != data["v"]
-            or user.password_hash[-16:] != data["h"]):
-        raise InvalidResetLink()
-    return user
-
-
-def request_password_reset(identifier, link_for):
-    """If `identifier` names a user who has a channel: revoke all their sessions and
-    send a reset link (made by `link_for(token)`) there. Says nothing either way."""
-    user = User.by_identifier(identifier)
-    if user is None or user.channel == User.NO_CHANNEL or not user.address:
-        return
-    end_sessions(user)
-    User.update(reset_version=User.reset_version + 1).where(User.id == user.id).execute()
-    user.reset_version = User.get_by_id(user.id).reset_version
-    notify.enqueue(user, "password_reset", {"link": link_for(make_reset_token(user))},
-                   key=f"password_reset:{user.id}:{user.reset_version}")
-
-
-def reset_password(token, password):
-    """Set a new password through a reset link. Returns the user, logged out
-    everywhere (the caller starts a new session); raises InvalidResetLink or
-    WeakPassword."""
-    user = user_for_reset_token(token)
-    check_password(password, [user.login, user.first_name, user.last_name, user.email])
-    _set_password(user, password)
-    end_sessions(user)
-    User.update(inactive_since=None, last_login_at=utcnow()).where(User.id == user.id).execute()
-    return User.get_by_id(user.id)
-
-
-def _set_password(user, password):
-    user.password_hash = hash_password(password)
-    User.update(password_hash=user.password_hash, password_generated_at=None,
-                ).where(User.id == user.id).execute()
-
-
 # --- the profile ------------------------------------------------------------------
 
 def update_profile(user, *, first_name, last_name, login, goal_id, timezone, locale):
@@ -369,6 +291,13 @@ def knows_password(user):
             or not LinkedIdentity.select().where(LinkedIdentity.user == user.id).exists())
 
 
+def set_password(user, password):
+    """Store a password the person chose (no longer a generated one)."""
+    user.password_hash = hash_password(password)
+    User.update(password_hash=user.password_hash, password_generated_at=None,
+                ).where(User.id == user.id).execute()
+
+
 def change_password(user, current, new):
     """Requires the current password (unless the user has none they know, see
     knows_password); every other session of the user is logged out, the one `user`
@@ -376,7 +305,7 @@ def change_password(user, current, new):
     if knows_password(user) and not verify_password(user.password_hash, current or ""):
         raise WrongCurrentPassword()
     check_password(new, [user.login, user.first_name, user.last_name, user.email])
-    _set_password(user, new)
+    set_password(user, new)
     end_sessions(user, keep=user.session_key)
     notify.enqueue(user, "password_changed")
     return User.get_by_id(user.id)

@@ -17,13 +17,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tutor.models import TeacherSettings, User, utcnow
-from tutor.services import notify  # a cycle: notify renders these links
+from tutor.services import app_urls, recipients
 
 CONFIRM, REJECT, ACCEPT, CANCEL = "c", "r", "a", "x"
 TEACHER_ACTIONS = (CONFIRM, REJECT)  # on the teacher's "new booking request"
@@ -92,7 +92,7 @@ def keyboard(kind, user, lesson, now=None):
     codes = BUTTONS.get(kind)
     if not codes or getattr(lesson, "id", None) is None:
         return None
-    with force_locale(notify.recipient_locale(user)):
+    with force_locale(recipients.recipient_locale(user)):
         row = [{"text": button_label(code, lesson, user),
                 "callback_data": callback_data(code, lesson)}
                for code in codes if available(code, lesson, now)]
@@ -103,14 +103,14 @@ def keyboard(kind, user, lesson, now=None):
 
 def open_row(lesson):
     """[[Open]] linking to the lesson's page on the site, or [] without an address."""
-    url = site_url("lessons.show", lesson_id=lesson.id)
+    url = app_urls.site_url("lessons.show", lesson_id=lesson.id)
     return [[{"text": _("Open"), "url": url}]] if url else []
 
 
 def button_label(code, lesson, user):
     if code == CONFIRM:
         price = TeacherSettings.for_teacher(lesson.teacher_id).default_price
-        return _("Confirm (%(price)s ₽)", price=notify.local_amount(user, price))
+        return _("Confirm (%(price)s ₽)", price=recipients.local_amount(user, price))
     return {REJECT: _("Reject"), ACCEPT: _("Accept"), CANCEL: _("Cancel the lesson")}[code]
 
 
@@ -156,9 +156,9 @@ def links(kind, user, lesson, channel, now=None):
     if channel != User.EMAIL or not codes or getattr(lesson, "id", None) is None:
         return []
     found = []
-    with force_locale(notify.recipient_locale(user)):
+    with force_locale(recipients.recipient_locale(user)):
         for code in codes:
-            url = site_url("actions.confirm", token=token(code, lesson))
+            url = app_urls.site_url("actions.confirm", token=token(code, lesson))
             if url and available(code, lesson, now):
                 found.append((link_label(code), url))
     return found
@@ -171,16 +171,6 @@ def link_label(code):
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def site_url(endpoint, **values):
-    """An absolute URL on PUBLIC_URL, else on the request's address; None outside a
-    request without PUBLIC_URL (a job cannot know the site's address)."""
-    base = (current_app.config.get("PUBLIC_URL") or "").strip()
-    if not base and has_request_context():
-        base = request.url_root
-    path = notify.app_path(endpoint, **values)
-    return base.rstrip("/") + path if base and path else None
-
 
 # The teacher's "Decline" under a trial request's notice: `td<id>.<MAC>`.
 TRIAL_DECLINE = "td"

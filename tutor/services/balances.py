@@ -307,8 +307,18 @@ def students_in_debt():
     return result
 
 
+class Closing:
+    """The balance after a period: the one before it (`opening`), plus the payments in
+    it (`paid`), minus the lessons charged (`charged`). Movement and the monthly
+    report's rows and totals add up by this."""
+
+    @property
+    def closing(self):
+        return self.opening + self.paid - self.charged
+
+
 @dataclass(frozen=True)
-class Movement:
+class Movement(Closing):
     """One student's money over a period: the balance before it, the payments and
     charges in it, and the balance after (which adds up by construction)."""
 
@@ -316,10 +326,6 @@ class Movement:
     opening: Decimal
     paid: Decimal
     charged: Decimal
-
-    @property
-    def closing(self):
-        return self.opening + self.paid - self.charged
 
 
 def movements(teacher, first_day, last_day):

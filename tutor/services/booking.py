@@ -31,7 +31,7 @@ Decided rules (the tests pin each one):
 from datetime import timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import audit, availability, errors, notify, schedule
+from tutor.services import audit, availability, errors, notify, recipients, schedule
 from tutor.services.availability import Interval
 
 MAX_COMMENT = 2000
@@ -227,7 +227,7 @@ def confirm_lesson(teacher, lesson, price, people, comment=None, start=None, now
         settings = schedule.settings_for(teacher)
         if lesson.start != previous:
             tell(lesson.student, "lesson_moved", lesson, settings,
-                    previous=notify.local_time(lesson.student, previous, settings.timezone))
+                    previous=recipients.local_time(lesson.student, previous, settings.timezone))
         else:
             tell(lesson.student, "lesson_confirmed", lesson, settings)
     return lesson
@@ -286,7 +286,7 @@ def change_lesson(teacher, lesson, price, people, comment=None, start=None, now=
             tell(lesson.student, "lesson_rescheduled", lesson, settings,
                     # Each move is news, even back to an earlier time.
                     key=f"lesson_rescheduled:{lesson.ref}:{utcnow():%Y%m%d%H%M%S%f}",
-                    previous=notify.local_time(lesson.student, previous, settings.timezone))
+                    previous=recipients.local_time(lesson.student, previous, settings.timezone))
     return lesson
 
 
@@ -296,9 +296,7 @@ def reject_lesson(teacher, lesson, reason=""):
     InvalidDetails. Returns the deleted lesson."""
     reason = checked_text(reason, "reason", MAX_REASON)
     with schedule.lock(teacher):
-        lesson = _reload(lesson)
-        if lesson.teacher_id != teacher.id:
-            raise NotAllowed("not your lesson")
+        lesson = _teachers_lesson(teacher, lesson)
         if not lesson.is_pending:
             raise NotPending("a confirmed lesson is cancelled, not rejected")
         audit.record(teacher, "lesson.reject", lesson, before=audit.snapshot(lesson),
@@ -350,8 +348,8 @@ def tell(recipient, kind, lesson, settings, key=None, **context):
     zone = settings.timezone
     notify.enqueue(recipient, kind, {
         "lesson": lesson,
-        "when": notify.local_time(recipient, lesson.start, zone),
-        "price": (notify.local_amount(recipient, lesson.price)
+        "when": recipients.local_time(recipient, lesson.start, zone),
+        "price": (recipients.local_amount(recipient, lesson.price)
                   if lesson.price is not None else None),
         **context,
     }, key=key or f"{kind}:{lesson.ref}")

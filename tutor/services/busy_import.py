@@ -3,15 +3,8 @@ a consumer reads it every few minutes (refresh_due), and its busy times block th
 slots students are offered (schedule.closed_between) without anything of the events
 but their times being kept or shown.
 
-Decided rules (the tests pin each one):
-- An event blocks from its start to its end. A timed event with a TZID is read in
-  that zone (Outlook's Windows names included), a floating one (no zone) in the
-  calendar's own zone when it names one (Google's X-WR-TIMEZONE), else in the
-  teacher's; an all-day event takes its whole days in the teacher's zone. TRANSP:TRANSPARENT ("free") and
-  STATUS:CANCELLED events block nothing; recurring events are expanded with their
-  EXDATEs and RECURRENCE-ID overrides. A VFREEBUSY's FREEBUSY periods block too
-  (FBTYPE BUSY, the default, BUSY-UNAVAILABLE and BUSY-TENTATIVE; FREE blocks
-  nothing): some servers publish busy time that way, without events.
+Decided rules (the tests pin each one; what in a calendar blocks time is in
+services/ical_busy.py):
 - At most MAX_INTERVALS are kept. A calendar with more keeps those within the days
   students can book, nearest first, up to that many; the page says how many within
   those days were left out (their slots stay open) instead of refusing the calendar.
@@ -28,8 +21,7 @@ Decided rules (the tests pin each one):
   them: it records why (`error`, put in words by `problem`) and tries again at the
   next round.
 """
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import format_number, ngettext
@@ -39,7 +31,7 @@ from peewee import IntegrityError
 from tutor.extensions import db
 from tutor.integrations import ical_fetch
 from tutor.models import CalendarSubscription, ImportedBusy, WorkRequest, utcnow
-from tutor.services import schedule, work, zones
+from tutor.services import audit, ical_busy, schedule, work
 
 MAX_SUBSCRIPTIONS = 10
 MAX_URL = CalendarSubscription.url.max_length
@@ -47,21 +39,16 @@ MAX_INTERVALS = 5000
 EXTRA = timedelta(days=14)
 LOOK_BACK = timedelta(days=1)
 CLAIM = timedelta(minutes=5)  # longer than a read may take (its timeouts and deadline)
-# Rules repeating this often would make millions of occurrences within the horizon.
-TOO_FREQUENT = {"SECONDLY", "MINUTELY"}
 REFRESH = "busy_refresh"  # the kind of work a "refresh now" saves (services/work.py)
 
 # What one read did (refresh).
 UPDATED, UNCHANGED, FAILED, STILL_FAILING = "updated", "unchanged", "failed", "still_failing"
 
-NOT_CALENDAR = "not_calendar"
-TOO_MANY = "too_many"
 # Not a failure: the read was kept, and error_detail is how many busy intervals
 # within the booking horizon were left out (left_out puts it in words).
 LEFT_OUT = "left_out"
-FREEBUSY_BLOCKING = {"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"}
 
-# The teacher's words for each reason a read failed (ical_fetch's codes and ours).
+# The teacher's words for each reason a read failed (ical_fetch's codes and ical_busy's).
 PROBLEMS = {
     "address": _l("This is not a web address of a calendar."),
     "private": _l("This address points inside a private network; only calendars on "
@@ -72,9 +59,10 @@ PROBLEMS = {
     "status": _l("The calendar's server refused to give the calendar (answer %(detail)s). "
                  "Check the address, or make a new one in your calendar's settings."),
     "redirects": _l("The address sends us on to other addresses too many times."),
-    NOT_CALENDAR: _l("There is no calendar at this address (the answer is not in the "
-                     "iCalendar format). Copy the secret address in iCal format."),
-    TOO_MANY: _l("The calendar has too many events ahead to read them all."),
+    ical_busy.NOT_CALENDAR: _l("There is no calendar at this address (the answer is not "
+                               "in the iCalendar format). Copy the secret address in "
+                               "iCal format."),
+    ical_busy.TOO_MANY: _l("The calendar has too many events ahead to read them all."),
 }
 
 
@@ -96,14 +84,6 @@ class TooManySubscriptions(SubscriptionError):
 
 class SubscriptionNotFound(Exception):
     pass
-
-
-class CalendarError(Exception):
-    """The answer is not a calendar that can be read; `code` is one of PROBLEMS."""
-
-    def __init__(self, code, detail=""):
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code, self.detail = code, str(detail)
 
 
 # --- the teacher's subscriptions --------------------------------------------------
@@ -128,8 +108,8 @@ def subscriptions(teacher):
 
 
 def subscribe(teacher, text, now=None):
-    """Add the calendar at the address `text` (read at the next round). Raises
-    InvalidAddress, AlreadySubscribed or TooManySubscriptions."""
+    """Add the calendar at the address `text` (read at the next round), with its audit
+    entry. Raises InvalidAddress, AlreadySubscribed or TooManySubscriptions."""
     url = normalize_address(text)
     with schedule.lock(teacher):
         existing = CalendarSubscription.select().where(CalendarSubscription.teacher == teacher)
@@ -139,19 +119,22 @@ def subscribe(teacher, text, now=None):
             raise TooManySubscriptions(MAX_SUBSCRIPTIONS)
         try:
             with db.database.atomic():
-                return CalendarSubscription.create(teacher=teacher, url=url,
-                                                   due_at=now or utcnow())
+                subscription = CalendarSubscription.create(teacher=teacher, url=url,
+                                                           due_at=now or utcnow())
         except IntegrityError:
             raise AlreadySubscribed(url) from None
+        audit.record(teacher, "calendar.add", after={"address": subscription.shown_address})
+    return subscription
 
 
 def unsubscribe(teacher, subscription_id):
-    """Remove one of the teacher's calendars and the busy time it brought. Raises
-    SubscriptionNotFound."""
+    """Remove one of the teacher's calendars and the busy time it brought, with its
+    audit entry. Raises SubscriptionNotFound."""
     with schedule.lock(teacher):
         subscription = _own(teacher, subscription_id)
         ImportedBusy.delete().where(ImportedBusy.subscription == subscription).execute()
         subscription.delete_instance()
+        audit.record(teacher, "calendar.remove", before={"address": subscription.shown_address})
     return subscription
 
 
@@ -272,11 +255,11 @@ def refresh(subscription_id, now=None):
             return UNCHANGED
         until = horizon_end + EXTRA
         intervals, missing = nearest(
-            busy_intervals(fetched.body, settings.timezone, now - LOOK_BACK, until),
+            ical_busy.busy_intervals(fetched.body, settings.timezone, now - LOOK_BACK, until),
             now, horizon_end)
         if len(intervals) == MAX_INTERVALS and intervals[-1][1] < until:
             until = intervals[-1][1]  # not all of it: the next read reads it all again
-    except (ical_fetch.FetchError, CalendarError) as error:
+    except (ical_fetch.FetchError, ical_busy.CalendarError) as error:
         _save(subscription, checked_at=now, due_at=next_round, error=error.code,
               error_detail=error.detail[:200])
         return STILL_FAILING if subscription.error == error.code else FAILED
@@ -305,96 +288,3 @@ def _save(subscription, **fields):
      .update(**fields)
      .where(CalendarSubscription.id == subscription.id)
      .execute())
-
-
-# --- parsing ------------------------------------------------------------------------
-
-def busy_intervals(body, zone_name, start, end):
-    """The busy time the iCalendar text `body` gives within [start, end) (naive UTC),
-    as sorted, merged (start, end) pairs of naive UTC. `zone_name` is the teacher's
-    zone, for floating times and all-day events. Raises CalendarError."""
-    # The parsers load with the first calendar read, not in every web worker.
-    import icalendar
-    import recurring_ical_events
-    try:
-        calendar = icalendar.Calendar.from_ical(body)
-    except (ValueError, IndexError, KeyError, TypeError) as error:
-        raise CalendarError(NOT_CALENDAR, type(error).__name__) from None
-    if getattr(calendar, "name", None) != "VCALENDAR":
-        raise CalendarError(NOT_CALENDAR, getattr(calendar, "name", ""))
-    for event in calendar.walk("VEVENT"):
-        rule = event.get("RRULE")
-        if rule is not None and set(rule.get("FREQ", ())) & TOO_FREQUENT:
-            raise CalendarError(TOO_MANY, "an event repeats every minute or second")
-    zone = ZoneInfo(zone_name)
-    # A day either side: floating and all-day events are placed in the zone below.
-    query_start = start.replace(tzinfo=timezone.utc) - timedelta(days=1)
-    query_end = end.replace(tzinfo=timezone.utc) + timedelta(days=1)
-    try:
-        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
-            query_start, query_end)
-    except (ValueError, TypeError, AttributeError) as error:
-        raise CalendarError(NOT_CALENDAR, type(error).__name__) from None
-    found = list(_freebusy(calendar, zone))
-    for event in events:
-        if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
-            continue
-        if str(event.get("STATUS", "")).upper() == "CANCELLED":
-            continue
-        times = _times(event, zone)
-        if times is None:
-            continue
-        found.append(times)
-    return _merge((max(begin, start), min(finish, end)) for begin, finish in found
-                  if max(begin, start) < min(finish, end))
-
-
-def _freebusy(calendar, zone):
-    """The busy periods of the calendar's VFREEBUSY components, in naive UTC."""
-    for component in calendar.walk("VFREEBUSY"):
-        periods = component.get("FREEBUSY") or []
-        for period in periods if isinstance(periods, list) else [periods]:
-            kind = str(period.params.get("FBTYPE", "BUSY")).upper()
-            value = getattr(period, "dt", None)
-            if kind not in FREEBUSY_BLOCKING or not isinstance(value, tuple):
-                continue
-            begin, finish = value
-            if isinstance(finish, timedelta):
-                finish = begin + finish
-            if isinstance(begin, datetime) and isinstance(finish, datetime):
-                yield _utc(begin, zone), _utc(finish, zone)
-
-
-def _times(event, zone):
-    """The event's (start, end) in naive UTC, or None when it has no usable start."""
-    begin = getattr(event.get("DTSTART"), "dt", None)
-    if not isinstance(begin, (date, datetime)):
-        return None
-    finish = getattr(event.get("DTEND"), "dt", None)
-    if not isinstance(finish, (date, datetime)):
-        duration = getattr(event.get("DURATION"), "dt", None)
-        if isinstance(duration, timedelta):
-            finish = begin + duration
-        elif not isinstance(begin, datetime):
-            finish = begin + timedelta(days=1)  # an all-day event without an end
-        else:
-            return None  # a moment, not a stretch of time
-    return _utc(begin, zone), _utc(finish, zone)
-
-
-def _utc(value, zone):
-    if not isinstance(value, datetime):  # a date: its day begins in the teacher's zone
-        return zones.day_start(value, zone)
-    if value.tzinfo is None:  # floating: the teacher's wall clock
-        return zones.wall_to_utc(value, zone)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _merge(intervals):
-    merged = []
-    for begin, finish in sorted(intervals):
-        if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
-        else:
-            merged.append((begin, finish))
-    return merged

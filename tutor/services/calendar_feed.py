@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from tutor.models import Lesson, User, utcnow
-from tutor.services import notify
+from tutor.services import recipients
 
 SALT = "calendar-feed"
 PAST = timedelta(days=180)  # how far back a feed reaches; calendars keep older events
@@ -76,7 +76,7 @@ def uid(lesson):
 
 def feed(user, now=None):
     """The user's lessons as an iCalendar feed (bytes)."""
-    with force_locale(notify.recipient_locale(user)):
+    with force_locale(recipients.recipient_locale(user)):
         calendar = new_calendar(_("Lessons: %(name)s", name=user.full_name or user.login))
         # How often calendar apps should fetch the feed again (RFC 7986, and Outlook's).
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
@@ -88,7 +88,7 @@ def feed(user, now=None):
 
 def lesson_file(lesson, viewer, now=None):
     """One lesson as an .ics file to add to a calendar by hand."""
-    with force_locale(notify.recipient_locale(viewer)):
+    with force_locale(recipients.recipient_locale(viewer)):
         calendar = new_calendar(_("Lesson"))
         calendar.add_component(event(lesson, viewer, now))
     return calendar.to_ical()

@@ -48,7 +48,7 @@ from peewee import IntegrityError
 
 from tutor.database import exclusive
 from tutor.models import Message, ProviderFault, User, utcnow
-from tutor.services import notify
+from tutor.services import app_urls, notify
 from tutor.services.outbox import release_configured
 from tutor.services.outbox_backends import accepted_earlier, email_message_id, send
 from tutor.services.outbox_faults import (
@@ -357,7 +357,7 @@ def _tell_teacher(message, reason):
     notify.enqueue(teacher, FAILURE_NOTICE,
                    {"failed": message, "who": who, "reason": reason_text(reason)},
                    key=f"{FAILURE_NOTICE}:{message.id}",
-                   link=notify.app_path("outbox.index", status=Message.FAILED))
+                   link=app_urls.app_path("outbox.index", status=Message.FAILED))
 
 
 def backoff(attempts, asked=None):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from tutor.extensions import db
 from tutor.models import Lesson, Message, User, utcnow
-from tutor.services import availability, notify, zones
+from tutor.services import availability, notify, recipients, zones
 
 BATCH = 200  # digests written per transaction
 # The notices of automatic deletions that the next digest repeats.
@@ -57,7 +57,7 @@ def send_due_digests(now=None):
             notices[notice.user_id].append(notice)
     due = []
     for user in users:
-        zone = ZoneInfo(notify.recipient_zone(user))
+        zone = ZoneInfo(recipients.recipient_zone(user))
         local_now = zones.local(now, zone)
         key = f"digest:{user.id}:{local_now.date().isoformat()}"
         if local_now.time().replace(tzinfo=None) < user.digest_time or key in already:

@@ -4,7 +4,7 @@ jobs.expire_unconfirmed_lessons, every minute."""
 import hashlib
 
 from tutor.models import EndedLesson, Lesson, User, utcnow
-from tutor.services import booking, notify, schedule
+from tutor.services import booking, notify, recipients, schedule
 
 
 def expire_unconfirmed(now=None):
@@ -43,6 +43,6 @@ def _tell_expired(teacher, lessons, settings):
     notify.enqueue(teacher, "requests_expired", {
         "count": len(lessons),
         "items": [{"student": booking.person_name(lesson.student),
-                   "when": notify.local_time(teacher, lesson.start, settings.timezone)}
+                   "when": recipients.local_time(teacher, lesson.start, settings.timezone)}
                   for lesson in lessons],
     }, key=f"requests-expired:{teacher.id}:{hashlib.sha256(refs.encode()).hexdigest()[:24]}")

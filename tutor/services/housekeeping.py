@@ -18,7 +18,16 @@ from tutor.extensions import db
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           UnavailableInterval, User)
-from tutor.services import backup_store, notify, schedule, students, trials, work, zones
+from tutor.services import (
+    backup_store,
+    notify,
+    recipients,
+    schedule,
+    students,
+    trials,
+    work,
+    zones,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,16 +132,17 @@ def _kept_because(student, moment, inactive_before, zone, teacher):
     lessons = Lesson.for_student(student)
     upcoming = lessons.where(Lesson.end > moment).first()
     if upcoming is not None:
-        return {"reason": "ahead", "when": notify.local_time(teacher, upcoming.start, zone.key)}
+        return {"reason": "ahead",
+                "when": recipients.local_time(teacher, upcoming.start, zone.key)}
     recent = (lessons
               .where(Lesson.start > inactive_before)
               .order_by(Lesson.start.desc())
               .first())
     if recent is not None:
-        return {"reason": "recent", "when": notify.local_time(teacher, recent.start, zone.key)}
+        return {"reason": "recent", "when": recipients.local_time(teacher, recent.start, zone.key)}
     seen = student.last_seen_at or student.last_login_at or student.created_at
     if seen > inactive_before:
-        return {"reason": "seen", "when": notify.local_time(teacher, seen, zone.key)}
+        return {"reason": "seen", "when": recipients.local_time(teacher, seen, zone.key)}
     return None
 
 
@@ -181,7 +191,7 @@ def _name(user):
 def _local_day(user, moment, zone):
     """A naive UTC moment's date in `zone`, in `user`'s language: "1 December 2026"."""
     day = zones.local_date(moment, zone)
-    return format_date(day, "long", locale=notify.recipient_locale(user))
+    return format_date(day, "long", locale=recipients.recipient_locale(user))
 
 
 def remove_old_days_off(now):
@@ -201,8 +211,8 @@ def remove_old_days_off(now):
                    .where(UnavailableInterval.id.in_([i.id for i in old]))
                    .execute()) if old else 0
         if removed and teacher is not None:
-            reader_zone = notify.recipient_zone(teacher, zone.key)
-            with force_locale(notify.recipient_locale(teacher)):
+            reader_zone = recipients.recipient_zone(teacher, zone.key)
+            with force_locale(recipients.recipient_locale(teacher)):
                 spans = [formatting.day_off_span(i.start, i.end, reader_zone, zone.key)
                          for i in old]
             notify.enqueue(teacher, "days_off_removed", {

@@ -24,7 +24,7 @@ Decided rules (tests/services/test_lesson_mail.py pins each one):
   so it has no METHOD; a calendar importing it updates the events it has. Cancelled
   ones are STATUS:CANCELLED with SEQUENCE one more, as in a single cancellation.
 - An e-mail held while its reader had no channel gets its links and file when the
-  reader sets an e-mail address (release, called by notify.deliver_waiting), made
+  reader sets an e-mail address (carried_now, for notify.deliver_waiting), made
   from the lesson as it is THEN: a lesson moved since goes at its new time, one
   cancelled since gets no event in its old confirmation (its cancellation, released
   beside it, carries the CANCEL). The held message names its lesson or series by
@@ -42,8 +42,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tutor.integrations.attachments import Attachment
-from tutor.models import AuditEntry, EndedLesson, InboxItem, Lesson, LessonSeries, utcnow
-from tutor.services import action_links, calendar_feed, notify, zones
+from tutor.models import AuditEntry, EndedLesson, Lesson, LessonSeries, utcnow
+from tutor.services import app_urls, calendar_feed, recipients, zones
 
 PUBLISH, CANCEL = "PUBLISH", "CANCEL"
 # The kinds whose e-mail carries the lesson's event, and how.
@@ -53,6 +53,9 @@ CALENDAR_METHODS = {"lesson_confirmed": PUBLISH, "lesson_moved": PUBLISH,
 # The series' kinds whose e-mail carries its confirmed lessons, and how.
 SERIES_METHODS = {"series_confirmed": PUBLISH, "series_cancelled": CANCEL}
 LESSON_KINDS = ("lesson_", "series_")
+# Kinds whose lesson is gone when they are written: no link to it (in the e-mail, nor
+# the inbox's: notify.default_link).
+LESSON_GONE = frozenset({"lesson_cancelled", "lesson_rejected", "lesson_expired"})
 # A lesson's or series' notice key: "<kind>:<ref>[:...]" or "<kind>:series:<ref>".
 KEY = re.compile(r"^[a-z_]+:(?P<series>series:)?(?P<id>\d+)-(?P<created>\d{20})")
 SNAPSHOT_FIELDS = ("teacher", "student", "start", "end", "created_at", "sequence",
@@ -67,23 +70,23 @@ def links(kind, user, context, gone=False):
         return []
     lesson, series = context.get("lesson"), context.get("series")
     found = []
-    with force_locale(notify.recipient_locale(user)):
+    with force_locale(recipients.recipient_locale(user)):
         if lesson is not None and getattr(lesson, "id", None):
-            gone = gone or kind in notify.LESSON_GONE
+            gone = gone or kind in LESSON_GONE
             if not gone or user.id == lesson.student_id:
                 found.append((_("The lesson's page:"),
-                              action_links.site_url("lessons.show", lesson_id=lesson.id)))
+                              app_urls.site_url("lessons.show", lesson_id=lesson.id)))
             first = lesson.start
         elif series is not None and getattr(series, "id", None):
             if "rejected" not in kind and not gone:
                 found.append((_("The weekly lessons' page:"),
-                              action_links.site_url("series.show", series_id=series.id)))
+                              app_urls.site_url("series.show", series_id=series.id)))
             starts = [item.start for item in context.get("lessons") or ()]
             first = min(starts) if starts else None
         else:
             return []
-        week = zones.local(first, notify.recipient_zone(user)).date() if first else None
-        found.append((_("The calendar:"), action_links.site_url(
+        week = zones.local(first, recipients.recipient_zone(user)).date() if first else None
+        found.append((_("The calendar:"), app_urls.site_url(
             "calendar.week", **({"week": week.isoformat()} if week else {}))))
     return [(label, url) for label, url in found if url]
 
@@ -107,7 +110,7 @@ def calendar_files(kind, user, context, now=None):
 
 def event_file(lesson, viewer, method=PUBLISH, now=None):
     """The lesson as an iTIP message (bytes) in `viewer`'s language."""
-    with force_locale(notify.recipient_locale(viewer)):
+    with force_locale(recipients.recipient_locale(viewer)):
         calendar = calendar_feed.new_calendar(_("Lesson"))
         calendar.add("method", method)
         calendar.add_component(_event(lesson, viewer, method, now or utcnow()))
@@ -116,7 +119,7 @@ def event_file(lesson, viewer, method=PUBLISH, now=None):
 
 def series_file(lessons, viewer, method=PUBLISH, now=None):
     """Weekly lessons as one calendar file (bytes) to import, one event each."""
-    with force_locale(notify.recipient_locale(viewer)):
+    with force_locale(recipients.recipient_locale(viewer)):
         calendar = calendar_feed.new_calendar(_("Weekly lessons"))
         for lesson in lessons:
             calendar.add_component(_event(lesson, viewer, method, now or utcnow()))
@@ -126,7 +129,7 @@ def series_file(lessons, viewer, method=PUBLISH, now=None):
 def _event(lesson, viewer, method, now):
     event = calendar_feed.event(lesson, viewer, now)
     event.add("organizer", _organizer(lesson))
-    url = action_links.site_url("lessons.show", lesson_id=lesson.id)
+    url = app_urls.site_url("lessons.show", lesson_id=lesson.id)
     if url:
         event.add("url", url)
         # No room or meeting link is kept yet: the page is where the lesson's
@@ -138,29 +141,21 @@ def _event(lesson, viewer, method, now):
     return event
 
 
-def release(message, user, now=None):
-    """`message`, held while `user` had no channel, goes out by e-mail now: give it
-    the links and .ics a lesson e-mail sent at once carries, made from the lesson or
-    series as it is now. The file is kept with the inbox item too, as enqueue does.
-    Changes `message` (unsaved); other messages are left as they are."""
+def carried_now(message, user, now=None):
+    """([(label, URL)], [Attachment]): the links and .ics that `message`, held while
+    `user` had no channel, carries when it goes out by e-mail now, those a lesson
+    e-mail sent at once carries, made from the lesson or series as it is now
+    (notify.deliver_waiting puts them in). ([], []) for a message about neither."""
     found = _context_now(message)
     if found is None:
-        return message
+        return [], []
     context, gone = found
-    message.body_text, message.body_html = notify.with_links(
-        message.body_text, message.body_html, links(message.kind, user, context, gone))
+    found_links = links(message.kind, user, context, gone)
     if gone and CALENDAR_METHODS.get(message.kind) == PUBLISH:
-        return message  # its lesson was cancelled since: no stale event
+        return found_links, []  # its lesson was cancelled since: no stale event
     if SERIES_METHODS.get(message.kind) == CANCEL:
-        return message  # the lessons it cancelled are gone, with their SEQUENCE
-    files = calendar_files(message.kind, user, context, now)
-    item = InboxItem.get_or_none(InboxItem.key == message.idempotency_key)
-    if files and item is not None:
-        references = json.loads(message.attachments or "[]")
-        references += [notify.reference(file, notify.store_file(item, user, file))
-                       for file in files]
-        message.attachments = json.dumps(references)
-    return message
+        return found_links, []  # the lessons it cancelled are gone, with their SEQUENCE
+    return found_links, calendar_files(message.kind, user, context, now)
 
 
 def _context_now(message):

@@ -11,25 +11,19 @@ import json
 import mimetypes
 import secrets
 import uuid
-from datetime import timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale
 from peewee import IntegrityError
-from werkzeug.routing import BuildError
 
-from tutor.formatting import zone_note
 from tutor.integrations.attachments import Attachment
 from tutor.models import InboxItem, Message, StoredFile, User, utcnow
-from tutor.services import action_links, lesson_mail, money
+from tutor.services import action_links, app_urls, lesson_mail, recipients
 
 # Kinds not kept in the app: a reset link is for somebody who cannot sign in.
 NOT_KEPT = frozenset({"password_reset"})
-# Kinds whose lesson is gone when they are written: no link to it.
-LESSON_GONE = frozenset({"lesson_cancelled", "lesson_rejected", "lesson_expired"})
 # What waited for a channel and still goes out when one is set: what was not read in
 # the app, written this recently or carrying files (a report, a backup).
 WAITING_KEPT_FOR = timedelta(days=7)
@@ -45,31 +39,6 @@ def _render(kind, locale, context):
                 block_context = template.new_context(context)
                 rendered[block] = "".join(template.blocks[block](block_context)).strip()
     return rendered
-
-
-def recipient_locale(user):
-    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def recipient_zone(user, fallback=None):
-    """The zone a user reads times in: their own, else `fallback` (the teacher's
-    zone), else the configured teacher zone."""
-    return user.timezone or fallback or current_app.config["TEACHER_TIMEZONE"]
-
-
-def local_time(user, moment, fallback_zone=None):
-    """A naive UTC datetime as `user` reads it: their zone and language, labelled
-    with the zone, e.g. "Monday, 1 June 2026, 13:00 (Moscow, UTC+3)"."""
-    zone = recipient_zone(user, fallback_zone)
-    aware = moment.replace(tzinfo=timezone.utc)
-    locale = recipient_locale(user)
-    text = format_datetime(aware, "EEEE, d MMMM y, HH:mm", tzinfo=ZoneInfo(zone), locale=locale)
-    return f"{text} ({zone_note(zone, locale, at=aware)})"
-
-
-def local_amount(user, amount):
-    """A price in the user's language (money.format_amount): "1 500", "1 500,50"."""
-    return money.format_amount(amount, recipient_locale(user))
 
 
 def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
@@ -91,7 +60,7 @@ def enqueue(user, kind, context=None, *, key=None, channel=None, address=None,
     if address is None and channel == user.channel:
         address = user.address
     key = key or f"{kind}:{user.id}:{uuid.uuid4().hex}"
-    locale = recipient_locale(user)
+    locale = recipients.recipient_locale(user)
     context = context or {}
     # One-tap answers: links in an e-mail, buttons under a Telegram message.
     lesson = context.get("lesson")
@@ -138,19 +107,12 @@ def with_links(text, html, links):
 def default_link(kind, context):
     """The page a notice is about: its lesson while it exists, or its series."""
     lesson, series = context.get("lesson"), context.get("series")
-    if lesson is not None and getattr(lesson, "id", None) and kind not in LESSON_GONE:
-        return app_path("lessons.show", lesson_id=lesson.id)
+    gone = kind in lesson_mail.LESSON_GONE
+    if lesson is not None and getattr(lesson, "id", None) and not gone:
+        return app_urls.app_path("lessons.show", lesson_id=lesson.id)
     if series is not None and getattr(series, "id", None) and "rejected" not in kind:
-        return app_path("series.show", series_id=series.id)
+        return app_urls.app_path("series.show", series_id=series.id)
     return ""
-
-
-def app_path(endpoint, **values):
-    """A URL path built without a request (jobs run outside one)."""
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        return ""
 
 
 def _attachment(item):
@@ -191,10 +153,22 @@ def deliver_waiting(user, now=None):
     if user.channel == User.EMAIL:  # a lesson's links and .ics, as of now
         lesson, series = (Message.kind.startswith(prefix) for prefix in lesson_mail.LESSON_KINDS)
         for message in Message.select().where(waiting & (lesson | series)):
-            lesson_mail.release(message, user, now).save(only=[
-                Message.body_text, Message.body_html, Message.attachments])
+            _carry(message, user, *lesson_mail.carried_now(message, user, now))
     return (Message
             .update(channel=user.channel, address=user.address, status=status,
                     next_attempt_at=now)
             .where(waiting)
             .execute())
+
+
+def _carry(message, user, links, files):
+    """A held e-mail takes the links and files it carries now; each file is kept with
+    its inbox item too, as enqueue does."""
+    message.body_text, message.body_html = with_links(message.body_text, message.body_html,
+                                                      links)
+    item = files and InboxItem.get_or_none(InboxItem.key == message.idempotency_key)
+    if item:
+        references = json.loads(message.attachments or "[]")
+        references += [reference(file, store_file(item, user, file)) for file in files]
+        message.attachments = json.dumps(references)
+    message.save(only=[Message.body_text, Message.body_html, Message.attachments])

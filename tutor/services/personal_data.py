@@ -63,7 +63,16 @@ from tutor.models import (
     User,
     utcnow,
 )
-from tutor.services import accounts, audit, booking, notify, schedule, work, zones
+from tutor.services import (
+    accounts,
+    audit,
+    booking,
+    notify,
+    recipients,
+    schedule,
+    work,
+    zones,
+)
 from tutor.services.passwords import verify_password
 
 EXPORT_EVERY = timedelta(hours=1)  # one export per user this often
@@ -237,7 +246,7 @@ def _json(data):
 
 
 def export_filename(user, now):
-    day = zones.local(now, notify.recipient_zone(user))
+    day = zones.local(now, recipients.recipient_zone(user))
     return f"tutor-data-{user.login}-{day:%Y-%m-%d}.zip"
 
 
@@ -248,7 +257,7 @@ def build_export(user, now=None):
     now = now or utcnow()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with force_locale(notify.recipient_locale(user)):
+        with force_locale(recipients.recipient_locale(user)):
             readme = render_template("account/export_readme.html", user=user,
                                      made_at=_moment(now))
         archive.writestr("README.txt", readme.encode())

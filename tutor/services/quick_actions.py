@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from tutor.models import ActionUse, Lesson, utcnow
-from tutor.services import booking, notify, schedule
+from tutor.services import booking, recipients, schedule
 from tutor.services.action_links import (
     ACCEPT,
     CANCEL,
@@ -98,7 +98,7 @@ def perform(action, user, now=None):
 def outcome_text(outcome):
     """"Confirmed by you at 14:02", in the actor's zone (call inside their locale)."""
     settings = schedule.settings_for(outcome.lesson.teacher_id)
-    zone = notify.recipient_zone(outcome.actor, settings.timezone)
+    zone = recipients.recipient_zone(outcome.actor, settings.timezone)
     time = local(outcome.at, zone).strftime("%H:%M")
     if outcome.code == CONFIRM:
         return _("Confirmed by you at %(time)s.", time=time)

@@ -10,7 +10,7 @@ reminded two hours before.
 from datetime import timedelta
 
 from tutor.models import Lesson, Message, TeacherSettings, User, utcnow
-from tutor.services import notify
+from tutor.services import notify, recipients
 
 CHOICES = (0, 1, 2, 3, 6, 12, 24)
 DEFAULT_HOURS = 2
@@ -57,7 +57,7 @@ def send_due_reminders(now=None):
             zones[lesson.teacher_id] = TeacherSettings.for_teacher(lesson.teacher_id).timezone
         notify.enqueue(user, "lesson_reminder", {
             "lesson": lesson,
-            "when": notify.local_time(user, lesson.start, zones[lesson.teacher_id]),
+            "when": recipients.local_time(user, lesson.start, zones[lesson.teacher_id]),
             "student": lesson.student if user.is_teacher else None,
             "hours": hours_for(user)}, key=key(lesson, user))
         written += 1

@@ -36,7 +36,7 @@ Decided rules (the tests pin each one):
 from datetime import timedelta
 
 from tutor.models import EndedLesson, Lesson, LessonSeries, User, utcnow
-from tutor.services import audit, availability, booking, notify, schedule
+from tutor.services import audit, availability, booking, notify, recipients, schedule
 from tutor.services.booking import (  # noqa: F401 (re-exported for the views)
     BookingError,
     InvalidDetails,
@@ -146,9 +146,7 @@ def confirm_series(teacher, series, price, people, comment=None, now=None):
     if comment is not None:
         comment = booking.checked_text(comment, "comment", booking.MAX_COMMENT)
     with schedule.lock(teacher):
-        series = _reload(series)
-        if series.teacher_id != teacher.id:
-            raise NotAllowed("not your series")
+        series = _teachers_series(teacher, series)
         if not series.is_pending:
             raise NotPending("the series is already confirmed")
         impossible = {o.lesson.id for o in conflicts(series, now)}
@@ -185,9 +183,7 @@ def reject_series(teacher, series, reason=""):
     or InvalidDetails."""
     reason = booking.checked_text(reason, "reason", booking.MAX_REASON)
     with schedule.lock(teacher):
-        series = _reload(series)
-        if series.teacher_id != teacher.id:
-            raise NotAllowed("not your series")
+        series = _teachers_series(teacher, series)
         if not series.is_pending:
             raise NotPending("a confirmed series is cancelled lesson by lesson")
         pending = list(series.occurrences().where(Lesson.status == Lesson.PENDING))
@@ -249,12 +245,20 @@ def _reload(series):
     return current
 
 
+def _teachers_series(teacher, series):
+    """The series as it is now, refused unless it is `teacher`'s."""
+    series = _reload(series)
+    if series.teacher_id != teacher.id:
+        raise NotAllowed("not your series")
+    return series
+
+
 def _notify(recipient, kind, series, settings, lessons, **context):
     """One message about the whole series; its key makes a repeat write nothing."""
     zone = settings.timezone
 
     def when(moment):
-        return notify.local_time(recipient, moment, zone)
+        return recipients.local_time(recipient, moment, zone)
 
     starts = [lesson.start for lesson in lessons]
     price = context.pop("price", None)
@@ -265,6 +269,6 @@ def _notify(recipient, kind, series, settings, lessons, **context):
         "first": when(starts[0]) if starts else None,
         "skipped": [when(start) for start in context.pop("skipped", [])],
         "dropped": [when(start) for start in context.pop("dropped", [])],
-        "price": notify.local_amount(recipient, price) if price is not None else None,
+        "price": recipients.local_amount(recipient, price) if price is not None else None,
         **context,
     }, key=f"{kind}:series:{series.ref}")

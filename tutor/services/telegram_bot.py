@@ -25,7 +25,7 @@ from tutor.integrations.telegram import (
 )
 from tutor.models import Lesson, TelegramLink, TelegramUpdate, User, utcnow
 from tutor.services import (
-    action_links, booking, notify, outbox_backends, quick_actions, schedule,
+    action_links, booking, outbox_backends, quick_actions, recipients, schedule,
     telegram_lists, trial_chat, trials, zones)
 from tutor.services.telegram_links import (  # noqa: F401 (the site's side, named here too)
     ALLOWED_UPDATES,
@@ -221,7 +221,7 @@ def _link(token, chat_id, sender, chat_user, now):
     previous = chat_user if chat_user is not None and chat_user.id != user.id else None
     bind_chat(user, chat_id, _username(sender))
 
-    with force_locale(notify.recipient_locale(user)):
+    with force_locale(recipients.recipient_locale(user)):
         lines = [telegram_html(_("Done! This chat is now linked to your account %(login)s.",
                                  login=user.login))]
         if previous is not None:
@@ -259,7 +259,7 @@ def _pending(chat_id, user, now):
     """/pending: the lessons awaiting the teacher's answer that have not started. A
     teacher gets each request as its own message with the Confirm/Reject buttons of
     the "new booking request"; a student, the list of their own requests."""
-    zone = ZoneInfo(notify.recipient_zone(user))
+    zone = ZoneInfo(recipients.recipient_zone(user))
     lessons = list(telegram_lists.lessons_of(user)
                    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now))
                    .limit(PENDING_LISTED))
@@ -339,7 +339,7 @@ def _decline_trial(callback, data, user, sender, message, now):
             return Press(callback["id"], quick_actions.refusal_text(refusal))
         except trials.AlreadyDecided:
             return Press(callback["id"], quick_actions.refusal_text(quick_actions.AlreadyUsed()))
-        zone = notify.recipient_zone(user, schedule.settings_for(user).timezone)
+        zone = recipients.recipient_zone(user, schedule.settings_for(user).timezone)
         notice = _("Declined by you at %(time)s.", time=zones.local(now, zone).strftime("%H:%M"))
         chat = message.get("chat") if isinstance(message, dict) else None
         if not (isinstance(chat, dict) and isinstance(message.get("message_id"), int)):
@@ -374,7 +374,7 @@ def chat_locale(user, sender):
     """The user's language; for a chat not linked yet, the sender's Telegram language
     when the site has it."""
     if user is not None:
-        return notify.recipient_locale(user)
+        return recipients.recipient_locale(user)
     return trial_chat.locale_of(sender)
 
 

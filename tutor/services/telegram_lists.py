@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from tutor.formatting import clock_span, zone_label
 from tutor.integrations.telegram import telegram_html
 from tutor.models import Lesson, User
-from tutor.services import availability, notify, zones
+from tutor.services import availability, recipients, zones
 
 WEEK = 7  # days /week lists, from today
 
@@ -45,7 +45,7 @@ def lesson_line(user, lesson, zone, day=False):
 
 def today(user, now):
     """The user's lessons of their today, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
+    zone = ZoneInfo(recipients.recipient_zone(user))
     today = zones.local_date(now, zone)
     day = availability.local_day_bounds(today, zone.key)
     lessons = lessons_between(user, day.start, day.end)
@@ -60,7 +60,7 @@ def today(user, now):
 
 def week(user, now):
     """The user's lessons from the start of their today for WEEK days, in their zone."""
-    zone = ZoneInfo(notify.recipient_zone(user))
+    zone = ZoneInfo(recipients.recipient_zone(user))
     today = zones.local_date(now, zone)
     start = availability.local_day_bounds(today, zone.key).start
     end = availability.local_day_bounds(today + timedelta(days=WEEK - 1), zone.key).end

@@ -29,9 +29,12 @@ from tutor.models import TrialRequest, User, utcnow
 from tutor.services import (
     accounts,
     action_links,
+    app_urls,
     booking,
     channels,
     notify,
+    recipients,
+    recovery,
     schedule,
     telegram_links,
 )
@@ -82,7 +85,7 @@ def ask(name, contact, goal="", preferred_times="", now=None, *, chat_id=None, l
             preferred_times=(preferred_times or "").strip()[:MAX_TEXT], created_at=now,
             telegram_chat_id=str(chat_id) if chat_id is not None else None, locale=locale)
         notify.enqueue(teacher, "trial_request", {"trial": trial}, key=f"trial:{trial.id}",
-                       link=notify.app_path("trials.show", trial_id=trial.id),
+                       link=app_urls.app_path("trials.show", trial_id=trial.id),
                        buttons=keyboard(trial, teacher))
     return trial
 
@@ -91,8 +94,8 @@ def keyboard(trial, teacher):
     """The Telegram buttons under the teacher's notice: "Offer a time" opens the
     new-lesson form filled in from the request (when the site's address is known),
     "Decline" declines in place (a signed callback; the message then says so)."""
-    offer = action_links.site_url("teacher.new_lesson", trial=trial.id)
-    with force_locale(notify.recipient_locale(teacher)):
+    offer = app_urls.site_url("teacher.new_lesson", trial=trial.id)
+    with force_locale(recipients.recipient_locale(teacher)):
         row = [{"text": _("Offer a time"), "url": offer}] if offer else []
         row.append({"text": _("Decline"),
                     "callback_data": action_links.trial_decline_data(trial)})
@@ -215,7 +218,7 @@ def tell_visitor(trial, student, lesson, link_for):
     visitor through the contact they gave: the bot's chat becomes the account's
     Telegram, an e-mail address its e-mail, and a message with the login, the lesson's
     time in the visitor's language and `link_for(token)` (a single-use link to set
-    their password, accounts.WELCOME_MAX_AGE) goes through the outbox, held when the
+    their password, recovery.WELCOME_MAX_AGE) goes through the outbox, held when the
     channel does not deliver on this site yet. Returns Told."""
     if trial.telegram_chat_id:
         channel, address = User.TELEGRAM, trial.telegram_chat_id
@@ -236,8 +239,8 @@ def tell_visitor(trial, student, lesson, link_for):
         delivers = channels.delivers(channel)
         zone = schedule.settings_for(lesson.teacher_id).timezone
         notify.enqueue(student, "trial_welcome", {
-            "lesson": lesson, "start": notify.local_time(student, lesson.start, zone),
-            "link": link_for(accounts.make_reset_token(student, welcome=True))},
+            "lesson": lesson, "start": recipients.local_time(student, lesson.start, zone),
+            "link": link_for(recovery.make_reset_token(student, welcome=True))},
             key=f"trial_welcome:{trial.id}", channel=channel, address=address,
             hold=not delivers)
     return Told(channel, address, None if delivers else NOT_CONFIGURED)

@@ -54,7 +54,6 @@ def _page(**forms):
         "password_form": ChangePasswordForm(user=current_user, formdata=None),
         "notifications_form": NotificationsForm(user=current_user, formdata=None),
         "telegram": telegram_links.link_state(current_user),
-        "unlink_form": EmptyForm(),
         "feed_url": feed_url(current_user),
         "devices": devices.devices_of(current_user),
         "yandex_identity": signin.identity_of(current_user),
@@ -126,7 +125,7 @@ def telegram():
     """The "Link Telegram" step: its own page after registering, and the fragment
     that the profile's "check" button reloads."""
     return render("account/telegram.html", "account/partials/_telegram.html",
-                  telegram=telegram_links.link_state(current_user), unlink_form=EmptyForm(),
+                  telegram=telegram_links.link_state(current_user),
                   next_page=safe_next(request.args.get("next")))
 
 

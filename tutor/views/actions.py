@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from tutor.forms.base import EmptyForm
 from tutor.models import Lesson
-from tutor.services import action_links, booking, notify, quick_actions, schedule
+from tutor.services import action_links, booking, quick_actions, recipients, schedule
 from tutor.services.zones import local
 
 bp = Blueprint("actions", __name__, url_prefix="/act")
@@ -25,7 +25,7 @@ def confirm(token):
         return render_template("actions/refused.html",
                                reason=quick_actions.refusal_text(error)), 404
     lesson = Lesson.get_or_none(Lesson.id == action.lesson_id)
-    with (force_locale(notify.recipient_locale(action_links.actor_of(action.code, lesson)))
+    with (force_locale(recipients.recipient_locale(action_links.actor_of(action.code, lesson)))
           if lesson is not None else nullcontext()):
         return _confirm(action)
 
@@ -47,7 +47,7 @@ def _confirm(action):
         return render_template("actions/done.html", lesson=outcome.lesson,
                                outcome=quick_actions.outcome_text(outcome))
     settings = schedule.settings_for(lesson.teacher_id)
-    zone = notify.recipient_zone(actor, settings.timezone)
+    zone = recipients.recipient_zone(actor, settings.timezone)
     return render_template(
         "actions/confirm.html", form=form, lesson=lesson, code=action.code,
         codes=action_links, zone=zone, start=local(lesson.start, zone),

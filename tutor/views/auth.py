@@ -25,7 +25,7 @@ from tutor.forms.accounts import (
 from tutor.htmx import redirect_to, safe_next
 from tutor.integrations import dadata
 from tutor.models import User
-from tutor.services import accounts, bounds, work
+from tutor.services import accounts, bounds, recovery, work
 from tutor.services.password_strength import evaluate
 
 bp = Blueprint("auth", __name__)
@@ -186,14 +186,14 @@ def forgot_password():
 @limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"])
 def reset_password(token):
     try:
-        user = accounts.user_for_reset_token(token)
-    except accounts.InvalidResetLink:
+        user = recovery.user_for_reset_token(token)
+    except recovery.InvalidResetLink:
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(token, form.password.data)
-        except accounts.InvalidResetLink:
+            user = recovery.reset_password(token, form.password.data)
+        except recovery.InvalidResetLink:
             return render_template("auth/reset_invalid.html"), 400
         except accounts.WeakPassword as error:
             form.password.errors.append(account_error_message(error))

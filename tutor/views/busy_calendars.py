@@ -6,11 +6,10 @@ from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
 
 from tutor import jobs
-from tutor.forms.base import EmptyForm
 from tutor.forms.calendars import CalendarAddressForm
 from tutor.htmx import redirect_to, render
 from tutor.models import utcnow
-from tutor.services import audit, busy_import
+from tutor.services import busy_import
 from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("calendars", __name__, url_prefix="/teacher/calendars"))
@@ -45,7 +44,7 @@ def _page(form=None, status_code=200):
     subscriptions = [(s, status(s, now)) for s in busy_import.subscriptions(me())]
     return render("calendars/index.html", "calendars/partials/_calendars.html",
                   subscriptions=subscriptions, form=form or CalendarAddressForm(formdata=None),
-                  button=EmptyForm(), waiting=any(s["waiting"] for _, s in subscriptions),
+                  waiting=any(s["waiting"] for _, s in subscriptions),
                   max_count=busy_import.MAX_SUBSCRIPTIONS), status_code
 
 
@@ -63,7 +62,6 @@ def add():
         except busy_import.SubscriptionError as error:
             form.url.errors.append(ADD_ERRORS[type(error)]())
         else:
-            audit.record(me(), "calendar.add", after={"address": subscription.shown_address})
             busy_import.request_refresh(me(), subscription.id)
             jobs.wake()
             flash(_("The calendar is added and is being read now."), "success")
@@ -85,10 +83,9 @@ def refresh(subscription_id):
 @bp.post("/<int:subscription_id>/delete")
 def remove(subscription_id):
     try:
-        subscription = busy_import.unsubscribe(me(), subscription_id)
+        busy_import.unsubscribe(me(), subscription_id)
     except busy_import.SubscriptionNotFound:
         abort(404)
-    audit.record(me(), "calendar.remove", before={"address": subscription.shown_address})
     flash(_("The calendar is removed; its busy time no longer closes your hours."),
           "success")
     return redirect_to(url_for("calendars.index"))

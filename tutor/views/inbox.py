@@ -24,7 +24,7 @@ def index():
     pages = PaginatedQuery(InboxItem.of(current_user), paginate_by=PER_PAGE, check_bounds=False)
     items = list(pages.get_object_list())
     return render("inbox/index.html", "inbox/partials/_items.html", items=items,
-                  files=inbox.files_of(items), pages=pages, form=EmptyForm())
+                  files=inbox.files_of(items), pages=pages)
 
 
 @bp.get("/bell")
@@ -44,7 +44,7 @@ def read(item_id):
         abort(404)
     return answer(
         lambda: render_template("inbox/partials/_item.html", item=item,
-                                files=inbox.files_of([item])[item.id], form=EmptyForm(),
+                                files=inbox.files_of([item])[item.id],
                                 unread=InboxItem.unread_count(current_user), bell_oob=True),
         lambda: redirect_to(url_for("inbox.index", page=request.args.get("page"))))
 

@@ -144,6 +144,14 @@ def _visible_series(series_id, for_teacher=False):
                               for_teacher)
 
 
+def _after_change(found):
+    """After a change to the series: its page while it exists (some lessons kept),
+    else the calendar."""
+    if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
+        return redirect_to(url_for("series.show", series_id=found.id))
+    return redirect_to(url_for("calendar.week"))
+
+
 def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
     teacher = found.teacher
     zone = viewer_zone(teacher)
@@ -208,9 +216,7 @@ def reject(series_id):
             form.form_errors.append(series_error(error))
         else:
             flash(_("The weekly request is rejected; the student is told."), "success")
-            if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
-                return redirect_to(url_for("series.show", series_id=found.id))
-            return redirect_to(url_for("calendar.week"))
+            return _after_change(found)
     return _series_page(found, reason_form=form)
 
 
@@ -236,9 +242,7 @@ def cancel(series_id):
                                "please contact the teacher.",
                                "%(num)d confirmed lessons are too close to cancel here; "
                                "please contact the teacher.", len(kept)), "info")
-            if LessonSeries.get_or_none(LessonSeries.id == found.id) is not None:
-                return redirect_to(url_for("series.show", series_id=found.id))
-            return redirect_to(url_for("calendar.week"))
+            return _after_change(found)
     return _series_page(found, cancel_form=form)
 
 

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tutor.extensions import limiter
-from tutor.forms.base import EmptyForm
 from tutor.forms.trials import TrialRequestForm
 from tutor.htmx import redirect_to
 from tutor.services import trials
@@ -57,7 +56,7 @@ def show(trial_id):
         trial = trials.request_for(current_user, trial_id)
     except trials.RequestNotFound:
         abort(404)
-    return render_template("trials/show.html", trial=trial, decline_form=EmptyForm())
+    return render_template("trials/show.html", trial=trial)
 
 
 @bp.post("/teacher/trials/<int:trial_id>/decline")

@@ -140,7 +140,7 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class BalanceRow:
+class BalanceRow(balances.Closing):
     """One student's money in the month (see the module's docstring)."""
 
     student_id: int
@@ -150,20 +150,12 @@ class BalanceRow:
     paid: Decimal
     charged: Decimal
 
-    @property
-    def closing(self):
-        return self.opening + self.paid - self.charged
-
 
 @dataclass(frozen=True)
-class BalanceTotals:
+class BalanceTotals(balances.Closing):
     opening: Decimal = Decimal("0.00")
     paid: Decimal = Decimal("0.00")
     charged: Decimal = Decimal("0.00")
-
-    @property
-    def closing(self):
-        return self.opening + self.paid - self.charged
 
     @classmethod
     def of(cls, rows):

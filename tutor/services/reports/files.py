@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.integrations.attachments import Attachment
-from tutor.services import accounts, notify
+from tutor.services import accounts, recipients
 from tutor.services.reports.csv import SEMICOLON, monthly_csv, student_csv
 from tutor.services.reports.figures import month_key, monthly_report, student_report
 from tutor.services.reports.pdf import monthly_pdf, student_pdf
@@ -41,7 +41,7 @@ class ReportFiles:
 
 
 def report_locale(teacher):
-    return notify.recipient_locale(teacher)
+    return recipients.recipient_locale(teacher)
 
 
 def monthly_files(teacher, month, now=None, locale=None, separator=SEMICOLON):

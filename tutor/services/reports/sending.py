@@ -3,7 +3,7 @@ and sent on their channel, once per month."""
 from datetime import timezone
 
 from tutor.models import Lesson, Message, User, utcnow
-from tutor.services import accounts, notify, zones
+from tutor.services import accounts, notify, recipients, zones
 from tutor.services.reports.figures import month_key, previous_month
 from tutor.services.reports.files import monthly_files
 
@@ -25,8 +25,8 @@ def send_monthly_report(month, now=None):
     report = files.figures
     return notify.enqueue(teacher, "monthly_report", {
         "month": month, "report": report,
-        "cost": notify.local_amount(teacher, report.totals.cost),
-        "hours": notify.local_amount(teacher, report.totals.hours),
+        "cost": recipients.local_amount(teacher, report.totals.cost),
+        "hours": recipients.local_amount(teacher, report.totals.hours),
     }, key=key, attachments=files.attachments())
 
 

@@ -18,7 +18,7 @@ from tutor.views.admin.blueprint import bp
 def _goals_page(form=None, rename=None):
     return render("admin/goals.html", "admin/partials/_goals.html",
                   goals=goal_list.goals_overview(), form=form or GoalForm(formdata=None),
-                  rename=rename or {}, button_form=EmptyForm())
+                  rename=rename or {})
 
 
 def _goals_changed(message):

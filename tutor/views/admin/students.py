@@ -94,7 +94,7 @@ def student(student_id):
     return render_template(
         "admin/student.html", totals=roster.student_totals(student),
         lessons=roster.student_lessons(student, page_number()), zone=own_zone(),
-        history=list(AuditEntry.about(student).limit(10)), form=EmptyForm(),
+        history=list(AuditEntry.about(student).limit(10)),
         feedback=feedback.of_student(student, limit=20), **_payments_context(student))
 
 
@@ -141,7 +141,7 @@ def _student_page(student, form):
     return render_template(
         "admin/student.html", totals=roster.student_totals(student),
         lessons=roster.student_lessons(student, page_number()), zone=own_zone(),
-        history=list(AuditEntry.about(student).limit(10)), form=EmptyForm(),
+        history=list(AuditEntry.about(student).limit(10)),
         feedback=feedback.of_student(student, limit=20),
         **_payments_context(student, form))
 
