@@ -19,4 +19,4 @@ def bare():
 
 
 app.add_url_rule("/bench/bare", "bench_bare", bare)
-without.switch_off(without.parse(os.environ.get("BENCH_WITHOUT")), app)
+without.switch_off(without.parse(os.environ.get("BENCH_WITHOUT")))

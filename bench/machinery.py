@@ -41,7 +41,6 @@ SCENARIOS = {
     "kept-weeks": ("week-fragment", "week-visitor", "week-fragment-new", "booking"),
     "prepared": ("week-fragment", "week-fragment-new", "week-student", "booking"),
     "flock": ("booking",),
-    "compact-cells": ("week-fragment-new", "week-teacher"),
 }
 SQLITE_ONLY = {"flock"}  # PostgreSQL writers take an advisory lock instead
 PG_SEED = "bench_machinery"
@@ -59,7 +58,7 @@ def _side_process(url, pieces, week, reserved, pipe):
 
     app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
-    without.switch_off(pieces, app)
+    without.switch_off(pieces)
     student, teacher, visitor = app.test_client(), app.test_client(), app.test_client()
     for client, login in ((student, "student00001"), (teacher, seeding.TEACHER_LOGIN)):
         response = client.post("/login", data={"login": login,

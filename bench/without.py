@@ -11,17 +11,11 @@ reads BENCH_WITHOUT in the gunicorn workers).
               built for each call, the rows made by peewee's own cursor wrapper
   flock       SQLite writers in exclusive() wait in BEGIN IMMEDIATE's busy handler
               alone, not first for the writers' lock file
-  compact-cells  the week's cells from a readable template, an element a line and
-              indented (bench/readable/), instead of the one written without the
-              whitespace between its tags
 """
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from unittest import mock
 
-from jinja2 import ChoiceLoader, FileSystemLoader
-
-PIECES = ("kept-weeks", "prepared", "flock", "compact-cells")
+PIECES = ("kept-weeks", "prepared", "flock")
 
 
 def parse(names):
@@ -34,24 +28,23 @@ def parse(names):
 
 
 @contextmanager
-def switched_off(pieces, app):
-    """Inside the block, the app's modules (and `app`'s templates) run without
-    `pieces`."""
+def switched_off(pieces):
+    """Inside the block, the app's modules run without `pieces`."""
     with ExitStack() as stack:
         for piece in pieces:
-            for target, name, value in _PATCHES[piece](app):
+            for target, name, value in _PATCHES[piece]():
                 stack.enter_context(mock.patch.object(target, name, value))
         yield
 
 
-def switch_off(pieces, app):
+def switch_off(pieces):
     """For good, in this process (a gunicorn worker)."""
     for piece in pieces:
-        for target, name, value in _PATCHES[piece](app):
+        for target, name, value in _PATCHES[piece]():
             mock.patch.object(target, name, value).start()
 
 
-def _without_kept_weeks(app):
+def _without_kept_weeks():
     from tutor.views import calendar as view
 
     def week_fragment(who, day, now):
@@ -59,7 +52,7 @@ def _without_kept_weeks(app):
     return [(view, "_kept_week", week_fragment)]
 
 
-def _without_prepared(app):
+def _without_prepared():
     from tutor.database import Prepared
 
     def sql(self, database, *values):
@@ -77,7 +70,7 @@ def _without_prepared(app):
             (Prepared, "scalar", scalar)]
 
 
-def _without_flock(app):
+def _without_flock():
     from tutor import database
 
     @contextmanager
@@ -86,16 +79,8 @@ def _without_flock(app):
     return [(database, "_sqlite_writers_queue", no_queue)]
 
 
-READABLE = Path(__file__).resolve().parent / "readable"
-
-
-def _without_compact_cells(app):
-    loader = ChoiceLoader([FileSystemLoader(READABLE), app.jinja_env.loader])
-    return [(app.jinja_env, "loader", loader)]
-
-
 _PATCHES = {"kept-weeks": _without_kept_weeks, "prepared": _without_prepared,
-            "flock": _without_flock, "compact-cells": _without_compact_cells}
+            "flock": _without_flock}
 
 CALENDAR_TABLES = ("lessons", "unavailable_intervals", "availability_windows",
                    "teacher_settings", "imported_busy")
