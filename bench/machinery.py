@@ -180,6 +180,9 @@ def over_http(urls, piece, scenarios, args, workdir):
                         delete_bookings(urls[side], load.BOOKING_COMMENT)
                     result.note = f"{load_average:.1f}"
                     figures[name][side].append(result)
+                    print(f"  {piece} {name} {side:7} round {n + 1}: {result.rps:6.0f} req/s "
+                          f"p50 {result.p50_ms:6.1f} ms p99 {result.p99_ms:6.1f} ms, "
+                          f"errors {result.errors}, load {load_average:.1f}", flush=True)
     finally:
         for server, *_ in sides.values():
             server.stop()
