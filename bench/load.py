@@ -112,7 +112,7 @@ def free_port():
 class Server:
     """gunicorn with the production configuration, serving the app plus /bench/bare."""
 
-    def __init__(self, url, workers, workdir, secret):
+    def __init__(self, url, workers, workdir, secret, env=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "gunicorn.log"
@@ -122,7 +122,7 @@ class Server:
                "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
                "PUBLIC_URL": self.base,
                "INSTANCE_PATH": str(workdir / "instance"),
-               "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}
+               "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"), **(env or {})}
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "bench.bare_wsgi:app"],

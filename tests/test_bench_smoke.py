@@ -166,3 +166,21 @@ def test_lighthouse_scores_a_page_behind_the_login():
     rows = re.findall(r"^\| my lessons \| (mobile|desktop) \|((?: \d+ \|){4})$",
                       result.stdout, re.MULTILINE)
     assert [preset for preset, _ in rows] == ["mobile", "desktop"], result.stdout
+
+
+def test_machinery_bench_runs_each_piece_with_and_without_it(tmp_path):
+    """bench/machinery.py: every piece of the performance machinery and its scenarios,
+    with the piece and without it (bench/without.py), in-process and over HTTP."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import machinery
+    env = {**os.environ, "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
+    result = subprocess.run([sys.executable, "bench/machinery.py", "--lessons", "1000",
+                             "--students", "30", "--rounds", "1", "--duration", "1",
+                             "--warmup", "0", "--connections", "4", "--cpu-rounds", "1",
+                             "--cpu-requests", "2", "--data", str(tmp_path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for piece, scenarios in machinery.SCENARIOS.items():
+        table = result.stdout.split(f"\n{piece} on sqlite:")[1].split("\n\n")[0]
+        for scenario in scenarios:
+            assert re.search(rf"\n  {scenario} +[\d.]+ / +[\d.]+ ", table), (piece, scenario)

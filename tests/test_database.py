@@ -1,4 +1,6 @@
+import statistics
 import threading
+import time
 
 import pytest
 
@@ -89,6 +91,50 @@ def test_sqlite_writers_wait_in_the_kernel_and_go_in_turn(tmp_path):
     assert rows == ["first", "nested", "second"]
     first.close()
     second.close()
+
+
+def start_delays(url, queued, tries=7, held=0.3):
+    """How long after a writer commits another, which has waited `held` seconds for
+    it, starts its own transaction: in exclusive() (`queued`: in the writers' queue)
+    or in a bare BEGIN IMMEDIATE (SQLite's busy handler alone). Seconds, per try."""
+    holder, waiter = open_database(url), open_database(url)
+    holder.execute_sql("CREATE TABLE IF NOT EXISTS log (n INTEGER)")
+    delays = []
+    for n in range(tries):
+        moments, waiting = {}, threading.Event()
+
+        def wait_and_write():
+            waiting.set()
+            with exclusive(waiter, "log") if queued else waiter.atomic("IMMEDIATE"):
+                moments["started"] = time.monotonic()
+                waiter.execute_sql("INSERT INTO log VALUES (2)")
+        with exclusive(holder, "log") if queued else holder.atomic("IMMEDIATE"):
+            holder.execute_sql("INSERT INTO log VALUES (1)")
+            thread = threading.Thread(target=wait_and_write)
+            thread.start()
+            waiting.wait(10)
+            threading.Event().wait(held)  # the writer waits meanwhile, in its own way
+            moments["committed"] = time.monotonic()
+        thread.join(timeout=30)
+        delays.append(moments["started"] - moments["committed"])
+    holder.close()
+    waiter.close()
+    return delays
+
+
+@pytest.mark.serial  # measures time
+def test_a_writer_waiting_in_sqlites_busy_handler_starts_late_and_one_in_the_queue_at_once(
+        tmp_path):
+    """The assumption the writers' queue rests on: SQLite's busy handler sleeps between
+    tries (after 0.3 s of waiting, 100 ms at a time), so a writer it holds starts tens
+    of milliseconds after the lock is free, and others can take the lock first; a
+    writer waiting on the lock file starts the moment the one before commits. If
+    SQLite woke its waiting writers at once, the lock file would buy nothing (the
+    bookings' p99, bench/RESULTS.md) and this would fail."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    polled, queued = (statistics.median(start_delays(url, q)) for q in (False, True))
+    assert polled > 0.010, f"SQLite's busy handler woke its writer {polled * 1000:.1f} ms late"
+    assert queued < polled / 2, (queued, polled)
 
 
 def test_a_prepared_query_is_built_once_and_runs_with_new_values(database):

@@ -119,7 +119,8 @@ def test_anonymous_visitors_see_the_free_slots(person):
     assert free_cells(page) == 12
     assert "Times are shown in the Moscow (UTC+3) time zone." in page
     tuesday = day_of(page, "2026-11-24")
-    times = re.findall(r'<span class="time">([^<]+)</span> <span class="what">free</span>', tuesday)
+    times = re.findall(r'<span class="time">([^<]+)</span>\s+<span class="what">free</span>',
+                       tuesday)
     assert times == ["10:00–11:00", "11:00–12:00", "12:00–13:00", "13:00–14:00"]
     # A plain link, its start to the minute; the grid has htmx fetch it into the dialog
     # (data-htmx-links, static/js/tutor.js), so no hx-get repeats the address.

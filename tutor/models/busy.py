@@ -56,7 +56,9 @@ class CalendarSubscription(BaseModel):
 
 class ImportedBusy(BaseModel):
     """A stretch of busy time from a subscribed calendar, naive UTC: it blocks the
-    slots students are offered, and the teacher sees it as "busy (imported)"."""
+    slots students are offered, and the teacher sees it as "busy (imported)". Every
+    write raises the calendar's change counter (triggers of migration 0026), which
+    clears the kept weeks (see Lesson)."""
 
     subscription = ForeignKeyField(CalendarSubscription, backref="busy", on_delete="CASCADE")
     teacher = ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)

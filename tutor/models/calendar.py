@@ -2,10 +2,12 @@
 series, the lessons that ended, payments and feedback.
 
 Every write to lessons, unavailable_intervals, availability_windows and
-teacher_settings raises the calendar's change counter in the same transaction
-(database triggers, migration 0013; services/changes.py), which is what keeps the
-rendered weeks (tutor/rendered.py) fresh. A new table whose rows change what a week
-shows needs the same trigger, in its migration."""
+teacher_settings (and imported_busy, models/busy.py) raises the calendar's change
+counter in the same transaction (database triggers, migrations 0013 and 0026;
+services/changes.py), and that clears the kept weeks: a student's or a visitor's
+rendered week is kept until the counter moves (views/calendar.py _kept_week). A new
+table whose rows change what a week shows needs the same triggers, in its migration;
+tests/views/test_week_cache_key.py fails until it has them."""
 
 from flask import current_app, has_app_context
 from peewee import (
@@ -179,7 +181,13 @@ class LessonSeries(BaseModel):
 
 
 class Lesson(BaseModel):
-    """A booked lesson. Rejected, cancelled and expired lessons are deleted."""
+    """A booked lesson. Rejected, cancelled and expired lessons are deleted.
+
+    Every insert, update or delete of a lesson, by any path (a bulk update, another
+    process, a restore), raises the calendar's change counter in the same transaction
+    (triggers of migration 0013): every kept week is then built again on its next
+    request (views/calendar.py _kept_week). Nothing in the application has to call
+    anything for it, and a write cannot skip it."""
 
     PENDING = "pending"  # awaiting the teacher's confirmation
     CONFIRMED = "confirmed"

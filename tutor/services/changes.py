@@ -1,6 +1,6 @@
 """How far the calendar's data has moved: a counter the database raises in the same
-transaction as every write to lessons, unavailable intervals, weekly windows and the
-teacher's settings (triggers of migration 0013).
+transaction as every write to lessons, unavailable intervals, weekly windows, the
+teacher's settings and imported busy time (triggers of migrations 0013 and 0026).
 
 Read the version before the data it describes: what is read afterwards is then at
 least that new, so a result kept under the version is never older than it.

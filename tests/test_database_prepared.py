@@ -1,0 +1,142 @@
+"""The assumption every database.Prepared of the app rests on: its SQL does not depend
+on the values it runs with (it is built once, from the first values, and run with any
+others), and the rows it makes itself, through peewee's internals, are the rows
+peewee's own query gives. These fail when a prepared query starts building another
+statement for some values (a None becoming IS NULL, a branch on a value), or when a
+peewee upgrade changes how a model instance is made; and a new prepared query fails
+until it is given a case here."""
+import importlib
+import pkgutil
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+import tutor
+from tutor.database import Prepared
+from tutor.extensions import db
+from tutor.models import (
+    AvailabilityWindow,
+    Goal,
+    InboxItem,
+    Lesson,
+    LoginSession,
+    TeacherSettings,
+    UnavailableInterval,
+    User,
+)
+from tutor.services import accounts, schedule
+
+MONDAY = datetime(2026, 12, 7, 6, 0)  # naive UTC
+
+
+def prepared_queries():
+    """Every Prepared a module of the app holds: 'module.NAME' -> the Prepared."""
+    found = {}
+    for info in pkgutil.walk_packages(tutor.__path__, "tutor."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, Prepared) and value.__class__ is Prepared:
+                found.setdefault(f"{info.name}.{name}", value)
+    return found
+
+
+@pytest.fixture
+def data(app_ctx, teacher, create_student, create_user):
+    """Two of everything a prepared query reads, different in every kind of column
+    (dates with microseconds, times, decimals, foreign keys, NULLs)."""
+    other = create_user("teacher2", "x", role=User.TEACHER)
+    goal = Goal.create(name="ЕГЭ", position=1)
+    students = [create_student(goal=goal, digest_time=time(8, 30), timezone="Asia/Tokyo",
+                               last_login_at=datetime(2026, 11, 30, 12, 0, 0, 123456)),
+                create_student()]
+    sessions = [LoginSession.hash_key(accounts.start_session(s).session_key)
+                for s in students]
+    TeacherSettings.create(teacher=teacher, default_price=Decimal("1500.50"))
+    TeacherSettings.create(teacher=other, min_notice_hours=0)
+    schedule.set_windows(teacher, [(0, time(9), time(12)), (1, time(10), time(14, 30))])
+    schedule.set_windows(other, [(2, time(8), time(9))])
+    for n, student in enumerate(students):
+        Lesson.create(teacher=teacher, student=student, start=MONDAY + timedelta(hours=n),
+                      end=MONDAY + timedelta(hours=n, minutes=50), comment=f"{n}",
+                      price=Decimal("1000.00") if n else None, status=Lesson.CONFIRMED)
+        UnavailableInterval.create(teacher=teacher, start=MONDAY + timedelta(days=n + 1),
+                                   end=MONDAY + timedelta(days=n + 2), reason=f"{n}")
+        for k in range(n + 1):
+            InboxItem.create(user=student, kind="test", subject="s", body_text="b",
+                             key=f"test:{n}:{k}")
+    week = (MONDAY + timedelta(days=6), MONDAY - timedelta(days=1))  # (end, start)
+    return {"teachers": [teacher.id, other.id], "students": [s.id for s in students],
+            "sessions": sessions, "week": week}
+
+
+# How each prepared query is run (the method the app calls, the model it makes) and
+# with which values, first and second, from the data above.
+CASES = {
+    "tutor.models.accounts._USER_OF_SESSION": (
+        "first", User, lambda d: [d["sessions"][0]], lambda d: [d["sessions"][1]]),
+    "tutor.models.accounts._FIRST_TEACHER": ("first", User, lambda d: [], lambda d: []),
+    "tutor.models.calendar._SETTINGS_OF": (
+        "first", TeacherSettings, lambda d: [d["teachers"][0]], lambda d: [d["teachers"][1]]),
+    "tutor.models.messages._UNREAD_OF": (
+        "scalar", None, lambda d: [d["students"][0]], lambda d: [d["students"][1]]),
+    "tutor.services.schedule._WINDOWS_OF": (
+        "all", AvailabilityWindow, lambda d: [d["teachers"][0]], lambda d: [d["teachers"][1]]),
+    # The second values leave out the first lesson, and the second interval.
+    "tutor.services.calendar._LESSONS": (
+        "all", Lesson, lambda d: [d["teachers"][0], *d["week"]],
+        lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(minutes=55)]),
+    "tutor.services.calendar._BLOCKS": (
+        "all", UnavailableInterval, lambda d: [d["teachers"][0], *d["week"]],
+        lambda d: [d["teachers"][0], MONDAY + timedelta(days=2), d["week"][1]]),
+    "tutor.services.changes._VERSION": ("sql", None, lambda d: [], lambda d: []),
+}
+
+
+def test_every_prepared_query_has_a_case():
+    assert set(prepared_queries()) == set(CASES)
+
+
+def rows(how, prepared, model, values):
+    """What the app gets from `prepared`, and what peewee's own query gives."""
+    database = db.database
+    if how == "first":
+        return [prepared.first(model, *values)], [prepared.build(*values).objects().first()]
+    if how == "all":
+        return prepared.all(model, *values), list(prepared.build(*values).objects())
+    if how == "scalar":
+        return [prepared.scalar(database, *values)], [prepared.build(*values).scalar()]
+    own = database.execute_sql(*prepared.sql(database, *values)).fetchall()
+    sql, params = database.get_sql_context().sql(prepared.build(*values)).query()
+    return own, database.execute_sql(sql, params).fetchall()
+
+
+def described(row):
+    """A row as compared: a model's values, their types, its extra attributes and its
+    changed fields; anything else as it is."""
+    if not hasattr(row, "__data__"):
+        return row
+    extra = {k: v for k, v in vars(row).items() if k not in ("__data__", "_dirty", "__rel__")}
+    return (type(row), row.__data__, {k: type(v) for k, v in row.__data__.items()}, extra,
+            set(row._dirty))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_prepared_query_runs_as_peewee_runs_it(data, name):
+    how, model, first, second = CASES[name]
+    first_values, second_values = first(data), second(data)
+    prepared = prepared_queries()[name]
+    prepared._sql.clear()  # built from the first values in this test
+    results = []
+    for values in (first_values, second_values):
+        own, peewees = rows(how, prepared, model, values)
+        assert [described(row) for row in own] == [described(row) for row in peewees]
+        assert own != [None], "the data gives each query a row to compare"
+        results.append(own)
+    if first_values != second_values:
+        assert [described(row) for row in results[0]] != [
+            described(row) for row in results[1]], "the second values give other rows"
+        # The SQL built once is the SQL peewee builds for the other values.
+        built_for_second = db.database.get_sql_context().sql(
+            prepared.build(*second_values)).query()[0]
+        assert prepared.sql(db.database, *second_values)[0] == built_for_second
