@@ -25,13 +25,16 @@ from tutor.models import (
 pytestmark = pytest.mark.browser
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+WEDNESDAY_NOON = datetime(2026, 12, 9, 12, 0, tzinfo=MOSCOW)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @pytest.fixture
-def newcomer(app, teacher, create_student):
+def newcomer(app, teacher, create_student, time_machine):
     """A teacher as first started (nothing configured) and one student; next week's
-    Monday in Moscow."""
+    Monday in Moscow, seen on a Wednesday noon (late on a Sunday in Moscow, Monday's
+    first slots would fall inside the booking notice)."""
+    time_machine.move_to(WEDNESDAY_NOON, tick=True)
     create_student(login="alisa", first_name="Алиса", last_name="Кузнецова")
     today = utcnow().replace(tzinfo=timezone.utc).astimezone(MOSCOW).date()
     return today + timedelta(days=7 - today.weekday())
