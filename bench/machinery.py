@@ -176,6 +176,7 @@ def over_http(urls, piece, scenarios, args, workdir):
                         server.base, items, args.duration, args.connections,
                         once=name == "booking"))
                     if name == "booking":
+                        settle(urls[side], load.BOOKING_COMMENT)
                         checked(urls[side], result, len(items), args.connections)
                         delete_bookings(urls[side], load.BOOKING_COMMENT)
                     result.note = f"{load_average:.1f}"
@@ -187,6 +188,25 @@ def over_http(urls, piece, scenarios, args, workdir):
         for server, *_ in sides.values():
             server.stop()
     return figures
+
+
+def settle(url, comment, quiet=1.0, limit=30.0):
+    """Until the bookings still in flight when the generator stopped are written: else
+    one written after delete_bookings() takes its slot from the next round (a 409)."""
+    from tutor.database import open_database
+
+    database = open_database(url)
+    count, changed, deadline = None, time.monotonic(), time.monotonic() + limit
+    while time.monotonic() < deadline:
+        now_count = database.execute_sql(
+            f"SELECT COUNT(*) FROM lessons WHERE comment = {database.param}",
+            (comment,)).fetchone()[0]
+        if now_count != count:
+            count, changed = now_count, time.monotonic()
+        elif time.monotonic() - changed >= quiet:
+            break
+        time.sleep(0.2)
+    database.close()
 
 
 def checked(url, result, offered, connections):

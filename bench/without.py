@@ -93,11 +93,13 @@ def drop_change_counters(database):
 
     if backend(database) == "postgresql":
         for table in CALENDAR_TABLES:
-            database.execute_sql(f"DROP TRIGGER IF EXISTS {table}_calendar_change ON {table}")
-            database.execute_sql(f"DROP TRIGGER IF EXISTS {table}_calendar_truncate ON {table}")
+            database.execute_sql(f"DROP TRIGGER {table}_calendar_change ON {table}")
+            database.execute_sql(f"DROP TRIGGER {table}_calendar_truncate ON {table}")
         return
     names = [row[0] for row in database.execute_sql(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' "
         "AND name LIKE '%calendar_change'")]
+    if len(names) != 3 * len(CALENDAR_TABLES):
+        raise RuntimeError(f"the change counters' triggers are not as named: {names}")
     for name in names:
         database.execute_sql(f"DROP TRIGGER {name}")

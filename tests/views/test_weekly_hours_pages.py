@@ -125,7 +125,7 @@ def test_a_window_gone_meanwhile_is_not_found(teacher_browser, app):
 def free_starts(page, day):
     """The free slots' times on one day of the week page."""
     section = page.split(f'aria-labelledby="day-{day}"')[1].split('<section class="day')[0]
-    return re.findall(r'class="cell cell-free">.*?<span class="time">(\d\d:\d\d)–', section)
+    return re.findall(r'class="cell cell-free">.*?<span class="time">(\d\d:\d\d)–', section, re.S)
 
 
 @pytest.mark.parametrize("step, starts", [
