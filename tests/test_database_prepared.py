@@ -17,7 +17,9 @@ from tutor.database import Prepared
 from tutor.extensions import db
 from tutor.models import (
     AvailabilityWindow,
+    CalendarSubscription,
     Goal,
+    ImportedBusy,
     InboxItem,
     Lesson,
     LoginSession,
@@ -62,6 +64,11 @@ def data(app_ctx, teacher, create_student, create_user):
                       price=Decimal("1000.00") if n else None, status=Lesson.CONFIRMED)
         UnavailableInterval.create(teacher=teacher, start=MONDAY + timedelta(days=n + 1),
                                    end=MONDAY + timedelta(days=n + 2), reason=f"{n}")
+        subscription = CalendarSubscription.create(
+            teacher=teacher, url=f"https://calendar.example.org/{n}.ics")
+        ImportedBusy.create(subscription=subscription, teacher=teacher,
+                            start=MONDAY + timedelta(days=n, hours=3),
+                            end=MONDAY + timedelta(days=n, hours=4, microseconds=n))
         for k in range(n + 1):
             InboxItem.create(user=student, kind="test", subject="s", body_text="b",
                              key=f"test:{n}:{k}")
@@ -89,6 +96,10 @@ CASES = {
     "tutor.services.calendar._BLOCKS": (
         "all", UnavailableInterval, lambda d: [d["teachers"][0], *d["week"]],
         lambda d: [d["teachers"][0], MONDAY + timedelta(days=2), d["week"][1]]),
+    # The second values leave out the first imported hour.
+    "tutor.services.schedule._IMPORTED": (
+        "all", ImportedBusy, lambda d: [d["teachers"][0], *d["week"]],
+        lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(hours=5)]),
     "tutor.services.changes._VERSION": ("sql", None, lambda d: [], lambda d: []),
 }
 
