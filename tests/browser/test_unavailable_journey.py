@@ -22,10 +22,13 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
-def next_week(app, teacher, create_student):
+def next_week(app, teacher, create_student, time_machine):
     """Every day 09:00-17:00 Moscow time; the Monday of next week in Moscow."""
     with app.app_context():
         schedule.set_windows(teacher, [(day, time(9), time(17)) for day in range(7)])
+    # Seen from a Wednesday noon: late on a Sunday in Moscow, next Monday's first
+    # slots fall inside the booking notice.
+    time_machine.move_to(datetime(2026, 12, 9, 12, 0, tzinfo=MOSCOW), tick=True)
     create_student(login="alisa", first_name="Алиса", last_name="Кузнецова")
     today = utcnow().replace(tzinfo=timezone.utc).astimezone(MOSCOW).date()
     return today + timedelta(days=7 - today.weekday())
