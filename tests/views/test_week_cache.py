@@ -19,7 +19,7 @@ from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
     person,
 )
 from tutor.models import User
-from tutor.services import calendar, schedule
+from tutor.services import schedule
 
 THIS_WEEK = "/?week=2026-11-23"
 
@@ -30,19 +30,6 @@ def settings_saved(app, calendar_ready):
     that moves the calendar's version once)."""
     with app.app_context():
         schedule.settings_for(calendar_ready)
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    """How many weeks were built: one call each."""
-    built = []
-    build = calendar.build_week
-
-    def counting(*args):
-        built.append(args)
-        return build(*args)
-    monkeypatch.setattr(calendar, "build_week", counting)
-    return built
 
 
 def fragment(browser):

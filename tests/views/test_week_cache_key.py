@@ -16,7 +16,7 @@ from tutor import rendered
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import Goal, User
-from tutor.services import booking, calendar, schedule
+from tutor.services import booking, schedule
 from tutor.views import calendar as calendar_view
 
 THIS_WEEK = "/?week=2026-11-23"
@@ -41,18 +41,6 @@ def week_of_every_kind(app, teacher, create_student, time_machine):
         schedule.add_unavailable(teacher, TUESDAY_10 + timedelta(days=2),
                                  TUESDAY_10 + timedelta(days=2, hours=1))
     return teacher, alisa
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    built = []
-    build = calendar.build_week
-
-    def counting(*args):
-        built.append(args)
-        return build(*args)
-    monkeypatch.setattr(calendar, "build_week", counting)
-    return built
 
 
 def week_section(response):
