@@ -136,17 +136,24 @@ def mark_and_pay(url, log):
     log(f"marked {marked} past lessons; {paid if isinstance(paid, int) else 'the'} payments")
 
 
-def profile(url, label, requests, log, search=load.SEARCH, only=None):
+def signed_in_teacher(url):
+    """The app on the bench's database, and a test client signed in as its teacher."""
     from tutor import create_app
-    from tutor.extensions import db
 
-    week = load.plan(url).week
     app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     teacher = app.test_client()
     response = teacher.post("/login", data={"login": seeding.TEACHER_LOGIN,
                                             "password": seeding.BENCH_PASSWORD})
     assert response.status_code == 302, "could not log in as the teacher"
+    return app, teacher
+
+
+def profile(url, label, requests, log, search=load.SEARCH, only=None):
+    from tutor.extensions import db
+
+    week = load.plan(url).week
+    app, teacher = signed_in_teacher(url)
     for name, (path, headers) in pages(week, search).items():
         if only and name not in only:
             continue

@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import load  # noqa: E402
 import profile_queries  # noqa: E402
-import seed as seeding  # noqa: E402
 
 
 class Timed:
@@ -51,17 +50,11 @@ class Timed:
 
 
 def phases(url, search, requests, top, log):
-    from tutor import create_app
     from tutor.extensions import db
     from tutor.services import students
     from tutor.views.admin import students as view
 
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING",
-                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
-    teacher = app.test_client()
-    response = teacher.post("/login", data={"login": seeding.TEACHER_LOGIN,
-                                            "password": seeding.BENCH_PASSWORD})
-    assert response.status_code == 302, "could not log in as the teacher"
+    app, teacher = profile_queries.signed_in_teacher(url)
     path, headers = f"/teacher/students?q={quote(search)}", {"HX-Request": "true"}
     for _ in range(5):  # warm: templates, caches
         size = len(teacher.get(path, headers=headers).data)
