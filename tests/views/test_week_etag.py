@@ -16,7 +16,7 @@ from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
     day_of,
     person,
 )
-from tests.views.test_week_cache import THIS_WEEK, builds, settings_saved  # noqa: F401
+from tests.views.test_week_cache import THIS_WEEK, settings_saved  # noqa: F401
 from tutor.models import User
 
 
