@@ -7,6 +7,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from tutor.models.accounts import User
 from tutor.models.base import BaseModel, utcnow
+from tutor.spans import overlap
 
 
 class CalendarSubscription(BaseModel):
@@ -75,7 +76,5 @@ class ImportedBusy(BaseModel):
         """The teacher's imported busy time overlapping [start, end), by start."""
         return (cls
                 .select()
-                .where((cls.teacher == teacher)
-                       & (cls.start < end)
-                       & (cls.end > start))
+                .where((cls.teacher == teacher) & overlap(cls.start, cls.end, start, end))
                 .order_by(cls.end, cls.start))

@@ -26,6 +26,7 @@ from peewee import (
 from tutor.database import Prepared
 from tutor.models.accounts import User
 from tutor.models.base import BaseModel, utcnow
+from tutor.spans import overlap
 
 
 def default_teacher_timezone():
@@ -121,9 +122,7 @@ class UnavailableInterval(BaseModel):
         """The teacher's intervals overlapping [start, end), by start."""
         return (cls
                 .select()
-                .where((cls.teacher == teacher)
-                       & (cls.start < end)
-                       & (cls.end > start))
+                .where((cls.teacher == teacher) & overlap(cls.start, cls.end, start, end))
                 .order_by(cls.start))
 
 
@@ -256,9 +255,7 @@ class Lesson(BaseModel):
         `start`, rather than through (teacher, start), which walks all of it."""
         return (cls
                 .select()
-                .where((cls.teacher == teacher)
-                       & (cls.start < end)
-                       & (cls.end > start))
+                .where((cls.teacher == teacher) & overlap(cls.start, cls.end, start, end))
                 .order_by(cls.end, cls.start))
 
     @classmethod

@@ -38,6 +38,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tutor.services import zones
+from tutor.spans import overlap
 
 
 class InvalidWindow(ValueError):
@@ -77,7 +78,7 @@ class Interval:
             raise InvalidInterval(f"interval must start before it ends: {self.start}, {self.end}")
 
     def overlaps(self, other):
-        return self.start < other.end and other.start < self.end
+        return overlap(self.start, self.end, other.start, other.end)
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def _clip(interval, span, margin):
     """The interval widened by `margin` on both sides, or None when it cannot touch
     any slot in `span`."""
     start, end = interval.start - margin, interval.end + margin
-    if start < span.end and span.start < end:
+    if overlap(start, end, span.start, span.end):
         return (start, end)
     return None
 

@@ -11,6 +11,7 @@ from tutor.database import Prepared
 from tutor.models import Lesson, UnavailableInterval
 from tutor.services import availability, schedule, zones
 from tutor.services.availability import Interval
+from tutor.spans import overlap
 
 FREE = "free"
 PENDING = Lesson.PENDING  # awaiting the teacher's confirmation
@@ -141,7 +142,7 @@ def _block_cells(blocks, dates, zone_name, kind=UNAVAILABLE, teacher_zone=None):
     for day in dates:
         bounds = availability.local_day_bounds(day, zone_name)
         for block in blocks:
-            if block.start < bounds.end and block.end > bounds.start:
+            if overlap(block.start, block.end, bounds.start, bounds.end):
                 if kind == UNAVAILABLE and teacher_zone and block.id not in notes:
                     notes[block.id] = formatting.teacher_days(
                         block.start, block.end, zone_name, teacher_zone) or ""
@@ -177,8 +178,8 @@ def build_week(teacher, viewer, day, now):
     cells = [Cell(FREE, zones.local(s.start, zone), zones.local(s.end, zone))
              for s in slots]
     for lesson in lessons:
-        cell = lesson_cell(lesson, viewer, zone) if lesson.start < end and lesson.end > start \
-            else None
+        cell = lesson_cell(lesson, viewer, zone) \
+            if overlap(lesson.start, lesson.end, start, end) else None
         if cell:
             cells.append(cell)
     if viewer is not None and viewer.is_teacher:

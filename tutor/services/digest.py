@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tutor.extensions import db
 from tutor.models import Lesson, Message, User, utcnow
 from tutor.services import availability, notify, recipients, zones
+from tutor.spans import overlap
 
 BATCH = 200  # digests written per transaction
 # The notices of automatic deletions that the next digest repeats.
@@ -32,7 +33,7 @@ def send_due_digests(now=None):
     for lesson in (Lesson
                    .select(Lesson, User)
                    .join(User, on=(Lesson.student == User.id))
-                   .where((Lesson.start < now + window) & (Lesson.end > now - window))
+                   .where(overlap(Lesson.start, Lesson.end, now - window, now + window))
                    .order_by(Lesson.start)):
         by_person[lesson.student_id].append(lesson)
         by_person[lesson.teacher_id].append(lesson)

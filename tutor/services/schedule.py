@@ -25,6 +25,7 @@ from tutor.services.availability import (  # noqa: F401 (errors re-exported for 
     InvalidWindow,
     Window,
 )
+from tutor.spans import overlap
 
 # Inclusive bounds of the whole-number settings.
 SETTING_LIMITS = {
@@ -128,7 +129,8 @@ def closed_between(teacher, start, end):
     def overlapping(model):
         return (model
                 .select(model.start, model.end)
-                .where((model.teacher == teacher) & (model.start < end) & (model.end > start)))
+                .where((model.teacher == teacher)
+                       & overlap(model.start, model.end, start, end)))
     both = overlapping(UnavailableInterval).union_all(overlapping(ImportedBusy))
     return [Interval(begin, finish) for begin, finish in sorted(both.tuples())]
 

@@ -11,6 +11,7 @@ from tutor.formatting import clock_span, zone_label
 from tutor.integrations.telegram import telegram_html
 from tutor.models import Lesson, User
 from tutor.services import availability, recipients, zones
+from tutor.spans import overlap
 
 WEEK = 7  # days /week lists, from today
 
@@ -28,7 +29,7 @@ def lessons_of(user):
 
 def lessons_between(user, start, end):
     """The user's lessons overlapping [start, end)."""
-    return list(lessons_of(user).where((Lesson.start < end) & (Lesson.end > start)))
+    return list(lessons_of(user).where(overlap(Lesson.start, Lesson.end, start, end)))
 
 
 def lesson_line(user, lesson, zone, day=False):
