@@ -3,7 +3,6 @@ import logging
 from pathlib import Path
 
 from flask import Flask, current_app, flash, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import OperationalError
@@ -14,11 +13,11 @@ from tutor import cli
 from tutor.database import open_database
 from tutor.extensions import babel, csrf, db, limiter, login_manager, opens_database
 from tutor.htmx import add_vary, current_page, redirect_to
-from tutor.models import InboxItem, User, utcnow
-from tutor import formatting, logs, maintenance, metrics, security, sessions, week_words
-from tutor.services import activity, agenda
+from tutor.models import User, utcnow
+from tutor import formatting, logs, maintenance, metrics, security, sessions, template_globals
+from tutor.services import activity
 from tutor import ratelimits  # noqa: F401 (registers RATELIMIT_STORAGE_URI database://)
-from tutor.services import audit, channels, job_results, zones
+from tutor.services import zones
 from tutor.urls import IdConverter
 from tutor.views import (account, actions, admin, auth, busy_calendars, calendar, errors,
                          feeds, inbox, jobs_page, lessons, main, ops, outbox, profile, reports,
@@ -54,7 +53,6 @@ def create_app(test_config=None):
     login_manager.session_protection = None
     login_manager.unauthorized_handler(_unauthorized)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
-    app.context_processor(_template_globals)
     app.after_request(add_vary)
     app.after_request(_note_activity)
     security.register(app)
@@ -65,8 +63,7 @@ def create_app(test_config=None):
                                 x_host=app.config["PROXY_COUNT"])
 
     formatting.register(app)
-    channels.register(app)
-    week_words.register(app)
+    template_globals.register(app)
     app.url_map.converters["int"] = IdConverter
     maintenance.register(app)
     for blueprint in (main.bp, calendar.bp, auth.bp, account.bp, lessons.bp, teacher.bp,
@@ -96,23 +93,6 @@ def _select_timezone():
         return current_user.timezone
     return str(zones.teacher_zone())
 
-
-def _template_globals():
-    return {"current_locale": str(get_locale()), "languages": current_app.config["LANGUAGES"],
-            "inbox_unread": _inbox_unread, "job_result": job_results.describe,
-            "audit_label": audit.action_label, "audit_target": audit.target_label,
-            "requests_waiting": _requests_waiting}
-
-
-def _inbox_unread():
-    """The signed-in user's unread notices, for the bell (asked only where it shows)."""
-    return InboxItem.unread_count(current_user) if current_user.is_authenticated else 0
-
-
-def _requests_waiting():
-    """The teacher's requests awaiting confirmation, for the header (students and
-    visitors never ask)."""
-    return agenda.awaiting_count(current_user)
 
 
 def _note_activity(response):

@@ -48,7 +48,3 @@ def _lesson_for(locale, people):
     del locale  # the key: ngettext reads the request's language
     return Markup(  # nosec B704: our catalog and a number
         ngettext("Lesson for %(num)d person", "Lesson for %(num)d people", people))
-
-
-def register(app):
-    app.jinja_env.globals.update(week_words=week_words, lesson_for=lesson_for)

@@ -154,3 +154,18 @@ def test_what_waited_goes_out_once_the_teacher_sets_a_channel(app, person, alisa
     assert waiting["monthly_report"].address == "anna@example.org"
     assert waiting["lesson_booked"].status == Message.PENDING
     assert teacher.get("/inbox").status_code == 200
+
+
+def test_a_long_inbox_comes_in_pages(app, client, auth, teacher):
+    with app.app_context():
+        InboxItem.insert_many([
+            {"user": teacher.id, "kind": "welcome", "subject": f"Notice {number}",
+             "body_text": "…", "key": f"notice-{number}"} for number in range(1, 26)]).execute()
+    auth.login()
+    client.submit("/language/en")
+    first = client.get("/inbox").text
+    assert first.count('class="inbox-item') == 20 and "Notice 25" in first
+    assert 'href="/inbox?page=2"' in first and 'aria-current="page">1<' in first
+    second = client.get("/inbox?page=2").text
+    assert second.count('class="inbox-item') == 5 and "Notice 1<" in second
+    assert client.get("/inbox?page=x").status_code == 404

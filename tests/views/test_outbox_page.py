@@ -54,3 +54,17 @@ def test_times_follow_the_zone_the_teacher_saved(client, auth, teacher, failed, 
     client.submit("/language/en")
     page = client.get("/teacher/outbox?status=failed").text
     assert "11:05" in page and "04:05" not in page  # UTC+10, not Moscow's UTC+3
+
+
+def test_the_pages_keep_the_status_asked_for(client, auth, teacher, failed, app):
+    with app.app_context():
+        for number in range(60):
+            Message.create(user=failed.user, channel=User.EMAIL, address="anna@example.org",
+                           kind="welcome", locale="en", subject=f"Copy {number}",
+                           body_text="…", status=Message.FAILED,
+                           idempotency_key=f"copy-{number}")
+    auth.login()
+    page = client.get("/teacher/outbox?status=failed").text
+    assert 'href="/teacher/outbox?status=failed&amp;page=2"' in page
+    assert "Copy 59" in page and "Copy 0<" not in page
+    assert "Copy 0<" in client.get("/teacher/outbox?status=failed&page=2").text

@@ -64,9 +64,3 @@ def acceptable(channel, stored=None, config=None):
 def has_working_channel(user, config=None):
     """The user's channel delivers and has an address (an e-mail, a linked chat)."""
     return delivers(user.channel, config) and bool(user.address)
-
-
-def register(app):
-    """What templates ask: the banner, the profile's notes, the registration page."""
-    app.jinja_env.globals.update(channel_delivers=delivers, outside_channels=delivering,
-                                 has_working_channel=has_working_channel)

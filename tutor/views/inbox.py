@@ -2,12 +2,12 @@
 that counts the unread ones and the files the jobs made."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from playhouse.flask_utils import PaginatedQuery
 
 from tutor.forms.base import EmptyForm
 from tutor.htmx import answer, redirect_to, render
 from tutor.models import InboxItem
 from tutor.services import inbox
+from tutor.views.paging import requested_page
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PER_PAGE = 20
@@ -21,10 +21,9 @@ def require_login():
 
 @bp.get("")
 def index():
-    pages = PaginatedQuery(InboxItem.of(current_user), paginate_by=PER_PAGE, check_bounds=False)
-    items = list(pages.get_object_list())
-    return render("inbox/index.html", "inbox/partials/_items.html", items=items,
-                  files=inbox.files_of(items), pages=pages)
+    listed = requested_page(InboxItem.of(current_user), PER_PAGE)
+    return render("inbox/index.html", "inbox/partials/_items.html", inbox_page=listed,
+                  files=inbox.files_of(listed.items))
 
 
 @bp.get("/bell")

@@ -1,12 +1,12 @@
 """The teacher's view of the outbox: what went out, what waits, what failed and why."""
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from playhouse.flask_utils import PaginatedQuery
 
 from tutor.htmx import redirect_to
 from tutor.models import Message
 from tutor.services import outbox, outbox_faults
 from tutor.views.access import teacher_only
+from tutor.views.paging import requested_page
 
 bp = teacher_only(Blueprint("outbox", __name__, url_prefix="/teacher/outbox"))
 STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Message.HELD,
@@ -17,17 +17,11 @@ STATUSES = (Message.PENDING, Message.SENDING, Message.SENT, Message.FAILED, Mess
 def index():
     status = request.args.get("status")
     status = status if status in STATUSES else None
-    pages = PaginatedQuery(Message.newest(status), paginate_by=50)
-    return render_template("outbox/index.html", outbox_messages=pages.get_object_list(),
-                           pages=pages, status=status, counts=outbox.counts(),
+    return render_template("outbox/index.html",
+                           outbox_page=requested_page(Message.newest(status), 50),
+                           status=status, counts=outbox.counts(),
                            statuses=STATUSES, reasons=outbox_faults.REASONS)
 
-
-@bp.app_context_processor
-def provider_fault_banner():
-    """For the teacher's banner (partials/_provider_fault.html): the standing faults,
-    read only when the template asks (teacher pages), and their reasons' words."""
-    return {"provider_faults": outbox.faults, "fault_reason": outbox_faults.reason_text}
 
 
 @bp.post("/<int:message_id>/retry")

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tutor.formatting import local_datetime, money
-from tutor.services import balances, booking, feedback, schedule, series
+from tutor.services import balances, booking, feedback, schedule, series, zones
 
 
 def booking_error(error):
@@ -87,3 +87,22 @@ def feedback_error(error):
         feedback.InvalidRating: _("Choose a rating from 1 to 5."),
         feedback.CommentTooLong: _("At most %(max)d characters.", max=feedback.MAX_COMMENT),
     }.get(type(error), _("You cannot do this with this lesson."))
+
+
+def series_problem(problem):
+    """Why one date of a weekly booking cannot be booked."""
+    return {
+        series.TAKEN: _("taken"),
+        series.UNAVAILABLE: _("the teacher is away"),
+        series.PAST: _("already passed"),
+        series.TOO_SOON: _("too soon to book"),
+        series.TOO_FAR: _("too far ahead to book yet"),
+        series.OUTSIDE: _("not a free time of the teacher"),
+    }.get(problem, _("not free"))
+
+
+def series_dates(plan, zone):
+    """A series plan's dates as its preview lists them: local start, free or why not."""
+    return [dict(day=o.day, start=zones.local(o.start, zone),
+                 free=o.free, problem=None if o.free else series_problem(o.problem))
+            for o in plan.occurrences]

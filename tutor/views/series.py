@@ -25,20 +25,10 @@ from tutor.views.lesson_page import (
     visible_lesson,
     week_url,
 )
-from tutor.views.refusals import booking_error, series_error
+from tutor.views.refusals import booking_error, series_error, series_problem
 
 bp = Blueprint("series", __name__, url_prefix="/lessons")
 
-
-def problem_text(problem):
-    return {
-        series.TAKEN: _("taken"),
-        series.UNAVAILABLE: _("the teacher is away"),
-        series.PAST: _("already passed"),
-        series.TOO_SOON: _("too soon to book"),
-        series.TOO_FAR: _("too far ahead to book yet"),
-        series.OUTSIDE: _("not a free time of the teacher"),
-    }.get(problem, _("not free"))
 
 
 # --- booking ------------------------------------------------------------------------
@@ -64,16 +54,6 @@ def _booking_page(form, teacher, plan=None, plan_error=None):
     return answer(lambda: render_template("lessons/partials/_book_dialog.html", **context),
                   lambda: render_template("lessons/new.html", **context))
 
-
-def _preview_context(plan, zone):
-    return [dict(day=o.day, start=zones.local(o.start, zone),
-                 free=o.free, problem=None if o.free else problem_text(o.problem))
-            for o in plan.occurrences]
-
-
-@bp.app_context_processor
-def _series_helpers():
-    return {"series_dates": _preview_context}
 
 
 @bp.get("/series/preview")
@@ -167,7 +147,7 @@ def _series_page(found, confirm_form=None, reason_form=None, cancel_form=None):
         lessons=[(lesson, zones.local(lesson.start, zone), zones.local(lesson.end, zone))
                  for lesson in lessons],
         pending=[lesson for lesson in lessons if lesson.is_pending],
-        conflicts=[(o, zones.local(o.start, zone), problem_text(o.problem))
+        conflicts=[(o, zones.local(o.start, zone), series_problem(o.problem))
                    for o in series.conflicts(found)] if found.is_pending else [],
         confirm_form=confirm_form or SeriesConfirmForm(
             formdata=None, price=settings.default_price, people=1, comment=found.comment),

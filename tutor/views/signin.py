@@ -37,13 +37,6 @@ SIGNUP_KEY = "yandex_signup"  # the Yandex user to register, between callback an
 SIGN_IN, LINK = "signin", "link"
 
 
-@bp.app_context_processor
-def offered_ways():
-    return {"yandex_offered": signin.yandex_offered,
-            "telegram_login_offered": signin.telegram_offered,
-            "telegram_bot_id": lambda: current_app.config["TELEGRAM_BOT_TOKEN"].split(":")[0],
-            "telegram_fields": (*signin.TELEGRAM_FIELDS, "hash")}
-
 
 def _require(offered):
     if not offered():

@@ -1,8 +1,8 @@
 """The blueprint of the teacher's administration pages (teacher only) and what its
-views share: the teacher's zone, the page number of a list, the student lookup."""
-from flask import Blueprint, abort, request
+views share: the teacher's zone and the student lookup."""
+from flask import Blueprint, abort
 
-from tutor.services import bounds, calendar, schedule, students, zones
+from tutor.services import calendar, schedule, students, zones
 from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("admin", __name__, url_prefix="/teacher"))
@@ -15,14 +15,6 @@ def _helpers():
 
 def own_zone():
     return calendar.viewer_timezone(me(), schedule.settings_for(me()))
-
-
-def page_number():
-    """?page=, 1 when absent; a number beyond tutor.services.bounds is no page: 404."""
-    number = bounds.parse_page(request.args.get("page"))
-    if number is None:
-        abort(404)
-    return number
 
 
 def student_or_404(student_id):

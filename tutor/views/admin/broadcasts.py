@@ -10,7 +10,8 @@ from tutor.htmx import redirect_to, render
 from tutor.services import broadcasts as broadcasting
 from tutor.services import errors
 from tutor.views.access import me
-from tutor.views.admin.blueprint import bp, own_zone, page_number
+from tutor.views.admin.blueprint import bp, own_zone
+from tutor.views.paging import page_number
 
 
 def _broadcast_page(form, preview=False):

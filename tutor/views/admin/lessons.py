@@ -19,7 +19,8 @@ from tutor.services import (
     zones,
 )
 from tutor.views.access import me
-from tutor.views.admin.blueprint import bp, own_zone, page_number
+from tutor.views.admin.blueprint import bp, own_zone
+from tutor.views.paging import page_number
 from tutor.views.refusals import attendance_error, booking_error
 
 

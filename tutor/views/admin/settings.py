@@ -6,7 +6,8 @@ from tutor.services import (
     schedule,
 )
 from tutor.views.access import me
-from tutor.views.admin.blueprint import bp, own_zone, page_number
+from tutor.views.admin.blueprint import bp, own_zone
+from tutor.views.paging import page_number
 
 
 @bp.get("/settings")

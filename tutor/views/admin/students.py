@@ -19,7 +19,8 @@ from tutor.models import AuditEntry, Payment
 from tutor.services import accounts, balances, errors, feedback, zones
 from tutor.services import students as roster
 from tutor.views.access import me
-from tutor.views.admin.blueprint import bp, own_zone, page_number, student_or_404
+from tutor.views.admin.blueprint import bp, own_zone, student_or_404
+from tutor.views.paging import page_number
 
 
 def _list_query(form, sort="name", descending=False):
