@@ -10,6 +10,7 @@ from babel.dates import get_timezone_location
 from babel.units import format_unit
 from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from jinja2 import pass_context
 
 from tutor.services import money as money_service
 from tutor.services import zones
@@ -51,23 +52,23 @@ def whole_days(start, end):
     return end > start and zones.is_day_start(start) and zones.is_day_start(end)
 
 
-def day_label(day):
+def day_label(day, locale=None):
     """"пн, 23 нояб." / "Mon, 23 Nov"."""
-    return _date(day, "EEE, d MMM")
+    return _date(day, "EEE, d MMM", locale)
 
 
-def weekday_short(day):
-    return _date(day, "EEEEEE")
+def weekday_short(day, locale=None):
+    return _date(day, "EEEEEE", locale)
 
 
-def long_day(day):
-    return _date(day, "EEEE, d MMMM y")
+def long_day(day, locale=None):
+    return _date(day, "EEEE, d MMMM y", locale)
 
 
-def _date(day, pattern):
+def _date(day, pattern, locale=None):
     if isinstance(day, datetime):  # Flask-Babel's: to the viewer's zone first
         return format_date(day, pattern)
-    return _date_in(day, pattern, str(get_locale()))
+    return _date_in(day, pattern, locale or str(get_locale()))
 
 
 @lru_cache(maxsize=4096)
@@ -84,22 +85,23 @@ def day_and_time(moment, end=None):
     return f"{format_date(moment.date(), 'EEEE, d MMMM')}, {clock}"
 
 
-def short_date(day):
+def short_date(day, locale=None):
     """A date in a table, as the reader's locale writes it: "20 нояб. 2026 г." /
     "Nov 20, 2026"."""
-    return _date(day, "medium")
+    return _date(day, "medium", locale)
 
 
-def short_moment(moment, seconds=False, end=None):
+def short_moment(moment, seconds=False, end=None, locale=None):
     """An aware local moment in a table: "20 нояб. 2026 г., 12:00" / "Nov 20, 2026,
     12:00" (with `seconds`, 12:00:05; with `end`, until then by clock_span)."""
+    day = short_date(moment.date(), locale)
     if end is not None:
-        return f"{short_date(moment.date())}, {clock_span(moment, end)}"
-    return f"{short_date(moment.date())}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
+        return f"{day}, {clock_span(moment, end)}"
+    return f"{day}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
 
 
-def month_label(day):
-    return _date(day, "LLLL y")
+def month_label(day, locale=None):
+    return _date(day, "LLLL y", locale)
 
 
 def local_datetime(moment):
@@ -219,13 +221,22 @@ def file_size(size):
     return format_unit(size, "digital-byte", length="short", locale=get_locale())
 
 
+def in_render_locale(function):
+    """`function` as a template filter that takes the locale from the render's context
+    (current_locale, which template_globals puts there once per render) rather than
+    asking Flask-Babel on every value: its get_locale goes through `g` four times, and
+    a list of 50 students asked it 150 times (bench/profile_search.py). A macro
+    imported without context has none: Flask-Babel's then."""
+    @pass_context
+    def in_locale(context, *args, **kwargs):
+        kwargs.setdefault("locale", context.get("current_locale"))
+        return function(*args, **kwargs)
+    return in_locale
+
+
 def register(app):
-    for name, function in [("hhmm", hhmm), ("day_label", day_label), ("long_day", long_day),
-                           ("day_and_time", day_and_time),
-                           ("weekday_short", weekday_short), ("time_span", time_span),
-                           ("clock_span", clock_span),
-                           ("month_label", month_label), ("money", money),
-                           ("short_date", short_date), ("short_moment", short_moment),
-                           ("local_datetime", local_datetime), ("file_size", file_size),
-                           ("zone_label", zone_label)]:
-        app.add_template_filter(function, name)
+    for function in (hhmm, day_and_time, time_span, clock_span, local_datetime, file_size):
+        app.add_template_filter(function)
+    for function in (day_label, long_day, weekday_short, month_label, money, short_date,
+                     short_moment, zone_label):
+        app.add_template_filter(in_render_locale(function), function.__name__)

@@ -8,12 +8,13 @@ from flask_login import current_user
 from tutor import week_words
 from tutor.models import InboxItem
 from tutor.services import agenda, audit, channels, job_results, outbox, outbox_faults, signin
+from tutor.urls import url_of_each
 from tutor.views.refusals import series_dates
 
 
 def register(app):
     app.jinja_env.globals.update(
-        languages=app.config["LANGUAGES"],
+        languages=app.config["LANGUAGES"], url_of_each=url_of_each,
         # the header
         inbox_unread=inbox_unread, requests_waiting=requests_waiting,
         provider_faults=outbox.faults, fault_reason=outbox_faults.reason_text,

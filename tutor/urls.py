@@ -22,3 +22,15 @@ def external_url(endpoint, **values):
     if not base:
         return url_for(endpoint, _external=True, **values)
     return base.rstrip("/") + url_for(endpoint, **values)
+
+
+def url_of_each(endpoint, name, **values):
+    """`url_for(endpoint, <name>=id)` for many ids at the cost of one: the address is
+    built once with a stand-in id, and each id takes its place (a list of 50 students
+    links each to their page). Integer ids only, as the routes' <int:...> are."""
+    stand_in = str(bounds.MAX_ID)
+    head, _, tail = url_for(endpoint, **{name: bounds.MAX_ID}, **values).partition(stand_in)
+
+    def url(id_):
+        return f"{head}{int(id_)}{tail}"
+    return url

@@ -2,29 +2,18 @@
 and the teacher's pages (the open requests, one request with "Offer a time" and
 "Decline"). Offering a time is the new-lesson form (views/teacher.py) filled in from
 the request."""
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, flash, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tutor.extensions import limiter
 from tutor.forms.trials import TrialRequestForm
 from tutor.htmx import redirect_to
 from tutor.services import trials
+from tutor.views.access import teacher_required
 
 bp = Blueprint("trials", __name__)
-
-
-def teacher_required(view):
-    @wraps(view)
-    @login_required
-    def checked(*args, **kwargs):
-        if not current_user.is_teacher:
-            abort(403)
-        return view(*args, **kwargs)
-    return checked
 
 
 @bp.route("/trial", methods=["GET", "POST"])
