@@ -1,11 +1,17 @@
 """Every page the browser tests open is watched: a CSP violation, a JavaScript error
-or any console error fails the test."""
+or any console error fails the test. The pages close before the test's server stops."""
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Error
 
 
 @pytest.fixture(autouse=True)
-def console_errors(monkeypatch):
+def opened_contexts():
+    """The browser contexts the test opened (console_errors notes them)."""
+    return []
+
+
+@pytest.fixture(autouse=True)
+def console_errors(monkeypatch, opened_contexts):
     errors = []
     original = Browser.new_context
 
@@ -17,8 +23,22 @@ def console_errors(monkeypatch):
     def new_context(self, *args, **kwargs):
         context = original(self, *args, **kwargs)
         context.on("page", watch)
+        opened_contexts.append(context)
         return context
 
     monkeypatch.setattr(Browser, "new_context", new_context)
     yield errors
     assert errors == [], "the browser reported errors"
+
+
+@pytest.fixture
+def live_server(live_server, opened_contexts):
+    """tests/conftest.py's server, which stops only after the test's pages are closed:
+    a request still in flight as the test ends (the favicon of the last page) would
+    otherwise fail as the socket closes, and read as the page's console error."""
+    yield live_server
+    for context in opened_contexts:
+        try:
+            context.close()
+        except Error:  # closed already, by the test or with its browser
+            pass
