@@ -1,12 +1,15 @@
 """Setups that several test modules share, so that each is written once. Fixtures
-stay in their modules (a one-line call of these), where each says what it needs."""
+stay in their modules, or their folder's conftest.py when several share one (a
+one-line call of these), where each says what it needs."""
 from datetime import datetime, time, timezone
 
 from tests.conftest import STUDENT_PASSWORD, browser_for
 from tutor.models import User
-from tutor.services import schedule
+from tutor.services import booking, schedule
+from tutor.services.availability import Window
 
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # Monday, 11:00 in Moscow
+TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 TUESDAY_TO_THURSDAY = [(day, time(10), time(14)) for day in (1, 2, 3)]  # Moscow time
 
 
@@ -30,3 +33,25 @@ def browsers(app):
     def open_as(login=None, password=STUDENT_PASSWORD):
         return browser_for(app, login, password)
     return open_as
+
+
+def lesson_for(app, student, teacher, start=TUESDAY_10, comment="", price=None, people=1):
+    """A lesson booked by `student`, confirmed when a price is given."""
+    with app.app_context():
+        lesson = booking.book_lesson(student, teacher, start, comment)
+        if price is not None:
+            lesson = booking.confirm_lesson(teacher, lesson, price, people)
+        return lesson
+
+
+def teacher_and_ivan(teacher, create_student):
+    """The teacher and Ivan, both on e-mail in English; she works 10:00-14:00 Moscow
+    every day at 1500. Called in an app context (tests/views/test_actions.py and
+    tests/browser/test_one_tap_journey.py)."""
+    User.update(channel=User.EMAIL, email="anna@example.com", locale="en").where(
+        User.id == teacher.id).execute()
+    schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
+    schedule.update_settings(teacher, default_price="1500")
+    ivan = create_student(login="ivan", first_name="Ivan", last_name="Petrov",
+                          channel=User.EMAIL, email="ivan@example.com", locale="en")
+    return User.get_by_id(teacher.id), ivan

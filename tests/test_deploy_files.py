@@ -11,7 +11,6 @@ query, `systemd-analyze verify` reads the units. `make test` installs nginx and
 promtool (make ops-tools); a missing tool fails those tests rather than skipping them
 (NGINX= and PROMTOOL= name another binary). tests/test_deploy_live.py runs the app
 behind them."""
-import atexit
 import functools
 import gzip
 import http.client
@@ -34,15 +33,20 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from tests.deploy import (
+    DEPLOY,
+    NGINX,
+    NGINX_CONF,
+    ROOT,
+    SERVER_NAME,
+    VENV_BIN,
+    nginx_site,
+    tool,
+)
 from tests.processes import free_port, listening, until
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
-NGINX_CONF = DEPLOY / "nginx" / "tutor.conf"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "tutor.json"
-VENV_BIN = Path(sys.executable).parent
-SERVER_NAME = "tutor.example.org"
 
 # Made by whoever deploys (deploy/README.md), never committed: the settings with their
 # secrets, the secret files and the TLS certificate.
@@ -94,13 +98,6 @@ def host_path(source):
 
 def named_volume(source):
     return not source.startswith((".", "/", "$"))
-
-
-def tool(env_name, name, *fallbacks):
-    for candidate in (os.environ.get(env_name), shutil.which(name), *fallbacks):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def needs(binary, name, package):
@@ -703,7 +700,6 @@ def test_nginx_static_files_are_the_image_static_files(compose):
         == NGINX_CONF
 
 
-NGINX = tool("NGINX", "nginx", "/usr/sbin/nginx")
 needs_nginx = needs(NGINX and shutil.which("openssl"), "nginx", "nginx openssl")
 
 
@@ -737,55 +733,6 @@ def upstream():
     yield server.server_address[1], seen
     server.shutdown()
     server.server_close()
-
-
-@functools.cache
-def readable_static():
-    """A copy of static/ that nginx's workers (nobody, when the tests run as root) can
-    read: a fresh clone may sit under a folder only its owner may enter (mktemp -d)."""
-    folder = Path(tempfile.mkdtemp(prefix="tutor-static-"))
-    folder.chmod(0o755)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    copy = folder / "static"
-    shutil.copytree(ROOT / "static", copy)
-    for path in [copy, *copy.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return copy
-
-
-def nginx_site(tmp_path, upstream_port, http_port=80, https_port=443):
-    """tutor.conf with the host's paths and ports: the upstream, the certificate, the
-    static files (a readable copy of the repository's), the log; no IPv6 listeners."""
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", f"/CN={SERVER_NAME}", "-keyout", str(tmp_path / "key.pem"),
-                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
-    site = NGINX_CONF.read_text()
-    for old, new in (("server app:8000;", f"server 127.0.0.1:{upstream_port};"),
-                     ("/etc/nginx/tls/fullchain.pem", str(tmp_path / "cert.pem")),
-                     ("/etc/nginx/tls/privkey.pem", str(tmp_path / "key.pem")),
-                     ("/var/log/nginx/access.log", str(tmp_path / "access.log")),
-                     ("/app/static/", f"{readable_static()}/")):
-        assert old in site, old
-        site = site.replace(old, new)
-    site = re.sub(r"^\s*listen \[::\]:.*$", "", site, flags=re.M)
-    site = re.sub(r"listen 80\b", f"listen 127.0.0.1:{http_port}", site)
-    site = re.sub(r"listen 443\b", f"listen 127.0.0.1:{https_port}", site)
-    (tmp_path / "site.conf").write_text(site)
-    temp = "\n".join(f"  {kind}_temp_path {tmp_path / kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (tmp_path / "nginx.conf").write_text(f"""
-pid {tmp_path / 'nginx.pid'};
-error_log {tmp_path / 'error.log'} warn;
-events {{}}
-http {{
-{temp}
-  types {{ text/css css; application/javascript js; image/svg+xml svg; }}
-  access_log off;
-  include {tmp_path / 'site.conf'};
-}}
-""")
-    return [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
-            "-c", str(tmp_path / "nginx.conf")]
 
 
 @needs_nginx

@@ -17,11 +17,9 @@ import socket
 import sqlite3
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import closing
-from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,65 +28,29 @@ import pytest
 import requests
 import yaml
 
-from tests.processes import answer, free_port, listening, until
+from tests.deploy import (
+    DEBIAN_NGINX,
+    DEPLOY,
+    METRICS_TOKEN,
+    PUBLIC_URL,
+    ROOT,
+    SERVER_NAME,
+    TEACHER_PASSWORD,
+    VENV_BIN,
+    nginx_site,
+    required,
+    seed,
+    start,
+    start_nginx,
+)
+from tests.processes import answer, free_port, until
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
-VENV_BIN = Path(sys.executable).parent
 PROMETHEUS = "/usr/bin/prometheus"
-METRICS_TOKEN = "metrics-token-for-prometheus"
-SERVER_NAME = "tutor.example.org"  # tutor.conf's server_name
-PUBLIC_URL = f"https://{SERVER_NAME}/"
-TEACHER_PASSWORD = "Tutor-live-password-1"
 # One worker starts the module's gunicorn, Prometheus and nginx once (xdist's loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy_live")]
 
 
-def start(command, log, **kwargs):
-    """A process whose output goes to `log` (a pipe nobody reads would fill and
-    stop it)."""
-    with open(log, "w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **kwargs)
-    process.log = Path(log)
-    return process
-
-
-def required(path, package):
-    if not (Path(path).is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"{path} is missing: `make test` installs it (apt-get install {package})")
-    return path
-
-
 # --- the app under gunicorn ------------------------------------------------------------
-
-def seed(database_url, instance):
-    """A teacher, a student who gets e-mail, a lesson waiting for confirmation, a
-    message the outbox gave up on, and one real run of a periodic job."""
-    from tutor import create_app, migrate
-    from tutor.extensions import db
-    from tutor.models import Lesson, Message, User, utcnow
-    from tutor.services import periodic
-    from tutor.services.passwords import hash_password
-
-    app = create_app({"TESTING": True, "SECRET_KEY": "deploy-live", "DATABASE_URL": database_url,
-                      "INSTANCE_PATH": str(instance), "REDIS_URL": ""})
-    with app.app_context():
-        migrate.upgrade(db.database)
-        teacher = User.create(login="teacher", password_hash=hash_password(TEACHER_PASSWORD),
-                              role=User.TEACHER, first_name="Анна", last_name="Петрова")
-        student = User.create(login="anna", password_hash=hash_password(TEACHER_PASSWORD),
-                              role=User.STUDENT, first_name="Анна", last_name="Смирнова",
-                              email="anna@example.org", channel=User.EMAIL)
-        start = utcnow().replace(microsecond=0) + timedelta(days=3)
-        Lesson.create(teacher=teacher, student=student, start=start,
-                      end=start + timedelta(hours=1))
-        Message.create(user=student, channel=User.EMAIL, address=student.email,
-                       kind="lesson_requested", locale="ru", subject="Заявка",
-                       body_text="Заявка", status=Message.FAILED, attempts=8,
-                       idempotency_key="live:failed")
-        periodic.run("expire_lessons")
-    db.database.close()
-
 
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
@@ -246,19 +208,16 @@ def test_a_failing_job_makes_its_alert_pending(gunicorn, prometheus):
 
 # --- nginx -------------------------------------------------------------------------------
 
-NGINX = "/usr/sbin/nginx"
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options",
                     "referrer-policy", "strict-transport-security")
 
 
 @pytest.fixture(scope="module")
 def nginx(gunicorn):
-    """tutor.conf (tests/test_deploy_files.py's nginx_site: loopback ports, a
-    certificate made with openssl, the repository's static files) in front of the
-    app, run as nobody when the tests run as root, everything in a temp prefix."""
-    from tests.test_deploy_files import nginx_site
-
-    required(NGINX, "nginx")
+    """tutor.conf (tests/deploy.py's nginx_site: loopback ports, a certificate made
+    with openssl, the repository's static files) in front of the app, run as nobody
+    when the tests run as root, everything in a temp prefix."""
+    required(DEBIAN_NGINX, "nginx")
     required("/usr/bin/openssl", "openssl")
     home = Path(tempfile.mkdtemp(prefix="tutor-nginx-"))
     http_port, https_port = free_port(), free_port()
@@ -269,20 +228,6 @@ def nginx(gunicorn):
     process.terminate()
     process.wait(timeout=15)
     shutil.rmtree(home, ignore_errors=True)
-
-
-def start_nginx(command, home, https_port):
-    """nginx by `command` (what nginx_site() returned for `home`), as nobody when the
-    tests run as root; returns once it listens on `https_port`."""
-    unprivileged = {}
-    if os.geteuid() == 0:
-        unprivileged = {"user": "nobody", "group": "nogroup", "extra_groups": []}
-        for path in (home, *home.rglob("*")):
-            shutil.chown(path, "nobody", "nogroup")
-    process = start([*command, "-g", "daemon off;"], home / "nginx.out", **unprivileged)
-
-    until(lambda: listening(https_port), "nginx listening", timeout=15, process=process)
-    return process
 
 
 class Browser:

@@ -16,19 +16,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.processes import free_port, until
-from tests.test_deploy_live import (
+from tests.deploy import (
+    DEBIAN_NGINX,
     METRICS_TOKEN,
-    NGINX,
     PUBLIC_URL,
     ROOT,
     SERVER_NAME,
     VENV_BIN,
+    nginx_site,
     required,
     seed,
     start,
     start_nginx,
 )
+from tests.processes import free_port, until
 
 WRK = "/usr/bin/wrk"
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # timing or load: runs alone (make test's serial phase)
@@ -107,9 +108,7 @@ def test_a_graceful_reload_under_load_loses_no_request(home):
 @pytest.fixture
 def two_behind_nginx(home):
     """Instances A and B, and the shipped site with both in its upstream."""
-    from tests.test_deploy_files import nginx_site
-
-    required(NGINX, "nginx")
+    required(DEBIAN_NGINX, "nginx")
     apps = {"a": gunicorn(home, "a"), "b": gunicorn(home, "b")}
     site = Path(tempfile.mkdtemp(prefix="tutor-nginx-"))
     https_port = free_port()

@@ -20,7 +20,7 @@ from tests.browser.site import (
     page_urls,
     screenshot,
 )
-from tests.browser.test_keyboard import tab_to
+from tests.browser.keyboard import tab_to
 from tutor.models import TeacherProfile
 from tutor.services import profiles, schedule
 

@@ -7,37 +7,12 @@ from datetime import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.keyboard import describe_focus, tab_to
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson
 from tutor.services import schedule
 
 pytestmark = pytest.mark.browser
-
-FOCUS_SHOWN = """() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) return null;
-  const style = getComputedStyle(el);
-  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-  return outline || style.boxShadow !== "none";
-}"""
-FOCUSED = "el => el === document.activeElement"
-
-
-def describe_focus(page):
-    return page.evaluate("() => document.activeElement ? document.activeElement.outerHTML"
-                         ".slice(0, 120) : 'nothing'")
-
-
-def tab_to(page, target, backwards=False, limit=80):
-    """Tab (or Shift+Tab) until `target` has the focus, checking that each element
-    passed on the way shows its focus."""
-    for _ in range(limit):
-        page.keyboard.press("Shift+Tab" if backwards else "Tab")
-        shown = page.evaluate(FOCUS_SHOWN)
-        assert shown is not False, f"focus is invisible on {describe_focus(page)}"
-        if target.evaluate(FOCUSED):
-            return
-    raise AssertionError(f"{limit} tabs did not reach {target}; at {describe_focus(page)}")
 
 
 def log_in(page, live_server, login, password):

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.site import PHONE, axe_problems, log_in, overflow_problems, screenshot
-from tests.browser.test_keyboard import tab_to
+from tests.browser.keyboard import tab_to
 from tests.conftest import STUDENT_PASSWORD
 from tutor.models import Lesson, Message, User
 from tutor.services import booking, schedule

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.views.test_actions import teacher_and_ivan
+from tests.factories import teacher_and_ivan
 from tutor.models import Lesson, Message
 from tutor.services import booking
 

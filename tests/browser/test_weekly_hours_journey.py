@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.site import PHONE, axe_problems, on_next_week, overflow_problems, signed_in
-from tests.browser.test_keyboard import tab_to
+from tests.browser.keyboard import tab_to
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import (
     AvailabilityWindow,

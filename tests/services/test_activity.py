@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import STUDENT_PASSWORD
-from tests.services.test_housekeeping import moscow, utc_naive
+from tests.moments import moscow, utc_naive
 from tutor.models import Lesson, Message, TeacherSettings, User
 from tutor.services import activity, housekeeping, placing
 

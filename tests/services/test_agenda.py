@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.views.test_week_queries import counting_queries
+from tests.queries import counting_queries
 from tutor.models import AuditEntry, Lesson
 from tutor.services import agenda, booking, schedule
 

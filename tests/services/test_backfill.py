@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests import racers
-from tests.services.test_reports import pdf_pages
+from tests.pdfs import pdf_pages
 from tutor.models import AuditEntry, InboxItem, Lesson, Message, User
 from tutor.services import balances, booking, placing, schedule
 from tutor.services.reports import csv as report_csv

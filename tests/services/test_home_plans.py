@@ -6,33 +6,16 @@ grouped by student (on SQLite in the order of the (student, status, attendance,
 price) index), and joins the sums to the students: no sum correlated with each
 student. The plans are checked on both databases over a history large enough for
 the planners to care."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from peewee import chunked
-
+from tests.queries import counting_queries, history
 from tests.query_plans import plan
-from tests.views.test_week_queries import counting_queries
 from tutor.database import backend
 from tutor.extensions import db
-from tutor.models import Lesson, User
+from tutor.models import User
 from tutor.services import agenda, balances
 
 NOW = datetime(2026, 11, 23, 8, 0)
-
-
-
-def history(teacher, students, count, unmarked_every=1):
-    """`count` past confirmed lessons over the students and the hours before NOW: one
-    in `unmarked_every` without a mark, the others attended."""
-    rows = [{"teacher": teacher.id, "student": students[n % len(students)].id,
-             "start": NOW - timedelta(hours=n + 1), "end": NOW - timedelta(hours=n, minutes=15),
-             "status": Lesson.CONFIRMED, "price": 1000, "created_at": NOW,
-             "attendance": None if n % unmarked_every == 0 else "attended"}
-            for n in range(count)]
-    for batch in chunked(rows, 500):
-        Lesson.insert_many(batch).execute()
-    if backend(db.database) == "postgresql":
-        db.database.execute_sql("VACUUM ANALYZE lessons")
 
 
 def test_unmarked_lessons_are_counted_up_to_a_bound(app_ctx, teacher, create_student):

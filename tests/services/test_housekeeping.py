@@ -5,25 +5,15 @@ import os
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.moments import moscow, utc_naive
 from tutor.integrations.attachments import Attachment
 from tutor.models import (AuditEntry, InboxItem, JobRun, Lesson, Message, StoredFile,
                           TeacherSettings, TrialRequest, UnavailableInterval, User)
 from tutor.services import housekeeping, notify, periodic
 from tutor.services.outbox_backends import attachments_of
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def moscow(*args):
-    return datetime(*args, tzinfo=MOSCOW)
-
-
-def utc_naive(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @pytest.fixture

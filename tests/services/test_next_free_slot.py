@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from tests.views.test_week_queries import add_lessons, counting_queries
+from tests.queries import add_lessons, counting_queries
 from tutor.services import booking, calendar, schedule
 
 NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC

@@ -2,7 +2,6 @@
 with the csv module, the PDF read back with pypdf, and the monthly message."""
 import csv
 import io
-import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +11,7 @@ from fontTools.ttLib import TTFont
 from flask_babel import force_locale
 from pypdf import PdfReader
 
+from tests.pdfs import pdf_pages
 from tutor.models import InboxItem, Lesson, Message, TeacherSettings, User
 from tutor import jobs
 from tutor.services import accounts, balances, delivery, notify, outbox_backends
@@ -322,11 +322,6 @@ def test_the_pdf_and_the_page_show_the_balances(money, teacher):
 
 
 # --- PDF ------------------------------------------------------------------------------
-
-def pdf_pages(data):
-    return [re.sub(r"[\s\u00a0\u202f]+", " ", page.extract_text())
-            for page in PdfReader(io.BytesIO(data)).pages]
-
 
 def pdf_text(data):
     return " ".join(pdf_pages(data))

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from tests.services.test_zones_matrix import CASES
+from tests.dst_cases import CASES
 from tutor.models import Lesson, TeacherSettings
 from tutor.services import schedule, zones
 from tutor.services.availability import (

@@ -18,9 +18,15 @@ as different roles) or `takes=` saying what it takes instead of a form and which
 fuzzes that. A route with several probes (its own record and someone else's) lists
 each, labelled.
 
+A probe's values name records as "@name" (an attribute of tests/trust/conftest.py
+`objects`): resolve() puts in their ids, url_of() makes the probe's address, for every
+test that sends the probes (the access matrix, CSRF, the request fuzzer).
+
 Over 400 lines on purpose: a row for every route of the app, which reads best as one
 table."""
 from dataclasses import dataclass, field, replace
+
+from flask import url_for
 
 from tests.conftest import STUDENT_PASSWORD
 from tests.trust.conftest import ANONYMOUS, ROLES, STUDENT_A, TEACHER
@@ -552,3 +558,14 @@ def undeclared(app):
     declared = {(each.endpoint, each.method) for each in ROUTES}
     served = app_routes(app)
     return sorted(served - declared), sorted(declared - served)
+
+
+def resolve(values, objects):
+    return {name: getattr(objects, value[1:]) if isinstance(value, str)
+            and value.startswith("@") else value for name, value in values.items()}
+
+
+def url_of(app, entry, objects):
+    with app.test_request_context():
+        return url_for(entry.endpoint, **resolve(entry.values, objects),
+                       **resolve(entry.query, objects))

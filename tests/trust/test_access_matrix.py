@@ -17,7 +17,7 @@ import pytest
 from flask import url_for
 
 from tests.trust.conftest import ANONYMOUS, INACTIVE, ROLES, STUDENT_A, STUDENT_B, TEACHER
-from tests.trust.routes import GO, MATRIX, app_routes, undeclared
+from tests.trust.routes import GO, MATRIX, resolve, undeclared, url_of
 from tests.trust.routes import LOG_IN as LOGIN
 
 REFUSALS = {LOGIN, 400, 403, 404}
@@ -29,20 +29,6 @@ GET_WRITES = {
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
                     "Referrer-Policy")
-
-
-def resolve(values, objects):
-    return {name: getattr(objects, value[1:]) if isinstance(value, str)
-            and value.startswith("@") else value for name, value in values.items()}
-
-
-def url_of(app, entry, objects):
-    with app.test_request_context():
-        return url_for(entry.endpoint, **resolve(entry.values, objects),
-                       **resolve(entry.query, objects))
-
-
-url_map_routes = app_routes  # the name test_fuzz_requests.py imports
 
 
 def assert_answer(response, expected, what):

@@ -10,7 +10,7 @@ from flask import url_for
 from itsdangerous import URLSafeTimedSerializer
 
 from tests.trust.conftest import ANONYMOUS, STUDENT_A, STUDENT_B, TEACHER
-from tests.trust.test_access_matrix import MATRIX, resolve, url_of
+from tests.trust.routes import MATRIX, resolve, url_of
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

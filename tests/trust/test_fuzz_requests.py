@@ -12,7 +12,9 @@ so the view itself runs; when one changes the database it is put back, so every
 example starts from the same records (tests/trust/conftest.py `objects`).
 
 The routes and the plausible values of their variables come from the access matrix
-(tests/trust/test_access_matrix.py MATRIX), which fails for a route it lacks."""
+(tests/trust/routes.py MATRIX, which tests/trust/test_access_matrix.py fails for a
+route it lacks); the hostile values and putting the database back, from
+tests/trust/fuzzing.py."""
 import json
 import re
 from urllib.parse import quote
@@ -22,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.trust.conftest import ANONYMOUS, STUDENT_A, TEACHER, TELEGRAM
-from tests.trust.test_access_matrix import MATRIX, resolve, url_map_routes
-from tests.trust.test_fuzz_forms import hostile, restore, snapshot
+from tests.trust.fuzzing import hostile, restore, snapshot
+from tests.trust.routes import MATRIX, app_routes, resolve
 from tutor.models import TelegramUpdate
 from tutor.services import bounds
 
@@ -61,7 +63,7 @@ def routes(app):
     declared = {}
     for entry in MATRIX:
         declared.setdefault((entry.endpoint, entry.method), entry)
-    assert sorted(url_map_routes(app) - set(declared)) == [], "routes not in the matrix"
+    assert sorted(app_routes(app) - set(declared)) == [], "routes not in the matrix"
     return [(endpoint, method, rules[endpoint], entry)
             for (endpoint, method), entry in sorted(declared.items())]
 

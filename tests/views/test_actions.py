@@ -6,32 +6,20 @@ without a login, once, until the lesson starts.
 The teacher works every day 10:00-14:00 Moscow = 07:00-11:00 UTC; NOW is Monday
 2026-06-01 00:00 UTC and SLOT Tuesday 07:00 UTC (10:00 in Moscow)."""
 import re
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
+from tests.factories import teacher_and_ivan
 from tutor.models import ActionUse, AuditEntry, Lesson, Message, User
-from tutor.services import action_links, booking, schedule
-from tutor.services.availability import Window
+from tutor.services import action_links, booking
 
 NOW = datetime(2026, 6, 1, 0, 0)
 SLOT = datetime(2026, 6, 2, 7, 0)
 SITE = "https://tutor.example.com"
 LINK = re.compile(re.escape(SITE) + r"/act/[A-Za-z0-9_.-]+")
 pytestmark = pytest.mark.config(PUBLIC_URL=SITE)
-
-
-def teacher_and_ivan(teacher, create_student):
-    """The teacher and Ivan, both on e-mail in English; she works 10:00-14:00 Moscow
-    every day at 1500. Called in an app context (tests/browser uses it too)."""
-    User.update(channel=User.EMAIL, email="anna@example.com", locale="en").where(
-        User.id == teacher.id).execute()
-    schedule.set_windows(teacher, [Window(day, time(10), time(14)) for day in range(7)])
-    schedule.update_settings(teacher, default_price="1500")
-    ivan = create_student(login="ivan", first_name="Ivan", last_name="Petrov",
-                          channel=User.EMAIL, email="ivan@example.com", locale="en")
-    return User.get_by_id(teacher.id), ivan
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from peewee import chunked
 
-from tests.views.test_week_queries import counting_queries
+from tests.queries import counting_queries
 from tutor.models import Lesson, Payment, User
 
 STUDENTS = 5_000

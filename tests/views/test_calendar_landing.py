@@ -5,13 +5,7 @@ import re
 from datetime import date
 
 from tests.conftest import TEACHER_PASSWORD
-from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
-    HTMX,
-    alisa,
-    calendar_ready,
-    free_cells,
-    person,
-)
+from tests.views.pages import HTMX, free_cells
 from tutor.services import schedule
 
 

@@ -2,62 +2,19 @@
 or as htmx fragments; free slots for everybody, a pending lesson without names, a
 confirmed one only for its student and the teacher, unavailable time for the teacher."""
 import re
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests import factories
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
+from tests.factories import lesson_for
+from tests.views.pages import HTMX, day_of, free_cells
 from tutor.models import UnavailableInterval
-from tutor.services import booking, schedule
+from tutor.services import schedule
 
 NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
-TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def calendar_ready(app, teacher, time_machine):
-    """The teacher takes lessons Tuesday to Thursday, 10:00-14:00 Moscow time; it is
-    Monday morning, so this week has 12 free one-hour slots."""
-    return factories.ready_calendar(app, teacher, time_machine)
-
-
-@pytest.fixture
-def person(app, client, calendar_ready):
-    """A browser of its own for each visitor, in English; no login for anonymous."""
-    return factories.browsers(app)
-
-
-@pytest.fixture
-def alisa(create_student):
-    return create_student(login="alisa", first_name="Алиса", last_name="Кузнецова")
-
-
-@pytest.fixture
-def boris(create_student):
-    return create_student(login="boris", first_name="Борис", last_name="Орлов")
-
-
-def day_of(page, iso_date):
-    """The part of a week page showing one day."""
-    start = page.index(f'aria-labelledby="day-{iso_date}"')
-    end = page.find('<section class="day', start)
-    return page[start:end if end != -1 else None]
-
-
-def free_cells(html):
-    return html.count('class="cell cell-free"')
-
-
-def lesson_for(app, student, teacher, start=TUESDAY_10, comment="", price=None, people=1):
-    """A lesson booked by `student`, confirmed when a price is given."""
-    with app.app_context():
-        lesson = booking.book_lesson(student, teacher, start, comment)
-        if price is not None:
-            lesson = booking.confirm_lesson(teacher, lesson, price, people)
-        return lesson
 
 
 # --- the week -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
-from tests.views.test_week_queries import counting_queries
+from tests.queries import counting_queries
 from tutor.models import Lesson, User
 from tutor.services import balances, booking, expiry
 

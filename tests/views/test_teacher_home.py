@@ -1,20 +1,13 @@
 """The teacher's home shows what needs them, and a request is answered from there;
 the header counts the requests awaiting confirmation for the teacher alone."""
 import re
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
-from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
-    HTMX,
-    TUESDAY_10,
-    alisa,
-    calendar_ready,
-    lesson_for,
-    person,
-)
+from tests.conftest import TEACHER_PASSWORD
+from tests.factories import lesson_for
+from tests.views.pages import HTMX
 from tutor.models import Lesson
 from tutor.services import schedule
 

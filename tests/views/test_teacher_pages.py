@@ -10,8 +10,10 @@ import pytest
 
 from tests import factories
 from tests.conftest import TEACHER_PASSWORD
+from tests.factories import TUESDAY_10
+from tests.queries import history
+from tests.views.pages import HTMX, SETTINGS, WINDOWS, free_cells, shown_windows, windows
 from tutor.models import (
-    AvailabilityWindow,
     Lesson,
     Message,
     TeacherSettings,
@@ -21,29 +23,6 @@ from tutor.models import (
 from tutor.services import booking, schedule
 
 NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
-TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
-HTMX = {"HX-Request": "true"}
-WINDOWS = [(1, time(10), time(14)), (2, time(10), time(14)), (3, time(10), time(14))]
-SETTINGS = {"lesson_length_minutes": "60", "buffer_minutes": "0", "min_notice_hours": "12",
-            "horizon_days": "56", "cancellation_notice_hours": "24", "default_price": "0",
-            "timezone": "Europe/Moscow", "max_pending_lessons": "10", "max_pending_series": "2"}
-
-
-@pytest.fixture
-def calendar_ready(app, teacher, time_machine):
-    """Tuesday to Thursday, 10:00-14:00 Moscow time, on a Monday morning."""
-    return factories.ready_calendar(app, teacher, time_machine)
-
-
-@pytest.fixture
-def person(app, client, calendar_ready):
-    """A browser of its own for each visitor, in English; no login for anonymous."""
-    return factories.browsers(app)
-
-
-@pytest.fixture
-def teacher_browser(person):
-    return person("teacher", TEACHER_PASSWORD)
 
 
 @pytest.fixture
@@ -57,12 +36,6 @@ def vacation(app, calendar_ready):
     with app.app_context():
         return schedule.add_unavailable_days(calendar_ready, date(2026, 12, 1),
                                              date(2026, 12, 3), "Отпуск")
-
-
-def windows(app):
-    with app.app_context():
-        return [(w.weekday, w.start, w.end) for w in AvailabilityWindow.select().order_by(
-            AvailabilityWindow.weekday, AvailabilityWindow.start)]
 
 
 def intervals(app):
@@ -79,23 +52,9 @@ def saved_settings(app, teacher):
                 s.max_pending_lessons, s.max_pending_series)
 
 
-WINDOW_INPUTS = re.compile(r'id="w-(\d)-\d{4}-start" name="start" value="([\d:]+)" required>\s*'
-                           r'<span aria-hidden="true">–</span>\s*<label[^>]*>[^<]*</label>\s*'
-                           r'<input type="time" id="w-\d-\d{4}-end" name="end" value="([\d:]+)"')
-
-
-def shown_windows(page):
-    """The weekly grid's windows as the page shows them: (weekday, "HH:MM", "HH:MM")."""
-    return [(int(day), start, end) for day, start, end in WINDOW_INPUTS.findall(page)]
-
-
 def lessons(app):
     with app.app_context():
         return list(Lesson.select().order_by(Lesson.start))
-
-
-def free_cells(page):
-    return page.count('class="cell cell-free"')
 
 
 # --- who gets in ----------------------------------------------------------------------
@@ -547,7 +506,6 @@ def test_the_teacher_blocks_one_slot_from_the_calendar(teacher_browser, app, cal
 
 def test_the_home_page_counts_unmarked_lessons_up_to_a_bound(teacher_browser, app, alisa,
                                                              calendar_ready):
-    from tests.services.test_home_plans import history
     from tutor.services.balances import UNMARKED_COUNTED
 
     with app.app_context():

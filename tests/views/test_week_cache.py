@@ -8,28 +8,12 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import TEACHER_PASSWORD
-from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
-    HTMX,
-    alisa,
-    boris,
-    calendar_ready,
-    day_of,
-    free_cells,
-    lesson_for,
-    person,
-)
+from tests.factories import lesson_for
+from tests.views.pages import HTMX, THIS_WEEK, day_of, free_cells
 from tutor.models import User
 from tutor.services import schedule
 
-THIS_WEEK = "/?week=2026-11-23"
-
-
-@pytest.fixture(autouse=True)
-def settings_saved(app, calendar_ready):
-    """The teacher's settings exist (the first week built would create them: a write
-    that moves the calendar's version once)."""
-    with app.app_context():
-        schedule.settings_for(calendar_ready)
+pytestmark = pytest.mark.usefixtures("settings_saved")
 
 
 def fragment(browser):

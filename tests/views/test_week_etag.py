@@ -8,16 +8,10 @@ import pytest
 from flask import template_rendered
 
 from tests.conftest import TEACHER_PASSWORD
-from tests.views.test_calendar_pages import (  # noqa: F401 (fixtures)
-    HTMX,
-    alisa,
-    boris,
-    calendar_ready,
-    day_of,
-    person,
-)
-from tests.views.test_week_cache import THIS_WEEK, settings_saved  # noqa: F401
+from tests.views.pages import HTMX, THIS_WEEK, day_of
 from tutor.models import User
+
+pytestmark = pytest.mark.usefixtures("settings_saved")
 
 
 @pytest.fixture

@@ -1,56 +1,11 @@
 """The week view costs a fixed number of SQL queries, however many lessons exist."""
-import logging
-from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pytest
 
 from tests.conftest import STUDENT_PASSWORD
-from tutor.models import Lesson
+from tests.queries import add_lessons, counting_queries
 from tutor.services import schedule
-
-
-# The restore gate's shared lock and its release (tutor/database.py, PostgreSQL only):
-# a fixed pair around every request, whatever it reads; bench/ measures what it costs.
-GATE = ("pg_try_advisory_lock_shared", "pg_advisory_unlock_shared")
-
-
-@contextmanager
-def counting_queries():
-    """The SQL statements run meanwhile, but for the restore gate's."""
-    queries = []
-
-    class Handler(logging.Handler):
-        def emit(self, record):
-            message = record.getMessage()
-            # peewee logs each statement as "peewee"; its pool's own lines are
-            # "peewee.pool" (a connection taken or given back), not queries.
-            if record.name == "peewee" and not any(statement in message
-                                                   for statement in GATE):
-                queries.append(message)
-
-    logger = logging.getLogger("peewee")
-    handler, level = Handler(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-def add_lessons(teacher, students, count, first):
-    """`count` one-hour lessons, two a day from `first` on, in all statuses."""
-    rows = []
-    for n in range(count):
-        start = first + timedelta(days=n // 2, hours=9 + 2 * (n % 2))
-        rows.append({"teacher": teacher.id, "student": students[n % len(students)].id,
-                     "start": start, "end": start + timedelta(hours=1),
-                     "status": Lesson.CONFIRMED if n % 3 else Lesson.PENDING,
-                     "comment": f"урок {n}", "price": 1000, "people": 1,
-                     "created_at": first})
-    Lesson.insert_many(rows).execute()
 
 
 @pytest.mark.parametrize("viewer", ["teacher", "student", "anonymous"])

@@ -6,16 +6,7 @@ from datetime import time
 
 import pytest
 
-from tests.views.test_teacher_pages import (  # noqa: F401 (fixtures)
-    HTMX,
-    SETTINGS,
-    WINDOWS,
-    calendar_ready,
-    person,
-    shown_windows,
-    teacher_browser,
-    windows,
-)
+from tests.views.pages import HTMX, SETTINGS, WINDOWS, shown_windows, windows
 from tutor.models import TeacherSettings
 
 GRID = "/teacher/availability"
