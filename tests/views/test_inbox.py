@@ -5,8 +5,6 @@ and what waited goes out once a channel is set."""
 import re
 from datetime import date, datetime
 
-import pytest
-
 from tests import factories
 from tests.conftest import TEACHER_PASSWORD
 from tutor.models import InboxItem, Message, StoredFile, User
@@ -16,23 +14,6 @@ from tutor.services.reports import sending
 NOW = factories.MONDAY_MORNING  # Monday, 11:00 in Moscow
 HTMX = {"HX-Request": "true"}
 BELL = re.compile(r'<a id="bell"[^>]*>.*?</a>', re.S)
-
-
-@pytest.fixture
-def calendar_ready(app, teacher, time_machine):
-    """Tuesday to Thursday, 10:00-14:00 in Moscow; the teacher as a new install makes
-    them: no notification channel."""
-    return factories.ready_calendar(app, teacher, time_machine)
-
-
-@pytest.fixture
-def person(app, client, calendar_ready):
-    return factories.browsers(app)
-
-
-@pytest.fixture
-def alisa(create_student):
-    return create_student(login="alisa", first_name="Алиса", last_name="Кузнецова")
 
 
 def bell(page):

@@ -24,17 +24,6 @@ def calendar_ready(app, teacher, time_machine):
 
 
 @pytest.fixture
-def person(app, client, calendar_ready):
-    """A browser of its own for each visitor, in English; no login for anonymous."""
-    return factories.browsers(app)
-
-
-@pytest.fixture
-def teacher_browser(person):
-    return person("teacher", TEACHER_PASSWORD)
-
-
-@pytest.fixture
 def alisa(create_student):
     return create_student(login="alisa", first_name="Алиса", last_name="Кузнецова",
                           channel=User.EMAIL, email="alisa@example.org")

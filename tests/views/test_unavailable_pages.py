@@ -41,11 +41,6 @@ def teacher_browser(visitor):
     return visitor("teacher", TEACHER_PASSWORD)
 
 
-@pytest.fixture
-def alisa(create_student):
-    return create_student(login="alisa", first_name="Алиса", last_name="Кузнецова")
-
-
 def intervals(app):
     with app.app_context():
         return [(i.start, i.end, i.reason) for i in UnavailableInterval.select().order_by(
