@@ -55,3 +55,13 @@ def test_a_list_asks_for_the_locale_once(app, monkeypatch):
     with app.test_request_context(), force_locale("en"):
         render_template_string(LIST, days=DAYS * 25, amount=AMOUNT)
     assert len(asked) == 1  # the context's current_locale, nothing per value
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("ru", "7 дек. 2026\u202fг., 15:30 / —"), ("en", "Dec 7, 2026, 15:30 / —")])
+def test_a_stored_moment_in_a_table(app, lang, expected):
+    """when(): a naive UTC moment in the given zone, or a dash for none."""
+    with app.test_request_context(), force_locale(lang):
+        assert render_template_string(
+            "{{ when(at, 'Europe/Moscow') }} / {{ when(none, 'Europe/Moscow') }}",
+            at=datetime(2026, 12, 7, 12, 30)) == expected

@@ -100,6 +100,14 @@ def short_moment(moment, seconds=False, end=None, locale=None):
     return f"{day}, {moment.strftime('%H:%M:%S' if seconds else '%H:%M')}"
 
 
+def when(moment, zone, locale=None):
+    """A stored naive UTC moment in a table, in `zone`, by short_moment; "—" for none
+    (a student who never logged in)."""
+    if not moment:
+        return "—"
+    return short_moment(zones.local(moment, zone), locale=locale)
+
+
 def month_label(day, locale=None):
     return _date(day, "LLLL y", locale)
 
