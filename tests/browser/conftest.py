@@ -6,7 +6,8 @@ from playwright.sync_api import Browser, Error
 
 @pytest.fixture(autouse=True)
 def opened_contexts():
-    """The browser contexts the test opened (console_errors notes them)."""
+    """The browser contexts the test opened and has not closed (console_errors notes
+    them)."""
     return []
 
 
@@ -24,6 +25,8 @@ def console_errors(monkeypatch, opened_contexts):
         context = original(self, *args, **kwargs)
         context.on("page", watch)
         opened_contexts.append(context)
+        # "close" is emitted before close() returns
+        context.on("close", lambda _: opened_contexts.remove(context))
         return context
 
     monkeypatch.setattr(Browser, "new_context", new_context)
@@ -37,8 +40,8 @@ def live_server(live_server, opened_contexts):
     a request still in flight as the test ends (the favicon of the last page) would
     otherwise fail as the socket closes, and read as the page's console error."""
     yield live_server
-    for context in opened_contexts:
+    for context in list(opened_contexts):  # the ones the test left open
         try:
             context.close()
-        except Error:  # closed already, by the test or with its browser
+        except Error:  # closed with its browser
             pass
