@@ -51,7 +51,7 @@ test: install translations chromium ops-tools container-tools lint-tools $(LIGHT
 	$(BIN)/pytest -m serial $(PYTEST_ARGS) -n 0 2>&1 | tee $$logs/serial; serial=$${PIPESTATUS[0]}; \
 	echo "make test: parallel phase ($(PYTEST_WORKERS) workers): $$(grep . $$logs/parallel | tail -n 1)"; \
 	echo "make test: serial phase: $$(grep . $$logs/serial | tail -n 1)"; \
-	grep -h -E '^(FAILED|ERROR) ' $$logs/parallel $$logs/serial | sed 's/^/make test: /'; \
+	grep -h -E '^(FAILED|ERROR) tests/' $$logs/parallel $$logs/serial | sed 's/^/make test: /'; \
 	rm -rf $$logs; \
 	for status in $$parallel $$serial; do \
 		[ $$status -eq 0 ] || [ $$status -eq 5 ] || exit 1; \
