@@ -232,7 +232,7 @@ def file_size(size):
 def in_render_locale(function):
     """`function` as a template filter that takes the locale from the render's context
     (current_locale, which template_globals puts there once per render) rather than
-    asking Flask-Babel on every value: its get_locale goes through `g` four times, and
+    asking Flask-Babel on every value: its get_locale goes through `g` three times, and
     a list of 50 students asked it 150 times (bench/profile_search.py). A macro
     imported without context has none: Flask-Babel's then."""
     @pass_context

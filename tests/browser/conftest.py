@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Error
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def opened_contexts():
     """The browser contexts the test opened and has not closed (console_errors notes
     them)."""
