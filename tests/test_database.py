@@ -159,7 +159,12 @@ def test_a_prepared_query_is_built_once_and_runs_with_new_values(database):
         assert database.execute_sql(*by_name.sql(database, "b", 1)).fetchall() == [("b",)]
         assert database.execute_sql(*by_name.sql(database, "b", 2)).fetchall() == []
         assert built == [("a", 0)]
-        # Values the query does not take as its parameters, in order, are refused.
+        # Constants before the values are kept.
+        above = Prepared(lambda n: Counter.select(Counter.name)
+                         .where((Counter.name != "z") & (Counter.n > n)))
+        assert database.execute_sql(*above.sql(database, 0)).fetchall() == [("a",), ("b",)]
+        assert database.execute_sql(*above.sql(database, 1)).fetchall() == [("b",)]
+        # Values the query does not take as its last parameters, in order, are refused.
         swapped = Prepared(lambda name, n: Counter.select().where((Counter.n > n)
                                                                   & (Counter.name == name)))
         with pytest.raises(ValueError):

@@ -28,6 +28,7 @@ from tutor.models import (
     User,
 )
 from tutor.services import accounts, schedule
+from tutor.services.pages import PER_PAGE
 
 MONDAY = datetime(2026, 12, 7, 6, 0)  # naive UTC
 
@@ -101,6 +102,10 @@ CASES = {
         "all", ImportedBusy, lambda d: [d["teachers"][0], *d["week"]],
         lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(hours=5)]),
     "tutor.services.changes._VERSION": ("sql", None, lambda d: [], lambda d: []),
+    # A page of students: always PER_PAGE ids, padded with NULL (students._listed).
+    "tutor.services.students._LISTED": (
+        "sql", None, lambda d: [*d["students"]] + [None] * (PER_PAGE - 2),
+        lambda d: [d["students"][1]] + [None] * (PER_PAGE - 1)),
 }
 
 

@@ -206,8 +206,8 @@ class Prepared:
     """A peewee query whose SQL is built once per backend, then run with new values:
     building a query's SQL costs more than running it (a user's row: 190 µs to build,
     50 µs to run), and these queries run on every request. `build(*values)` makes the
-    query; its parameters must be exactly `values`, in order (checked on first use),
-    or none at all for a query of constants."""
+    query; its parameters must end with exactly `values`, in order (checked on first
+    use): the constants before them are kept, as are all of a query's without values."""
 
     def __init__(self, build):
         self.build = build
@@ -220,15 +220,16 @@ class Prepared:
         if dialect not in self._sql:
             query = self.build(*values)
             sql, params = database.get_sql_context().sql(query).query()
-            if values and list(params) != list(values):
-                raise ValueError(f"the query's parameters {params!r} are not {values!r}")
-            self._sql[dialect] = (sql, params)
+            constants = list(params[:len(params) - len(values)])
+            if values and list(params[len(constants):]) != list(values):
+                raise ValueError(f"the query's parameters {params!r} do not end with {values!r}")
+            self._sql[dialect] = (sql, constants)
             columns = [_named(column)
                        for column in getattr(query, "selected_columns", None) or []]
             if all(columns):
                 self._fields = columns
         sql, params = self._sql[dialect]
-        return sql, list(values) if values else params
+        return sql, params + list(values)
 
     def first(self, model, *values):
         """The first row as a `model` instance, or None, its values converted as peewee

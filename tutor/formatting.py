@@ -246,5 +246,5 @@ def register(app):
     for function in (hhmm, day_and_time, time_span, clock_span, local_datetime, file_size):
         app.add_template_filter(function)
     for function in (day_label, long_day, weekday_short, month_label, money, short_date,
-                     short_moment, zone_label):
+                     short_moment, when, zone_label):
         app.add_template_filter(in_render_locale(function), function.__name__)

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_login import current_user
 
-from tutor import formatting, week_words
+from tutor import week_words
 from tutor.models import InboxItem
 from tutor.services import agenda, audit, channels, job_results, outbox, outbox_faults, signin
 from tutor.urls import url_of_each
@@ -27,7 +27,6 @@ def register(app):
         # the week, the series preview, the jobs page and the audit log
         week_words=week_words.week_words, lesson_for=week_words.lesson_for,
         series_dates=series_dates, job_result=job_results.describe,
-        when=formatting.in_render_locale(formatting.when),
         audit_label=audit.action_label, audit_target=audit.target_label)
     app.context_processor(lambda: {"current_locale": str(get_locale())})
 

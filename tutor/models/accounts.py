@@ -136,7 +136,12 @@ class User(UserMixin, BaseModel):
     def full_name(self):
         if self.role == self.DELETED:
             return gettext("Deleted student")
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name, last_name):
+        """A person's name as the app shows it: the parts they gave, in that order."""
+        return " ".join(part for part in (first_name, last_name) if part)
 
     # The key of the LoginSession this object was logged in or loaded with; None for a
     # user read any other way.

@@ -14,11 +14,13 @@ Decided rules (the tests pin each one):
   messages stay, without the name. Nobody is told.
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN, SQL, Case, Ordering, fn
 
-from tutor.database import exclusive
+from tutor.database import Prepared, exclusive
 from tutor.extensions import db
 from tutor.models import Goal, Lesson, LoginSession, Message, User, utcnow
 from tutor.services import accounts, audit, balances, notify
@@ -74,58 +76,78 @@ def _lesson_count():
             .where(Lesson.student == User.id))
 
 
-# What the list shows of each student (admin/partials/_students.html): reading the
-# whole row for a list of 50 cost more than its SQL (bench/RESULTS.md).
-LISTED = (User.id, User.login, User.role, User.first_name, User.last_name, User.channel,
-          User.goal, User.last_login_at, User.inactive_since, Goal.id, Goal.name)
+class Listed(NamedTuple):
+    """A student as the list shows them (admin/partials/_students.html): plain values,
+    not a model row (building 50 models cost more than the statement, bench/RESULTS.md)."""
+    id: int
+    login: str
+    full_name: str
+    channel: str
+    goal_name: str | None
+    last_login_at: datetime | None
+    inactive_since: datetime | None
+    lesson_count: int
+    paid: Decimal  # their payments
+    charged: Decimal  # attended and late-cancelled lessons
+
+    @property
+    def balance(self):
+        return self.paid - self.charged
+
+
+# One statement for a page of any length: the ids are padded with NULL, which matches
+# no row, so its SQL is built once (building it cost twice what running it does).
+_LISTED = Prepared(lambda *ids: (
+    User
+    .select(User.id, User.login, User.first_name, User.last_name, User.channel, Goal.name,
+            User.last_login_at, User.inactive_since, _lesson_count(),
+            balances.paid_subquery(), balances.charged_subquery())
+    .join(Goal, JOIN.LEFT_OUTER, on=(User.goal == Goal.id))
+    .where(User.id.in_(list(ids)))))
+
+
+def _listed(ids):
+    """The students `ids` as Listed, in that order."""
+    database, found = db.database, {}
+    for at in range(0, len(ids), PER_PAGE):
+        chunk = ids[at:at + PER_PAGE]
+        padded = chunk + [None] * (PER_PAGE - len(chunk))
+        for (id_, login, first, last, channel, goal, last_login, inactive, lessons, paid,
+             charged) in database.execute_sql(*_LISTED.sql(database, *padded)):
+            found[id_] = Listed(
+                id_, login, User.name_of(first, last), channel, goal,
+                User.last_login_at.python_value(last_login),
+                User.inactive_since.python_value(inactive),
+                lessons, balances.money(paid), balances.money(charged))
+    return [found[id_] for id_ in ids]
 
 
 def student_list(search_filter, sort="name", descending=False, page=1, per_page=PER_PAGE):
-    """A Page of students matching `search_filter`, each with `goal` loaded and
-    `lesson_count`, `paid` (their payments), `charged` (attended and late-cancelled
-    lessons) and `balance` computed: two queries."""
-    lessons = _lesson_count().alias("lesson_count")
-    paid_sum, charged_sum = balances.paid_subquery(), balances.charged_subquery()
+    """A Page of Listed students matching `search_filter`, in the order asked: the
+    page's ids and the number of matches in one statement (the search runs once, and
+    the figures are summed for one page of students, not for every match), then their
+    rows in another."""
     order = {
         "last_login": [User.last_login_at],
-        "lessons": [SQL('"lesson_count"')],
-        "paid": [SQL('"paid"')],
-        "balance": [balances.balance_expression(balances.paid_subquery(),
-                                                balances.charged_subquery())],
+        "lessons": [_lesson_count()],
+        "paid": [balances.paid_subquery()],
+        "balance": [balances.balance_expression()],
     }.get(sort, [User.last_name, User.first_name, User.login])
     nulls = "LAST" if sort == "last_login" else None  # never logged in: at the end
-    order_by = [e.desc(nulls=nulls) if descending else e.asc(nulls=nulls) for e in order]
+    order_by = [Ordering(e, "DESC" if descending else "ASC", nulls=nulls) for e in order]
     where = search_filter.where()
-    query = (User
-             .select(*LISTED, lessons, paid_sum.alias("paid"), charged_sum.alias("charged"))
-             .join(Goal, JOIN.LEFT_OUTER, on=(User.goal == Goal.id))
-             .order_by(*order_by, User.id))
     number = max(1, int(page or 1))
-    if sort in ("name", "last_login"):
-        # Sorted by the students' own columns: pick the page's students first, and
-        # count every match in the same query, so the search runs once and the figures
-        # are summed for one page of students rather than for every match
-        # (bench/load.py measured the search growing with the number of lessons).
-        on_page = list(User
-                       .select(User.id, fn.COUNT(SQL("*")).over())
-                       .where(where)
-                       .order_by(*order_by, User.id)
-                       .paginate(number, per_page)
-                       .tuples())
-        if on_page:
-            total = on_page[0][1]
-        else:  # past the last page, or nobody
-            total = User.select().where(where).count() if number > 1 else 0
-        items = list(query.where(User.id.in_([row[0] for row in on_page]))) if on_page else []
-        result = Page(items, number, per_page, total)
-    else:
-        result = page_of(query.where(where), number, per_page,
-                         User.select().where(where).count())
-    for student in result.items:
-        student.paid = balances.money(student.paid)
-        student.charged = balances.money(student.charged)
-        student.balance = student.paid - student.charged
-    return result
+    on_page = list(User
+                   .select(User.id, fn.COUNT(SQL("*")).over())
+                   .where(where)
+                   .order_by(*order_by, User.id)
+                   .paginate(number, per_page)
+                   .tuples())
+    if on_page:
+        total = on_page[0][1]
+    else:  # past the last page, or nobody
+        total = User.select().where(where).count() if number > 1 else 0
+    return Page(_listed([row[0] for row in on_page]), number, per_page, total)
 
 
 def get_student(student_id):
