@@ -127,3 +127,16 @@ def test_full_pages_are_built_every_time(person, alisa, builds):
     browser.get(THIS_WEEK)
     browser.get(THIS_WEEK)
     assert len(builds) == 2
+
+
+def test_a_kept_week_is_held_as_the_bytes_it_is_sent_as(app, person, alisa, builds):
+    """As UTF-8, not a str: a Russian week as a str takes two bytes a character, and the
+    cache holds hundreds of weeks in every worker (bench/RESULTS.md, worker memory)."""
+    from tutor import rendered
+
+    browser = person("alisa")
+    fragment(browser)  # with the toast of the language switch: shown once, kept without
+    sent = browser.get(THIS_WEEK, headers=HTMX).data
+    with app.test_request_context():
+        kept = [html for html, _ in rendered.weeks()._entries.values()]
+    assert kept == [sent]  # a str would not equal the bytes
