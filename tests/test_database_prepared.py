@@ -102,6 +102,14 @@ CASES = {
         "all", ImportedBusy, lambda d: [d["teachers"][0], *d["week"]],
         lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(hours=5)]),
     "tutor.services.changes._VERSION": ("sql", None, lambda d: [], lambda d: []),
+    # The second values leave out the first interval and the first imported hour.
+    "tutor.services.schedule._CLOSED": (
+        "sql", None, lambda d: [d["teachers"][0], *d["week"]] * 2,
+        lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(days=2, hours=5)] * 2),
+    # The second values leave out the first lesson.
+    "tutor.services.schedule._BUSY": (
+        "sql", None, lambda d: [d["teachers"][0], *d["week"]],
+        lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(minutes=55)]),
     # A page of students: always PER_PAGE ids, padded with NULL (students._listed).
     "tutor.services.students._LISTED": (
         "sql", None, lambda d: [*d["students"]] + [None] * (PER_PAGE - 2),

@@ -120,27 +120,44 @@ def imported_between(teacher, start, end):
             for i in _IMPORTED.all(ImportedBusy, _id(teacher), end, start)]
 
 
+def _overlapping(model, teacher_id, start, end):
+    return (model
+            .select(model.start, model.end)
+            .where((model.teacher == teacher_id) & overlap(model.start, model.end, start, end)))
+
+
+# Every page a student or a visitor opens looks for the next free slot through these
+# two (services/calendar.next_free_slot): their SQL is built once, their rows are
+# (start, end) pairs, not models.
+_CLOSED = Prepared(lambda teacher_id, end, start, teacher_id_, end_, start_: (
+    _overlapping(UnavailableInterval, teacher_id, start, end)
+    .union_all(_overlapping(ImportedBusy, teacher_id_, start_, end_))))
+_BUSY = Prepared(lambda teacher_id, end, start: _overlapping(Lesson, teacher_id, start, end))
+
+
+def _intervals(prepared, *values):
+    """The (start, end) rows of `prepared` as Intervals, by start."""
+    moment = Lesson.start.python_value  # SQLite gives text, PostgreSQL datetimes
+    rows = db.database.execute_sql(*prepared.sql(db.database, *values)).fetchall()
+    return [Interval(start, end)
+            for start, end in sorted((moment(start), moment(end)) for start, end in rows)]
+
+
 def closed_between(teacher, start, end):
     """What students cannot book in [start, end), as Intervals: the unavailable
     intervals and the busy time imported from the teacher's other calendars. The
     teacher placing or moving a lesson by hand checks unavailable_between alone: what
     their other calendars say informs them (their week shows it) but never refuses.
     One query for both."""
-    def overlapping(model):
-        return (model
-                .select(model.start, model.end)
-                .where((model.teacher == teacher)
-                       & overlap(model.start, model.end, start, end)))
-    both = overlapping(UnavailableInterval).union_all(overlapping(ImportedBusy))
-    return [Interval(begin, finish) for begin, finish in sorted(both.tuples())]
+    return _intervals(_CLOSED, _id(teacher), end, start, _id(teacher), end, start)
 
 
 def busy_between(teacher, start, end, exclude=None):
     """The teacher's lessons (pending or confirmed) overlapping [start, end), as
     Intervals; `exclude` is a lesson to leave out (the one being moved)."""
-    query = Lesson.in_range(teacher, start, end)
-    if exclude is not None:
-        query = query.where(Lesson.id != _id(exclude))
+    if exclude is None:
+        return _intervals(_BUSY, _id(teacher), end, start)
+    query = Lesson.in_range(teacher, start, end).where(Lesson.id != _id(exclude))
     return [Interval(lesson.start, lesson.end) for lesson in query]
 
 

@@ -2,6 +2,7 @@
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from tutor import rendered
 from tutor.htmx import answer, has_flashes, render, with_toasts
@@ -37,54 +38,76 @@ def week():
                       lambda: _week(who, day, now, teacher_view=True, home=True))
     # Visitors and students land on the week of the next free slot, which the full
     # page also names; a fragment for a given week needs neither (and stays kept).
+    # The full page shows the same kept week.
     if day is not None:
         return answer(lambda: _kept_week(who, day, now),
-                      lambda: _week(who, day, now, next_free=_next_free(who, now)))
+                      lambda: _week_page(who, day, now, _next_free(who, now)))
     next_free = _next_free(who, now)
     landing = next_free.start.date() if next_free is not None else None
     return answer(lambda: _kept_week(who, landing, now),
-                  lambda: _week(who, landing, now, next_free=next_free))
+                  lambda: _week_page(who, landing, now, next_free))
 
 
 def _next_free(who, now):
     return calendar.next_free_slot(accounts.the_teacher(), who, now)
 
 
-def _week(who, day, now, teacher_view=False, home=False, next_free=None):
+def _week(who, day, now, teacher_view=False, home=False):
     week = calendar.build_week(accounts.the_teacher(), who, day, now)
     return render("calendar/week.html", "calendar/partials/_week.html", week=week,
                   onboarding=onboarding.checklist(who) if home else None,
-                  next_free=next_free, teacher_view=teacher_view,
-                  agenda=agenda.for_teacher(who, now) if home else None)
+                  teacher_view=teacher_view, agenda=agenda.for_teacher(who, now) if home else None)
 
 
-def _kept_week(who, day, now):
-    """A visitor's or a student's week fragment, rendered once for each version of the
-    calendar and kept until time alone would change it, here and in the browser: its
-    entity tag names the same key and moment, so that a browser's conditional request
-    is answered 304 before anything is built. (The teacher's carries forms with a CSRF
-    token and is always rendered.)"""
-    version = changes.calendar_version()  # before the data it describes
-    key = (version, who.id if who else None, who.timezone if who else None,
-           str(get_locale()), day)
-    # A week with a message over it is shown once: no tag to confirm it by later.
-    flashed = has_flashes()
-    tagged = version is not None and not flashed
-    if tagged and request.if_none_match:
-        tag = rendered.current_etag(key, now, request.if_none_match)
-        if tag is not None:
-            return _fragment_response(make_response("", 304), tag)
+def _week_page(who, day, now, next_free):
+    """A visitor's or a student's full week page, around their kept week."""
+    html, _ = _kept(who, day, now, _week_key(who, day))
+    # Jinja escaped every value in it when it was rendered.
+    return render_template("calendar/week.html", week_html=Markup(html.decode()),  # nosec B704
+                           next_free=next_free)
+
+
+def _week_key(who, day):
+    """What a visitor's or a student's week is kept under: the calendar's version
+    (read before the data it describes), the viewer, their zone and language, the
+    week. None before the calendar has a version: such a week is not kept."""
+    version = changes.calendar_version()
+    if version is None:
+        return None
+    return (version, who.id if who else None, who.timezone if who else None,
+            str(get_locale()), day)
+
+
+def _kept(who, day, now, key):
+    """(html as UTF-8, valid until) of the week kept under `key`; built, rendered and
+    kept when it is not there. Kept until time alone would change it."""
     cache = rendered.weeks()
-    entry = cache.entry(key, now) if version is not None else None
+    entry = cache.entry(key, now) if key is not None else None
     if entry is None:
         week = calendar.build_week(accounts.the_teacher(), who, day, now)
         # Kept as the UTF-8 the response sends: half the memory of a str with Cyrillic
         # in it (two bytes a character), and nothing to encode again on a hit.
-        html = render_template("calendar/partials/_week.html", week=week).encode()
-        entry = (html, week.changes_at)
-        if version is not None:
+        entry = (render_template("calendar/partials/_week.html", week=week).encode(),
+                 week.changes_at)
+        if key is not None:
             cache.put(key, *entry)
-    html, until = entry
+    return entry
+
+
+def _kept_week(who, day, now):
+    """A visitor's or a student's week fragment, kept here (_kept) and in the browser:
+    its entity tag names the same key and moment, so that a browser's conditional
+    request is answered 304 before anything is built. (The teacher's carries forms
+    with a CSRF token and is always rendered.)"""
+    key = _week_key(who, day)
+    # A week with a message over it is shown once: no tag to confirm it by later.
+    flashed = has_flashes()
+    tagged = key is not None and not flashed
+    if tagged and request.if_none_match:
+        tag = rendered.current_etag(key, now, request.if_none_match)
+        if tag is not None:
+            return _fragment_response(make_response("", 304), tag)
+    html, until = _kept(who, day, now, key)
     body = with_toasts(html.decode()) if flashed else html
     return _fragment_response(make_response(body), rendered.etag(key, until) if tagged else None)
 
