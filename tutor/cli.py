@@ -9,7 +9,6 @@ import click
 import peewee
 from flask.cli import AppGroup, with_appcontext
 
-from tutor import jobs as _jobs  # noqa: F401 (declares the periodic jobs)
 from tutor import migrate
 from tutor import telegram_cli
 from tutor.extensions import db as flask_db
@@ -165,7 +164,7 @@ jobs_group = AppGroup("jobs", help="Periodic jobs.")
 def list_jobs():
     """Each job, its schedule and its last run."""
     states = periodic.states()
-    for job in periodic.REGISTRY.values():
+    for job in periodic.declared().values():
         state = states.get(job.name)
         when = f"day {job.day} monthly" if job.monthly else "every minute"
         last = (f"{state.last_status} {state.last_finished_at:%Y-%m-%d %H:%M}Z"
@@ -180,7 +179,7 @@ def list_jobs():
 @click.argument("name")
 def run_job(name):
     """Run one job now, in this process, recorded as a manual run."""
-    if name not in periodic.REGISTRY:
+    if name not in periodic.declared():
         raise click.ClickException(f"no job {name!r}; `flask jobs list` names them")
     try:
         counts = periodic.run(name, manual=True)

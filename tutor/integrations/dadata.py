@@ -1,6 +1,8 @@
 """DaData name suggestions ("suggest fio"): first names and surnames for the
 registration form's live hints. https://dadata.ru/api/suggest/name"""
-import requests
+
+# requests (and urllib3) are imported by the functions that call out: a web worker
+# that never does is spared them (tests/test_worker_imports.py).
 
 DEFAULT_BASE_URL = "https://suggestions.dadata.ru"
 PATH = "/suggestions/api/4_1/rs/suggest/fio"
@@ -17,6 +19,7 @@ def suggest_fio(query, part, *, api_key, base_url=DEFAULT_BASE_URL, count=5, tim
                 session=None):
     """Up to `count` distinct suggestions for one part of a name ("name" or
     "surname") that start like `query`."""
+    import requests
     if part not in PARTS:
         raise ValueError(f"part must be one of {sorted(PARTS)}, not {part!r}")
     query = query.strip()[:MAX_QUERY_LENGTH]

@@ -3,7 +3,8 @@ unknown domains, disposable addresses)."""
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import requests
+# requests (and urllib3) are imported by the functions that call out: a web worker
+# that never does is spared them (tests/test_worker_imports.py).
 
 DEFAULT_BASE_URL = "https://verifier.meetchopra.com"
 
@@ -47,6 +48,7 @@ class Verdict:
 
 def verify_email(email, *, token, base_url=DEFAULT_BASE_URL, timeout=3.0, session=None):
     """The service's verdict on `email`; VerifierUnavailable when there is none."""
+    import requests
     url = f"{base_url}/verify/{quote(email, safe='@')}"
     try:
         response = (session or requests).get(url, params={"token": token}, timeout=timeout)

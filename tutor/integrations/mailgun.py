@@ -4,10 +4,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
 from tutor.integrations.attachments import Attachment  # noqa: F401 (re-exported for callers)
+
+# requests (and urllib3) are imported by the functions that call out: a web worker
+# that never does is spared them (tests/test_worker_imports.py).
 
 US_BASE_URL = "https://api.mailgun.net"
 EU_BASE_URL = "https://api.eu.mailgun.net"  # a domain created in the EU region lives only here
@@ -40,6 +40,7 @@ def send_message(*, domain, api_key, sender, to, subject, text, html="", attachm
     `variables` ({"outbox_id": 7}) come back in Mailgun's webhooks and events.
     `message_id` ("<unique@domain>") replaces the Message-Id Mailgun would make up:
     Mailgun keeps it as the message's id, so accepted() can find the message by it."""
+    import requests
     fields = [("from", sender), ("to", to), ("subject", subject), ("text", text)]
     if html:
         fields.append(("html", html))
@@ -84,6 +85,7 @@ def accepted(*, domain, api_key, message_id, base_url=US_BASE_URL, timeout=10.0,
     names the domain as well as the Message-Id, and every item found is checked for
     both: a filter Mailgun ignored must not make another message look accepted.
     https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/logs"""
+    import requests
     # Logs carry the Message-Id without its angle brackets, and so does the filter.
     bare = message_id.strip().strip("<>")
     # The window's end: a minute ahead, for our clock's skew and the seconds the
@@ -147,6 +149,8 @@ def _event_of(item, bare_message_id, domain):
 def _maybe_reached(error):
     """Whether a failed request may have reached Mailgun: not when the connection was
     never made (refused, no such host, a connect timeout)."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
     if isinstance(error, requests.ConnectTimeout):
         return False
     if isinstance(error, requests.ConnectionError):

@@ -4,7 +4,8 @@ import html
 import mimetypes
 import re
 
-import requests
+# requests (and urllib3) are imported by the functions that call out: a web worker
+# that never does is spared them (tests/test_worker_imports.py).
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MESSAGE_LIMIT = 4096  # text after entity parsing, in UTF-16 code units
@@ -108,6 +109,7 @@ class TelegramBot:
 
     def call(self, method, *, json=None, data=None, files=None, timeout=None):
         """Any Bot API method; returns its `result`."""
+        import requests
         url = f"{self.base_url}/bot{self.token}/{method}"
         try:
             response = (self.session or requests).post(

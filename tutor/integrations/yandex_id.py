@@ -15,7 +15,8 @@ login.yandex.ru/info.
   the rights the app was given (login:info, login:email)."""
 from dataclasses import dataclass
 
-import requests
+# requests (and urllib3) are imported by the functions that call out: a web worker
+# that never does is spared them (tests/test_worker_imports.py).
 
 DEFAULT_OAUTH_URL = "https://oauth.yandex.ru"
 DEFAULT_LOGIN_URL = "https://login.yandex.ru"
@@ -66,6 +67,7 @@ def user_for_code(code, verifier, *, client_id, client_secret, redirect_uri,
                   oauth_url=DEFAULT_OAUTH_URL, login_url=DEFAULT_LOGIN_URL):
     """The Yandex user who approved: the code is exchanged (with the PKCE verifier)
     for a token, and the token for the user's data. Raises YandexUnavailable."""
+    import requests
     from authlib.integrations.base_client import OAuthError
     try:
         token = _client(client_id, client_secret, redirect_uri).fetch_token(

@@ -29,7 +29,6 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from tutor.extensions import db
-from tutor.integrations import ical_fetch
 from tutor.models import CalendarSubscription, ImportedBusy, WorkRequest, utcnow
 from tutor.services import audit, ical_busy, schedule, work
 
@@ -96,6 +95,7 @@ def normalize_address(text):
         url = "https://" + url[len("webcal://"):]
     if not url or len(url) > MAX_URL or any(c.isspace() for c in url):
         raise InvalidAddress(url[:100])
+    from tutor.integrations import ical_fetch  # requests with it: loaded on first use
     try:
         ical_fetch.check_address(url)
     except ical_fetch.BadAddress:
@@ -240,6 +240,7 @@ def refresh(subscription_id, now=None):
         and subscription.covered_until >= horizon_end + timedelta(days=1) \
         and subscription.timezone == settings.timezone
     next_round = now + timedelta(minutes=config["BUSY_CALENDAR_REFRESH_MINUTES"])
+    from tutor.integrations import ical_fetch  # requests with it: loaded on first use
     try:
         fetched = ical_fetch.fetch(
             subscription.url,

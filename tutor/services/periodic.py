@@ -38,6 +38,14 @@ REGISTRY = {}
 RETRY_AFTER = timedelta(minutes=15)
 
 
+def declared():
+    """Every job by name. tutor/jobs.py declares them as it is imported, done here on
+    first use rather than by every web worker (it loads the task queue: huey, and
+    with it redis and asyncio, some 9 MB; services/work.wake)."""
+    from tutor import jobs  # noqa: F401
+    return REGISTRY
+
+
 def register(name, day=None, title=""):
     """Declare a job: `run(now)` does the work and returns what it counted."""
     def decorate(fn):

@@ -91,6 +91,14 @@ class Counts:
     failed: int = 0
 
 
+def wake():
+    """Ask a consumer to do the saved work now (jobs.wake). The task queue is loaded
+    by the first call: huey, and with it redis and asyncio, are some 9 MB that a web
+    worker which never wakes one does without (bench/RESULTS.md, worker memory)."""
+    from tutor import jobs
+    jobs.wake()
+
+
 def run_due(limit=100):
     """Do up to `limit` waiting requests, oldest first. Safe in several consumers."""
     counts = Counts()

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from tutor import jobs
 from tutor.extensions import opens_database
 from tutor.formatting import local_datetime
 from tutor.forms.accounts import (
@@ -19,7 +18,8 @@ from tutor.forms.accounts import (
 from tutor.forms.base import EmptyForm
 from tutor.htmx import is_fragment_request, redirect_to, render, safe_next
 from tutor.models import User
-from tutor.services import accounts, devices, outbox, personal_data, signin, telegram_links
+from tutor.services import (accounts, devices, outbox, personal_data, signin, telegram_links,
+                            work)
 from tutor.views.auth import end_session
 from tutor.views.feeds import feed_url
 
@@ -214,7 +214,7 @@ def export_data():
         flash(_("You asked for your data less than an hour ago. You can ask again after "
                 "%(time)s.", time=local_datetime(error.next_at)), "warning")
     else:
-        jobs.wake()
+        work.wake()
         flash(_("We are collecting your data. You will find the file in your notifications "
                 "in a few minutes."), "success")
     return redirect_to(url_for("account.profile", _anchor="data-heading"))

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tutor import jobs, ratelimits, sessions
+from tutor import ratelimits, sessions
 from tutor.extensions import csrf, limiter
 from tutor.forms.accounts import (
     ForgotPasswordForm,
@@ -175,7 +175,7 @@ def forgot_password():
     if form.validate_on_submit():
         work.request_password_reset(form.identifier.data,
                                     current_app.config["PUBLIC_URL"] or request.url_root)
-        jobs.wake()
+        work.wake()
         flash(_("If this account exists and has notifications turned on, a link to set a "
                 "new password has been sent there. It works once, within an hour."), "dialog")
         return redirect_to(url_for("auth.login"))

@@ -5,11 +5,10 @@ from flask import Blueprint, abort, flash, url_for
 from flask_babel import format_number, format_timedelta, ngettext
 from flask_babel import gettext as _
 
-from tutor import jobs
 from tutor.forms.calendars import CalendarAddressForm
 from tutor.htmx import redirect_to, render
 from tutor.models import utcnow
-from tutor.services import busy_import
+from tutor.services import busy_import, work
 from tutor.views.access import me, teacher_only
 
 bp = teacher_only(Blueprint("calendars", __name__, url_prefix="/teacher/calendars"))
@@ -63,7 +62,7 @@ def add():
             form.url.errors.append(ADD_ERRORS[type(error)]())
         else:
             busy_import.request_refresh(me(), subscription.id)
-            jobs.wake()
+            work.wake()
             flash(_("The calendar is added and is being read now."), "success")
             return redirect_to(url_for("calendars.index"))
     return _page(form)
@@ -75,7 +74,7 @@ def refresh(subscription_id):
         busy_import.request_refresh(me(), subscription_id)
     except busy_import.SubscriptionNotFound:
         abort(404)
-    jobs.wake()
+    work.wake()
     flash(_("The calendar is being read now."), "success")
     return redirect_to(url_for("calendars.index"))
 

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tutor import jobs
 from tutor.htmx import redirect_to
 from tutor.services import calendar, periodic, schedule, scheduler, work, zones
 from tutor.views.access import teacher_only
@@ -18,7 +17,7 @@ def index():
     me = current_user._get_current_object()
     zone = calendar.viewer_timezone(me, schedule.settings_for(me))
     runs = [(run, json.loads(run.counts or "{}")) for run in periodic.recent_runs(50)]
-    return render_template("jobs/index.html", jobs=periodic.REGISTRY.values(),
+    return render_template("jobs/index.html", jobs=periodic.declared().values(),
                            states=periodic.states(), next_due=periodic.next_due, runs=runs,
                            zone=zone, local=zones.local, lease=scheduler.current(),
                            failed_work=work.failed(),
@@ -27,7 +26,7 @@ def index():
 
 @bp.post("/<name>/run")
 def run(name):
-    if name not in periodic.REGISTRY:
+    if name not in periodic.declared():
         abort(404)
     job = periodic.REGISTRY[name]
     if periodic.is_running(name):
@@ -40,7 +39,7 @@ def run(name):
         flash(_("“%(job)s” has been asked for already and starts shortly.", job=job.title),
               "error")
         return redirect_to(url_for("jobs.index"))
-    jobs.wake()
+    work.wake()
     if again:
         flash(_("“%(job)s” has already run this month; it is run again, as you asked. Its "
                 "result appears below when it ends.", job=job.title), "success")

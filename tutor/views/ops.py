@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from tutor import metrics
 from tutor.extensions import db
-from tutor.queue import huey
 
 bp = Blueprint("ops", __name__)
 
@@ -33,6 +32,7 @@ def readyz():
         current_app.logger.warning("readiness: database: %s", error)
         checks["database"] = "unavailable"
     try:
+        from tutor.queue import huey  # loaded here, not by every web worker
         huey.storage.queue_size()
         checks["queue"] = "ok"
     except Exception as error:  # noqa: BLE001

@@ -5,7 +5,6 @@ import hmac
 
 from flask import Blueprint, current_app, request
 
-from tutor import jobs
 from tutor.extensions import csrf
 from tutor.services import bounds, telegram_links, work
 
@@ -35,5 +34,5 @@ def webhook():
     # Saved, then handled by a consumer: Telegram waits for this answer before sending
     # more, and sends the update again unless it is 200.
     work.receive_telegram_update(update)
-    jobs.wake()
+    work.wake()
     return "", 200
