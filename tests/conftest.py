@@ -32,6 +32,7 @@ from tutor import create_app, migrate  # noqa: E402
 from tutor.database import open_database  # noqa: E402
 from tutor.extensions import db  # noqa: E402
 from tutor.models import User  # noqa: E402
+from tutor import jobs  # noqa: E402,F401 (declares the tasks and jobs, as tasks.py does)
 from tutor.queue import huey  # noqa: E402
 from tutor.services.passwords import hash_password  # noqa: E402
 
