@@ -21,7 +21,8 @@ runs every scenario for --duration seconds at --connections connections:
                   (WEEK_CACHE_ENTRIES, 512), so every request is built and rendered
   week-teacher    the full week page as the teacher
   students-search GET /teacher/students?q=иван as an htmx fragment, as the teacher
-  booking         POST /lessons, each request a different free slot, from 8 students;
+  booking         POST /lessons, each request a different free slot, from students taking
+                  turns (as many as the teacher's limit of pending requests needs);
                   when the slots (about 2,600 in the year) run out before --duration,
                   the generator stops and bookings/s is counted over the time they
                   lasted (the output says so)
@@ -37,6 +38,7 @@ after the scenarios.
 import argparse
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -65,7 +67,7 @@ import seed as seeding  # noqa: E402
 DATA = ROOT / "instance" / "bench"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 SEARCH = "иван"
-BOOKING_STUDENTS = 8
+BOOKING_STUDENTS = 8  # at least; more when the slots need them (booking_sessions)
 BOOKING_COMMENT = "bench-load"
 IN_PROCESS_BOOKINGS = 1 + 3 * 20  # the query count, then three rounds of CPU time
 NEW_WEEK_VIEWERS = 2_000  # students taking turns in week-fragment-new
@@ -253,6 +255,23 @@ def scenario_requests(name, sessions, week, base):
     }[name]
     headers = {**extra, **({"Cookie": cookie} if cookie else {})}
     return [Request("GET", path, headers)]
+
+
+def booking_sessions(base, slots, students):
+    """(cookie, CSRF token) of each student who takes turns to book `slots`: enough
+    that none reaches the teacher's limit of pending requests (the seed sets the most
+    allowed: 100 each, so 8 students were refused after 800 bookings), at least
+    BOOKING_STUDENTS, at most the seeded students but the one the week scenarios use."""
+    from tutor.services.schedule import SETTING_LIMITS
+
+    each = SETTING_LIMITS["max_pending_lessons"][1]
+    count = min(max(BOOKING_STUDENTS, math.ceil(len(slots) / each) + 1), students - 1)
+    bookers = []
+    for n in range(2, 2 + count):
+        session = log_in(base, f"student{n:05d}")
+        page = session.get(f"{base}/lessons/new", params={"start": slots[0].isoformat()})
+        bookers.append((cookie_header(session), csrf_token(page.text)))
+    return bookers
 
 
 def booking_requests(bookers, slots):
@@ -641,16 +660,11 @@ def run_size(size, database, args, log):
         sessions = {"student": cookie_header(log_in(server.base, "student00001")),
                     "teacher": cookie_header(log_in(server.base, seeding.TEACHER_LOGIN)),
                     "many": signed_in_cookies(url, secret, NEW_WEEK_VIEWERS)}
-        bookers = []
-        for n in range(2, 2 + BOOKING_STUDENTS):
-            session = log_in(server.base, f"student{n:05d}")
-            page = session.get(f"{server.base}/lessons/new",
-                               params={"start": the_plan.slots[0].isoformat()})
-            bookers.append((cookie_header(session), csrf_token(page.text)))
+        offered = the_plan.slots[:args.booking_slots or None]
+        bookers = booking_sessions(server.base, offered, args.students)
         for name in args.scenarios:
             if name == "booking":
-                items = list(booking_requests(bookers, the_plan.slots[:args.booking_slots
-                                                                      or None]))
+                items = list(booking_requests(bookers, offered))
             else:
                 items = scenario_requests(name, sessions, the_plan.week, server.base)
                 if args.warmup:

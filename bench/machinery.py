@@ -132,16 +132,12 @@ def http_side(url, piece, side, workdir, args, secret):
     sessions = {"student": load.cookie_header(load.log_in(server.base, "student00001")),
                 "teacher": load.cookie_header(load.log_in(server.base, seeding.TEACHER_LOGIN)),
                 "many": load.signed_in_cookies(url, secret, load.NEW_WEEK_VIEWERS)}
-    bookers = []
     the_plan = load.plan(url)
     # Slots well beyond the notice: the rounds of a loaded machine take a while.
     soon = datetime.now(timezone.utc).replace(tzinfo=None) + BOOKING_MARGIN
     the_plan.slots = [start for start in the_plan.slots if start >= soon]
-    for n in range(2, 2 + load.BOOKING_STUDENTS):
-        session = load.log_in(server.base, f"student{n:05d}")
-        page = session.get(f"{server.base}/lessons/new",
-                           params={"start": the_plan.slots[0].isoformat()})
-        bookers.append((load.cookie_header(session), load.csrf_token(page.text)))
+    bookers = load.booking_sessions(server.base, the_plan.slots[:-IN_PROCESS_SLOTS],
+                                    args.students)
     return server, sessions, bookers, the_plan
 
 
