@@ -175,6 +175,29 @@ def test_teachers_there_before_the_slot_step_keep_their_slots(database):
         assert TeacherSettings.create(teacher=new).slot_step_minutes == 60
 
 
+def test_an_old_install_with_lessons_upgrades_in_one_go(database):
+    """From 0026, with a confirmed lesson, to the last migration in one transaction:
+    0027 writes the lessons and 0031 indexes them, which PostgreSQL refused while the
+    calendar counter's deferred trigger events were pending ("pending trigger
+    events": a tutor's upgrade from before 0027 failed)."""
+    migrate.upgrade(database, target="0026_busy_calendars")
+    for login, role in (("teacher", "teacher"), ("student", "student")):
+        database.execute_sql(
+            "INSERT INTO users (login, password_hash, role, first_name, last_name, channel, "
+            f"created_at, reset_version) VALUES ({', '.join([database.param] * 8)})",
+            [login, "x", role, "", "", "none", "2026-01-01 00:00:00", 0])
+    teacher_id, student_id = (database.execute_sql(
+        f"SELECT id FROM users WHERE login = {database.param}", [login]).fetchone()[0]
+        for login in ("teacher", "student"))
+    database.execute_sql(
+        'INSERT INTO lessons (teacher_id, student_id, start, "end", status, comment, people, '
+        f"created_at, confirmed_at) VALUES ({', '.join([database.param] * 9)})",
+        [teacher_id, student_id, "2026-02-02 10:00:00", "2026-02-02 11:00:00", "confirmed",
+         "", 1, "2026-01-01 00:00:00", "2026-01-02 00:00:00"])
+    assert migrate.upgrade(database)[-1] == migrate.available()[-1].name
+    assert database.execute_sql("SELECT sequence FROM lessons").fetchall() == [(1,)]
+
+
 def test_the_names_there_before_are_folded_for_the_search(database):
     """0031: users there before get their names' folded copy (users.search_name)."""
     migrate.upgrade(database, target="0030_scheduler_lease")

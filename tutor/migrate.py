@@ -7,7 +7,7 @@ from pathlib import Path
 
 from peewee import CharField, DateTimeField, Model
 
-from tutor.database import exclusive
+from tutor.database import backend, exclusive
 from tutor.models import utcnow
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -54,6 +54,12 @@ def upgrade(database, target=None, directory=MIGRATIONS_DIR):
     transaction that concurrent upgraders wait for. Returns the names applied."""
     done = []
     with SchemaMigration.bind_ctx(database), exclusive(database, "migrations"):
+        if backend(database) == "postgresql":
+            # The calendar's counter is a deferred trigger (0013): a migration that
+            # writes lessons would leave its events pending until the commit, and a
+            # later one could then not alter or index the table ("pending trigger
+            # events"), failing an old install's upgrade in one go.
+            database.execute_sql("SET CONSTRAINTS ALL IMMEDIATE")
         database.create_tables([SchemaMigration], safe=True)
         already = {m.name for m in SchemaMigration.select()}
         for migration in available(directory):
