@@ -59,10 +59,12 @@ def data(app_ctx, teacher, create_student, create_user):
     TeacherSettings.create(teacher=other, min_notice_hours=0)
     schedule.set_windows(teacher, [(0, time(9), time(12)), (1, time(10), time(14, 30))])
     schedule.set_windows(other, [(2, time(8), time(9))])
+    lessons = []
     for n, student in enumerate(students):
-        Lesson.create(teacher=teacher, student=student, start=MONDAY + timedelta(hours=n),
-                      end=MONDAY + timedelta(hours=n, minutes=50), comment=f"{n}",
-                      price=Decimal("1000.00") if n else None, status=Lesson.CONFIRMED)
+        lessons.append(Lesson.create(
+            teacher=teacher, student=student, start=MONDAY + timedelta(hours=n),
+            end=MONDAY + timedelta(hours=n, minutes=50), comment=f"{n}",
+            price=Decimal("1000.00") if n else None, status=Lesson.CONFIRMED).id)
         UnavailableInterval.create(teacher=teacher, start=MONDAY + timedelta(days=n + 1),
                                    end=MONDAY + timedelta(days=n + 2), reason=f"{n}")
         subscription = CalendarSubscription.create(
@@ -75,7 +77,7 @@ def data(app_ctx, teacher, create_student, create_user):
                              key=f"test:{n}:{k}")
     week = (MONDAY + timedelta(days=6), MONDAY - timedelta(days=1))  # (end, start)
     return {"teachers": [teacher.id, other.id], "students": [s.id for s in students],
-            "sessions": sessions, "week": week}
+            "sessions": sessions, "week": week, "lessons": lessons}
 
 
 # How each prepared query is run (the method the app calls, the model it makes) and
@@ -106,10 +108,10 @@ CASES = {
     "tutor.services.schedule._CLOSED": (
         "sql", None, lambda d: [d["teachers"][0], *d["week"]] * 2,
         lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(days=2, hours=5)] * 2),
-    # The second values leave out the first lesson.
+    # The second values leave out the first lesson by its id.
     "tutor.services.schedule._BUSY": (
-        "sql", None, lambda d: [d["teachers"][0], *d["week"]],
-        lambda d: [d["teachers"][0], d["week"][0], MONDAY + timedelta(minutes=55)]),
+        "sql", None, lambda d: [d["teachers"][0], *d["week"], schedule.NO_LESSON],
+        lambda d: [d["teachers"][0], *d["week"], d["lessons"][0]]),
     # A page of students: always PER_PAGE ids, padded with NULL (students._listed).
     "tutor.services.students._LISTED": (
         "sql", None, lambda d: [*d["students"]] + [None] * (PER_PAGE - 2),

@@ -128,11 +128,17 @@ def _overlapping(model, teacher_id, start, end):
 
 # Every page a student or a visitor opens looks for the next free slot through these
 # two (services/calendar.next_free_slot): their SQL is built once, their rows are
-# (start, end) pairs, not models.
+# (start, end) pairs, not models. Lessons are read as Lesson.in_range reads them (its
+# order keeps SQLite on the index that skips the history); the lesson left out is
+# NO_LESSON (0, no row's id) when none is.
 _CLOSED = Prepared(lambda teacher_id, end, start, teacher_id_, end_, start_: (
     _overlapping(UnavailableInterval, teacher_id, start, end)
     .union_all(_overlapping(ImportedBusy, teacher_id_, start_, end_))))
-_BUSY = Prepared(lambda teacher_id, end, start: _overlapping(Lesson, teacher_id, start, end))
+_BUSY = Prepared(lambda teacher_id, end, start, left_out: (
+    Lesson.in_range(teacher_id, start, end)
+    .select(Lesson.start, Lesson.end)
+    .where(Lesson.id != left_out)))
+NO_LESSON = 0
 
 
 def _intervals(prepared, *values):
@@ -155,10 +161,8 @@ def closed_between(teacher, start, end):
 def busy_between(teacher, start, end, exclude=None):
     """The teacher's lessons (pending or confirmed) overlapping [start, end), as
     Intervals; `exclude` is a lesson to leave out (the one being moved)."""
-    if exclude is None:
-        return _intervals(_BUSY, _id(teacher), end, start)
-    query = Lesson.in_range(teacher, start, end).where(Lesson.id != _id(exclude))
-    return [Interval(lesson.start, lesson.end) for lesson in query]
+    left_out = NO_LESSON if exclude is None else _id(exclude)
+    return _intervals(_BUSY, _id(teacher), end, start, left_out)
 
 
 def free_slots_for(teacher, range_start, range_end, now):
