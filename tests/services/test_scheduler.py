@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tutor import jobs, queue  # noqa: F401 (jobs declares the periodic tasks, as tasks.py does)
+from tutor import queue
 from tutor.models import SchedulerLease
 from tutor.queue import huey
 from tutor.services import scheduler

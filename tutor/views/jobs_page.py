@@ -26,9 +26,9 @@ def index():
 
 @bp.post("/<name>/run")
 def run(name):
-    if name not in periodic.declared():
+    job = periodic.declared().get(name)
+    if job is None:
         abort(404)
-    job = periodic.REGISTRY[name]
     if periodic.is_running(name):
         flash(_("“%(job)s” is running already.", job=job.title), "error")
         return redirect_to(url_for("jobs.index"))
