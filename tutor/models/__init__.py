@@ -10,6 +10,7 @@ from tutor.models.accounts import (
     User,
     folded,
     normalize_login,
+    person_name,
     search_name,
 )
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
@@ -54,5 +55,5 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           LinkedIdentity, TrialRequest, TrialChat]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "folded", "normalize_login",
-           "search_name", "utcnow",
+           "person_name", "search_name", "utcnow",
            *(model.__name__ for model in MODELS)]

@@ -41,9 +41,14 @@ def folded(text):
     return (text or "").lower().replace("ё", "е")
 
 
+def person_name(first_name, last_name):
+    """A person's name as the app shows it: the parts they gave, in that order."""
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
 def search_name(first_name, last_name):
     """What User.search_name holds for these names."""
-    return folded(" ".join(part for part in (first_name, last_name) if part))
+    return folded(person_name(first_name, last_name))
 
 
 class User(UserMixin, BaseModel):
@@ -136,12 +141,7 @@ class User(UserMixin, BaseModel):
     def full_name(self):
         if self.role == self.DELETED:
             return gettext("Deleted student")
-        return self.name_of(self.first_name, self.last_name)
-
-    @staticmethod
-    def name_of(first_name, last_name):
-        """A person's name as the app shows it: the parts they gave, in that order."""
-        return " ".join(part for part in (first_name, last_name) if part)
+        return person_name(self.first_name, self.last_name)
 
     # The key of the LoginSession this object was logged in or loaded with; None for a
     # user read any other way.

@@ -22,7 +22,7 @@ from peewee import JOIN, SQL, Case, Ordering, fn
 
 from tutor.database import Prepared, exclusive
 from tutor.extensions import db
-from tutor.models import Goal, Lesson, LoginSession, Message, User, utcnow
+from tutor.models import Goal, Lesson, LoginSession, Message, User, person_name, utcnow
 from tutor.services import accounts, audit, balances, notify
 from tutor.services.accounts import NewCredentials
 from tutor.services.errors import AdminError
@@ -115,7 +115,7 @@ def _listed(ids):
         for (id_, login, first, last, channel, goal, last_login, inactive, lessons, paid,
              charged) in database.execute_sql(*_LISTED.sql(database, *padded)):
             found[id_] = Listed(
-                id_, login, User.name_of(first, last), channel, goal,
+                id_, login, person_name(first, last), channel, goal,
                 User.last_login_at.python_value(last_login),
                 User.inactive_since.python_value(inactive),
                 lessons, balances.money(paid), balances.money(charged))

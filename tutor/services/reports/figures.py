@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
-from tutor.models import Lesson, User, utcnow
+from tutor.models import Lesson, User, person_name, utcnow
 from tutor.services import accounts, balances, bounds, zones
 
 CENT = Decimal("0.01")
@@ -213,7 +213,7 @@ class StudentReport:
 
     @property
     def name(self):
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return person_name(self.first_name, self.last_name)
 
 
 def _display_name(user):
