@@ -1,9 +1,6 @@
 """DaData name suggestions ("suggest fio"): first names and surnames for the
 registration form's live hints. https://dadata.ru/api/suggest/name"""
 
-# requests (and urllib3) are imported by the functions that call out: a web worker
-# that never does is spared them (tests/test_worker_imports.py).
-
 DEFAULT_BASE_URL = "https://suggestions.dadata.ru"
 PATH = "/suggestions/api/4_1/rs/suggest/fio"
 PARTS = {"name": "NAME", "surname": "SURNAME"}

@@ -3,9 +3,6 @@ unknown domains, disposable addresses)."""
 from dataclasses import dataclass
 from urllib.parse import quote
 
-# requests (and urllib3) are imported by the functions that call out: a web worker
-# that never does is spared them (tests/test_worker_imports.py).
-
 DEFAULT_BASE_URL = "https://verifier.meetchopra.com"
 
 

@@ -6,9 +6,6 @@ from email.utils import format_datetime
 
 from tutor.integrations.attachments import Attachment  # noqa: F401 (re-exported for callers)
 
-# requests (and urllib3) are imported by the functions that call out: a web worker
-# that never does is spared them (tests/test_worker_imports.py).
-
 US_BASE_URL = "https://api.mailgun.net"
 EU_BASE_URL = "https://api.eu.mailgun.net"  # a domain created in the EU region lives only here
 # A rate limit or a request the server gave up waiting for: the same request may pass later.

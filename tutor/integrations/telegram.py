@@ -4,9 +4,6 @@ import html
 import mimetypes
 import re
 
-# requests (and urllib3) are imported by the functions that call out: a web worker
-# that never does is spared them (tests/test_worker_imports.py).
-
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MESSAGE_LIMIT = 4096  # text after entity parsing, in UTF-16 code units
 # An entity begun but not ended at the end of the string: a cut there would split it.

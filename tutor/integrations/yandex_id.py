@@ -15,9 +15,6 @@ login.yandex.ru/info.
   the rights the app was given (login:info, login:email)."""
 from dataclasses import dataclass
 
-# requests (and urllib3) are imported by the functions that call out: a web worker
-# that never does is spared them (tests/test_worker_imports.py).
-
 DEFAULT_OAUTH_URL = "https://oauth.yandex.ru"
 DEFAULT_LOGIN_URL = "https://login.yandex.ru"
 SCOPE = "login:info login:email"
