@@ -3,6 +3,7 @@ request, the teacher logs in and out."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.keyboard import wait_until_modal
 from tests.conftest import TEACHER_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -25,7 +26,8 @@ def test_start_page_language_switch_login_logout(page, live_server, teacher):
     page.get_by_role("button", name="Log in").click()
     notice = page.get_by_role("alertdialog", name="Could not log in")
     expect(notice).to_contain_text("Wrong login or password.")
-    # Escape closes it once the script has made it modal (focus on its button).
+    # Escape closes it once the script has made it modal.
+    wait_until_modal(page, "dialog.login-failed")
     expect(notice.get_by_role("button", name="OK")).to_be_focused()
     page.keyboard.press("Escape")
     expect(notice).to_be_hidden()

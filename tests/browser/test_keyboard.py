@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.keyboard import describe_focus, tab_to
+from tests.browser.keyboard import describe_focus, tab_to, wait_until_modal
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson
 from tutor.services import schedule
@@ -63,10 +63,7 @@ def test_book_and_confirm_with_the_keyboard_alone(browser, live_server, app, cal
     student.keyboard.press("Enter")
     dialog = student.locator("dialog#book-dialog")
     expect(dialog).to_be_visible()
-    student.wait_for_function("""() => {
-        const dialog = document.querySelector("dialog#book-dialog");
-        return dialog.matches(":modal") && dialog.contains(document.activeElement);
-    }""", timeout=5000)
+    wait_until_modal(student, "dialog#book-dialog")
 
     # Tab and Shift+Tab stay inside the dialog (the page behind is inert).
     for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:

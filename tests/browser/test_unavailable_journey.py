@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.keyboard import wait_until_modal
 from tests.browser.site import axe_problems, on_next_week, signed_in
 from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD
 from tutor.models import Lesson, UnavailableInterval, User, utcnow
@@ -88,15 +89,6 @@ def test_a_range_across_days_takes_the_students_slots(browser, live_server, app,
     teacher.context.close()
 
 
-def wait_until_modal(page):
-    """Until tutor.js has made the page's dialog modal with the focus in it: before
-    that the page's own <dialog open> closes on Enter without handing the focus back."""
-    page.wait_for_function("""() => {
-        const dialog = document.querySelector("dialog.login-failed");
-        return dialog.matches(":modal") && dialog.contains(document.activeElement);
-    }""", timeout=5000)
-
-
 def test_a_wrong_login_opens_a_dialog_that_the_keyboard_can_leave(browser, live_server,
                                                                    teacher):
     page = browser.new_context(timezone_id="Europe/Moscow").new_page()
@@ -110,7 +102,7 @@ def test_a_wrong_login_opens_a_dialog_that_the_keyboard_can_leave(browser, live_
     dialog = page.get_by_role("alertdialog", name="Could not log in")
     expect(dialog).to_be_visible()
     expect(dialog).to_have_accessible_description("Wrong login or password.")
-    wait_until_modal(page)
+    wait_until_modal(page, "dialog.login-failed")
     expect(dialog.get_by_role("button", name="OK")).to_be_focused()
     assert axe_problems(page, "the wrong-login dialog") == []
     # The page behind is inert: Tab stays in the dialog.
@@ -130,7 +122,7 @@ def test_a_wrong_login_opens_a_dialog_that_the_keyboard_can_leave(browser, live_
     page.get_by_label("Password").press("Enter")
     expect(dialog).to_be_visible()
     expect(dialog).to_have_accessible_description("Wrong login or password.")
-    wait_until_modal(page)
+    wait_until_modal(page, "dialog.login-failed")
     dialog.get_by_role("button", name="OK").press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.get_by_label("Password")).to_be_focused()
