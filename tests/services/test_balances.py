@@ -233,12 +233,12 @@ def test_a_student_without_anything_has_a_zero_balance(teacher, student):
 
 def test_students_in_debt(history, teacher, student, other, create_student):
     create_student(login="clean")
-    assert [(s.login, s.paid, s.charged, s.balance) for s in balances.students_in_debt()] == [
+    assert [(s.login, s.paid, s.charged, s.balance) for s in balances.debts()] == [
         ("boris", Decimal("100.00"), Decimal("500.00"), Decimal("-400.00"))]
     # One more attended lesson puts Alisa 699.75 in debt: the larger debt comes first.
     big = lesson(teacher, student, datetime(2026, 11, 22, 12), "1200")
     balances.mark_attendance(teacher, big, Lesson.ATTENDED, now=NOW)
-    assert [(s.login, s.balance) for s in balances.students_in_debt()] == [
+    assert [(s.login, s.balance) for s in balances.debts()] == [
         ("alisa", Decimal("-699.75")), ("boris", Decimal("-400.00"))]
 
 

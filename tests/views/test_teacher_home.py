@@ -35,8 +35,8 @@ def test_the_home_lists_the_request_with_its_answers(person, request_from_alisa)
                      re.S)
     assert int(item.group(1)) == request_from_alisa.id
     assert "Tuesday, 24 November, 10:00" in item.group(0) and "Алгебра" in item.group(0)
-    assert f'action="/teacher/lessons/{request_from_alisa.id}/confirm"' in item.group(0)
-    assert f'action="/teacher/lessons/{request_from_alisa.id}/reject"' in item.group(0)
+    assert f'formaction="/teacher/lessons/{request_from_alisa.id}/confirm"' in item.group(0)
+    assert f'formaction="/teacher/lessons/{request_from_alisa.id}/reject"' in item.group(0)
     assert "your usual price, 1,500 ₽" in home
     assert '<span class="count">1<' in badge(page)
 

@@ -12,6 +12,7 @@ from tutor.models.accounts import (
     normalize_login,
     person_name,
     search_name,
+    shown_name,
 )
 from tutor.models.base import CONTROL_CHARACTERS, BaseModel, utcnow
 from tutor.models.busy import CalendarSubscription, ImportedBusy
@@ -55,5 +56,5 @@ MODELS = [Goal, User, LoginSession, Message, TeacherSettings, AvailabilityWindow
           LinkedIdentity, TrialRequest, TrialChat]
 
 __all__ = ["MODELS", "BaseModel", "CONTROL_CHARACTERS", "folded", "normalize_login",
-           "person_name", "search_name", "utcnow",
+           "person_name", "search_name", "shown_name", "utcnow",
            *(model.__name__ for model in MODELS)]

@@ -46,6 +46,13 @@ def person_name(first_name, last_name):
     return " ".join(part for part in (first_name, last_name) if part)
 
 
+def shown_name(role, first_name, last_name):
+    """The name a user goes by on the teacher's pages: a deleted student's is gone."""
+    if role == User.DELETED:
+        return gettext("Deleted student")
+    return person_name(first_name, last_name)
+
+
 def search_name(first_name, last_name):
     """What User.search_name holds for these names."""
     return folded(person_name(first_name, last_name))
@@ -139,9 +146,7 @@ class User(UserMixin, BaseModel):
 
     @property
     def full_name(self):
-        if self.role == self.DELETED:
-            return gettext("Deleted student")
-        return person_name(self.first_name, self.last_name)
+        return shown_name(self.role, self.first_name, self.last_name)
 
     # The key of the LoginSession this object was logged in or loaded with; None for a
     # user read any other way.

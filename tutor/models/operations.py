@@ -98,10 +98,12 @@ class JobState(BaseModel):
 class ChangeCounter(BaseModel):
     """A number the database raises on every write to an area (the triggers of
     migrations 0013 and 0026: lessons, unavailable_intervals, availability_windows,
-    teacher_settings, imported_busy); see tutor/services/changes.py. Not backed up: a
-    restore counts as writes instead of putting an old number back."""
+    teacher_settings, imported_busy; of 0034 for the debts: lessons, payments, users);
+    see tutor/services/changes.py. Not backed up: a restore counts as writes instead of
+    putting an old number back."""
 
     CALENDAR = "calendar"
+    DEBTS = "debts"
 
     name = CharField(max_length=32, primary_key=True)
     value = BigIntegerField(default=0)

@@ -2,9 +2,14 @@
 today's and tomorrow's lessons, past lessons without an attendance mark, and the
 students who owe money. Each part is one query, whatever the history holds."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from tutor.models import Lesson, User, utcnow
+from peewee import fn
+
+from tutor.database import Prepared
+from tutor.extensions import db
+from tutor.models import Lesson, User, shown_name, utcnow
 from tutor.services import balances, booking, calendar, schedule, trials, zones
 
 SHOWN = 10  # requests and debtors listed on the page; the rest are a link away
@@ -12,12 +17,12 @@ SHOWN = 10  # requests and debtors listed on the page; the rest are a link away
 
 @dataclass(frozen=True)
 class Agenda:
-    requests: list  # pending lessons still to come, soonest first, at most SHOWN
+    requests: list  # Entry: pending lessons still to come, soonest first, at most SHOWN
     requests_total: int
-    today: list  # the teacher's lessons today and tomorrow (their zone), by start
+    today: list  # Entry: the teacher's lessons today and tomorrow (their zone), by start
     tomorrow: list
     unmarked: int  # past confirmed lessons without an attendance mark, up to UNMARKED_COUNTED
-    debtors: list  # students in debt, the largest debt first, at most SHOWN
+    debtors: tuple  # balances.Debtor: students in debt, the largest first, at most SHOWN
     debtors_total: int
     zone: str
     price: object  # the teacher's usual price (Decimal), which "confirm" sets
@@ -38,19 +43,66 @@ class Agenda:
                     or self.debtors)
 
 
-def awaiting(teacher, now=None):
-    """The teacher's requests awaiting confirmation that have not started yet."""
-    now = now or utcnow()
-    return (Lesson
-            .select()
-            .where((Lesson.status == Lesson.PENDING)
-                   & (Lesson.start > now)
-                   & (Lesson.teacher == teacher)))
+class Student(NamedTuple):
+    id: int
+    full_name: str
+    login: str
+    is_deleted: bool
+
+
+class Entry(NamedTuple):
+    """A lesson as the agenda lists it, with its student."""
+    id: int
+    start: datetime
+    end: datetime
+    status: str
+    comment: str
+    series_id: int | None
+    entered_afterwards: bool
+    student: Student
+
+    @property
+    def is_pending(self):
+        return self.status == Lesson.PENDING
+
+
+# The lists are read as plain rows through SQL built once: peewee building these
+# statements and a Lesson and a User per row cost ten times running them.
+_ENTRY_COLUMNS = (Lesson.id, Lesson.start, Lesson.end, Lesson.status, Lesson.comment,
+                  Lesson.series, Lesson.entered_afterwards, User.id, User.role,
+                  User.first_name, User.last_name, User.login)
+_REQUESTS = Prepared(lambda now, teacher_id, limit: (
+    Lesson.select(*_ENTRY_COLUMNS)
+    .join(User, on=(Lesson.student == User.id))
+    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now)
+           & (Lesson.teacher == teacher_id))
+    .order_by(Lesson.start, Lesson.id)
+    .limit(limit)))
+_AWAITING = Prepared(lambda now, teacher_id: (
+    Lesson.select(fn.COUNT(Lesson.id))
+    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now)
+           & (Lesson.teacher == teacher_id))))
+_SOON = Prepared(lambda teacher_id, start, end: (
+    Lesson.select(*_ENTRY_COLUMNS)
+    .join(User, on=(Lesson.student == User.id))
+    .where((Lesson.teacher == teacher_id) & (Lesson.start >= start) & (Lesson.start < end))
+    .order_by(Lesson.start, Lesson.id)))
+
+
+def _entries(statement, *values):
+    start, end = Lesson.start.python_value, Lesson.end.python_value
+    database = db.database
+    return [Entry(id_, start(starts), end(ends), status, comment, series_id,
+                  bool(afterwards), Student(student_id, shown_name(role, first, last), login,
+                                           role == User.DELETED))
+            for (id_, starts, ends, status, comment, series_id, afterwards, student_id, role,
+                 first, last, login) in database.execute_sql(*statement.sql(database, *values))]
 
 
 def awaiting_count(teacher, now=None):
-    """How many requests await the teacher: one COUNT query (the header's badge)."""
-    return awaiting(teacher, now).count()
+    """How many requests await the teacher (that have not started yet): one COUNT
+    query (the header's badge)."""
+    return _AWAITING.scalar(db.database, now or utcnow(), teacher.id)
 
 
 def for_teacher(teacher, now=None):
@@ -63,20 +115,10 @@ def for_teacher(teacher, now=None):
     tomorrow_start = zones.day_start(today + timedelta(days=1), zone)
     day_after = zones.day_start(today + timedelta(days=2), zone)
 
-    requests = list(awaiting(teacher, now)
-                    .select(Lesson, User)
-                    .join(User, on=(Lesson.student == User.id))
-                    .order_by(Lesson.start, Lesson.id)
-                    .limit(SHOWN))
+    requests = _entries(_REQUESTS, now, teacher.id, SHOWN)
     total = len(requests) if len(requests) < SHOWN else awaiting_count(teacher, now)
-    soon = list(Lesson
-                .select(Lesson, User)
-                .join(User, on=(Lesson.student == User.id))
-                .where((Lesson.teacher == teacher)
-                       & (Lesson.start >= day_start)
-                       & (Lesson.start < day_after))
-                .order_by(Lesson.start))
-    debtors = balances.students_in_debt()
+    soon = _entries(_SOON, teacher.id, day_start, day_after)
+    debtors = balances.debts()
     return Agenda(
         requests=requests, requests_total=total,
         today=[lesson for lesson in soon if lesson.start < tomorrow_start],
