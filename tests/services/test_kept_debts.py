@@ -23,12 +23,17 @@ def student(app_ctx, create_student):
     return User.get_by_id(create_student(login="alisa", first_name="Алиса", last_name="").id)
 
 
+def attended(teacher, student, days_ago, price):
+    start = NOW - timedelta(days=days_ago)
+    return Lesson.create(teacher=teacher, student=student, start=start,
+                         end=start + timedelta(hours=1), status=Lesson.CONFIRMED,
+                         price=Decimal(price), attendance=Lesson.ATTENDED)
+
+
 @pytest.fixture
 def charged(teacher, student):
     """Alisa attended a lesson at 1000 and paid 200: she owes 800."""
-    lesson = Lesson.create(teacher=teacher, student=student, start=NOW - timedelta(days=2),
-                           end=NOW - timedelta(days=2, minutes=-60), status=Lesson.CONFIRMED,
-                           price=Decimal(1000), attendance=Lesson.ATTENDED)
+    lesson = attended(teacher, student, 2, 1000)
     balances.record_payment(teacher, student, "200", date(2026, 11, 20), now=NOW)
     return lesson
 
@@ -42,9 +47,7 @@ WRITES = {
     "a mark taken back": lambda t, s, l: balances.mark_attendance(t, l, None, now=NOW),
     "a price changed": lambda t, s, l: Lesson.update(price=Decimal(900)).execute(),
     "a lesson deleted": lambda t, s, l: l.delete_instance(),
-    "a charged lesson entered": lambda t, s, l: Lesson.create(
-        teacher=t, student=s, start=NOW - timedelta(days=3), end=NOW - timedelta(days=3, minutes=-60),
-        status=Lesson.CONFIRMED, price=Decimal(500), attendance=Lesson.ATTENDED),
+    "a charged lesson entered": lambda t, s, l: attended(t, s, 3, 500),
     "a payment recorded": lambda t, s, l: balances.record_payment(t, s, "100", date(2026, 11, 21),
                                                                   now=NOW),
     "a payment deleted": lambda t, s, l: balances.delete_payment(t, Payment.get()),

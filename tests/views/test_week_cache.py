@@ -1,7 +1,7 @@
-"""A student's or a visitor's week fragment is rendered once and served again until a
-write moves the calendar or time alone would change it (a slot passing the notice,
-midnight); never across viewers, languages or zones, and never for the teacher,
-whose week carries forms."""
+"""A week fragment is rendered once and served again until a write moves the calendar
+or time alone would change it (a slot passing the notice, midnight); never across
+viewers, languages or zones, and the teacher's, whose forms carry the session's CSRF
+token, never across sessions or addresses."""
 import re
 from datetime import datetime
 
@@ -107,11 +107,43 @@ def test_the_language_and_the_zone_are_the_viewers(app, person, alisa, builds):
     assert len(builds) == 3
 
 
-def test_the_teachers_week_is_built_every_time(person, builds):
+def test_the_teachers_week_is_kept_for_one_session_and_address(person, builds):
     browser = person("teacher", TEACHER_PASSWORD)
     first, second = fragment(browser), fragment(browser)
-    assert 'name="csrf_token"' in first and 'name="csrf_token"' in second
+    assert first.startswith(second) and 'name="csrf_token"' in second
+    assert len(builds) == 1
+    # Another session of the teacher's: another token, its own week.
+    other = fragment(person("teacher", TEACHER_PASSWORD))
+    assert csrf_token(other) != csrf_token(second)
     assert len(builds) == 2
+    # The same week at another address: its buttons lead back there.
+    elsewhere = browser.get(THIS_WEEK + "&from=month", headers=HTMX).text
+    assert "from%3Dmonth" in elsewhere and len(builds) == 3
+
+
+def test_the_kept_teachers_week_still_blocks_a_slot(app, person, builds):
+    """The token kept in the week is the session's: a form sent with it is taken."""
+    browser = person("teacher", TEACHER_PASSWORD)
+    fragment(browser)
+    kept = fragment(browser)
+    assert len(builds) == 1
+    slot = re.search(r'<button name="slot" value="([^"]+)"', kept).group(1)
+    action = re.search(r'<form id="week-block" method="post" action="([^"]+)"', kept).group(1)
+    answer = browser.post(action.replace("&amp;", "&"),
+                          data={"csrf_token": csrf_token(kept), "slot": slot})
+    assert answer.status_code == 302
+    assert "cell-unavailable" in fragment(browser) and len(builds) == 2
+
+
+@pytest.mark.config(WTF_CSRF_TIME_LIMIT=3600)
+def test_the_teachers_week_is_not_kept_when_tokens_expire(person, builds):
+    browser = person("teacher", TEACHER_PASSWORD)
+    fragment(browser), fragment(browser)
+    assert len(builds) == 2
+
+
+def csrf_token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 @pytest.mark.config(WEEK_CACHE_ENTRIES=0)

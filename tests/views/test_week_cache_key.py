@@ -11,7 +11,7 @@ import pytest
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, TimeField
 
 from tests import factories
-from tests.conftest import browser_for
+from tests.conftest import STUDENT_PASSWORD, TEACHER_PASSWORD, browser_for
 from tutor import rendered
 from tutor.database import backend
 from tutor.extensions import db
@@ -78,17 +78,21 @@ def change_everything_outside_the_key(app, *users):
             User.update(values).where(User.id == user.id).execute()
 
 
-@pytest.mark.parametrize("viewer", ["visitor", "student"])
+@pytest.mark.parametrize("viewer", ["visitor", "student", "teacher"])
 def test_a_kept_week_is_the_week_of_whoever_shares_its_key(
         app, client, week_of_every_kind, builds, viewer):
     """One viewer's week kept, then asked for by another sharing the key (another
     session of the same student, or another visitor: another CSRF token, another page
-    around it) after everything outside the key changed (the student's and the
-    teacher's names, logins, addresses...): the kept answer is what that second viewer
-    gets from a week built and rendered for them alone."""
+    around it; the teacher's is kept for one session, asked again from another page)
+    after everything outside the key changed (the student's and the teacher's names,
+    logins, addresses...): the kept answer is what that second viewer gets from a week
+    built and rendered for them alone."""
     teacher, alisa = week_of_every_kind
-    login = "alisa" if viewer == "student" else None
-    first, second = browser_for(app, login), browser_for(app, login)
+    if viewer == "teacher":
+        first = second = browser_for(app, "teacher", TEACHER_PASSWORD)
+    else:
+        login = "alisa" if viewer == "student" else None
+        first, second = browser_for(app, login), browser_for(app, login)
     week_section(first.get(THIS_WEEK, headers={"HX-Request": "true"}))
     week_section(second.get("/"))  # the welcome after logging in, shown once
     kept = len(builds)
@@ -115,19 +119,19 @@ def test_every_column_of_a_user_is_either_varied_or_the_keys(app):
 
 
 def counted_tables(database):
-    """The tables with a trigger raising the change counter on insert, update and
-    delete alike (SQLite)."""
+    """The tables with a trigger raising the calendar's change counter on insert,
+    update and delete alike (SQLite)."""
     operations = {}
     for table, sql in database.execute_sql(
             "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"):
-        if "change_counters" in sql:
+        if "change_counters" in sql and "name = 'calendar'" in sql:
             for operation in ("INSERT", "UPDATE", "DELETE"):
                 if f"AFTER {operation} ON" in sql.upper():
                     operations.setdefault(table, set()).add(operation)
     return {table for table, found in operations.items() if len(found) == 3}
 
 
-@pytest.mark.parametrize("login", [None, "alisa"])
+@pytest.mark.parametrize("login", [None, "alisa", "teacher"])
 def test_a_kept_week_reads_only_tables_whose_writes_are_counted(
         app, client, week_of_every_kind, monkeypatch, login):
     """What building and rendering a kept week reads from the database (SQLite's
@@ -136,7 +140,7 @@ def test_a_kept_week_reads_only_tables_whose_writes_are_counted(
     joined in, a new table without the triggers) would be kept across a write to it."""
     if backend(db.database) != "sqlite":
         pytest.skip("SQLite's authorizer tells what a statement reads")
-    browser = browser_for(app, login)
+    browser = browser_for(app, login, TEACHER_PASSWORD if login == "teacher" else STUDENT_PASSWORD)
     browser.get("/")  # the welcome after logging in, shown once
     tables, recording = set(), []
 

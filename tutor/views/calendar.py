@@ -1,7 +1,10 @@
 """The start page: the teacher's calendar, a week at a time or a month overview."""
-from flask import Blueprint, make_response, render_template, request
+import hashlib
+
+from flask import Blueprint, current_app, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tutor import rendered
@@ -34,8 +37,8 @@ def week():
     if who and who.is_teacher:
         # The page is the teacher's home (the checklist, the agenda); a week's
         # fragment is the week alone.
-        return answer(lambda: _week(who, day, now, teacher_view=True),
-                      lambda: _week(who, day, now, teacher_view=True, home=True))
+        return answer(lambda: with_toasts(_teacher_week(who, day, now)),
+                      lambda: _teacher_home(who, day, now))
     # Visitors and students land on the week of the next free slot, which the full
     # page also names; a fragment for a given week needs neither (and stays kept).
     # The full page shows the same kept week.
@@ -52,11 +55,25 @@ def _next_free(who, now):
     return calendar.next_free_slot(accounts.the_teacher(), who, now)
 
 
-def _week(who, day, now, teacher_view=False, home=False):
-    week = calendar.build_week(accounts.the_teacher(), who, day, now)
-    return render("calendar/week.html", "calendar/partials/_week.html", week=week,
-                  onboarding=onboarding.checklist(who) if home else None,
-                  teacher_view=teacher_view, agenda=agenda.for_teacher(who, now) if home else None)
+def _teacher_home(who, day, now):
+    return render_template("calendar/week.html", week_html=_teacher_week(who, day, now),
+                           onboarding=onboarding.checklist(who), teacher_view=True,
+                           agenda=agenda.for_teacher(who, now))
+
+
+def _teacher_week(who, day, now):
+    """The teacher's week, kept as a student's is (_kept) but for this session and
+    address alone: its forms carry the session's CSRF token, and its buttons lead back
+    to this address. Kept only while such a token never expires."""
+    key = None
+    if current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        generate_csrf()  # the session's own token exists before the key names it
+        token = session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]
+        key = _week_key(who, day, request.full_path,
+                        hashlib.blake2b(token.encode(), digest_size=16).digest())
+    html, _ = _kept(who, day, now, key)
+    # Jinja escaped every value in it when it was rendered.
+    return Markup(html.decode())  # nosec B704
 
 
 def _week_page(who, day, now, next_free):
@@ -67,15 +84,16 @@ def _week_page(who, day, now, next_free):
                            next_free=next_free)
 
 
-def _week_key(who, day):
-    """What a visitor's or a student's week is kept under: the calendar's version
-    (read before the data it describes), the viewer, their zone and language, the
-    week. None before the calendar has a version: such a week is not kept."""
+def _week_key(who, day, *session):
+    """What a week is kept under: the calendar's version (read before the data it
+    describes), the viewer, their zone and language, the week, and for the teacher
+    what ties it to their session. None before the calendar has a version: such a
+    week is not kept."""
     version = changes.calendar_version()
     if version is None:
         return None
     return (version, who.id if who else None, who.timezone if who else None,
-            str(get_locale()), day)
+            str(get_locale()), day, *session)
 
 
 def _kept(who, day, now, key):
