@@ -14,24 +14,26 @@ LESSON_COLUMNS = ("student_id", "status", "attendance", "price")
 USER_COLUMNS = ("role", "first_name", "last_name", "login")
 
 
-def changed(columns, distinct):
-    return "(" + " OR ".join(f"OLD.{column} {distinct} NEW.{column}" for column in columns) + ")"
+def changed(columns):
+    """Any of `columns` changed; {distinct} is left for the backend's null-safe `!=`."""
+    return "(" + " OR ".join(f"OLD.{column} {{distinct}} NEW.{column}"
+                             for column in columns) + ")"
 
 
 # (table, operation, condition)
 COUNTED = [("lessons", operation, MARKED[operation]) for operation in ("INSERT", "DELETE")] + [
-    ("lessons", "UPDATE", f"{MARKED['UPDATE']} AND {changed(LESSON_COLUMNS, '{distinct}')}"),
+    ("lessons", "UPDATE", f"{MARKED['UPDATE']} AND {changed(LESSON_COLUMNS)}"),
     ("payments", "INSERT", "TRUE"), ("payments", "DELETE", "TRUE"),
-    ("payments", "UPDATE", changed(("student_id", "amount"), "{distinct}")),
-    ("users", "UPDATE", changed(USER_COLUMNS, "{distinct}")),
+    ("payments", "UPDATE", changed(("student_id", "amount"))),
+    ("users", "UPDATE", changed(USER_COLUMNS)),
 ]
 
-SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER {table}_{operation.lower()}_debts_change AFTER {operation} ON {table}
-    WHEN {condition.format(distinct="IS NOT")}
-    BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'debts'; END"""
-    for table, operation, condition in COUNTED
-]
+SQLITE_TRIGGER = """
+CREATE TRIGGER {table}_{operation}_debts_change AFTER {operation} ON {table} WHEN {condition}
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'debts';
+END
+"""
 
 POSTGRES_FUNCTION = """
 CREATE FUNCTION count_debts_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,25 +48,27 @@ END
 $$
 """
 
-POSTGRES_TRIGGERS = [
-    f"""CREATE CONSTRAINT TRIGGER {table}_{operation.lower()}_debts_change
-    AFTER {operation} ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN ({condition.format(distinct="IS DISTINCT FROM")})
-    EXECUTE FUNCTION count_debts_change()"""
-    for table, operation, condition in COUNTED
-] + [
-    f"""CREATE TRIGGER {table}_debts_truncate AFTER TRUNCATE ON {table}
-    FOR EACH STATEMENT EXECUTE FUNCTION count_debts_change()"""
-    for table in ("lessons", "payments")
-]
+POSTGRES_TRIGGER = """
+CREATE CONSTRAINT TRIGGER {table}_{operation}_debts_change AFTER {operation} ON {table}
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ({condition})
+    EXECUTE FUNCTION count_debts_change()
+"""
+
+POSTGRES_TRUNCATE = """
+CREATE TRIGGER {table}_debts_truncate AFTER TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION count_debts_change()
+"""
 
 
 def upgrade(database):
     database.execute_sql("INSERT INTO change_counters (name, value) VALUES ('debts', 0)")
-    if backend(database) == "postgresql":
+    postgresql = backend(database) == "postgresql"
+    if postgresql:
         database.execute_sql(POSTGRES_FUNCTION)
-        statements = POSTGRES_TRIGGERS
-    else:
-        statements = SQLITE_TRIGGERS
-    for statement in statements:
-        database.execute_sql(statement)
+        for table in ("lessons", "payments"):
+            database.execute_sql(POSTGRES_TRUNCATE.format(table=table))
+    trigger = POSTGRES_TRIGGER if postgresql else SQLITE_TRIGGER
+    distinct = "IS DISTINCT FROM" if postgresql else "IS NOT"
+    for table, operation, condition in COUNTED:
+        database.execute_sql(trigger.format(table=table, operation=operation.lower(),
+                                            condition=condition.format(distinct=distinct)))
