@@ -23,7 +23,9 @@ from tutor.models import (
     InboxItem,
     Lesson,
     LoginSession,
+    ProviderFault,
     TeacherSettings,
+    TrialRequest,
     UnavailableInterval,
     User,
 )
@@ -75,6 +77,12 @@ def data(app_ctx, teacher, create_student, create_user):
         for k in range(n + 1):
             InboxItem.create(user=student, kind="test", subject="s", body_text="b",
                              key=f"test:{n}:{k}")
+    # A request to the other teacher; a trial lesson request to this one; a fault.
+    Lesson.create(teacher=other, student=students[0], start=MONDAY + timedelta(days=2),
+                  end=MONDAY + timedelta(days=2, minutes=50), status=Lesson.PENDING)
+    TrialRequest.create(teacher=teacher, name="Гость", contact="guest@example.org",
+                        contact_key="guest@example.org")
+    ProviderFault.create(channel="email", code="auth", since=MONDAY)
     week = (MONDAY + timedelta(days=6), MONDAY - timedelta(days=1))  # (end, start)
     return {"teachers": [teacher.id, other.id], "students": [s.id for s in students],
             "sessions": sessions, "week": week, "lessons": lessons}
@@ -112,6 +120,27 @@ CASES = {
     "tutor.services.schedule._BUSY": (
         "sql", None, lambda d: [d["teachers"][0], *d["week"], schedule.NO_LESSON],
         lambda d: [d["teachers"][0], *d["week"], d["lessons"][0]]),
+    "tutor.services.changes._DEBTS": ("scalar", None, lambda d: [], lambda d: []),
+    # The teacher's home (services/agenda.py and what it asks of other services).
+    "tutor.services.agenda._REQUESTS": (
+        "sql", None, lambda d: [MONDAY, d["teachers"][1], 10],
+        lambda d: [MONDAY, d["teachers"][0], 10]),
+    "tutor.services.agenda._AWAITING": (
+        "scalar", None, lambda d: [MONDAY, d["teachers"][1]],
+        lambda d: [MONDAY, d["teachers"][0]]),
+    # The second values leave out the first lesson.
+    "tutor.services.agenda._SOON": (
+        "sql", None, lambda d: [d["teachers"][0], d["week"][1], d["week"][0]],
+        lambda d: [d["teachers"][0], MONDAY + timedelta(minutes=30), d["week"][0]]),
+    "tutor.services.balances._UNMARKED_COUNT": (
+        "sql", None, lambda d: [d["teachers"][0], MONDAY + timedelta(days=1), 100],
+        lambda d: [d["teachers"][0], MONDAY + timedelta(minutes=30), 100]),
+    "tutor.services.trials._WAITING": (
+        "scalar", None, lambda d: [d["teachers"][0]], lambda d: [d["teachers"][1]]),
+    "tutor.services.outbox._FAULTS": ("all", ProviderFault, lambda d: [], lambda d: []),
+    "tutor.services.onboarding._ANY_WINDOW": (
+        "sql", None, lambda d: [d["teachers"][0], 1], lambda d: [-1, 1]),
+    "tutor.services.onboarding._ANY_GOAL": ("sql", None, lambda d: [1], lambda d: [1]),
     # A page of students: always PER_PAGE ids, padded with NULL (students._listed).
     "tutor.services.students._LISTED": (
         "sql", None, lambda d: [*d["students"]] + [None] * (PER_PAGE - 2),

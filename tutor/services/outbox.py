@@ -4,13 +4,17 @@ messages released when their channel starts to work, a user's "Telegram unlinked
 notice seen."""
 from peewee import fn
 
+from tutor.database import Prepared
 from tutor.models import Message, ProviderFault, User, utcnow
 from tutor.services import channels
 
 
 def faults():
     """The standing configuration faults, oldest first (the teacher's banner)."""
-    return list(ProviderFault.select().order_by(ProviderFault.since))
+    return _FAULTS.all(ProviderFault)
+
+
+_FAULTS = Prepared(lambda: ProviderFault.select().order_by(ProviderFault.since))
 
 
 def telegram_notice_seen(user):

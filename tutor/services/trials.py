@@ -22,8 +22,9 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from peewee import fn
 
-from tutor.database import exclusive
+from tutor.database import Prepared, exclusive
 from tutor.extensions import db
 from tutor.models import TrialRequest, User, utcnow
 from tutor.services import (
@@ -112,10 +113,11 @@ def open_requests(teacher):
 def waiting_count(teacher):
     """How many requests wait for the teacher's answer (the home page says so): one
     COUNT query."""
-    return (TrialRequest
-            .select()
-            .where((TrialRequest.teacher == teacher.id) & (TrialRequest.status == TrialRequest.NEW))
-            .count())
+    return _WAITING.scalar(db.database, teacher.id)
+
+
+_WAITING = Prepared(lambda teacher_id: TrialRequest.select(fn.COUNT(TrialRequest.id)).where(
+    (TrialRequest.status == TrialRequest.NEW) & (TrialRequest.teacher == teacher_id)))
 
 
 def request_for(teacher, trial_id):
