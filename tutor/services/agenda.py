@@ -105,10 +105,10 @@ def awaiting_count(teacher, now=None):
     return _AWAITING.scalar(db.database, now or utcnow(), teacher.id)
 
 
-def for_teacher(teacher, now=None):
-    """The teacher's Agenda at `now`."""
+def for_teacher(teacher, now=None, settings=None):
+    """The teacher's Agenda at `now` (`settings`: theirs, when read already)."""
     now = now or utcnow()
-    settings = schedule.settings_for(teacher)
+    settings = settings or schedule.settings_for(teacher)
     zone = calendar.viewer_timezone(teacher, settings)
     today = zones.local_date(now, zone)
     day_start = zones.day_start(today, zone)

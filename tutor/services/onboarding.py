@@ -48,12 +48,13 @@ class Checklist:
         return not (self.dismissed or self.complete)
 
 
-def checklist(teacher):
-    """The teacher's steps, worked out from the data; none once they hid the list (it
-    is asked on every visit to the calendar)."""
+def checklist(teacher, settings=None):
+    """The teacher's steps, worked out from the data (`settings`: theirs, when read
+    already); none once they hid the list (it is asked on every visit to the
+    calendar)."""
     if teacher.onboarding_dismissed_at is not None:
         return Checklist(steps=(), dismissed=True)
-    settings = TeacherSettings.for_teacher(teacher)
+    settings = settings or TeacherSettings.for_teacher(teacher)
     done = {
         PASSWORD: teacher.password_generated_at is None,
         CHANNEL: channels.has_working_channel(teacher),

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from tutor import rendered
 from tutor.htmx import answer, has_flashes, render, with_toasts
 from tutor.models import utcnow
-from tutor.services import accounts, agenda, bounds, calendar, changes, onboarding
+from tutor.services import accounts, agenda, bounds, calendar, changes, onboarding, schedule
 
 bp = Blueprint("calendar", __name__)
 
@@ -56,9 +56,10 @@ def _next_free(who, now):
 
 
 def _teacher_home(who, day, now):
+    settings = schedule.settings_for(who)
     return render_template("calendar/week.html", week_html=_teacher_week(who, day, now),
-                           onboarding=onboarding.checklist(who), teacher_view=True,
-                           agenda=agenda.for_teacher(who, now))
+                           onboarding=onboarding.checklist(who, settings), teacher_view=True,
+                           agenda=agenda.for_teacher(who, now, settings))
 
 
 def _teacher_week(who, day, now):
