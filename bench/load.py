@@ -12,8 +12,9 @@ runs every scenario for --duration seconds at --connections connections:
 
   bare            GET /bench/bare: a fixed string through the whole stack (the ceiling)
   week-student    GET /?week=<next week> as a logged-in student, the full page
-  week-fragment   the same with HX-Request: true (what htmx navigation fetches); after
-                  the first request the server answers it from its kept weeks
+  week-fragment   the same with HX-Request: true (what htmx navigation fetches, taking
+                  gzip as a browser does); after the first request the server answers it
+                  from its kept weeks
   week-fragment-304  the same with the ETag the browser kept (If-None-Match): answered
                   304 before the week is built or rendered
   week-fragment-new  the same fragment for 2,000 students in turn: a worker sees about
@@ -238,7 +239,8 @@ def plan(url):
 def scenario_requests(name, sessions, week, base):
     """The requests of a read scenario, sent in turn (booking builds its own)."""
     student, teacher = sessions["student"], sessions["teacher"]
-    fragment = {"HX-Request": "true", "HX-Current-URL": f"{base}/"}
+    # As a browser's htmx request: it takes gzip (the kept weeks are sent so).
+    fragment = {"HX-Request": "true", "HX-Current-URL": f"{base}/", "Accept-Encoding": "gzip"}
     if name == "week-fragment-new":
         return [Request("GET", f"/?week={week}", {**fragment, "Cookie": cookie})
                 for cookie in sessions["many"]]
@@ -340,7 +342,7 @@ def in_process_costs(url, week, reserved, rounds=3, scenarios=SCENARIOS):
         response = client.post("/login", data={"login": login,
                                                 "password": seeding.BENCH_PASSWORD})
         assert response.status_code == 302, f"could not log in as {login}"
-    fragment = {"HX-Request": "true"}
+    fragment = {"HX-Request": "true", "Accept-Encoding": "gzip"}
     slots = iter(reserved)
 
     def book():

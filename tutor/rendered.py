@@ -3,6 +3,7 @@ building and rendering it: an entry is found only under the exact key it was sto
 with (which includes the version of the data it shows) and only before the moment
 it was stored with (when time alone changes it). The least recently used entries go
 first once the cache is full."""
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
@@ -78,6 +79,18 @@ def release():
     return digest
 
 
+# A student's or a visitor's kept week holds no secret (the same bytes serve every
+# viewer of its key: no CSRF token) and echoes nothing a request sends, so compressing
+# it cannot leak anything (BREACH needs both): it is kept compressed, once, and sent so
+# to browsers; its tag then says so (a tag names one representation).
+GZIPPED_TAG = ".gz"
+
+
+def gzipped(data):
+    """`data` gzip-compressed, the same bytes each time (no timestamp in the header)."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
 def etag(key, until):
     """The entity tag of what is kept under `key` until `until` (naive UTC or None):
     the moment is written out in it, so that any worker can tell whether a browser's
@@ -101,6 +114,6 @@ def current_etag(key, now, offered):
                 continue
         else:
             until = None
-        if etag(key, until) == tag:
+        if etag(key, until) in (tag, tag.removesuffix(GZIPPED_TAG)):
             return tag
     return None

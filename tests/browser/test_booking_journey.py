@@ -90,3 +90,28 @@ def test_book_see_confirm_and_create_for_a_new_on_next_week(browser, live_server
         student = User.by_login("ivan.petrov")
         assert student.full_name == "Иван Петров"
         assert Lesson.select().where(Lesson.student == student).get().is_confirmed
+
+
+def test_a_visitor_leafs_through_weeks_sent_compressed(browser, live_server, calendar_ready):
+    """The defaults a newcomer has: no account, Russian. Each week htmx fetches arrives
+    gzipped (the kept weeks are held so, and sent so to a browser) and shows its free
+    times, going forward and back."""
+    page = browser.new_context(timezone_id="Europe/Moscow").new_page()
+    page.goto(live_server + "/")
+    page.locator("#week-current").click()
+    page.wait_for_url("**/?week=*")
+    fetched = []
+    page.on("response", lambda response: fetched.append(response)
+            if response.request.headers.get("hx-request") else None)
+    for _ in range(2):
+        heading = page.locator("#week-title").inner_text()
+        page.locator("#week a[rel=next]").click()
+        expect(page.locator("#week-title")).not_to_have_text(heading)
+        expect(page.locator(".cell-free .slot").first).to_be_visible()
+    assert [r.status for r in fetched] == [200, 200]
+    assert all(r.headers.get("content-encoding") == "gzip" for r in fetched)
+    assert all(r.headers.get("etag", "").endswith('.gz"') for r in fetched)
+    heading = page.locator("#week-title").inner_text()
+    page.locator("#week a[rel=prev]").click()
+    expect(page.locator("#week-title")).not_to_have_text(heading)
+    expect(page.locator(".cell-free .slot").first).to_be_visible()

@@ -2,6 +2,7 @@
 or time alone would change it (a slot passing the notice, midnight); never across
 viewers, languages or zones, and the teacher's, whose forms carry the session's CSRF
 token, never across sessions or addresses."""
+import gzip
 import re
 from datetime import datetime
 
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import TEACHER_PASSWORD
 from tests.factories import lesson_for
 from tests.views.pages import HTMX, THIS_WEEK, day_of, free_cells
+from tutor import rendered
 from tutor.models import User
 from tutor.services import schedule
 
@@ -164,14 +166,44 @@ def test_a_full_page_shows_the_kept_week(person, alisa, builds):
     assert kept in page and free_cells(kept) == 12
 
 
-def test_a_kept_week_is_held_as_the_bytes_it_is_sent_as(app, person, alisa, builds):
-    """As UTF-8, not a str: a Russian week as a str takes two bytes a character, and the
-    cache holds hundreds of weeks in every worker (bench/RESULTS.md, worker memory)."""
-    from tutor import rendered
-
+def test_a_kept_week_is_held_as_the_bytes_a_browser_is_sent(app, person, alisa, builds):
+    """Compressed, once: a Russian week as a str takes two bytes a character, as UTF-8
+    half that, gzipped a sixth of it, and the cache holds hundreds of weeks in every
+    worker (bench/RESULTS.md, worker memory); a browser takes those very bytes, and a
+    client that does not take gzip gets them uncompressed."""
     browser = person("alisa")
     fragment(browser)  # with the toast of the language switch: shown once, kept without
-    sent = browser.get(THIS_WEEK, headers=HTMX).data
+    response = browser.get(THIS_WEEK, headers={**HTMX, "Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
     with app.test_request_context():
         kept = [html for html, _ in rendered.weeks()._entries.values()]
-    assert kept == [sent]  # a str would not equal the bytes
+    assert kept == [response.data] and len(builds) == 1
+    plain = browser.get(THIS_WEEK, headers=HTMX)
+    assert "Content-Encoding" not in plain.headers
+    assert plain.data == gzip.decompress(response.data) and len(plain.data) > 5 * len(kept[0])
+    assert free_cells(plain.text) == 12
+
+
+def test_a_compressed_week_has_a_tag_of_its_own(person, alisa):
+    """A tag names one representation: the compressed one's says so, and each is
+    confirmed by its own tag."""
+    browser = person("alisa")
+    fragment(browser)
+    gzipped = {**HTMX, "Accept-Encoding": "gzip"}
+    packed = browser.get(THIS_WEEK, headers=gzipped).headers["ETag"]
+    plain = browser.get(THIS_WEEK, headers=HTMX).headers["ETag"]
+    assert packed == plain[:-1] + '.gz"'
+    for tag, headers in ((packed, gzipped), (plain, HTMX)):
+        again = browser.get(THIS_WEEK, headers={**headers, "If-None-Match": tag})
+        assert again.status_code == 304 and again.headers["ETag"] == tag
+
+
+def test_the_teachers_week_is_never_compressed(person):
+    """It carries the session's CSRF token beside the address the request asked for:
+    compressed, the two would leak the token (BREACH)."""
+    browser = person("teacher", TEACHER_PASSWORD)
+    for _ in range(2):
+        response = browser.get(THIS_WEEK + "&x=1", headers={**HTMX, "Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in response.headers
+        assert 'name="csrf_token"' in response.text and "x%3D1" in response.text
