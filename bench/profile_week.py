@@ -1,8 +1,9 @@
 """Where a week's cache miss goes: builds and renders next week's fragment for a
-student (the kept weeks cleared before each), the teacher's week fragment (never
-kept) and the teacher's full week, in-process on the benchmark's data, under
-cProfile, and prints the CPU per request split into building the week and rendering
-it, the rendered size, then the functions that take the most time.
+student and for the teacher (the kept weeks cleared before each: as after a write),
+and the teacher's full week (their home around the kept week), in-process on the
+benchmark's data, under cProfile, and prints the CPU per request split into building
+the week and rendering it, the rendered size, then the functions that take the most
+time.
 
     .venv/bin/python bench/profile_week.py --lessons 100000 --requests 200
 
@@ -90,13 +91,12 @@ def main(argv=None):
         app, student, teacher = clients(url)
         fragment = {"HX-Request": "true"}
 
-        def student_miss():
+        def missed(browser):
             app.extensions.pop("rendered_weeks", None)
-            return student.get(f"/?week={week}", headers=fragment)
+            return browser.get(f"/?week={week}", headers=fragment)
 
-        calls = {"student fragment, not kept": student_miss,
-                 "teacher's week fragment": lambda: teacher.get(f"/?week={week}",
-                                                                headers=fragment),
+        calls = {"student fragment, not kept": lambda: missed(student),
+                 "teacher's fragment, not kept": lambda: missed(teacher),
                  "teacher's week, full page": lambda: teacher.get(f"/?week={week}")}
         for name, (total, build, render, size) in phases(calls, args.requests).items():
             print(f"{name:28} {total:5.2f} ms CPU per request, of it build_week "
