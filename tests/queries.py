@@ -1,11 +1,14 @@
 """What the tests of the SQL a page or a service runs share: the statements counted
-while a block runs (counting_queries), and bulks of lessons that make a count or a
-plan mean something (add_lessons, this week's and beyond; history, past lessons
-waiting for a mark or attended)."""
+while a block runs (counting_queries), a write as another process makes it
+(written_elsewhere), and bulks of lessons that make a count or a plan mean something
+(add_lessons, this week's and beyond; history, past lessons waiting for a mark or
+attended)."""
 import logging
+import sqlite3
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
 from peewee import chunked
 
 from tests.factories import MONDAY_MORNING
@@ -16,6 +19,19 @@ from tutor.models import Lesson
 # The restore gate's shared lock and its release (tutor/database.py, PostgreSQL only):
 # a fixed pair around every request, whatever it reads; bench/ measures what it costs.
 GATE = ("pg_try_advisory_lock_shared", "pg_advisory_unlock_shared")
+
+
+def written_elsewhere(app, sql):
+    """Run `sql` on the app's database over a connection of its own, as another
+    process would write: not through this app at all."""
+    url = app.config["DATABASE_URL"]
+    if backend(db.database) == "sqlite":
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+    else:
+        connection = psycopg2.connect(url)
+    with connection:
+        connection.cursor().execute(sql)
+    connection.close()
 
 
 @contextmanager

@@ -3,10 +3,10 @@ calendar shows, whoever writes (the app, a bulk update, another connection, a
 restore), and with nothing else."""
 from datetime import datetime, time, timedelta
 
-import psycopg2
 import pytest
 
 from tests.conftest import POSTGRES_URL
+from tests.queries import written_elsewhere
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import (AvailabilityWindow, ChangeCounter, Lesson, Message, TeacherSettings,
@@ -78,17 +78,8 @@ def test_a_write_rolled_back_leaves_it_alone(version, lesson):
 
 
 def test_a_write_from_another_connection_counts(version, app, lesson):
-    """As another process would write: not through this app at all."""
     before = version()
-    url = app.config["DATABASE_URL"]
-    if backend(db.database) == "sqlite":
-        import sqlite3
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-    else:
-        connection = psycopg2.connect(url)
-    with connection:
-        connection.cursor().execute("UPDATE lessons SET status = 'confirmed'")
-    connection.close()
+    written_elsewhere(app, "UPDATE lessons SET status = 'confirmed'")
     assert version()[1] > before[1]
 
 

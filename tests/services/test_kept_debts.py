@@ -5,11 +5,10 @@ student's name or role. Whoever writes, and only then."""
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-import psycopg2
 import pytest
 
 from tests.conftest import STUDENT_PASSWORD
-from tests.queries import counting_queries
+from tests.queries import counting_queries, written_elsewhere
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import ChangeCounter, Lesson, Payment, User
@@ -97,17 +96,8 @@ def test_a_student_who_deleted_their_account_is_no_longer_listed(teacher, studen
 
 
 def test_a_write_from_another_connection_counts(app, teacher, student, charged):
-    """As another process would write: not through this app at all."""
     assert owed()
-    url = app.config["DATABASE_URL"]
-    if backend(db.database) == "sqlite":
-        import sqlite3
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-    else:
-        connection = psycopg2.connect(url)
-    with connection:
-        connection.cursor().execute("UPDATE lessons SET price = 100")
-    connection.close()
+    written_elsewhere(app, "UPDATE lessons SET price = 100")
     assert owed() == []  # charged 100, paid 200
 
 
