@@ -12,7 +12,7 @@ from tests.queries import counting_queries, written_elsewhere
 from tutor.database import backend
 from tutor.extensions import db
 from tutor.models import ChangeCounter, Lesson, Payment, User
-from tutor.services import balances, booking, changes, personal_data, schedule
+from tutor.services import backup, balances, booking, changes, personal_data, schedule
 
 NOW = datetime(2026, 11, 23, 8, 0)  # naive UTC
 
@@ -118,3 +118,13 @@ def test_without_the_counter_nothing_is_kept(teacher, student, charged):
     assert owed() == [("alisa", "Алиса", Decimal(-800))]
     Payment.update(amount=Decimal(1000)).execute()
     assert owed() == []
+
+
+def test_a_restore_counts(teacher, student, charged, tmp_path):
+    """A backup put back rewrites the payments and lessons: the list is summed again."""
+    path, counts = backup.make_backup(db.database, tmp_path, datetime(2026, 11, 23))
+    assert ChangeCounter._meta.table_name not in counts
+    balances.record_payment(teacher, student, "800", date(2026, 11, 22), now=NOW)
+    assert owed() == []
+    backup.restore_backup(db.database, path)
+    assert owed() == [("alisa", "Алиса", Decimal(-800))]
