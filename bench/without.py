@@ -3,8 +3,8 @@ measure each piece against the same code without it. Nothing in tutor/ knows the
 switches: they patch it from outside, in the bench's processes only (bench/bare_wsgi.py
 reads BENCH_WITHOUT in the gunicorn workers).
 
-  kept-weeks  a student's or a visitor's week fragment is built and rendered on every
-              request (no calendar version read, no kept copy, no ETag), and the
+  kept-weeks  every week is built and rendered on every request, the teacher's too
+              (no calendar version read, no kept copy, no ETag), and the
               change counters' triggers are dropped from the bench's copy of the
               database (drop_change_counters), so writes stop paying for them
   prepared    database.Prepared runs its query through peewee every time: the SQL
@@ -45,11 +45,23 @@ def switch_off(pieces):
 
 
 def _without_kept_weeks():
+    from flask import render_template
+    from markupsafe import Markup
+
+    from tutor.htmx import with_toasts
+    from tutor.services import accounts, calendar
     from tutor.views import calendar as view
 
+    def rendered(who, day, now):
+        week = calendar.build_week(accounts.the_teacher(), who, day, now)
+        return render_template("calendar/partials/_week.html", week=week)
+
     def week_fragment(who, day, now):
-        return view._week(who, day, now)
-    return [(view, "_kept_week", week_fragment)]
+        return with_toasts(rendered(who, day, now))
+
+    def teacher_week(who, day, now):
+        return Markup(rendered(who, day, now))  # nosec B704 (Jinja escaped its values)
+    return [(view, "_kept_week", week_fragment), (view, "_teacher_week", teacher_week)]
 
 
 def _without_prepared():

@@ -5,8 +5,10 @@ import fcntl
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import factories
-from tests.conftest import browser_for
+from tests.conftest import TEACHER_PASSWORD, browser_for
 from tutor.database import exclusive, open_database
 from tutor.models import User
 from tutor.models import accounts as account_models
@@ -27,11 +29,12 @@ def counted(monkeypatch, target, name):
     return calls
 
 
+@pytest.mark.parametrize("login", [None, "teacher"])
 def test_without_the_kept_weeks_every_week_is_built(app, client, teacher, time_machine,
-                                                    monkeypatch):
+                                                    monkeypatch, login):
     factories.ready_calendar(app, teacher, time_machine)
     builds = counted(monkeypatch, calendar, "build_week")
-    browser = browser_for(app)
+    browser = browser_for(app, login, TEACHER_PASSWORD)
 
     def fragments():
         before = len(builds)
