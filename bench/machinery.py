@@ -19,6 +19,7 @@ The PostgreSQL databases are bench_machinery (the seed) and bench_machinery_<sid
 dropped at the end unless --keep-postgresql.
 """
 import argparse
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -106,6 +107,7 @@ def in_process(urls, pieces, week, reserved, scenarios, rounds, repeat):
         process = context.Process(target=_side_process, args=(
             urls[side], pieces if side == "without" else [], week, reserved, theirs))
         process.start()
+        theirs.close()  # so that a side that dies ends recv() with EOFError, not a wait
         sides[side] = (process, mine)
     figures = {name: {side: ([], 0) for side in SIDES} for name in scenarios}
     try:
@@ -118,7 +120,8 @@ def in_process(urls, pieces, week, reserved, scenarios, rounds, repeat):
                     figures[name][side] = (figures[name][side][0], size)
     finally:
         for process, pipe in sides.values():
-            pipe.send(None)
+            with contextlib.suppress(OSError):  # a side that died has closed its end
+                pipe.send(None)
             process.join(timeout=60)
     return figures
 

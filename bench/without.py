@@ -77,7 +77,7 @@ def _without_prepared():
         return list(self.build(*values).objects())
 
     def scalar(self, database, *values):
-        return self.build(*values).scalar()
+        return self.build(*values).scalar(database)
     return [(Prepared, "sql", sql), (Prepared, "first", first), (Prepared, "all", all_rows),
             (Prepared, "scalar", scalar)]
 
