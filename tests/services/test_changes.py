@@ -14,6 +14,7 @@ from tutor.models import (AvailabilityWindow, ChangeCounter, Lesson, Message, Te
 from tutor.services import backup, booking, changes, notify, schedule
 
 MONDAY_9 = datetime(2026, 12, 7, 6, 0)  # naive UTC
+BEFORE = datetime(2026, 12, 1)  # "now" for the writes that check the time
 
 
 @pytest.fixture
@@ -32,10 +33,10 @@ def test_the_version_names_the_teacher(version, teacher):
 
 
 WRITES = {
-    "a lesson booked": lambda t, s, l: booking.book_lesson(s, t, MONDAY_9 + timedelta(days=1)),
-    "a lesson confirmed": lambda t, s, l: booking.confirm_lesson(t, l, 1500, 1),
-    "a lesson cancelled": lambda t, s, l: booking.cancel_lesson(t, l, "ill",
-                                                                now=datetime(2026, 12, 1)),
+    "a lesson booked": lambda t, s, l: booking.book_lesson(s, t, MONDAY_9 + timedelta(days=1),
+                                                           now=BEFORE),
+    "a lesson confirmed": lambda t, s, l: booking.confirm_lesson(t, l, 1500, 1, now=BEFORE),
+    "a lesson cancelled": lambda t, s, l: booking.cancel_lesson(t, l, "ill", now=BEFORE),
     "a lesson deleted": lambda t, s, l: l.delete_instance(),
     "every lesson updated": lambda t, s, l: Lesson.update(comment="x").execute(),
     "weekly windows set": lambda t, s, l: schedule.set_windows(t, [(0, time(9), time(12))]),
