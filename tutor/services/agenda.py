@@ -71,17 +71,22 @@ class Entry(NamedTuple):
 _ENTRY_COLUMNS = (Lesson.id, Lesson.start, Lesson.end, Lesson.status, Lesson.comment,
                   Lesson.series, Lesson.entered_afterwards, User.id, User.role,
                   User.first_name, User.last_name, User.login)
+
+
+def _awaiting(now, teacher_id):
+    """The teacher's requests awaiting confirmation that have not started yet."""
+    return ((Lesson.status == Lesson.PENDING) & (Lesson.start > now)
+            & (Lesson.teacher == teacher_id))
+
+
 _REQUESTS = Prepared(lambda now, teacher_id, limit: (
     Lesson.select(*_ENTRY_COLUMNS)
     .join(User, on=(Lesson.student == User.id))
-    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now)
-           & (Lesson.teacher == teacher_id))
+    .where(_awaiting(now, teacher_id))
     .order_by(Lesson.start, Lesson.id)
     .limit(limit)))
 _AWAITING = Prepared(lambda now, teacher_id: (
-    Lesson.select(fn.COUNT(Lesson.id))
-    .where((Lesson.status == Lesson.PENDING) & (Lesson.start > now)
-           & (Lesson.teacher == teacher_id))))
+    Lesson.select(fn.COUNT(Lesson.id)).where(_awaiting(now, teacher_id))))
 _SOON = Prepared(lambda teacher_id, start, end: (
     Lesson.select(*_ENTRY_COLUMNS)
     .join(User, on=(Lesson.student == User.id))

@@ -122,26 +122,22 @@ def unmarked_count(teacher, now=None, limit=UNMARKED_COUNTED):
     return _UNMARKED_COUNT.scalar(db.database, teacher.id, now or utcnow(), limit)
 
 
+def _unmarked(teacher_id, now):
+    """The condition of unmarked(): confirmed, started, no mark."""
+    return ((Lesson.status == Lesson.CONFIRMED) & (Lesson.teacher == teacher_id)
+            & (Lesson.start <= now) & Lesson.attendance.is_null())
+
+
 # unmarked() counted, its SQL built once (the home page asks on every visit).
 _UNMARKED_COUNT = Prepared(lambda teacher_id, now, limit: Select(
-    [Lesson.select(SQL("1"))
-     .where((Lesson.status == Lesson.CONFIRMED) & (Lesson.teacher == teacher_id)
-            & (Lesson.start <= now) & Lesson.attendance.is_null())
-     .limit(limit).alias("unmarked")],
+    [Lesson.select(SQL("1")).where(_unmarked(teacher_id, now)).limit(limit).alias("unmarked")],
     [fn.COUNT(SQL("*"))]))
 
 
 def unmarked(teacher, now=None):
     """The teacher's confirmed lessons that have started and carry no mark yet, oldest
     first."""
-    now = now or utcnow()
-    return (Lesson
-            .select()
-            .where((Lesson.teacher == teacher.id)
-                   & (Lesson.status == Lesson.CONFIRMED)
-                   & (Lesson.start <= now)
-                   & Lesson.attendance.is_null())
-            .order_by(Lesson.start))
+    return Lesson.select().where(_unmarked(teacher.id, now or utcnow())).order_by(Lesson.start)
 
 
 # --- payments -------------------------------------------------------------------------
