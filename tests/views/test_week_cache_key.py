@@ -22,7 +22,7 @@ from tutor.views import calendar as calendar_view
 THIS_WEEK = "/?week=2026-11-23"
 TUESDAY_10 = datetime(2026, 11, 24, 7, 0)  # naive UTC: Tuesday 10:00 in Moscow
 # The user's columns in the key (the viewer's id and zone, and the locale, which makes
-# the request's language) and the role (a teacher's week is never kept): not varied.
+# the request's language) and the role (which decides whose week it is): not varied.
 KEY_OR_SESSION = {"id", "role", "timezone", "locale"}
 
 

@@ -120,8 +120,8 @@ def _kept(who, day, now, key, packed):
 def _kept_week(who, day, now):
     """A visitor's or a student's week fragment, kept here (_kept) and in the browser:
     its entity tag names the same key and moment, so that a browser's conditional
-    request is answered 304 before anything is built. (The teacher's carries forms
-    with a CSRF token and is always rendered.)"""
+    request is answered 304 before anything is built. (The teacher's carries the
+    session's CSRF token: kept for that session alone, never tagged, _teacher_week.)"""
     key = _week_key(who, day)
     # A week with a message over it is shown once: no tag to confirm it by later.
     flashed = has_flashes()
