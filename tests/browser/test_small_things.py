@@ -164,6 +164,7 @@ def test_registration_errors_leave_a_field_once_it_is_changed(browser, live_serv
     last_name = page.locator("#last_name")
     expect(last_name).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#login-error")).to_be_visible()
+    page.wait_for_load_state()  # the answered page's tutor.js has run: it clears an error
     # The password came back empty, and so did its meter.
     expect(page.locator("#password")).to_have_value("")
     expect(page.locator("#password-strength meter")).to_have_count(0)
