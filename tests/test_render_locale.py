@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2.runtime
 import pytest
-from babel import Locale
 from flask import render_template_string
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 
 from tutor import formatting
 
@@ -87,20 +86,3 @@ def test_a_list_makes_no_context_per_value(app, monkeypatch):
             "{{ n | money }} {{ at.date() | short_date }}{% endfor %}",
             moments=[datetime(2026, 12, 7, 12, 30)] * 50)
     assert copies == []
-
-
-def test_each_request_takes_the_locale_made_once(app, monkeypatch):
-    """The selector gives Flask-Babel a Locale, which it takes as it is: no request
-    parses the language's code again (28 µs, a kept week's tenth)."""
-    with app.test_request_context("/"):
-        first = get_locale()
-    parsed = []
-    parse = Locale.parse.__func__
-    monkeypatch.setattr(Locale, "parse", classmethod(
-        lambda cls, identifier, *args, **kwargs: parsed.append(identifier)
-        or parse(cls, identifier, *args, **kwargs)))
-    for _ in range(2):
-        with app.test_request_context("/"):
-            assert get_locale() is first
-    assert str(first) == app.config["BABEL_DEFAULT_LOCALE"]
-    assert all(isinstance(identifier, Locale) for identifier in parsed)
