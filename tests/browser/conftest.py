@@ -1,7 +1,15 @@
 """Every page the browser tests open is watched: a CSP violation, a JavaScript error
-or any console error fails the test. The pages close before the test's server stops."""
+or any console error fails the test. The pages close before the test's server stops.
+What a test does on a page waits for the page's scripts to have run."""
 import pytest
-from playwright.sync_api import Browser, Error
+from playwright.sync_api import Browser, Error, Locator
+
+# What a person can do to a page. Done by a test, each first waits for the page's load
+# event, which follows its deferred scripts (htmx, tutor.js): an action sent between a
+# new page's first paint and its scripts is one no person can make, and it was lost
+# (a filter changed before htmx took it, a field before tutor.js cleared its error).
+ACTIONS = ("check", "clear", "click", "dblclick", "fill", "press", "press_sequentially",
+           "select_option", "set_checked", "set_input_files", "tap", "type", "uncheck")
 
 
 @pytest.fixture
@@ -45,3 +53,12 @@ def live_server(live_server, opened_contexts):
             context.close()
         except Error:  # closed with its browser
             pass
+
+
+@pytest.fixture(autouse=True)
+def actions_after_scripts(monkeypatch):
+    for name in ACTIONS:
+        def after_load(self, *args, _action=getattr(Locator, name), **kwargs):
+            self.page.wait_for_load_state()
+            return _action(self, *args, **kwargs)
+        monkeypatch.setattr(Locator, name, after_load)
