@@ -1,15 +1,44 @@
 """Every page the browser tests open is watched: a CSP violation, a JavaScript error
 or any console error fails the test. The pages close before the test's server stops.
-What a test does on a page waits for the page's scripts to have run."""
+What a test does on a page waits until a person could do it (wait_until_ready)."""
 import pytest
-from playwright.sync_api import Browser, Error, Locator
+from playwright.sync_api import Browser, Error, Locator, Page, expect
 
-# What a person can do to a page. Done by a test, each first waits for the page's load
-# event, which follows its deferred scripts (htmx, tutor.js): an action sent between a
-# new page's first paint and its scripts is one no person can make, and it was lost
-# (a filter changed before htmx took it, a field before tutor.js cleared its error).
+# What a person can do to a page through a locator, and with the keyboard.
 ACTIONS = ("check", "clear", "click", "dblclick", "fill", "press", "press_sequentially",
            "select_option", "set_checked", "set_input_files", "tap", "type", "uncheck")
+KEYS = ("down", "insert_text", "press", "type")
+# A page is ready for a person once its scripts have run (the load event follows its
+# deferred scripts: htmx, tutor.js) and htmx has settled what it last swapped in (for
+# 20 ms a swapped-in link keeps its old attributes, not yet taken by htmx: Enter on it
+# leaves the page). Acted on before that, a test was lost where no person can be: a
+# filter changed before htmx took it, a field before tutor.js cleared its error, the
+# next week's link pressed as the week swapped in.
+# (Asked through locators and the load state, which need no script of the page's: some
+# tests turn JavaScript off.)
+SWAPPING = ".htmx-swapping, .htmx-settling"
+
+
+def wait_until_ready(page):
+    page.wait_for_load_state()
+    expect(page.locator(SWAPPING)).to_have_count(0)
+
+
+class KeyboardWhenReady:
+    """A page's keyboard whose keys wait until the page is ready."""
+
+    def __init__(self, page, keyboard):
+        self._page, self._keyboard = page, keyboard
+
+    def __getattr__(self, name):
+        action = getattr(self._keyboard, name)
+        if name not in KEYS:
+            return action
+
+        def when_ready(*args, **kwargs):
+            wait_until_ready(self._page)
+            return action(*args, **kwargs)
+        return when_ready
 
 
 @pytest.fixture
@@ -56,9 +85,12 @@ def live_server(live_server, opened_contexts):
 
 
 @pytest.fixture(autouse=True)
-def actions_after_scripts(monkeypatch):
+def actions_when_ready(monkeypatch):
     for name in ACTIONS:
-        def after_load(self, *args, _action=getattr(Locator, name), **kwargs):
-            self.page.wait_for_load_state()
+        def when_ready(self, *args, _action=getattr(Locator, name), **kwargs):
+            wait_until_ready(self.page)
             return _action(self, *args, **kwargs)
-        monkeypatch.setattr(Locator, name, after_load)
+        monkeypatch.setattr(Locator, name, when_ready)
+    keyboard = Page.keyboard.fget
+    monkeypatch.setattr(Page, "keyboard", property(
+        lambda page: KeyboardWhenReady(page, keyboard(page))))

@@ -177,9 +177,9 @@ def test_registration_errors_leave_a_field_once_it_is_changed(browser, live_serv
 
 def test_an_action_on_a_page_just_answered_waits_for_its_scripts(browser, live_server, app,
                                                                   teacher, monkeypatch):
-    """The harness's promise (conftest.ACTIONS), made to matter: the answered page's
-    tutor.js arrives a second late, and the test's next action still comes after it,
-    as a person's would."""
+    """The harness's promise (conftest.wait_until_ready), made to matter: the answered
+    page's tutor.js arrives a second late, and the test's next action still comes
+    after it, as a person's would."""
     page = browser.new_context(viewport=DESKTOP).new_page()
     page.goto(live_server + "/register")
     serve = app.wsgi_app
